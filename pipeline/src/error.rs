@@ -1,0 +1,41 @@
+use crate::SourceFormat;
+
+/// Why the pipeline could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// The bytes are not a format darkroom accepts at all.
+    #[error("unsupported file type: {0}")]
+    UnsupportedType(String),
+    /// The format is accepted and stored, but this build cannot decode it.
+    #[error("no decoder for {0} in this build")]
+    NoDecoder(SourceFormat),
+    /// The file claims to be `format` but cannot be read.
+    #[error("corrupt {format} file: {reason}")]
+    Corrupt {
+        /// The sniffed format.
+        format: SourceFormat,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// The image exceeds a configured limit.
+    #[error("image too large: {what} is {actual}, the limit is {limit}")]
+    LimitExceeded {
+        /// Which limit.
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+        /// The image's value.
+        actual: u64,
+    },
+    /// Encoding the output failed.
+    #[error("encoding failed: {0}")]
+    Encode(String),
+}
+
+impl PipelineError {
+    /// True when retrying the same input cannot help.
+    pub fn is_permanent(&self) -> bool {
+        true
+    }
+}

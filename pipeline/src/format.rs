@@ -1,0 +1,209 @@
+//! Formats darkroom accepts, recognised from their magic bytes.
+
+use std::fmt;
+
+/// The format of an uploaded original, as sniffed from its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SourceFormat {
+    /// JPEG (JFIF/EXIF).
+    Jpeg,
+    /// PNG.
+    Png,
+    /// WebP.
+    Webp,
+    /// TIFF (not a camera RAW).
+    Tiff,
+    /// HEIC/HEIF.
+    Heic,
+    /// AVIF.
+    Avif,
+    /// Adobe DNG (Leica and many phones write it).
+    Dng,
+    /// Canon CR2.
+    Cr2,
+    /// Canon CR3.
+    Cr3,
+    /// Nikon NEF/NRW.
+    Nef,
+    /// Sony ARW/SR2.
+    Arw,
+    /// Fujifilm RAF.
+    Raf,
+    /// Panasonic RW2.
+    Rw2,
+    /// Olympus/OM System ORF.
+    Orf,
+    /// Pentax/Ricoh PEF.
+    Pef,
+}
+
+impl SourceFormat {
+    /// Short lowercase name, as stored and reported.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceFormat::Jpeg => "jpeg",
+            SourceFormat::Png => "png",
+            SourceFormat::Webp => "webp",
+            SourceFormat::Tiff => "tiff",
+            SourceFormat::Heic => "heic",
+            SourceFormat::Avif => "avif",
+            SourceFormat::Dng => "dng",
+            SourceFormat::Cr2 => "cr2",
+            SourceFormat::Cr3 => "cr3",
+            SourceFormat::Nef => "nef",
+            SourceFormat::Arw => "arw",
+            SourceFormat::Raf => "raf",
+            SourceFormat::Rw2 => "rw2",
+            SourceFormat::Orf => "orf",
+            SourceFormat::Pef => "pef",
+        }
+    }
+
+    /// The media type originals of this format are served with.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            SourceFormat::Jpeg => "image/jpeg",
+            SourceFormat::Png => "image/png",
+            SourceFormat::Webp => "image/webp",
+            SourceFormat::Tiff => "image/tiff",
+            SourceFormat::Heic => "image/heic",
+            SourceFormat::Avif => "image/avif",
+            SourceFormat::Dng => "image/x-adobe-dng",
+            SourceFormat::Cr2 => "image/x-canon-cr2",
+            SourceFormat::Cr3 => "image/x-canon-cr3",
+            SourceFormat::Nef => "image/x-nikon-nef",
+            SourceFormat::Arw => "image/x-sony-arw",
+            SourceFormat::Raf => "image/x-fuji-raf",
+            SourceFormat::Rw2 => "image/x-panasonic-rw2",
+            SourceFormat::Orf => "image/x-olympus-orf",
+            SourceFormat::Pef => "image/x-pentax-pef",
+        }
+    }
+
+    /// True for camera RAW formats.
+    pub fn is_raw(self) -> bool {
+        !matches!(
+            self,
+            SourceFormat::Jpeg
+                | SourceFormat::Png
+                | SourceFormat::Webp
+                | SourceFormat::Tiff
+                | SourceFormat::Heic
+                | SourceFormat::Avif
+        )
+    }
+
+    /// True when this build can decode pixels (and so render renditions).
+    pub fn can_render(self) -> bool {
+        matches!(
+            self,
+            SourceFormat::Jpeg | SourceFormat::Png | SourceFormat::Webp | SourceFormat::Tiff
+        )
+    }
+
+    pub(crate) fn image_format(self) -> Option<image::ImageFormat> {
+        match self {
+            SourceFormat::Jpeg => Some(image::ImageFormat::Jpeg),
+            SourceFormat::Png => Some(image::ImageFormat::Png),
+            SourceFormat::Webp => Some(image::ImageFormat::WebP),
+            SourceFormat::Tiff => Some(image::ImageFormat::Tiff),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names the format from the first bytes of a file, or `None` when it is not
+/// one darkroom accepts. Extensions and client-sent types are never consulted.
+pub fn sniff(head: &[u8]) -> Option<SourceFormat> {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if starts(&[0xFF, 0xD8, 0xFF]) {
+        return Some(SourceFormat::Jpeg);
+    }
+    if starts(b"\x89PNG\r\n\x1a\n") {
+        return Some(SourceFormat::Png);
+    }
+    if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        return Some(SourceFormat::Webp);
+    }
+    if starts(b"FUJIFILMCCD-RAW") {
+        return Some(SourceFormat::Raf);
+    }
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        return sniff_iso_bmff(&head[8..12]);
+    }
+    if starts(b"IIRO") || starts(b"IIRS") || starts(b"MMOR") {
+        return Some(SourceFormat::Orf);
+    }
+    if starts(b"IIU\0") {
+        return Some(SourceFormat::Rw2);
+    }
+    if starts(b"II*\0") || starts(b"MM\0*") {
+        return Some(sniff_tiff_family(head));
+    }
+    None
+}
+
+fn sniff_iso_bmff(brand: &[u8]) -> Option<SourceFormat> {
+    match brand {
+        b"crx " => Some(SourceFormat::Cr3),
+        b"avif" | b"avis" => Some(SourceFormat::Avif),
+        b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1" => {
+            Some(SourceFormat::Heic)
+        }
+        _ => None,
+    }
+}
+
+/// TIFF-structured files: plain TIFF, DNG and several camera RAWs. DNG is
+/// recognised by its DNGVersion tag in IFD0; the others by their Make.
+fn sniff_tiff_family(head: &[u8]) -> SourceFormat {
+    if head.len() >= 10 && &head[8..10] == b"CR" {
+        return SourceFormat::Cr2;
+    }
+    let ifd0 = crate::metadata::tiff_ifd0_tags(head);
+    if ifd0.has_dng_version {
+        return SourceFormat::Dng;
+    }
+    let make = ifd0.make.unwrap_or_default().to_ascii_uppercase();
+    if make.starts_with("NIKON") {
+        SourceFormat::Nef
+    } else if make.starts_with("SONY") {
+        SourceFormat::Arw
+    } else if make.starts_with("PENTAX") || make.starts_with("RICOH") {
+        SourceFormat::Pef
+    } else {
+        SourceFormat::Tiff
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_magic_bytes() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(SourceFormat::Jpeg));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some(SourceFormat::Png));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(SourceFormat::Webp));
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0"), Some(SourceFormat::Heic));
+        assert_eq!(sniff(b"\0\0\0\x18ftypcrx \0\0"), Some(SourceFormat::Cr3));
+        assert_eq!(sniff(b"FUJIFILMCCD-RAW 0201"), Some(SourceFormat::Raf));
+        assert_eq!(sniff(b"II*\0\x08\0\0\0CR\x02\0"), Some(SourceFormat::Cr2));
+        assert_eq!(sniff(b"II*\0\x08\0\0\0\0\0"), Some(SourceFormat::Tiff));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_photo() {
+        assert_eq!(sniff(b""), None);
+        assert_eq!(sniff(b"PK\x03\x04zip"), None);
+        assert_eq!(sniff(b"<svg xmlns="), None);
+        assert_eq!(sniff(b"%PDF-1.7"), None);
+        assert_eq!(sniff(b"GIF89a"), None);
+    }
+}

@@ -1,0 +1,49 @@
+//! darkroom-pipeline: bytes in, pixels and bytes out.
+//!
+//! * [`sniff`] names a file's format from its first bytes (never its name).
+//! * [`probe`] reads a file's header — format, dimensions, EXIF metadata —
+//!   without decoding pixels, so limits are enforced before memory is spent.
+//! * [`render`] decodes once and produces every requested [`RenditionSpec`]:
+//!   decode (with [`Limits`]) → resize → apply EXIF orientation → encode.
+//!
+//! Pure functions only: no I/O, no async, no database. A decoder that panics on
+//! a hostile file is caught here and reported as [`PipelineError::Corrupt`].
+#![deny(missing_docs)]
+
+mod error;
+mod format;
+mod limits;
+mod metadata;
+mod orient;
+mod probe;
+mod render;
+mod resize;
+mod spec;
+
+pub use error::PipelineError;
+pub use format::{SourceFormat, sniff};
+pub use limits::Limits;
+pub use metadata::{Gps, PhotoMetadata};
+pub use orient::Orientation;
+pub use probe::{PROBE_PREFIX_BYTES, Probe, probe};
+pub use render::{Rendered, render};
+pub use spec::{InvalidSpec, OutputFormat, RenditionSpec};
+
+/// Runs `f`, turning a panic inside a decoder into an error instead of
+/// unwinding into the caller's thread pool or request handler.
+fn guard<T>(
+    format: SourceFormat,
+    f: impl FnOnce() -> Result<T, PipelineError>,
+) -> Result<T, PipelineError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "decoder panicked".to_string());
+        Err(PipelineError::Corrupt {
+            format,
+            reason: format!("decoder panicked: {message}"),
+        })
+    })
+}

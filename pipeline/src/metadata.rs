@@ -1,0 +1,270 @@
+//! Photo metadata from EXIF, read with kamadak-exif from a bounded buffer.
+
+use std::io::Cursor;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use exif::{Context, Exif, In, Tag, Value};
+use serde::{Deserialize, Serialize};
+
+/// What the camera recorded about a photo. Every field is optional: phones,
+/// scanners and editors all leave different gaps.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhotoMetadata {
+    /// Camera maker.
+    pub make: Option<String>,
+    /// Camera model.
+    pub model: Option<String>,
+    /// Lens maker.
+    pub lens_make: Option<String>,
+    /// Lens model.
+    pub lens_model: Option<String>,
+    /// Focal length in millimetres.
+    pub focal_length_mm: Option<f64>,
+    /// Aperture as an f-number.
+    pub f_number: Option<f64>,
+    /// Exposure time in seconds.
+    pub exposure_time_s: Option<f64>,
+    /// ISO sensitivity.
+    pub iso: Option<u32>,
+    /// When the photo was taken, ISO 8601, with the offset when the file records one.
+    pub taken_at: Option<String>,
+    /// EXIF orientation (1–8) as stored.
+    pub orientation: Option<u16>,
+    /// Where the photo was taken.
+    pub gps: Option<Gps>,
+    /// The photographer's rating (0–5) when the camera or an editor set one.
+    pub rating: Option<i32>,
+}
+
+/// A GPS position.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Gps {
+    /// Degrees north (negative: south).
+    pub latitude: f64,
+    /// Degrees east (negative: west).
+    pub longitude: f64,
+    /// Metres above sea level.
+    pub altitude_m: Option<f64>,
+}
+
+impl PhotoMetadata {
+    /// Milliseconds since the epoch of `taken_at`. A time without an offset is
+    /// read as UTC: good enough to sort a timeline, and stable.
+    pub fn taken_at_ms(&self) -> Option<i64> {
+        let text = self.taken_at.as_deref()?;
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Some(t.timestamp_millis());
+        }
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+            .ok()
+            .map(|t| Utc.from_utc_datetime(&t).timestamp_millis())
+    }
+}
+
+/// Reads EXIF from a file's leading bytes. Missing or broken EXIF gives empty
+/// metadata, never an error: metadata is never a reason to refuse a photo.
+pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
+    let reader = {
+        let mut r = exif::Reader::new();
+        r.continue_on_error(true);
+        r
+    };
+    let exif = match reader.read_from_container(&mut Cursor::new(head)) {
+        Ok(exif) => exif,
+        Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
+        Err(_) => return PhotoMetadata::default(),
+    };
+    from_exif(&exif)
+}
+
+fn from_exif(exif: &Exif) -> PhotoMetadata {
+    PhotoMetadata {
+        make: ascii(exif, Tag::Make),
+        model: ascii(exif, Tag::Model),
+        lens_make: ascii(exif, Tag::LensMake),
+        lens_model: ascii(exif, Tag::LensModel),
+        focal_length_mm: rational(exif, Tag::FocalLength, 0),
+        f_number: rational(exif, Tag::FNumber, 0),
+        exposure_time_s: rational(exif, Tag::ExposureTime, 0),
+        iso: uint(exif, Tag::PhotographicSensitivity),
+        taken_at: taken_at(exif),
+        orientation: uint(exif, Tag::Orientation)
+            .and_then(|o| u16::try_from(o).ok())
+            .filter(|o| (1..=8).contains(o)),
+        gps: gps(exif),
+        rating: uint(exif, Tag(Context::Tiff, 0x4746))
+            .and_then(|r| i32::try_from(r).ok())
+            .filter(|r| (0..=5).contains(r)),
+    }
+}
+
+fn field(exif: &Exif, tag: Tag) -> Option<&exif::Field> {
+    exif.get_field(tag, In::PRIMARY)
+}
+
+fn ascii(exif: &Exif, tag: Tag) -> Option<String> {
+    match &field(exif, tag)?.value {
+        Value::Ascii(parts) => {
+            let text = String::from_utf8_lossy(parts.first()?);
+            let text = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+            (!text.is_empty()).then(|| text.to_string())
+        }
+        _ => None,
+    }
+}
+
+fn uint(exif: &Exif, tag: Tag) -> Option<u32> {
+    field(exif, tag)?.value.get_uint(0)
+}
+
+fn rational(exif: &Exif, tag: Tag, index: usize) -> Option<f64> {
+    let value = match &field(exif, tag)?.value {
+        Value::Rational(v) => v.get(index).filter(|r| r.denom != 0).map(|r| r.to_f64()),
+        Value::SRational(v) => v.get(index).filter(|r| r.denom != 0).map(|r| r.to_f64()),
+        _ => None,
+    }?;
+    value.is_finite().then_some(value)
+}
+
+/// DateTimeOriginal (else DateTime) with OffsetTimeOriginal when present.
+fn taken_at(exif: &Exif) -> Option<String> {
+    let (text, offset_tag) = ascii(exif, Tag::DateTimeOriginal)
+        .map(|t| (t, Tag::OffsetTimeOriginal))
+        .or_else(|| ascii(exif, Tag::DateTime).map(|t| (t, Tag::OffsetTime)))?;
+    let naive = NaiveDateTime::parse_from_str(&text, "%Y:%m:%d %H:%M:%S").ok()?;
+    let subsec = ascii(exif, Tag::SubSecTimeOriginal)
+        .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+        .and_then(|s| format!("0.{s}").parse::<f64>().ok())
+        .map(|f| chrono::Duration::milliseconds((f * 1000.0).round() as i64))
+        .unwrap_or_default();
+    let naive = naive + subsec;
+    let offset = ascii(exif, offset_tag).and_then(|o| parse_offset(&o));
+    Some(match offset {
+        Some(offset) => match offset.from_local_datetime(&naive).single() {
+            Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+            None => naive.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+        },
+        None if subsec.is_zero() => naive.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        None => naive.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+    })
+}
+
+fn parse_offset(text: &str) -> Option<FixedOffset> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
+    FixedOffset::east_opt(sign * secs)
+}
+
+fn gps(exif: &Exif) -> Option<Gps> {
+    let coordinate = |tag: Tag, ref_tag: Tag, negative: &str| -> Option<f64> {
+        let deg = rational(exif, tag, 0)?;
+        let min = rational(exif, tag, 1).unwrap_or(0.0);
+        let sec = rational(exif, tag, 2).unwrap_or(0.0);
+        let value = deg + min / 60.0 + sec / 3600.0;
+        let sign = match ascii(exif, ref_tag) {
+            Some(r) if r.eq_ignore_ascii_case(negative) => -1.0,
+            _ => 1.0,
+        };
+        Some(sign * value)
+    };
+    let latitude = coordinate(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S")?;
+    let longitude = coordinate(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W")?;
+    if !(-90.0..=90.0).contains(&latitude) || !(-180.0..=180.0).contains(&longitude) {
+        return None;
+    }
+    let below_sea = matches!(
+        field(exif, Tag::GPSAltitudeRef).and_then(|f| f.value.get_uint(0)),
+        Some(1)
+    );
+    let altitude_m =
+        rational(exif, Tag::GPSAltitude, 0).map(|a| if below_sea { -a } else { a });
+    Some(Gps {
+        latitude,
+        longitude,
+        altitude_m,
+    })
+}
+
+/// What sniffing needs from a TIFF header's first IFD.
+#[derive(Default)]
+pub(crate) struct TiffIfd0 {
+    pub has_dng_version: bool,
+    pub make: Option<String>,
+}
+
+/// Reads IFD0 of a TIFF-structured file, bounded by `head`: every offset is
+/// checked, so a hostile header yields an empty answer, not a panic.
+pub(crate) fn tiff_ifd0_tags(head: &[u8]) -> TiffIfd0 {
+    let mut out = TiffIfd0::default();
+    let big_endian = head.starts_with(b"MM");
+    let u16_at = |at: usize| -> Option<u16> {
+        let b: [u8; 2] = head.get(at..at + 2)?.try_into().ok()?;
+        Some(if big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
+        Some(if big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+    };
+    let Some(ifd) = u32_at(4).map(|o| o as usize) else { return out };
+    let Some(count) = u16_at(ifd) else { return out };
+    for i in 0..usize::from(count.min(512)) {
+        let entry = ifd + 2 + i * 12;
+        let (Some(tag), Some(n)) = (u16_at(entry), u32_at(entry + 4)) else { break };
+        match tag {
+            0xC612 => out.has_dng_version = true,
+            0x010F => {
+                let n = n as usize;
+                let at = if n <= 4 { Some(entry + 8) } else { u32_at(entry + 8).map(|o| o as usize) };
+                out.make = at
+                    .and_then(|at| head.get(at..at.checked_add(n)?))
+                    .map(|b| String::from_utf8_lossy(b).trim_matches('\0').trim().to_string());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_parse() {
+        assert_eq!(parse_offset("+02:00"), FixedOffset::east_opt(7200));
+        assert_eq!(parse_offset("-05:30"), FixedOffset::east_opt(-19800));
+        assert_eq!(parse_offset("Z"), None);
+    }
+
+    #[test]
+    fn taken_at_ms_reads_offsets_and_naive_times() {
+        let with_offset = PhotoMetadata {
+            taken_at: Some("2024-05-01T12:00:00+02:00".into()),
+            ..Default::default()
+        };
+        let naive = PhotoMetadata {
+            taken_at: Some("2024-05-01T10:00:00".into()),
+            ..Default::default()
+        };
+        assert_eq!(with_offset.taken_at_ms(), naive.taken_at_ms());
+        assert!(naive.taken_at_ms().is_some());
+    }
+
+    #[test]
+    fn garbage_gives_empty_metadata() {
+        assert_eq!(read_metadata(b"\xFF\xD8\xFF\xE1\xFF\xFFExif\0\0II*\0"), PhotoMetadata::default());
+        assert_eq!(read_metadata(&[]), PhotoMetadata::default());
+    }
+
+    #[test]
+    fn hostile_tiff_header_is_bounded() {
+        // IFD0 offset far past the buffer, and an entry count larger than the data.
+        assert!(!tiff_ifd0_tags(b"II*\0\xff\xff\xff\x7f").has_dng_version);
+        assert!(tiff_ifd0_tags(b"II*\0\x08\0\0\0\xff\xff").make.is_none());
+    }
+}

@@ -1,0 +1,172 @@
+//! Rendering renditions: the pipeline's steps, in order, in one place.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder};
+
+use crate::orient::Orientation;
+use crate::resize::{fit, resize};
+use crate::spec::{OutputFormat, RenditionSpec};
+use crate::{Limits, PipelineError, SourceFormat, guard, sniff};
+
+/// One encoded rendition.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    /// The spec it was rendered with.
+    pub spec: RenditionSpec,
+    /// The encoded bytes.
+    pub bytes: Vec<u8>,
+    /// Width as displayed (after orientation).
+    pub width: u32,
+    /// Height as displayed (after orientation).
+    pub height: u32,
+}
+
+/// Decodes `original` once and renders every spec from it:
+///
+/// 1. sniff the format; refuse what this build cannot decode;
+/// 2. decode with `limits` enforced by the decoder (a lying header cannot
+///    allocate past them), reading the EXIF orientation;
+/// 3. for each spec, largest first: downscale (from the previous, larger
+///    rendition when there is one — cheaper, and as sharp), turn upright,
+///    encode.
+pub fn render(
+    original: &[u8],
+    specs: &[RenditionSpec],
+    limits: &Limits,
+) -> Result<Vec<Rendered>, PipelineError> {
+    let format = sniff(original)
+        .ok_or_else(|| PipelineError::UnsupportedType("unrecognised file".to_string()))?;
+    if !format.can_render() {
+        return Err(PipelineError::NoDecoder(format));
+    }
+    guard(format, || {
+        let (image, orientation) = decode(format, original, limits)?;
+        let mut order: Vec<&RenditionSpec> = specs.iter().collect();
+        order.sort_by_key(|s| std::cmp::Reverse(s.long_edge()));
+        let mut source = image;
+        let mut out = Vec::with_capacity(specs.len());
+        for spec in order {
+            let (w, h) = fit(source.width(), source.height(), spec.long_edge());
+            let scaled = resize(&source, w, h)?;
+            let mut upright = scaled.clone();
+            orientation.apply(&mut upright);
+            out.push(Rendered {
+                spec: spec.clone(),
+                bytes: encode(&upright, spec)?,
+                width: upright.width(),
+                height: upright.height(),
+            });
+            source = scaled;
+        }
+        Ok(out)
+    })
+}
+
+/// Decodes to 8-bit RGB or greyscale, the layouts the encoders take.
+fn decode(
+    format: SourceFormat,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(DynamicImage, Orientation), PipelineError> {
+    let corrupt = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => PipelineError::LimitExceeded {
+            what: "decoded size",
+            limit: limits.max_pixels,
+            actual: 0,
+        },
+        e => PipelineError::Corrupt {
+            format,
+            reason: e.to_string(),
+        },
+    };
+    let image_format = format.image_format().ok_or(PipelineError::NoDecoder(format))?;
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), image_format);
+    reader.limits(limits.to_image_limits());
+    let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    let (w, h) = decoder.dimensions();
+    limits.check_dimensions(w, h)?;
+    let orientation = decoder
+        .orientation()
+        .ok()
+        .map(|o| Orientation::from_exif(u16::from(o.to_exif())))
+        .unwrap_or(Orientation::Normal);
+    let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    let image = match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_) => image,
+        DynamicImage::ImageLuma16(_) | DynamicImage::ImageLumaA8(_) | DynamicImage::ImageLumaA16(_) => {
+            DynamicImage::ImageLuma8(image.into_luma8())
+        }
+        other => DynamicImage::ImageRgb8(other.into_rgb8()),
+    };
+    Ok((image, orientation))
+}
+
+fn encode(image: &DynamicImage, spec: &RenditionSpec) -> Result<Vec<u8>, PipelineError> {
+    let mut out = Vec::new();
+    match spec.format() {
+        OutputFormat::Jpeg => {
+            let (color, data) = match image {
+                DynamicImage::ImageLuma8(i) => (jpeg_encoder::ColorType::Luma, i.as_raw()),
+                DynamicImage::ImageRgb8(i) => (jpeg_encoder::ColorType::Rgb, i.as_raw()),
+                _ => return Err(PipelineError::Encode("unexpected pixel layout".into())),
+            };
+            let (w, h) = (
+                u16::try_from(image.width()).map_err(|_| PipelineError::Encode("too wide for JPEG".into()))?,
+                u16::try_from(image.height()).map_err(|_| PipelineError::Encode("too tall for JPEG".into()))?,
+            );
+            jpeg_encoder::Encoder::new(&mut out, spec.quality())
+                .encode(data, w, h, color)
+                .map_err(|e| PipelineError::Encode(e.to_string()))?;
+        }
+        OutputFormat::Png => image
+            .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .map_err(|e| PipelineError::Encode(e.to_string()))?,
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        });
+        let mut out = Vec::new();
+        jpeg_encoder::Encoder::new(&mut out, 90)
+            .encode(img.as_raw(), width as u16, height as u16, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn renders_every_spec_at_its_size() {
+        let out = render(&jpeg(2000, 1000), &RenditionSpec::defaults(), &Limits::default()).unwrap();
+        let sizes: Vec<_> = out.iter().map(|r| (r.spec.name().to_string(), r.width, r.height)).collect();
+        assert!(sizes.contains(&("thumb".into(), 256, 128)), "{sizes:?}");
+        assert!(sizes.contains(&("preview".into(), 1440, 720)), "{sizes:?}");
+        for r in &out {
+            let decoded = image::load_from_memory(&r.bytes).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (r.width, r.height));
+        }
+    }
+
+    #[test]
+    fn corrupt_input_is_an_error_not_a_panic() {
+        let mut bytes = jpeg(64, 64);
+        let len = bytes.len();
+        bytes.truncate(len / 3);
+        bytes.extend_from_slice(&[0xFF; 64]);
+        // Truncated JPEGs may decode partially; what matters is no panic.
+        let _ = render(&bytes, &RenditionSpec::defaults(), &Limits::default());
+        assert!(render(b"\xFF\xD8\xFF\x00garbage", &RenditionSpec::defaults(), &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn formats_without_decoder_are_reported() {
+        let err = render(b"\0\0\0\x18ftypheic\0\0\0\0", &RenditionSpec::defaults(), &Limits::default()).unwrap_err();
+        assert!(matches!(err, PipelineError::NoDecoder(SourceFormat::Heic)));
+    }
+}

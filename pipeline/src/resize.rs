@@ -1,0 +1,60 @@
+//! Downscaling with fast_image_resize (SIMD convolution, Lanczos3).
+
+use std::cell::RefCell;
+
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::DynamicImage;
+
+use crate::PipelineError;
+
+thread_local! {
+    // A Resizer owns scratch buffers; one per thread avoids reallocating them
+    // for every rendition.
+    static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
+}
+
+/// Dimensions that fit `long_edge`, keeping the aspect ratio; never upscales.
+pub(crate) fn fit(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= long_edge {
+        return (width, height);
+    }
+    let scale = f64::from(long_edge) / f64::from(long);
+    let w = ((f64::from(width) * scale).round() as u32).clamp(1, long_edge);
+    let h = ((f64::from(height) * scale).round() as u32).clamp(1, long_edge);
+    (w, h)
+}
+
+/// Resizes to exactly `width × height` (same pixel type as the source).
+pub(crate) fn resize(src: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage, PipelineError> {
+    if (src.width(), src.height()) == (width, height) {
+        return Ok(src.clone());
+    }
+    let mut dst = DynamicImage::new(width, height, src.color());
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    RESIZER
+        .with(|r| r.borrow_mut().resize(src, &mut dst, &options))
+        .map_err(|e| PipelineError::Encode(format!("resize: {e}")))?;
+    Ok(dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_keeps_aspect_and_never_upscales() {
+        assert_eq!(fit(6000, 4000, 256), (256, 171));
+        assert_eq!(fit(4000, 6000, 256), (171, 256));
+        assert_eq!(fit(100, 50, 256), (100, 50));
+        assert_eq!(fit(100_000, 1, 256), (256, 1));
+    }
+
+    #[test]
+    fn resizes_to_exact_size_and_keeps_flat_colour() {
+        let src = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(300, 200, image::Rgb([10, 200, 30])));
+        let out = resize(&src, 30, 20).unwrap().to_rgb8();
+        assert_eq!(out.dimensions(), (30, 20));
+        assert_eq!(out.get_pixel(15, 10), &image::Rgb([10, 200, 30]));
+    }
+}

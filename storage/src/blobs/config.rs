@@ -1,0 +1,155 @@
+//! Where blobs live: a local folder or an S3-compatible bucket, from a URL.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use object_store::aws::{AmazonS3Builder, S3ConditionalPut, S3CopyIfNotExists};
+use object_store::local::LocalFileSystem;
+use object_store::prefix::PrefixStore;
+use url::Url;
+
+use super::BlobStore;
+use crate::StorageError;
+
+/// The blob store's location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobConfig {
+    /// A folder on local disk (created if missing); writes are fsynced.
+    Local(PathBuf),
+    /// An S3-compatible bucket, optionally under a key prefix. Credentials come
+    /// from the usual `AWS_*` environment variables.
+    S3 {
+        bucket: String,
+        prefix: String,
+        endpoint: Option<String>,
+        region: Option<String>,
+    },
+}
+
+impl BlobConfig {
+    /// Parses `file:///path`, a bare path, or
+    /// `s3://bucket[/prefix][?endpoint=http://host:port][&region=r]`.
+    pub fn parse(spec: &str) -> Result<Self, StorageError> {
+        if !spec.contains("://") {
+            return Ok(BlobConfig::Local(PathBuf::from(spec)));
+        }
+        let url = Url::parse(spec).map_err(|e| StorageError::Config(format!("{spec}: {e}")))?;
+        match url.scheme() {
+            "file" => Ok(BlobConfig::Local(PathBuf::from(url.path()))),
+            "s3" => {
+                let bucket = url
+                    .host_str()
+                    .filter(|b| !b.is_empty())
+                    .ok_or_else(|| StorageError::Config(format!("{spec}: no bucket name")))?;
+                let mut endpoint = None;
+                let mut region = None;
+                for (k, v) in url.query_pairs() {
+                    match &*k {
+                        "endpoint" => endpoint = Some(v.into_owned()),
+                        "region" => region = Some(v.into_owned()),
+                        other => {
+                            return Err(StorageError::Config(format!(
+                                "{spec}: unknown option {other:?} (known: endpoint, region)"
+                            )));
+                        }
+                    }
+                }
+                Ok(BlobConfig::S3 {
+                    bucket: bucket.to_string(),
+                    prefix: url.path().trim_matches('/').to_string(),
+                    endpoint,
+                    region,
+                })
+            }
+            other => Err(StorageError::Config(format!(
+                "{spec}: unsupported scheme {other:?} (use a path, file:// or s3://)"
+            ))),
+        }
+    }
+
+    pub(super) fn open(&self) -> Result<BlobStore, StorageError> {
+        match self {
+            BlobConfig::Local(root) => {
+                std::fs::create_dir_all(root)?;
+                let root = root.canonicalize()?;
+                // object_store's local backend does not fsync by default; an
+                // acknowledged upload must survive a power cut.
+                let store = LocalFileSystem::new_with_prefix(&root)?.with_fsync(true);
+                Ok(BlobStore::new(
+                    Arc::new(store),
+                    Some(root.clone()),
+                    format!("local folder {}", root.display()),
+                ))
+            }
+            BlobConfig::S3 {
+                bucket,
+                prefix,
+                endpoint,
+                region,
+            } => {
+                let mut builder = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    // Create-only publish: UploadPartCopy + CompleteMultipartUpload
+                    // with If-None-Match, which AWS, Ceph RGW, MinIO and moto honour.
+                    .with_copy_if_not_exists(S3CopyIfNotExists::Multipart)
+                    .with_conditional_put(S3ConditionalPut::ETagMatch);
+                if let Some(endpoint) = endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"));
+                }
+                match region {
+                    Some(region) => builder = builder.with_region(region),
+                    None if std::env::var_os("AWS_REGION").is_none()
+                        && std::env::var_os("AWS_DEFAULT_REGION").is_none() =>
+                    {
+                        builder = builder.with_region("us-east-1")
+                    }
+                    None => {}
+                }
+                let s3 = builder.build()?;
+                let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+                    Arc::new(s3)
+                } else {
+                    Arc::new(PrefixStore::new(s3, prefix.as_str()))
+                };
+                let at = endpoint.as_deref().unwrap_or("AWS");
+                Ok(BlobStore::new(
+                    store,
+                    None,
+                    format!("s3://{bucket}/{prefix} at {at}"),
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_local_and_s3_urls() {
+        assert_eq!(
+            BlobConfig::parse("/tmp/x").unwrap(),
+            BlobConfig::Local("/tmp/x".into())
+        );
+        assert_eq!(
+            BlobConfig::parse("file:///tmp/x").unwrap(),
+            BlobConfig::Local("/tmp/x".into())
+        );
+        assert_eq!(
+            BlobConfig::parse("s3://photos/park/a?endpoint=http://127.0.0.1:9000&region=eu")
+                .unwrap(),
+            BlobConfig::S3 {
+                bucket: "photos".into(),
+                prefix: "park/a".into(),
+                endpoint: Some("http://127.0.0.1:9000".into()),
+                region: Some("eu".into()),
+            }
+        );
+        assert!(BlobConfig::parse("s3://photos?colour=red").is_err());
+        assert!(BlobConfig::parse("ftp://x/y").is_err());
+    }
+}

@@ -1,0 +1,68 @@
+//! Removing staging objects that a killed process left behind.
+
+use std::time::{Duration, SystemTime};
+
+use futures::TryStreamExt;
+use object_store::ObjectStoreExt;
+use object_store::path::Path;
+
+use super::{BlobStore, keys};
+use crate::StorageError;
+
+impl BlobStore {
+    /// Deletes staging objects older than `grace` and returns how many went.
+    ///
+    /// Anything younger may belong to an upload still streaming in another
+    /// process sharing this store, so it is left alone.
+    pub async fn sweep_staging(&self, grace: Duration) -> Result<usize, StorageError> {
+        let cutoff = SystemTime::now() - grace;
+        let mut removed = 0;
+        let staged: Vec<_> = self
+            .store
+            .list(Some(&Path::from(keys::STAGING_PREFIX)))
+            .try_collect()
+            .await?;
+        for meta in staged {
+            if SystemTime::from(meta.last_modified) < cutoff {
+                self.store.delete(&meta.location).await?;
+                removed += 1;
+            }
+        }
+        if let Some(root) = &self.local_root {
+            // object_store writes local uploads as `name#N` until they complete and
+            // hides such files from listings; a crash leaves them on disk.
+            let dir = root.join(keys::STAGING_PREFIX);
+            removed += tokio::task::spawn_blocking(move || remove_old_files(&dir, cutoff))
+                .await
+                .map_err(|e| StorageError::Io(std::io::Error::other(e)))??;
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed abandoned staging uploads");
+        }
+        Ok(removed)
+    }
+}
+
+fn remove_old_files(dir: &std::path::Path, cutoff: SystemTime) -> Result<usize, StorageError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_file() && meta.modified()? < cutoff {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// The default grace period before a staging object counts as abandoned.
+pub const DEFAULT_STAGING_GRACE: Duration = Duration::from_secs(3600);

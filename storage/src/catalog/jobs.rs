@@ -1,0 +1,335 @@
+//! The durable job queue.
+//!
+//! A job is `queued` until a worker leases it (`running`, with an owner and an
+//! expiry). The worker renews the lease while it works and marks the job `done`
+//! — or, on error, `queued` again with a backoff, until `max_attempts` is spent
+//! and it becomes `failed`. A worker that dies simply stops renewing; once the
+//! lease expires another worker leases the job again. Every update after the
+//! lease checks `lease_owner`, so a worker that lost its lease cannot clobber
+//! the new owner's result.
+
+use std::time::Duration;
+
+use sqlx::Row;
+
+use super::{Catalog, Dialect, parse_id};
+use crate::{AssetId, JobId, StorageError, now_ms};
+
+/// A job to enqueue.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub kind: String,
+    /// JSON payload, interpreted by the worker for `kind`.
+    pub payload: String,
+    pub max_attempts: u32,
+}
+
+/// A job leased by a worker.
+#[derive(Clone, Debug)]
+pub struct LeasedJob {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: String,
+    pub asset_id: Option<AssetId>,
+    /// This attempt's number, from 1.
+    pub attempt: u32,
+    pub max_attempts: u32,
+}
+
+/// The life-cycle state of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    fn parse(s: &str) -> Result<Self, StorageError> {
+        Ok(match s {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "failed" => JobState::Failed,
+            other => return Err(StorageError::Corrupt(format!("job state {other:?}"))),
+        })
+    }
+
+    /// The state's name as stored and shown by the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
+/// A job's state as the API shows it.
+#[derive(Clone, Debug)]
+pub struct JobStatus {
+    pub id: JobId,
+    pub state: JobState,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// How many jobs are in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub queued: i64,
+    pub running: i64,
+    pub done: i64,
+    pub failed: i64,
+}
+
+pub(super) async fn insert_job(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    job: &NewJob,
+    asset: Option<&AssetId>,
+    now: i64,
+) -> Result<JobId, StorageError> {
+    let id = JobId::new();
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, asset_id, state, attempts, max_attempts,
+                           run_after, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $6, $6)",
+    )
+    .bind(id.to_string())
+    .bind(&job.kind)
+    .bind(&job.payload)
+    .bind(asset.map(AssetId::to_string))
+    .bind(i64::from(job.max_attempts))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+const LEASE_SQLITE: &str = "UPDATE jobs
+    SET state = 'running', attempts = attempts + 1, lease_owner = $1,
+        lease_expires_at = $2, updated_at = $3
+    WHERE id = (
+        SELECT id FROM jobs
+        WHERE (state = 'queued' AND run_after <= $3)
+           OR (state = 'running' AND lease_expires_at < $3 AND attempts < max_attempts)
+        ORDER BY run_after, id
+        LIMIT 1)
+    RETURNING id, kind, payload, asset_id, attempts, max_attempts";
+
+// Same statement; SKIP LOCKED lets many workers lease different jobs at once
+// instead of queueing behind one row lock.
+const LEASE_POSTGRES: &str = "UPDATE jobs
+    SET state = 'running', attempts = attempts + 1, lease_owner = $1,
+        lease_expires_at = $2, updated_at = $3
+    WHERE id = (
+        SELECT id FROM jobs
+        WHERE (state = 'queued' AND run_after <= $3)
+           OR (state = 'running' AND lease_expires_at < $3 AND attempts < max_attempts)
+        ORDER BY run_after, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+    RETURNING id, kind, payload, asset_id, attempts, max_attempts";
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Catalog {
+    /// Enqueues a job not tied to an upload (e.g. a re-render).
+    pub async fn enqueue(&self, job: &NewJob, asset: Option<&AssetId>) -> Result<JobId, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let id = insert_job(&mut tx, job, asset, now_ms()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Leases the next runnable job for `worker` until `lease` from now.
+    pub async fn lease_job(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<LeasedJob>, StorageError> {
+        let now = now_ms();
+        // Jobs whose worker died on their last attempt cannot be leased again:
+        // they fail here, visibly, instead of sitting in `running` forever.
+        sqlx::query(
+            "UPDATE jobs SET state = 'failed', lease_owner = NULL, updated_at = $1,
+                 last_error = 'the worker running the last attempt stopped before finishing'
+             WHERE state = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let sql = match self.dialect {
+            Dialect::Sqlite => LEASE_SQLITE,
+            Dialect::Postgres => LEASE_POSTGRES,
+        };
+        let row = sqlx::query(sql)
+            .bind(worker)
+            .bind(now + ms(lease))
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(LeasedJob {
+            id: parse_id("jobs.id", &row.try_get::<String, _>("id")?)?,
+            kind: row.try_get("kind")?,
+            payload: row.try_get("payload")?,
+            asset_id: row
+                .try_get::<Option<String>, _>("asset_id")?
+                .map(|s| parse_id("jobs.asset_id", &s))
+                .transpose()?,
+            attempt: row.try_get::<i64, _>("attempts")?.clamp(0, u32::MAX as i64) as u32,
+            max_attempts: row.try_get::<i64, _>("max_attempts")?.clamp(0, u32::MAX as i64) as u32,
+        }))
+    }
+
+    /// Extends `worker`'s lease; false when the lease was lost to another worker.
+    pub async fn renew_lease(
+        &self,
+        job: &JobId,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<bool, StorageError> {
+        let now = now_ms();
+        let n = sqlx::query(
+            "UPDATE jobs SET lease_expires_at = $1, updated_at = $2
+             WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
+        )
+        .bind(now + ms(lease))
+        .bind(now)
+        .bind(job.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Marks a leased job done; false when the lease was lost meanwhile.
+    pub async fn complete_job(&self, job: &JobId, worker: &str) -> Result<bool, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let done = mark_done(&mut tx, job, worker).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Records a failed attempt: the job is queued again after `retry_after`,
+    /// or becomes `failed` when attempts are spent (or `retry_after` is None:
+    /// an error no retry can fix). Returns the job's new state.
+    pub async fn fail_job(
+        &self,
+        job: &JobId,
+        worker: &str,
+        error: &str,
+        retry_after: Option<Duration>,
+    ) -> Result<JobState, StorageError> {
+        let now = now_ms();
+        let (retry_at, permanent) = match retry_after {
+            Some(d) => (now + ms(d), 0i64),
+            None => (now, 1),
+        };
+        let row = sqlx::query(
+            "UPDATE jobs
+             SET state = CASE WHEN $1 = 1 OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                 run_after = $2, last_error = $3, lease_owner = NULL, lease_expires_at = NULL,
+                 updated_at = $4
+             WHERE id = $5 AND lease_owner = $6 AND state = 'running'
+             RETURNING state",
+        )
+        .bind(permanent)
+        .bind(retry_at)
+        .bind(error)
+        .bind(now)
+        .bind(job.to_string())
+        .bind(worker)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => JobState::parse(&row.try_get::<String, _>("state")?),
+            // Lost the lease: the new owner decides.
+            None => Ok(JobState::Running),
+        }
+    }
+
+    /// Puts an asset's failed jobs back in the queue with fresh attempts.
+    pub async fn retry_failed_jobs(&self, asset: &AssetId) -> Result<u64, StorageError> {
+        let now = now_ms();
+        Ok(sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1
+             WHERE asset_id = $2 AND state = 'failed'",
+        )
+        .bind(now)
+        .bind(asset.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// The newest job of `kind` for an asset.
+    pub async fn latest_job(
+        &self,
+        asset: &AssetId,
+        kind: &str,
+    ) -> Result<Option<JobStatus>, StorageError> {
+        let row = sqlx::query(
+            "SELECT id, state, attempts, max_attempts, last_error FROM jobs
+             WHERE asset_id = $1 AND kind = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(asset.to_string())
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(JobStatus {
+                id: parse_id("jobs.id", &row.try_get::<String, _>("id")?)?,
+                state: JobState::parse(&row.try_get::<String, _>("state")?)?,
+                attempts: row.try_get::<i64, _>("attempts")?.max(0) as u32,
+                max_attempts: row.try_get::<i64, _>("max_attempts")?.max(0) as u32,
+                last_error: row.try_get("last_error")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// How many jobs are in each state.
+    pub async fn job_counts(&self) -> Result<JobCounts, StorageError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut counts = JobCounts::default();
+        for row in rows {
+            let n: i64 = row.try_get("n")?;
+            match JobState::parse(&row.try_get::<String, _>("state")?)? {
+                JobState::Queued => counts.queued = n,
+                JobState::Running => counts.running = n,
+                JobState::Done => counts.done = n,
+                JobState::Failed => counts.failed = n,
+            }
+        }
+        Ok(counts)
+    }
+}
+
+pub(super) async fn mark_done(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    job: &JobId,
+    worker: &str,
+) -> Result<bool, StorageError> {
+    let n = sqlx::query(
+        "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL,
+             last_error = NULL, updated_at = $1
+         WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+    )
+    .bind(now_ms())
+    .bind(job.to_string())
+    .bind(worker)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}

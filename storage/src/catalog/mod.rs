@@ -1,0 +1,137 @@
+//! The metadata catalog: SQLite (embedded default) or PostgreSQL.
+//!
+//! Both run through one sqlx `Any` pool and, with two exceptions marked
+//! `Dialect`, the very same SQL text: `$N` placeholders, `ON CONFLICT`,
+//! `RETURNING`, BIGINT milliseconds and TEXT ids work in both.
+
+mod assets;
+mod jobs;
+mod renditions;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use assets::{AssetInsert, AssetPage, AssetRecord, NewAsset, SortCursor};
+pub use jobs::{JobCounts, JobState, JobStatus, LeasedJob, NewJob};
+pub use renditions::{NewRendition, RenditionRecord};
+pub use users::{IssuedToken, Principal, Scope, UserRecord};
+
+use crate::StorageError;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database sits behind the pool; only a couple of statements differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// Handle to the catalog database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Catalog {
+    /// Connects to `sqlite:PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else {
+            return Err(StorageError::Config(format!(
+                "database URL must start with sqlite: or postgres:// (got {:?})",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        let url = match dialect {
+            // rwc: create the file on first start.
+            Dialect::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(match dialect {
+                Dialect::Sqlite => 8,
+                Dialect::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(30));
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                pool_options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL: readers never block the writer; other processes
+                            // (`darkroom admin …`) can write while a server runs.
+                            // synchronous=FULL: a committed upload survives power loss.
+                            conn.execute(sqlx::raw_sql(
+                                "PRAGMA journal_mode = WAL;
+                                 PRAGMA synchronous = FULL;
+                                 PRAGMA foreign_keys = ON;
+                                 PRAGMA busy_timeout = 15000;",
+                            ))
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Dialect::Postgres => pool_options.connect_with(options).await?,
+        };
+        Ok(Catalog { pool, dialect })
+    }
+
+    /// Applies pending migrations for this database.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        match self.dialect {
+            Dialect::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Dialect::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The database behind this catalog.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool (so a SQLite file is released before the process exits).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Begins a transaction that will write.
+    ///
+    /// On SQLite this takes the write lock up front (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that reads first and then writes can fail with
+    /// SQLITE_BUSY without waiting when another connection wrote in between.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StorageError> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+}
+
+/// Parses an id column; a malformed id in the catalog is corruption.
+fn parse_id<T: FromStr>(column: &str, value: &str) -> Result<T, StorageError> {
+    value
+        .parse()
+        .map_err(|_| StorageError::Corrupt(format!("{column}: {value:?} is not an id")))
+}

@@ -1,0 +1,144 @@
+//! Renditions: derived images (thumb, preview…) stored as blobs like originals.
+
+use sqlx::Row;
+
+use super::jobs::mark_done;
+use super::{Catalog, parse_id};
+use crate::{AssetId, ContentHash, JobId, StorageError, now_ms};
+
+/// A rendition a worker has just stored in the blob store.
+#[derive(Clone, Debug)]
+pub struct NewRendition {
+    /// The name clients ask for (`thumb`, `preview`).
+    pub name: String,
+    /// The canonical spec it was rendered with (so a changed spec re-renders).
+    pub spec: String,
+    pub hash: ContentHash,
+    pub media_type: String,
+    pub width: u32,
+    pub height: u32,
+    pub size: u64,
+}
+
+/// A stored rendition.
+#[derive(Clone, Debug)]
+pub struct RenditionRecord {
+    pub asset_id: AssetId,
+    pub name: String,
+    pub spec: String,
+    pub hash: ContentHash,
+    pub media_type: String,
+    pub width: u32,
+    pub height: u32,
+    pub size: u64,
+}
+
+fn rendition_from_row(row: &sqlx::any::AnyRow) -> Result<RenditionRecord, StorageError> {
+    Ok(RenditionRecord {
+        asset_id: parse_id("renditions.asset_id", &row.try_get::<String, _>("asset_id")?)?,
+        name: row.try_get("name")?,
+        spec: row.try_get("spec")?,
+        hash: parse_id("renditions.blob_hash", &row.try_get::<String, _>("blob_hash")?)?,
+        media_type: row.try_get("media_type")?,
+        width: row.try_get::<i64, _>("width")?.clamp(0, u32::MAX as i64) as u32,
+        height: row.try_get::<i64, _>("height")?.clamp(0, u32::MAX as i64) as u32,
+        size: row.try_get::<i64, _>("size")?.max(0) as u64,
+    })
+}
+
+impl Catalog {
+    /// Records a render job's renditions and marks the job done, atomically.
+    ///
+    /// Returns false (and records nothing) when `worker` lost the job's lease:
+    /// another worker owns the job now and will record its own result.
+    pub async fn finish_render_job(
+        &self,
+        job: &JobId,
+        worker: &str,
+        asset: &AssetId,
+        renditions: &[NewRendition],
+    ) -> Result<bool, StorageError> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        if !mark_done(&mut tx, job, worker).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for r in renditions {
+            sqlx::query(
+                "INSERT INTO blobs (hash, size, ref_count, created_at) VALUES ($1, $2, 0, $3)
+                 ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(r.hash.to_hex())
+            .bind(r.size as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            // A re-render replaces the previous rendition: release its blob.
+            sqlx::query(
+                "UPDATE blobs SET ref_count = ref_count - 1 WHERE hash IN
+                    (SELECT blob_hash FROM renditions WHERE asset_id = $1 AND name = $2)",
+            )
+            .bind(asset.to_string())
+            .bind(&r.name)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM renditions WHERE asset_id = $1 AND name = $2")
+                .bind(asset.to_string())
+                .bind(&r.name)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO renditions (asset_id, name, spec, blob_hash, media_type,
+                    width, height, size, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(asset.to_string())
+            .bind(&r.name)
+            .bind(&r.spec)
+            .bind(r.hash.to_hex())
+            .bind(&r.media_type)
+            .bind(i64::from(r.width))
+            .bind(i64::from(r.height))
+            .bind(r.size as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE blobs SET ref_count = ref_count + 1 WHERE hash = $1")
+                .bind(r.hash.to_hex())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// One named rendition of an asset, if rendered.
+    pub async fn get_rendition(
+        &self,
+        asset: &AssetId,
+        name: &str,
+    ) -> Result<Option<RenditionRecord>, StorageError> {
+        let row = sqlx::query(
+            "SELECT asset_id, name, spec, blob_hash, media_type, width, height, size
+             FROM renditions WHERE asset_id = $1 AND name = $2",
+        )
+        .bind(asset.to_string())
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rendition_from_row).transpose()
+    }
+
+    /// All renditions of an asset.
+    pub async fn list_renditions(&self, asset: &AssetId) -> Result<Vec<RenditionRecord>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT asset_id, name, spec, blob_hash, media_type, width, height, size
+             FROM renditions WHERE asset_id = $1 ORDER BY name",
+        )
+        .bind(asset.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rendition_from_row).collect()
+    }
+}

@@ -1,0 +1,53 @@
+use thiserror::Error;
+
+/// What went wrong in durable storage, named for what the caller can do.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The thing asked for does not exist (or is not visible to the caller).
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// The thing to create exists already (a taken user name…).
+    #[error("{0}")]
+    Conflict(String),
+    /// The bytes received do not hash to what the client said they would.
+    #[error("content hash mismatch: expected {expected}, received {actual}")]
+    HashMismatch { expected: String, actual: String },
+    /// A value read from the catalog is not what this code writes (a bug or tampering).
+    #[error("corrupt catalog value: {0}")]
+    Corrupt(String),
+    /// Configuration that cannot work (bad URL, missing bucket…).
+    #[error("invalid storage configuration: {0}")]
+    Config(String),
+    /// The catalog database failed; usually worth retrying.
+    #[error("catalog: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Applying migrations failed.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The blob store failed; usually worth retrying.
+    #[error("blob store: {0}")]
+    Blob(#[from] object_store::Error),
+    /// Local file system error (staging area, data directory).
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StorageError {
+    /// True when the request named something that is not there.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            StorageError::NotFound { .. }
+                | StorageError::Blob(object_store::Error::NotFound { .. })
+        )
+    }
+
+    /// True for transient backend failures that a retry may fix.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            StorageError::Database(_) | StorageError::Blob(_) | StorageError::Io(_)
+        )
+    }
+}

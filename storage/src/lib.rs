@@ -1,0 +1,25 @@
+//! darkroom-storage: everything durable.
+//!
+//! * [`BlobStore`]: content-addressed bytes (originals and renditions) in any
+//!   `object_store` backend — a local folder (fsynced) or an S3-compatible store.
+//!   Keys are derived from the BLAKE3 hash only (`blobs/ab/cd/<hex>`), never from
+//!   user input, and blobs are written create-only so racing writers converge.
+//! * [`Catalog`]: the metadata database (SQLite or PostgreSQL through one sqlx
+//!   `Any` pool and one set of queries), including the durable job queue.
+//!
+//! This crate never decodes images and never speaks HTTP; it knows nothing of
+//! the pipeline, the workers or the API.
+
+pub mod blobs;
+pub mod catalog;
+mod error;
+pub mod hash;
+pub mod ids;
+mod time;
+
+pub use blobs::{BlobConfig, BlobStore, StagedBlob, StagingWriter};
+pub use catalog::Catalog;
+pub use error::StorageError;
+pub use hash::ContentHash;
+pub use ids::{AssetId, JobId, TokenId, UserId};
+pub use time::now_ms;
