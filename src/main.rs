@@ -1,1 +1,41 @@
-fn main() {}
+//! `darkroom`: the one binary. Each subcommand composes the crates and nothing more.
+
+mod cli;
+mod settings;
+mod telemetry;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{AdminCommand, Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("darkroom: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let settings = settings::Settings::load(&cli)?;
+        telemetry::init(settings.log_format, cli.command.is_quiet());
+        match &cli.command {
+            Command::Serve(args) => cli::serve::run(settings, args).await,
+            Command::Worker(args) => cli::worker::run(settings, args).await,
+            Command::Migrate(_) => cli::migrate::run(settings).await,
+            Command::Admin(AdminCommand::CreateUser(args)) => cli::admin::create_user(settings, args).await,
+            Command::Admin(AdminCommand::CreateToken(args)) => cli::admin::create_token(settings, args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: scripts read the exit status, people read this.
+            eprintln!("darkroom: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}

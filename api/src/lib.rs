@@ -1,1 +1,22 @@
-//! placeholder
+//! darkroom-api: the HTTP face of darkroom.
+//!
+//! Routes live in `routes/` (one resource per file); the streaming upload path
+//! in `ingest`; authentication in `auth`; and `error` is the one place where
+//! errors of every crate become HTTP statuses and `{"error":{"code","message"}}`
+//! bodies. This crate owns no storage and renders no pixels: it calls
+//! darkroom-storage, darkroom-pipeline (probe, limits, specs) and
+//! darkroom-workers (to enqueue and wake workers).
+
+mod auth;
+mod config;
+mod dto;
+mod error;
+mod ingest;
+mod range;
+mod routes;
+mod startup;
+mod state;
+
+pub use config::ApiConfig;
+pub use error::ApiError;
+pub use startup::{Application, Services};

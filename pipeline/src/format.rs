@@ -37,6 +37,24 @@ pub enum SourceFormat {
     Pef,
 }
 
+const ALL_FORMATS: [SourceFormat; 15] = [
+    SourceFormat::Jpeg,
+    SourceFormat::Png,
+    SourceFormat::Webp,
+    SourceFormat::Tiff,
+    SourceFormat::Heic,
+    SourceFormat::Avif,
+    SourceFormat::Dng,
+    SourceFormat::Cr2,
+    SourceFormat::Cr3,
+    SourceFormat::Nef,
+    SourceFormat::Arw,
+    SourceFormat::Raf,
+    SourceFormat::Rw2,
+    SourceFormat::Orf,
+    SourceFormat::Pef,
+];
+
 impl SourceFormat {
     /// Short lowercase name, as stored and reported.
     pub fn name(self) -> &'static str {
@@ -57,6 +75,11 @@ impl SourceFormat {
             SourceFormat::Orf => "orf",
             SourceFormat::Pef => "pef",
         }
+    }
+
+    /// The format with this [`name`](Self::name), as stored in the catalog.
+    pub fn from_name(name: &str) -> Option<Self> {
+        ALL_FORMATS.into_iter().find(|f| f.name() == name)
     }
 
     /// The media type originals of this format are served with.
@@ -196,6 +219,14 @@ mod tests {
         assert_eq!(sniff(b"FUJIFILMCCD-RAW 0201"), Some(SourceFormat::Raf));
         assert_eq!(sniff(b"II*\0\x08\0\0\0CR\x02\0"), Some(SourceFormat::Cr2));
         assert_eq!(sniff(b"II*\0\x08\0\0\0\0\0"), Some(SourceFormat::Tiff));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for f in ALL_FORMATS {
+            assert_eq!(SourceFormat::from_name(f.name()), Some(f));
+        }
+        assert_eq!(SourceFormat::from_name("gif"), None);
     }
 
     #[test]

@@ -1,1 +1,21 @@
-//! placeholder
+//! darkroom-workers: turns queued jobs into results.
+//!
+//! A [`Runner`] leases jobs from the catalog's durable queue, renews each lease
+//! while it works, hands CPU work to a rayon pool sized to the cores (never the
+//! async threads that serve HTTP), writes results back, and on failure
+//! re-queues the job with exponential backoff until its attempts are spent.
+//! A worker killed mid-job loses nothing: its lease runs out and another
+//! worker (or the same one, restarted) takes the job over.
+
+mod config;
+mod error;
+mod job;
+mod pool;
+mod render;
+mod runner;
+
+pub use config::WorkerConfig;
+pub use error::WorkerError;
+pub use job::{Job, RENDER_JOB_KIND};
+pub use pool::CpuPool;
+pub use runner::{JobOutcome, Runner, Waker};

@@ -9,6 +9,8 @@ use crate::{AssetId, ContentHash, StorageError, UserId, now_ms};
 /// A new asset, as the upload path describes it.
 #[derive(Clone, Debug)]
 pub struct NewAsset {
+    /// Chosen by the caller, so jobs enqueued with the asset can name it.
+    pub id: AssetId,
     pub owner: UserId,
     pub hash: ContentHash,
     pub size: u64,
@@ -156,7 +158,7 @@ impl Catalog {
         jobs: &[NewJob],
     ) -> Result<AssetInsert, StorageError> {
         let now = now_ms();
-        let id = AssetId::new();
+        let id = new.id;
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO blobs (hash, size, ref_count, created_at) VALUES ($1, $2, 0, $3)

@@ -1,0 +1,137 @@
+//! The one place where errors become HTTP responses.
+//!
+//! Every error body is `{"error":{"code":"…","message":"…"}}`. Codes are stable
+//! strings clients branch on; never rename one. A 5xx body says nothing about
+//! internals; the full error goes to the log with the request id.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use darkroom_pipeline::PipelineError;
+use darkroom_storage::StorageError;
+use serde_json::json;
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// No or unknown credentials.
+    #[error("a valid API token is required (Authorization: Bearer <token>)")]
+    Unauthorized,
+    /// The token lacks a scope.
+    #[error("this token lacks the {0:?} scope")]
+    Forbidden(String),
+    /// Nothing there (or not the caller's).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request itself is malformed.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// The body is larger than allowed.
+    #[error("the upload exceeds the limit of {limit} bytes")]
+    PayloadTooLarge { limit: u64 },
+    /// The file type is not accepted.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Understood, but cannot be done for this resource.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    /// A backend (catalog or blob store) is unreachable: worth retrying.
+    #[error("storage is unavailable")]
+    Unavailable(#[source] StorageError),
+    /// A bug or an unexpected failure.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The stable code in the error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound { what } => ApiError::NotFound(what),
+            StorageError::HashMismatch { .. } => ApiError::bad_request("checksum_mismatch", e.to_string()),
+            StorageError::Conflict(message) => ApiError::Unprocessable {
+                code: "conflict",
+                message,
+            },
+            e if e.is_retryable() => ApiError::Unavailable(e),
+            e => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<PipelineError> for ApiError {
+    fn from(e: PipelineError) -> Self {
+        match e {
+            PipelineError::UnsupportedType(_) => ApiError::UnsupportedMediaType(e.to_string()),
+            PipelineError::LimitExceeded { .. } => ApiError::Unprocessable {
+                code: "image_too_large",
+                message: e.to_string(),
+            },
+            e => ApiError::Unprocessable {
+                code: "unreadable_image",
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, code = self.code(), "request failed");
+        }
+        let message = match self {
+            ApiError::Unavailable(_) => "storage is unavailable; try again shortly".to_string(),
+            other => other.to_string(),
+        };
+        let mut response = HttpResponse::build(status);
+        match self {
+            ApiError::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            _ => {}
+        }
+        response.json(json!({ "error": { "code": self.code(), "message": message } }))
+    }
+}

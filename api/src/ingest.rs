@@ -1,0 +1,169 @@
+//! The streaming upload path.
+//!
+//! The body is hashed (BLAKE3) while it streams into a staging object, so it is
+//! never held whole in memory. Its first bytes are sniffed as they arrive —
+//! an unsupported type is refused before the rest is stored — and probed for
+//! dimensions and EXIF. Then, in order: compare with the client's hash, return
+//! the owner's existing asset for known bytes, publish the blob create-only
+//! under its hash, and record blob + asset + render job in one transaction.
+//! The response is sent only after that commit.
+
+use bytes::Bytes;
+use darkroom_pipeline::{PROBE_PREFIX_BYTES, Probe, SourceFormat, probe, sniff};
+use darkroom_storage::catalog::{AssetInsert, NewAsset, NewJob};
+use darkroom_storage::{AssetId, ContentHash, StagingWriter, UserId};
+use darkroom_workers::Job;
+use futures::{Stream, StreamExt};
+
+use crate::ApiError;
+use crate::state::AppState;
+
+/// Enough bytes to tell every accepted format apart.
+const SNIFF_AFTER: usize = 32;
+
+/// What the client told us about the upload besides its bytes.
+pub(crate) struct UploadMeta {
+    pub owner: UserId,
+    pub original_name: String,
+    /// The BLAKE3 the client expects (`X-Content-Blake3`), if sent.
+    pub expected_hash: Option<ContentHash>,
+}
+
+/// Streams an upload into the store and records it.
+pub(crate) async fn ingest<S, E>(state: &AppState, meta: UploadMeta, body: S) -> Result<AssetInsert, ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut writer = state.blobs.stage().await?;
+    let probed = match receive(state, &mut writer, body).await {
+        Ok(probed) => probed,
+        Err(e) => {
+            writer.abort().await;
+            return Err(e);
+        }
+    };
+    let staged = writer.finish().await?;
+    if let Some(expected) = meta.expected_hash
+        && expected != staged.hash
+    {
+        state.blobs.discard(&staged).await;
+        return Err(ApiError::bad_request(
+            "checksum_mismatch",
+            format!("the body's BLAKE3 is {}, not {expected} as X-Content-Blake3 says; nothing was stored", staged.hash),
+        ));
+    }
+    if let Some(existing) = state.catalog.find_asset_by_hash(&meta.owner, &staged.hash).await? {
+        // Known bytes for this owner: no second blob write, no second asset.
+        state.blobs.discard(&staged).await;
+        return Ok(AssetInsert::Duplicate(existing));
+    }
+    state.blobs.publish(&staged).await?;
+    let new = NewAsset {
+        id: AssetId::new(),
+        owner: meta.owner,
+        hash: staged.hash,
+        size: staged.len,
+        original_name: meta.original_name,
+        media_type: probed.format.media_type().to_string(),
+        format: probed.format.name().to_string(),
+        width: probed.width,
+        height: probed.height,
+        orientation: probed.metadata.orientation,
+        taken_at: probed.metadata.taken_at.clone(),
+        taken_at_ms: probed.metadata.taken_at_ms(),
+        exif: serde_json::to_string(&probed.metadata).ok(),
+    };
+    let jobs = render_jobs(probed.format, new.id, state.config.job_attempts);
+    // A crash between publish and this commit leaves a blob no row refers to:
+    // harmless (identical bytes uploaded again reuse it) and found by `fsck`.
+    let outcome = state.catalog.insert_asset(&new, &jobs).await?;
+    if matches!(outcome, AssetInsert::Created(_)) && !jobs.is_empty() {
+        state.waker.wake();
+    }
+    Ok(outcome)
+}
+
+/// The jobs a new asset of `format` needs: renditions, when this build can decode it.
+fn render_jobs(format: SourceFormat, asset_id: AssetId, attempts: u32) -> Vec<NewJob> {
+    if !format.can_render() {
+        return Vec::new();
+    }
+    vec![Job::RenderRenditions { asset_id }.to_new_job(attempts)]
+}
+
+/// Streams the body into `writer`, enforcing the size limit and refusing
+/// unsupported types as soon as their first bytes arrive.
+async fn receive<S, E>(state: &AppState, writer: &mut StagingWriter, mut body: S) -> Result<Probe, ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let limits = &state.config.limits;
+    let mut head: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut probed: Option<Probe> = None;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("upload_interrupted", format!("the upload was interrupted: {e}")))?;
+        if writer.len() + chunk.len() as u64 > limits.max_upload_bytes {
+            return Err(ApiError::PayloadTooLarge {
+                limit: limits.max_upload_bytes,
+            });
+        }
+        if probed.is_none() {
+            let had = head.len();
+            let take = chunk.len().min(PROBE_PREFIX_BYTES - had);
+            head.extend_from_slice(&chunk[..take]);
+            if had < SNIFF_AFTER && head.len() >= SNIFF_AFTER && sniff(&head).is_none() {
+                probe(&head, limits)?; // refuses with the reason
+            }
+            if head.len() >= PROBE_PREFIX_BYTES {
+                probed = Some(probe(&head, limits)?);
+                head = Vec::new();
+            }
+        }
+        writer.write(chunk).await?;
+    }
+    if writer.is_empty() {
+        return Err(ApiError::bad_request("empty_file", "the upload is empty"));
+    }
+    match probed {
+        Some(probed) => Ok(probed),
+        None => Ok(probe(&head, limits)?),
+    }
+}
+
+/// A display name from a client-sent file name: the last path component,
+/// without control characters, at most 255 bytes. Never used as a key.
+pub(crate) fn clean_file_name(raw: Option<&str>) -> String {
+    let raw = raw.unwrap_or_default();
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let mut name: String = last.chars().filter(|c| !c.is_control() && !is_bidi_control(*c)).collect();
+    name = name.trim().to_string();
+    while name.len() > 255 {
+        name.pop();
+    }
+    if name.is_empty() || name == "." || name == ".." {
+        "upload".to_string()
+    } else {
+        name
+    }
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_cleaned() {
+        assert_eq!(clean_file_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(clean_file_name(Some("C:\\photos\\IMG_1.JPG")), "IMG_1.JPG");
+        assert_eq!(clean_file_name(Some("a\u{0}b\u{202E}c.jpg")), "abc.jpg");
+        assert_eq!(clean_file_name(Some("..")), "upload");
+        assert_eq!(clean_file_name(None), "upload");
+        assert!(clean_file_name(Some(&"é".repeat(300))).len() <= 255);
+    }
+}

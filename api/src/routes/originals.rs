@@ -1,0 +1,79 @@
+//! `GET /api/v1/assets/{id}/original`: the uploaded bytes, exactly.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use darkroom_storage::catalog::Scope;
+
+use crate::auth::Authenticated;
+use crate::range::{RangeRequest, parse_range};
+use crate::state::AppState;
+use crate::ApiError;
+
+pub(crate) async fn original(
+    req: HttpRequest,
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let asset = state.catalog.get_asset(auth.user(), &super::asset_id(&path)?).await?;
+    let etag = super::etag(&asset.hash);
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::ETAG, etag.clone()))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        // Content-addressed: these bytes never change under this URL's ETag,
+        // but the URL is private, so only the browser may cache it.
+        .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((header::CONTENT_DISPOSITION, attachment(&asset.original_name)));
+    if super::not_modified(&req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let len = asset.size;
+    let range = parse_range(req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()), len);
+    let (range, status) = match range {
+        RangeRequest::Whole => (None, actix_web::http::StatusCode::OK),
+        RangeRequest::Partial(r) => {
+            response.insert_header((header::CONTENT_RANGE, format!("bytes {}-{}/{len}", r.start, r.end - 1)));
+            (Some(r), actix_web::http::StatusCode::PARTIAL_CONTENT)
+        }
+        RangeRequest::Unsatisfiable => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
+                .json(serde_json::json!({"error": {"code": "range_not_satisfiable",
+                    "message": format!("the original is {len} bytes long")}})));
+        }
+    };
+    let body_len = range.as_ref().map_or(len, |r| r.end - r.start);
+    let stream = state.blobs.stream(&asset.hash, range).await?;
+    Ok(response
+        .status(status)
+        .content_type(asset.media_type.as_str())
+        .no_chunking(body_len)
+        .streaming(stream))
+}
+
+/// `attachment; filename*=UTF-8''…` (RFC 6266), so no name can break the header.
+fn attachment(name: &str) -> String {
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn attachment_names_are_percent_encoded() {
+        assert_eq!(super::attachment("IMG 1.jpg"), "attachment; filename*=UTF-8''IMG%201.jpg");
+        assert_eq!(super::attachment("a\"b\r\n.jpg"), "attachment; filename*=UTF-8''a%22b%0D%0A.jpg");
+    }
+}

@@ -1,0 +1,77 @@
+//! Renditions: served when ready; `202` while rendering (choose to poll).
+//!
+//! A rendition that is still queued or rendering answers `202 Accepted` with
+//! `{"status":"pending"}` and `Retry-After: 1`; one whose job failed for good
+//! answers `422` with code `rendition_failed` and the error; a format this
+//! build cannot decode answers `422` with code `rendition_unsupported`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use darkroom_storage::catalog::Scope;
+use darkroom_workers::RENDER_JOB_KIND;
+use serde_json::json;
+
+use crate::auth::Authenticated;
+use crate::dto::{PendingState, pending_state};
+use crate::state::AppState;
+use crate::ApiError;
+
+pub(crate) async fn rendition(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let (id, name) = path.into_inner();
+    let asset = state.catalog.get_asset(auth.user(), &super::asset_id(&id)?).await?;
+    if !state.config.renditions.iter().any(|s| s.name() == name) {
+        return Err(ApiError::NotFound("rendition"));
+    }
+    if let Some(rendition) = state.catalog.get_rendition(&asset.id, &name).await? {
+        let etag = super::etag(&rendition.hash);
+        if super::not_modified(&req, &etag) {
+            return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+        }
+        let stream = state.blobs.stream(&rendition.hash, None).await?;
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
+            .content_type(rendition.media_type.as_str())
+            .no_chunking(rendition.size)
+            .streaming(stream));
+    }
+    let job = state.catalog.latest_job(&asset.id, RENDER_JOB_KIND).await?;
+    match pending_state(super::assets::can_render(&asset), job.as_ref()) {
+        PendingState::Pending => Ok(HttpResponse::Accepted()
+            .insert_header((header::RETRY_AFTER, "1"))
+            .json(json!({
+                "status": "pending",
+                "attempts": job.as_ref().map_or(0, |j| j.attempts),
+                "last_error": job.as_ref().and_then(|j| j.last_error.clone()),
+            }))),
+        PendingState::Failed(error) => Err(ApiError::Unprocessable {
+            code: "rendition_failed",
+            message: format!("rendering failed: {error} (POST …/renditions/retry to try again)"),
+        }),
+        PendingState::Unsupported => Err(ApiError::Unprocessable {
+            code: "rendition_unsupported",
+            message: format!("no renditions: {} is not decoded by this build", asset.format),
+        }),
+    }
+}
+
+/// Re-queues an asset's failed render jobs with fresh attempts.
+pub(crate) async fn retry(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Upload)?;
+    let asset = state.catalog.get_asset(auth.user(), &super::asset_id(&path)?).await?;
+    let requeued = state.catalog.retry_failed_jobs(&asset.id).await?;
+    if requeued > 0 {
+        state.waker.wake();
+    }
+    Ok(HttpResponse::Accepted().json(json!({ "requeued": requeued })))
+}

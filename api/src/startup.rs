@@ -1,0 +1,87 @@
+//! Building and running the HTTP server (bind first, so tests can use port 0).
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use darkroom_storage::{BlobStore, Catalog};
+use darkroom_workers::Waker;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::ApiConfig;
+use crate::state::AppState;
+
+/// What the API needs from the rest of the system.
+pub struct Services {
+    pub catalog: Catalog,
+    pub blobs: BlobStore,
+    /// Wakes in-process workers after an enqueue (a no-op without them).
+    pub waker: Waker,
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `config.listen` and prepares the server.
+    pub fn build(config: ApiConfig, services: Services) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.listen)?;
+        let port = listener.local_addr()?.port();
+        let http_workers = config.http_workers;
+        let state = web::Data::new(AppState {
+            catalog: services.catalog,
+            blobs: services.blobs,
+            waker: services.waker,
+            config,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(crate::routes::configure)
+                .wrap_fn(|req, srv| {
+                    // Echo the request id (which tracing records on every log
+                    // line of the request) so clients can quote it.
+                    let id = req.extensions().get::<RequestId>().copied();
+                    let call = srv.call(req);
+                    async move {
+                        let mut response = call.await?;
+                        if let Some(id) = id
+                            && let Ok(value) = HeaderValue::from_str(&id.to_string())
+                        {
+                            response
+                                .headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        Ok(response)
+                    }
+                })
+                .wrap(TracingLogger::default())
+        })
+        // Actix stops on SIGINT/SIGTERM itself; the binary then stops the workers.
+        .shutdown_timeout(30);
+        if let Some(n) = http_workers {
+            server = server.workers(n);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Application { port, server })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (by signal or handle).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,12 @@
+use darkroom_storage::{BlobStore, Catalog};
+use darkroom_workers::Waker;
+
+use crate::ApiConfig;
+
+/// What every handler can reach (shared through `web::Data`).
+pub(crate) struct AppState {
+    pub catalog: Catalog,
+    pub blobs: BlobStore,
+    pub waker: Waker,
+    pub config: ApiConfig,
+}

@@ -1,0 +1,167 @@
+//! The command line: one file per subcommand.
+
+pub mod admin;
+pub mod migrate;
+pub mod serve;
+pub mod worker;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// darkroom: a photo cloud backend.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+pub struct Cli {
+    /// A TOML settings file (see README for its keys).
+    #[arg(long, global = true, env = "DARKROOM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log as plain text or JSON lines (to standard error).
+    #[arg(long, global = true, env = "DARKROOM_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Plain,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP API with workers in-process.
+    Serve(ServeArgs),
+    /// Run workers only (many may share one PostgreSQL and one blob store).
+    Worker(WorkerArgs),
+    /// Apply catalog migrations and exit.
+    Migrate(StorageArgs),
+    /// Manage accounts and tokens.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+impl Command {
+    /// Commands whose standard output is read by scripts log only warnings.
+    pub fn is_quiet(&self) -> bool {
+        matches!(self, Command::Admin(_) | Command::Migrate(_))
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an account.
+    CreateUser(CreateUserArgs),
+    /// Mint an API token for an account; prints the token alone on standard output.
+    CreateToken(CreateTokenArgs),
+}
+
+/// Where darkroom keeps its state.
+#[derive(Args, Debug, Clone, Default)]
+pub struct StorageArgs {
+    /// Folder for the SQLite catalog and local blobs [default: ./darkroom-data].
+    #[arg(long, env = "DARKROOM_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Catalog URL: sqlite:PATH or postgres://… [default: sqlite in the data dir; also read from DATABASE_URL].
+    #[arg(long, env = "DARKROOM_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Blob store: a folder, file:///path, or s3://bucket[/prefix]?endpoint=… [default: <data dir>/blobs].
+    #[arg(long, env = "DARKROOM_BLOBS")]
+    pub blobs: Option<String>,
+}
+
+/// Job-processing knobs shared by `serve` and `worker`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct JobArgs {
+    /// Jobs processed at once [default: one per core; 0 disables workers in `serve`].
+    #[arg(long, env = "DARKROOM_WORKERS")]
+    pub workers: Option<usize>,
+    /// Seconds a job lease lasts before another worker may take the job over.
+    #[arg(long, env = "DARKROOM_JOB_LEASE_SECS")]
+    pub job_lease_secs: Option<u64>,
+    /// Backoff before a failed job's second attempt, in ms (doubles each time).
+    #[arg(long, env = "DARKROOM_JOB_RETRY_BASE_MS")]
+    pub job_retry_base_ms: Option<u64>,
+    /// Attempts before a job is marked failed.
+    #[arg(long, env = "DARKROOM_JOB_MAX_ATTEMPTS")]
+    pub job_max_attempts: Option<u32>,
+    /// Fault injection for crash tests: hold every job this many ms before
+    /// recording its result.
+    #[arg(long, env = "DARKROOM_FAULT_HOLD_JOB_MS", hide = true)]
+    pub fault_hold_job_ms: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "DARKROOM_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Largest upload accepted, in bytes [default: 1 GiB].
+    #[arg(long, env = "DARKROOM_MAX_UPLOAD_BYTES")]
+    pub max_upload_bytes: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateUserArgs {
+    /// The account name.
+    pub name: String,
+    /// Make the account an administrator.
+    #[arg(long)]
+    pub admin: bool,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateTokenArgs {
+    /// The account the token acts for.
+    pub name: String,
+    /// Scopes (read, upload, edit, admin), repeated or comma-separated
+    /// [default: read,upload,edit, plus admin for administrators].
+    #[arg(long = "scope", value_delimiter = ',')]
+    pub scopes: Vec<String>,
+    /// A label for the token, shown when listing tokens.
+    #[arg(long, default_value = "cli")]
+    pub label: String,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+impl Command {
+    /// The storage options of whichever subcommand this is.
+    pub fn storage(&self) -> &StorageArgs {
+        match self {
+            Command::Serve(a) => &a.storage,
+            Command::Worker(a) => &a.storage,
+            Command::Migrate(a) => a,
+            Command::Admin(AdminCommand::CreateUser(a)) => &a.storage,
+            Command::Admin(AdminCommand::CreateToken(a)) => &a.storage,
+        }
+    }
+
+    /// The job options, for commands that run workers.
+    pub fn jobs(&self) -> Option<&JobArgs> {
+        match self {
+            Command::Serve(a) => Some(&a.jobs),
+            Command::Worker(a) => Some(&a.jobs),
+            _ => None,
+        }
+    }
+}

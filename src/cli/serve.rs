@@ -1,0 +1,109 @@
+//! `darkroom serve`: the HTTP API with workers in the same process.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use darkroom_api::{Application, Services};
+use darkroom_storage::blobs::DEFAULT_STAGING_GRACE;
+use darkroom_storage::{BlobStore, Catalog};
+use darkroom_workers::{CpuPool, Runner, Waker};
+
+use super::ServeArgs;
+use crate::settings::Settings;
+
+pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
+    let (catalog, blobs) = open_storage(&settings).await?;
+    if let Some(token) = catalog.bootstrap_admin().await? {
+        // Shown exactly once: only its hash is stored.
+        println!("Created the administrator account \"admin\". Its API token (shown only now):");
+        println!();
+        println!("    {}", token.secret);
+        println!();
+        println!("Try: curl -H \"Authorization: Bearer $TOKEN\" -F file=@photo.jpg http://{}/api/v1/assets", settings.api.listen);
+    }
+    tokio::spawn(sweep_staging_periodically(blobs.clone()));
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (waker, workers) = if settings.workers.concurrency > 0 {
+        let runner = Runner::new(catalog.clone(), blobs.clone(), CpuPool::new(None), settings.workers.clone());
+        (runner.waker(), Some(tokio::spawn(runner.run(stopped))))
+    } else {
+        (Waker::default(), None)
+    };
+    let app = Application::build(
+        settings.api.clone(),
+        Services {
+            catalog: catalog.clone(),
+            blobs,
+            waker,
+        },
+    )
+    .with_context(|| format!("cannot listen on {}", settings.api.listen))?;
+    tracing::info!(
+        address = %settings.api.listen.ip(),
+        port = app.port(),
+        "darkroom is listening on http://{}:{}",
+        settings.api.listen.ip(),
+        app.port()
+    );
+    app.run_until_stopped().await?;
+    tracing::info!("HTTP stopped; finishing jobs in progress");
+    let _ = stop.send(true);
+    if let Some(workers) = workers {
+        let _ = workers.await;
+    }
+    catalog.close().await;
+    Ok(())
+}
+
+/// Connects the catalog (creating the data folder for SQLite) and migrates it.
+pub async fn open_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
+    if settings.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
+    }
+    let catalog = Catalog::connect(&settings.database_url)
+        .await
+        .context("opening the catalog")?;
+    catalog.migrate().await.context("migrating the catalog")?;
+    Ok(catalog)
+}
+
+/// Opens both stores and clears staging uploads a crashed process left behind.
+pub async fn open_storage(settings: &Settings) -> anyhow::Result<(Catalog, BlobStore)> {
+    let catalog = open_catalog(settings).await?;
+    let blobs = BlobStore::open(&settings.blobs).context("opening the blob store")?;
+    tracing::info!(catalog = ?catalog.dialect(), blobs = blobs.describe(), "storage ready");
+    blobs.sweep_staging(DEFAULT_STAGING_GRACE).await.context("sweeping the staging area")?;
+    Ok((catalog, blobs))
+}
+
+async fn sweep_staging_periodically(blobs: BlobStore) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        if let Err(e) = blobs.sweep_staging(DEFAULT_STAGING_GRACE).await {
+            tracing::warn!(error = %e, "staging sweep failed");
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,128 @@
+//! Settings, layered: built-in defaults → TOML file → environment → flags.
+//!
+//! Clap already merges flags over `DARKROOM_*` variables; this module lays
+//! those over the TOML file and the defaults, and splits the result into each
+//! crate's own config struct.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use darkroom_api::ApiConfig;
+use darkroom_pipeline::Limits;
+use darkroom_storage::BlobConfig;
+use darkroom_workers::WorkerConfig;
+use serde::Deserialize;
+
+use crate::cli::{Cli, LogFormat};
+
+/// The TOML file's keys (all optional; the README lists them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    blobs: Option<String>,
+    listen: Option<SocketAddr>,
+    workers: Option<usize>,
+    job_lease_secs: Option<u64>,
+    job_retry_base_ms: Option<u64>,
+    job_max_attempts: Option<u32>,
+    max_upload_bytes: Option<u64>,
+    max_pixels: Option<u64>,
+    log_format: Option<LogFormat>,
+}
+
+/// Everything a subcommand needs, resolved.
+#[derive(Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub blobs: BlobConfig,
+    pub log_format: LogFormat,
+    pub api: ApiConfig,
+    pub workers: WorkerConfig,
+}
+
+impl Settings {
+    pub fn load(cli: &Cli) -> anyhow::Result<Self> {
+        let file = match &cli.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let storage = cli.command.storage();
+        let data_dir = storage
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("darkroom-data"));
+        let database_url = storage
+            .database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("catalog.db").display()));
+        let blobs = match storage.blobs.clone().or(file.blobs) {
+            Some(spec) => BlobConfig::parse(&spec)?,
+            None => BlobConfig::Local(data_dir.join("blobs")),
+        };
+
+        let mut limits = Limits::default();
+        let serve = match &cli.command {
+            crate::cli::Command::Serve(args) => Some(args),
+            _ => None,
+        };
+        if let Some(bytes) = serve.and_then(|a| a.max_upload_bytes).or(file.max_upload_bytes) {
+            limits.max_upload_bytes = bytes;
+        }
+        if let Some(pixels) = file.max_pixels {
+            limits.max_pixels = pixels;
+        }
+
+        let jobs = cli.command.jobs().cloned().unwrap_or_default();
+        let mut workers = WorkerConfig {
+            limits,
+            ..WorkerConfig::default()
+        };
+        if let Some(n) = jobs.workers.or(file.workers) {
+            workers.concurrency = n;
+        }
+        if let Some(secs) = jobs.job_lease_secs.or(file.job_lease_secs) {
+            anyhow::ensure!(secs >= 1, "job lease must be at least 1 second");
+            workers.lease = Duration::from_secs(secs);
+        }
+        if let Some(ms) = jobs.job_retry_base_ms.or(file.job_retry_base_ms) {
+            workers.retry_base = Duration::from_millis(ms);
+        }
+        if let Some(n) = jobs.job_max_attempts.or(file.job_max_attempts) {
+            anyhow::ensure!(n >= 1, "jobs need at least one attempt");
+            workers.max_attempts = n;
+        }
+        workers.hold_each_job = jobs.fault_hold_job_ms.map(Duration::from_millis);
+
+        let api = ApiConfig {
+            listen: serve
+                .and_then(|a| a.listen)
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            limits,
+            renditions: workers.renditions.clone(),
+            job_attempts: workers.max_attempts,
+            http_workers: None,
+        };
+        Ok(Settings {
+            data_dir,
+            database_url,
+            blobs,
+            log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
+            api,
+            workers,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("in {}", path.display()))
+}

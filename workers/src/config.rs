@@ -1,0 +1,69 @@
+use std::time::Duration;
+
+use darkroom_pipeline::{Limits, RenditionSpec};
+
+/// How workers behave.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Jobs processed at once by this process (0: lease nothing).
+    pub concurrency: usize,
+    /// How long a lease lasts without renewal; a dead worker's jobs are taken
+    /// over after this long. Leases are renewed every third of it.
+    pub lease: Duration,
+    /// How often an idle worker polls the queue (enqueues in the same process
+    /// wake it at once).
+    pub poll_interval: Duration,
+    /// Backoff before the second attempt; doubled for each further one.
+    pub retry_base: Duration,
+    /// Longest backoff between attempts.
+    pub retry_max: Duration,
+    /// Attempts before a job is marked failed.
+    pub max_attempts: u32,
+    /// Decode limits.
+    pub limits: Limits,
+    /// Renditions every photo gets.
+    pub renditions: Vec<RenditionSpec>,
+    /// Fault injection for crash tests: hold each job this long before
+    /// writing its result, so a test can kill the process mid-job.
+    pub hold_each_job: Option<Duration>,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_millis(500),
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(600),
+            max_attempts: 5,
+            limits: Limits::default(),
+            renditions: RenditionSpec::defaults(),
+            hold_each_job: None,
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// Backoff after failed attempt number `attempt` (from 1): base · 2^(attempt−1).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
+        self.retry_base.saturating_mul(factor).min(self.retry_max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_ceiling() {
+        let config = WorkerConfig {
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(30),
+            ..WorkerConfig::default()
+        };
+        let waits: Vec<u64> = (1..=6).map(|a| config.backoff(a).as_secs()).collect();
+        assert_eq!(waits, [2, 4, 8, 16, 30, 30]);
+    }
+}

@@ -1,0 +1,31 @@
+use darkroom_pipeline::PipelineError;
+use darkroom_storage::StorageError;
+
+/// Why a job attempt failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    /// Storage failed; a later attempt may succeed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The pipeline refused the input; retrying the same bytes cannot help.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The job's payload is not one this worker understands.
+    #[error("bad job: {0}")]
+    BadJob(String),
+    /// The CPU pool went away (shutting down).
+    #[error("cpu pool stopped")]
+    PoolStopped,
+}
+
+impl WorkerError {
+    /// True when another attempt may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            WorkerError::Storage(e) => e.is_retryable() || e.is_not_found(),
+            WorkerError::PoolStopped => true,
+            WorkerError::Pipeline(_) | WorkerError::BadJob(_) => false,
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The render job: original → renditions, stored content-addressed.
+
+use bytes::Bytes;
+use darkroom_storage::AssetId;
+use darkroom_storage::catalog::{LeasedJob, NewRendition};
+
+use crate::{Runner, WorkerError};
+
+impl Runner {
+    pub(crate) async fn render_renditions(
+        &self,
+        job: &LeasedJob,
+        asset_id: AssetId,
+    ) -> Result<bool, WorkerError> {
+        let asset = match self.catalog.get_asset_any_owner(&asset_id).await {
+            Ok(asset) => asset,
+            // Deleted meanwhile: nothing left to render.
+            Err(e) if e.is_not_found() => return Ok(self.catalog.complete_job(&job.id, self.id()).await?),
+            Err(e) => return Err(e.into()),
+        };
+        let original = self.blobs.get(&asset.hash).await?;
+        let specs = self.config.renditions.clone();
+        let limits = self.config.limits;
+        let rendered = self
+            .pool
+            .run(move || darkroom_pipeline::render(&original, &specs, &limits))
+            .await??;
+        let mut rows = Vec::with_capacity(rendered.len());
+        for r in rendered {
+            let size = r.bytes.len() as u64;
+            let (hash, _) = self.blobs.put_bytes(Bytes::from(r.bytes)).await?;
+            rows.push(NewRendition {
+                name: r.spec.name().to_string(),
+                spec: r.spec.key(),
+                hash,
+                media_type: r.spec.format().media_type().to_string(),
+                width: r.width,
+                height: r.height,
+                size,
+            });
+        }
+        if let Some(hold) = self.config.hold_each_job {
+            tracing::warn!(hold_ms = hold.as_millis() as u64, "fault injection: holding job");
+            tokio::time::sleep(hold).await;
+        }
+        Ok(self
+            .catalog
+            .finish_render_job(&job.id, self.id(), &asset_id, &rows)
+            .await?)
+    }
+}

@@ -1,0 +1,167 @@
+//! The lease loop: lease, renew while working, record the outcome.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use darkroom_storage::catalog::{JobState, LeasedJob};
+use darkroom_storage::{BlobStore, Catalog, JobId, StorageError};
+use tokio::sync::{Notify, watch};
+use tracing::Instrument;
+
+use crate::{CpuPool, Job, WorkerConfig, WorkerError};
+
+/// What became of one leased job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Finished and recorded.
+    Done,
+    /// Failed this attempt; queued again after the backoff.
+    Retrying { after: Duration, error: String },
+    /// Failed for good (attempts spent, or an error no retry can fix).
+    Failed { error: String },
+    /// Another worker took the job over (our lease ran out); nothing recorded.
+    LostLease,
+}
+
+/// Wakes idle workers in this process when a job is enqueued.
+#[derive(Clone, Debug, Default)]
+pub struct Waker(Arc<Notify>);
+
+impl Waker {
+    /// Tells idle workers to look at the queue now rather than at the next poll.
+    pub fn wake(&self) {
+        self.0.notify_waiters();
+    }
+}
+
+/// Runs jobs from the catalog's queue.
+#[derive(Clone)]
+pub struct Runner {
+    pub(crate) catalog: Catalog,
+    pub(crate) blobs: BlobStore,
+    pub(crate) pool: CpuPool,
+    pub(crate) config: Arc<WorkerConfig>,
+    id: Arc<str>,
+    waker: Waker,
+}
+
+impl Runner {
+    /// A runner with a unique worker id (leases are recorded under it).
+    pub fn new(catalog: Catalog, blobs: BlobStore, pool: CpuPool, config: WorkerConfig) -> Self {
+        let id = format!("{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        Runner {
+            catalog,
+            blobs,
+            pool,
+            config: Arc::new(config),
+            id: id.into(),
+            waker: Waker::default(),
+        }
+    }
+
+    /// This worker's id, as recorded in `jobs.lease_owner`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A handle that wakes this runner's idle loops.
+    pub fn waker(&self) -> Waker {
+        self.waker.clone()
+    }
+
+    /// Leases and runs one job; `None` when the queue has nothing runnable.
+    pub async fn run_once(&self) -> Result<Option<(JobId, JobOutcome)>, StorageError> {
+        let Some(job) = self.catalog.lease_job(&self.id, self.config.lease).await? else {
+            return Ok(None);
+        };
+        let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempt);
+        let id = job.id;
+        let outcome = self.process(job).instrument(span).await?;
+        Ok(Some((id, outcome)))
+    }
+
+    /// Runs `config.concurrency` lease loops until `stop` turns true; a job in
+    /// progress is finished first.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.id, concurrency = self.config.concurrency, "workers started");
+        let loops: Vec<_> = (0..self.config.concurrency)
+            .map(|_| tokio::spawn(self.clone().lease_loop(stop.clone())))
+            .collect();
+        for handle in loops {
+            let _ = handle.await;
+        }
+        tracing::info!(worker = %self.id, "workers stopped");
+    }
+
+    async fn lease_loop(self, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            let idle = match self.run_once().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not lease a job");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = stop.changed() => {}
+                    _ = self.waker.0.notified() => {}
+                    _ = tokio::time::sleep(self.config.poll_interval) => {}
+                }
+            }
+        }
+    }
+
+    async fn process(&self, job: LeasedJob) -> Result<JobOutcome, StorageError> {
+        let heartbeat = tokio::spawn(self.clone().renew_lease(job.id));
+        let result = self.execute(&job).await;
+        heartbeat.abort();
+        let outcome = match result {
+            Ok(true) => JobOutcome::Done,
+            Ok(false) => JobOutcome::LostLease,
+            Err(e) => {
+                let error = e.to_string();
+                let retry_after = (e.is_retryable() && job.attempt < job.max_attempts)
+                    .then(|| self.config.backoff(job.attempt));
+                match self.catalog.fail_job(&job.id, &self.id, &error, retry_after).await? {
+                    JobState::Queued => JobOutcome::Retrying {
+                        after: retry_after.unwrap_or_default(),
+                        error,
+                    },
+                    JobState::Failed => JobOutcome::Failed { error },
+                    JobState::Running | JobState::Done => JobOutcome::LostLease,
+                }
+            }
+        };
+        match &outcome {
+            JobOutcome::Done => tracing::info!("job done"),
+            JobOutcome::Retrying { after, error } => {
+                tracing::warn!(%error, retry_in_ms = after.as_millis() as u64, "job failed; will retry")
+            }
+            JobOutcome::Failed { error } => tracing::error!(%error, "job failed for good"),
+            JobOutcome::LostLease => tracing::warn!("lease lost to another worker; result dropped"),
+        }
+        Ok(outcome)
+    }
+
+    /// Runs the job; Ok(false) when the lease was lost before recording.
+    async fn execute(&self, job: &LeasedJob) -> Result<bool, WorkerError> {
+        match Job::parse(&job.payload)? {
+            Job::RenderRenditions { asset_id } => self.render_renditions(job, asset_id).await,
+        }
+    }
+
+    /// Renews the lease every third of its length until aborted.
+    async fn renew_lease(self, job: JobId) {
+        let every = self.config.lease / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            match self.catalog.renew_lease(&job, &self.id, self.config.lease).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => tracing::warn!(error = %e, "could not renew lease"),
+            }
+        }
+    }
+}
