@@ -20,6 +20,7 @@ pub use jobs::{JobCounts, JobState, JobStatus, LeasedJob, NewJob};
 pub use renditions::{NewRendition, RenditionRecord};
 pub use users::{IssuedToken, Principal, Scope, UserRecord};
 
+
 use crate::StorageError;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -134,4 +135,23 @@ fn parse_id<T: FromStr>(column: &str, value: &str) -> Result<T, StorageError> {
     value
         .parse()
         .map_err(|_| StorageError::Corrupt(format!("{column}: {value:?} is not an id")))
+}
+
+/// Creates an empty PostgreSQL database named `name` on the server that
+/// `admin_url` points at, and returns its URL. For test suites that want a
+/// fresh catalog per test; `name` must be a plain identifier.
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, StorageError> {
+    use sqlx::Connection;
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(StorageError::Config(format!("{name:?} is not a plain database name")));
+    }
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    let mut url = url::Url::parse(admin_url).map_err(|e| StorageError::Config(e.to_string()))?;
+    url.set_path(name);
+    Ok(url.to_string())
 }

@@ -1,0 +1,101 @@
+use std::time::Duration;
+
+use darkroom_workers::JobOutcome;
+
+use crate::backend_tests;
+use crate::helpers::{TestApp, assert_error, jpeg};
+
+backend_tests!(
+    transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retried,
+    a_dead_workers_lease_expires_and_another_finishes_the_job,
+    corrupt_images_fail_without_pointless_retries,
+    formats_without_a_decoder_are_stored_with_no_renditions,
+);
+
+async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retried(app: TestApp) {
+    let bytes = jpeg(300, 200, 21, None, None);
+    let body = app.upload_expect("flaky.jpg", bytes.clone(), 201).await;
+    let id = body["id"].as_str().unwrap().to_string();
+    let thumb = format!("/api/v1/assets/{id}/renditions/thumb");
+    // The original vanishes from the store (an outage, as far as workers can tell).
+    let hash: darkroom_storage::ContentHash = body["asset"]["blake3"].as_str().unwrap().parse().unwrap();
+    app.blobs.delete(&hash).await.unwrap();
+
+    let first = app.run_jobs().await;
+    assert!(matches!(&first[..], [JobOutcome::Retrying { after, .. }] if *after == app.worker_config.backoff(1)), "{first:?}");
+    // Not runnable again before its backoff has passed.
+    assert!(app.run_jobs().await.is_empty());
+    let pending: serde_json::Value = app.get(&thumb).await.json().await.unwrap();
+    assert_eq!(pending["status"], "pending");
+    assert_eq!(pending["attempts"], 1);
+    assert!(pending["last_error"].as_str().is_some_and(|e| !e.is_empty()));
+
+    // Attempts 2 and 3 fail too; the third is the last.
+    let mut outcomes = Vec::new();
+    while outcomes.len() < 2 {
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        outcomes.extend(app.run_jobs().await);
+    }
+    assert!(matches!(outcomes[0], JobOutcome::Retrying { .. }), "{outcomes:?}");
+    assert!(matches!(outcomes[1], JobOutcome::Failed { .. }), "{outcomes:?}");
+    let failed = assert_error(app.get(&thumb).await, 422, "rendition_failed").await;
+    assert!(failed["error"]["message"].as_str().unwrap().contains("not found"), "{failed}");
+    let asset: serde_json::Value = app.get(&format!("/api/v1/assets/{id}")).await.json().await.unwrap();
+    assert_eq!(asset["renditions"][0]["status"], "failed");
+    assert_eq!(app.catalog.job_counts().await.unwrap().failed, 1);
+
+    // The store recovers; an explicit retry renders.
+    app.blobs.put_bytes(bytes.into()).await.unwrap();
+    let retry = app
+        .client
+        .post(app.url(&format!("/api/v1/assets/{id}/renditions/retry")))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 202);
+    assert_eq!(retry.json::<serde_json::Value>().await.unwrap()["requeued"], 1);
+    assert_eq!(app.run_jobs().await, vec![JobOutcome::Done]);
+    assert_eq!(app.get(&thumb).await.status(), 200);
+}
+
+async fn a_dead_workers_lease_expires_and_another_finishes_the_job(app: TestApp) {
+    let body = app.upload_expect("a.jpg", jpeg(300, 200, 22, None, None), 201).await;
+    let id = body["id"].as_str().unwrap().to_string();
+    // A worker leases the job and dies without a word.
+    let lease = Duration::from_millis(500);
+    let taken = app.catalog.lease_job("worker-that-dies", lease).await.unwrap().expect("a job");
+    assert!(app.run_jobs().await.is_empty(), "a live lease is respected");
+    tokio::time::sleep(lease + Duration::from_millis(100)).await;
+    assert_eq!(app.run_jobs().await, vec![JobOutcome::Done]);
+    // The dead worker cannot record anything afterwards.
+    assert!(!app.catalog.complete_job(&taken.id, "worker-that-dies").await.unwrap());
+    assert_eq!(app.get(&format!("/api/v1/assets/{id}/renditions/preview")).await.status(), 200);
+}
+
+async fn corrupt_images_fail_without_pointless_retries(app: TestApp) {
+    // A JPEG header followed by garbage: accepted (it is the user's file),
+    // but no retry can render it.
+    let mut bytes = jpeg(64, 64, 23, None, None);
+    bytes.truncate(200);
+    bytes.extend(std::iter::repeat_n(0x5Au8, 4000));
+    let body = app.upload_expect("broken.jpg", bytes, 201).await;
+    let outcomes = app.run_jobs().await;
+    assert!(matches!(&outcomes[..], [JobOutcome::Failed { .. }]), "{outcomes:?}");
+    let id = body["id"].as_str().unwrap();
+    assert_error(app.get(&format!("/api/v1/assets/{id}/renditions/thumb")).await, 422, "rendition_failed").await;
+    // The original is still there, byte for byte.
+    assert_eq!(app.get(&format!("/api/v1/assets/{id}/original")).await.status(), 200);
+}
+
+async fn formats_without_a_decoder_are_stored_with_no_renditions(app: TestApp) {
+    let mut heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+    heic.extend(std::iter::repeat_n(0u8, 1000));
+    let body = app.upload_expect("IMG_2682.HEIC", heic, 201).await;
+    assert_eq!(body["asset"]["format"], "heic");
+    assert_eq!(body["asset"]["media_type"], "image/heic");
+    assert_eq!(body["asset"]["renditions"][0]["status"], "unsupported");
+    assert!(app.run_jobs().await.is_empty(), "no job for what cannot be decoded");
+    let id = body["id"].as_str().unwrap();
+    assert_error(app.get(&format!("/api/v1/assets/{id}/renditions/thumb")).await, 422, "rendition_unsupported").await;
+}

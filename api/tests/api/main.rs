@@ -1,0 +1,41 @@
+//! HTTP-level tests of the API against a real server on a free port.
+//!
+//! Each test is written once and runs against every backend: SQLite + a local
+//! folder always, PostgreSQL + S3 when DARKROOM_TEST_DATABASE_URL and
+//! DARKROOM_TEST_S3_ENDPOINT are set (CI sets them; elsewhere it says it skipped).
+
+mod helpers;
+
+mod auth; // who may see and do what
+mod errors; // bad input gets a 4xx with a JSON body, and stores nothing
+mod jobs; // retries, backoff, visible failure, lease take-over
+mod reading; // listing, originals (ranges, ETags), health
+mod upload; // ingest, dedup, races, renditions
+
+/// Instantiates each named `async fn(TestApp)` test once per backend.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_local {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::SqliteLocal).await
+                        .expect("the embedded backend always works");
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres_s3 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::PostgresS3).await else {
+                        return;
+                    };
+                    super::$name(app).await;
+                }
+            )*
+        }
+    };
+}
