@@ -1,0 +1,214 @@
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_darkroom");
+
+/// Where a test's darkroom keeps its state.
+pub struct Storage {
+    pub args: Vec<String>,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl Storage {
+    /// The embedded defaults: SQLite and blobs under one data folder.
+    pub fn embedded() -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let args = vec!["--data-dir".into(), data_dir.path().display().to_string()];
+        Storage { args, data_dir }
+    }
+
+    /// PostgreSQL + S3 when the test servers are configured, else `None`
+    /// (after saying so).
+    pub fn postgres_s3(test: &str) -> Option<Self> {
+        let (Ok(pg), Ok(s3)) = (
+            std::env::var("DARKROOM_TEST_DATABASE_URL"),
+            std::env::var("DARKROOM_TEST_S3_ENDPOINT"),
+        ) else {
+            eprintln!("SKIPPED {test} on PostgreSQL + S3: DARKROOM_TEST_DATABASE_URL / DARKROOM_TEST_S3_ENDPOINT not set");
+            return None;
+        };
+        let name = format!("darkroom_cli_{}", uuid_like());
+        let status = Command::new("psql")
+            .arg(&pg)
+            .args(["-qc", &format!("CREATE DATABASE {name}")])
+            .status()
+            .expect("psql");
+        assert!(status.success(), "could not create database {name}");
+        let mut url = pg.clone();
+        let cut = url.rfind('/').unwrap();
+        url.truncate(cut + 1);
+        url.push_str(&name);
+        let bucket = std::env::var("DARKROOM_TEST_S3_BUCKET").unwrap_or_else(|_| "darkroom-test".into());
+        let data_dir = tempfile::tempdir().unwrap();
+        let args = vec![
+            "--data-dir".into(),
+            data_dir.path().display().to_string(),
+            "--database-url".into(),
+            url,
+            "--blobs".into(),
+            format!("s3://{bucket}/cli-{}?endpoint={s3}", uuid_like()),
+        ];
+        Some(Storage { args, data_dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.data_dir.path()
+    }
+}
+
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{:x}{:x}", nanos, std::process::id())
+}
+
+/// Runs `darkroom ARGS… STORAGE…` to completion.
+pub fn darkroom(args: &[&str], storage: &Storage) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .args(&storage.args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run darkroom")
+}
+
+/// A background darkroom process, killed when dropped.
+pub struct Running {
+    pub child: Child,
+    pub stdout_lines: mpsc::Receiver<String>,
+    pub stderr_lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for a standard-error line containing `needle`; returns it.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.stderr_lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!("no log line containing {needle:?} within {timeout:?}");
+    }
+
+    /// SIGKILL: no chance to clean up, as in a crash or an OOM kill.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `darkroom ARGS… STORAGE…` in the background with plain logs.
+pub fn spawn(args: &[&str], storage: &Storage, env: &[(&str, &str)]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .args(&storage.args)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn darkroom");
+    let stdout_lines = lines(child.stdout.take().unwrap());
+    let stderr_lines = lines(child.stderr.take().unwrap());
+    Running {
+        child,
+        stdout_lines,
+        stderr_lines,
+    }
+}
+
+fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let _ = tx.send(strip_ansi(&line));
+        }
+    });
+    rx
+}
+
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Starts `darkroom serve` on a free port; returns it with its base URL.
+pub fn serve(storage: &Storage, extra: &[&str], env: &[(&str, &str)]) -> (Running, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let server = spawn(&args, storage, env);
+    let line = server.wait_for_log("darkroom is listening on", Duration::from_secs(60));
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("address in log line")
+        .to_string();
+    (server, url)
+}
+
+/// Mints a token for a fresh user through the CLI, as scripts do.
+pub fn token_for(storage: &Storage, user: &str) -> String {
+    let created = darkroom(&["admin", "create-user", user], storage);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let token = darkroom(&["admin", "create-token", user], storage);
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    String::from_utf8(token.stdout).unwrap().trim().to_string()
+}
+
+/// Peak resident memory of a process in KiB (VmHWM).
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc status")
+}
+
+/// A small valid JPEG, different for each seed.
+pub fn jpeg(seed: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(320, 200, |x, y| image::Rgb([(x + seed) as u8, y as u8, (seed * 7) as u8]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Jpeg)
+        .unwrap();
+    out
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+pub fn data_file(storage: &Storage, rel: &str) -> PathBuf {
+    storage.path().join(rel)
+}

@@ -1,0 +1,8 @@
+//! Tests of the `darkroom` binary as people and scripts use it: real
+//! processes, real signals, real ports.
+
+mod helpers;
+
+mod admin; // the command-line contract: exit codes, what goes to stdout
+mod crashes; // killed workers, abandoned staging files
+mod memory; // a large upload streams through bounded memory
