@@ -12,7 +12,10 @@ use crate::cli::{AdminCommand, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("darkroom: cannot start the async runtime: {e}");
@@ -26,8 +29,12 @@ fn main() -> ExitCode {
             Command::Serve(args) => cli::serve::run(settings, args).await,
             Command::Worker(args) => cli::worker::run(settings, args).await,
             Command::Migrate(_) => cli::migrate::run(settings).await,
-            Command::Admin(AdminCommand::CreateUser(args)) => cli::admin::create_user(settings, args).await,
-            Command::Admin(AdminCommand::CreateToken(args)) => cli::admin::create_token(settings, args).await,
+            Command::Admin(AdminCommand::CreateUser(args)) => {
+                cli::admin::create_user(settings, args).await
+            }
+            Command::Admin(AdminCommand::CreateToken(args)) => {
+                cli::admin::create_token(settings, args).await
+            }
         }
     });
     match result {

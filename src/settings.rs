@@ -73,7 +73,10 @@ impl Settings {
             crate::cli::Command::Serve(args) => Some(args),
             _ => None,
         };
-        if let Some(bytes) = serve.and_then(|a| a.max_upload_bytes).or(file.max_upload_bytes) {
+        if let Some(bytes) = serve
+            .and_then(|a| a.max_upload_bytes)
+            .or(file.max_upload_bytes)
+        {
             limits.max_upload_bytes = bytes;
         }
         if let Some(pixels) = file.max_pixels {
@@ -123,6 +126,7 @@ impl Settings {
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("in {}", path.display()))
 }

@@ -35,7 +35,9 @@ fn presented_token(req: &HttpRequest) -> Option<String> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
     }
     req.headers()
         .get("x-api-key")
@@ -53,7 +55,11 @@ impl FromRequest for Authenticated {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
             let token = token.ok_or(ApiError::Unauthorized)?;
-            let principal = state.catalog.authenticate(&token).await?.ok_or(ApiError::Unauthorized)?;
+            let principal = state
+                .catalog
+                .authenticate(&token)
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
             tracing::Span::current().record("user_id", tracing::field::display(&principal.user.id));
             Ok(Authenticated(principal))
         })

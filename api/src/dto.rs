@@ -70,7 +70,11 @@ pub(crate) fn pending_state(can_render: bool, job: Option<&JobStatus>) -> Pendin
             state: JobState::Failed,
             last_error,
             ..
-        }) => PendingState::Failed(last_error.clone().unwrap_or_else(|| "rendering failed".into())),
+        }) => PendingState::Failed(
+            last_error
+                .clone()
+                .unwrap_or_else(|| "rendering failed".into()),
+        ),
         _ => PendingState::Pending,
     }
 }
@@ -101,7 +105,10 @@ impl AssetDto {
                             PendingState::Failed(e) => ("failed", Some(e)),
                             PendingState::Unsupported => (
                                 "unsupported",
-                                Some(format!("no renditions: {} is not decoded by this build", asset.format)),
+                                Some(format!(
+                                    "no renditions: {} is not decoded by this build",
+                                    asset.format
+                                )),
                             ),
                         };
                         RenditionDto {
@@ -127,7 +134,10 @@ impl AssetDto {
             orientation: asset.orientation,
             taken_at: asset.taken_at.clone(),
             blake3: asset.hash.to_hex(),
-            metadata: asset.exif.as_deref().and_then(|m| serde_json::from_str(m).ok()),
+            metadata: asset
+                .exif
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok()),
             uploaded_at: rfc3339(asset.created_at),
             renditions,
         }
@@ -163,6 +173,9 @@ mod tests {
     #[test]
     fn formats_rfc3339() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::rfc3339(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
+        assert_eq!(
+            super::rfc3339(1_709_210_096_789),
+            "2024-02-29T12:34:56.789Z"
+        );
     }
 }

@@ -71,7 +71,9 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound { what } => ApiError::NotFound(what),
-            StorageError::HashMismatch { .. } => ApiError::bad_request("checksum_mismatch", e.to_string()),
+            StorageError::HashMismatch { .. } => {
+                ApiError::bad_request("checksum_mismatch", e.to_string())
+            }
             StorageError::Conflict(message) => ApiError::Unprocessable {
                 code: "conflict",
                 message,
@@ -125,7 +127,8 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         match self {
             ApiError::Unauthorized => {
-                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));

@@ -30,7 +30,11 @@ pub(crate) struct UploadMeta {
 }
 
 /// Streams an upload into the store and records it.
-pub(crate) async fn ingest<S, E>(state: &AppState, meta: UploadMeta, body: S) -> Result<AssetInsert, ApiError>
+pub(crate) async fn ingest<S, E>(
+    state: &AppState,
+    meta: UploadMeta,
+    body: S,
+) -> Result<AssetInsert, ApiError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -50,10 +54,17 @@ where
         state.blobs.discard(&staged).await;
         return Err(ApiError::bad_request(
             "checksum_mismatch",
-            format!("the body's BLAKE3 is {}, not {expected} as X-Content-Blake3 says; nothing was stored", staged.hash),
+            format!(
+                "the body's BLAKE3 is {}, not {expected} as X-Content-Blake3 says; nothing was stored",
+                staged.hash
+            ),
         ));
     }
-    if let Some(existing) = state.catalog.find_asset_by_hash(&meta.owner, &staged.hash).await? {
+    if let Some(existing) = state
+        .catalog
+        .find_asset_by_hash(&meta.owner, &staged.hash)
+        .await?
+    {
         // Known bytes for this owner: no second blob write, no second asset.
         state.blobs.discard(&staged).await;
         return Ok(AssetInsert::Duplicate(existing));
@@ -94,7 +105,11 @@ fn render_jobs(format: SourceFormat, asset_id: AssetId, attempts: u32) -> Vec<Ne
 
 /// Streams the body into `writer`, enforcing the size limit and refusing
 /// unsupported types as soon as their first bytes arrive.
-async fn receive<S, E>(state: &AppState, writer: &mut StagingWriter, mut body: S) -> Result<Probe, ApiError>
+async fn receive<S, E>(
+    state: &AppState,
+    writer: &mut StagingWriter,
+    mut body: S,
+) -> Result<Probe, ApiError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -103,7 +118,12 @@ where
     let mut head: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut probed: Option<Probe> = None;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("upload_interrupted", format!("the upload was interrupted: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                "upload_interrupted",
+                format!("the upload was interrupted: {e}"),
+            )
+        })?;
         if writer.len() + chunk.len() as u64 > limits.max_upload_bytes {
             return Err(ApiError::PayloadTooLarge {
                 limit: limits.max_upload_bytes,
@@ -137,7 +157,10 @@ where
 pub(crate) fn clean_file_name(raw: Option<&str>) -> String {
     let raw = raw.unwrap_or_default();
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let mut name: String = last.chars().filter(|c| !c.is_control() && !is_bidi_control(*c)).collect();
+    let mut name: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .collect();
     name = name.trim().to_string();
     while name.len() > 255 {
         name.pop();

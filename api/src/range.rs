@@ -33,7 +33,9 @@ pub(crate) fn parse_range(header: Option<&str>, len: u64) -> RangeRequest {
             Err(_) => return RangeRequest::Whole,
         },
         (start, end) => {
-            let Ok(start) = start.parse::<u64>() else { return RangeRequest::Whole };
+            let Ok(start) = start.parse::<u64>() else {
+                return RangeRequest::Whole;
+            };
             let end = match end {
                 "" => len,
                 end => match end.parse::<u64>() {

@@ -181,8 +181,7 @@ fn gps(exif: &Exif) -> Option<Gps> {
         field(exif, Tag::GPSAltitudeRef).and_then(|f| f.value.get_uint(0)),
         Some(1)
     );
-    let altitude_m =
-        rational(exif, Tag::GPSAltitude, 0).map(|a| if below_sea { -a } else { a });
+    let altitude_m = rational(exif, Tag::GPSAltitude, 0).map(|a| if below_sea { -a } else { a });
     Some(Gps {
         latitude,
         longitude,
@@ -204,25 +203,44 @@ pub(crate) fn tiff_ifd0_tags(head: &[u8]) -> TiffIfd0 {
     let big_endian = head.starts_with(b"MM");
     let u16_at = |at: usize| -> Option<u16> {
         let b: [u8; 2] = head.get(at..at + 2)?.try_into().ok()?;
-        Some(if big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+        Some(if big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
     };
     let u32_at = |at: usize| -> Option<u32> {
         let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
-        Some(if big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+        Some(if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
     };
-    let Some(ifd) = u32_at(4).map(|o| o as usize) else { return out };
+    let Some(ifd) = u32_at(4).map(|o| o as usize) else {
+        return out;
+    };
     let Some(count) = u16_at(ifd) else { return out };
     for i in 0..usize::from(count.min(512)) {
         let entry = ifd + 2 + i * 12;
-        let (Some(tag), Some(n)) = (u16_at(entry), u32_at(entry + 4)) else { break };
+        let (Some(tag), Some(n)) = (u16_at(entry), u32_at(entry + 4)) else {
+            break;
+        };
         match tag {
             0xC612 => out.has_dng_version = true,
             0x010F => {
                 let n = n as usize;
-                let at = if n <= 4 { Some(entry + 8) } else { u32_at(entry + 8).map(|o| o as usize) };
-                out.make = at
-                    .and_then(|at| head.get(at..at.checked_add(n)?))
-                    .map(|b| String::from_utf8_lossy(b).trim_matches('\0').trim().to_string());
+                let at = if n <= 4 {
+                    Some(entry + 8)
+                } else {
+                    u32_at(entry + 8).map(|o| o as usize)
+                };
+                out.make = at.and_then(|at| head.get(at..at.checked_add(n)?)).map(|b| {
+                    String::from_utf8_lossy(b)
+                        .trim_matches('\0')
+                        .trim()
+                        .to_string()
+                });
             }
             _ => {}
         }
@@ -257,7 +275,10 @@ mod tests {
 
     #[test]
     fn garbage_gives_empty_metadata() {
-        assert_eq!(read_metadata(b"\xFF\xD8\xFF\xE1\xFF\xFFExif\0\0II*\0"), PhotoMetadata::default());
+        assert_eq!(
+            read_metadata(b"\xFF\xD8\xFF\xE1\xFF\xFFExif\0\0II*\0"),
+            PhotoMetadata::default()
+        );
         assert_eq!(read_metadata(&[]), PhotoMetadata::default());
     }
 

@@ -82,7 +82,10 @@ mod tests {
     #[test]
     fn probes_dimensions_without_decoding() {
         let p = probe(&png(30, 20), &Limits::default()).unwrap();
-        assert_eq!((p.format, p.width, p.height), (SourceFormat::Png, Some(30), Some(20)));
+        assert_eq!(
+            (p.format, p.width, p.height),
+            (SourceFormat::Png, Some(30), Some(20))
+        );
     }
 
     #[test]

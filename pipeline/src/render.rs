@@ -80,7 +80,9 @@ fn decode(
             reason: e.to_string(),
         },
     };
-    let image_format = format.image_format().ok_or(PipelineError::NoDecoder(format))?;
+    let image_format = format
+        .image_format()
+        .ok_or(PipelineError::NoDecoder(format))?;
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), image_format);
     reader.limits(limits.to_image_limits());
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
@@ -94,9 +96,9 @@ fn decode(
     let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     let image = match image {
         DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_) => image,
-        DynamicImage::ImageLuma16(_) | DynamicImage::ImageLumaA8(_) | DynamicImage::ImageLumaA16(_) => {
-            DynamicImage::ImageLuma8(image.into_luma8())
-        }
+        DynamicImage::ImageLuma16(_)
+        | DynamicImage::ImageLumaA8(_)
+        | DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLuma8(image.into_luma8()),
         other => DynamicImage::ImageRgb8(other.into_rgb8()),
     };
     Ok((image, orientation))
@@ -112,8 +114,10 @@ fn encode(image: &DynamicImage, spec: &RenditionSpec) -> Result<Vec<u8>, Pipelin
                 _ => return Err(PipelineError::Encode("unexpected pixel layout".into())),
             };
             let (w, h) = (
-                u16::try_from(image.width()).map_err(|_| PipelineError::Encode("too wide for JPEG".into()))?,
-                u16::try_from(image.height()).map_err(|_| PipelineError::Encode("too tall for JPEG".into()))?,
+                u16::try_from(image.width())
+                    .map_err(|_| PipelineError::Encode("too wide for JPEG".into()))?,
+                u16::try_from(image.height())
+                    .map_err(|_| PipelineError::Encode("too tall for JPEG".into()))?,
             );
             jpeg_encoder::Encoder::new(&mut out, spec.quality())
                 .encode(data, w, h, color)
@@ -136,15 +140,28 @@ mod tests {
         });
         let mut out = Vec::new();
         jpeg_encoder::Encoder::new(&mut out, 90)
-            .encode(img.as_raw(), width as u16, height as u16, jpeg_encoder::ColorType::Rgb)
+            .encode(
+                img.as_raw(),
+                width as u16,
+                height as u16,
+                jpeg_encoder::ColorType::Rgb,
+            )
             .unwrap();
         out
     }
 
     #[test]
     fn renders_every_spec_at_its_size() {
-        let out = render(&jpeg(2000, 1000), &RenditionSpec::defaults(), &Limits::default()).unwrap();
-        let sizes: Vec<_> = out.iter().map(|r| (r.spec.name().to_string(), r.width, r.height)).collect();
+        let out = render(
+            &jpeg(2000, 1000),
+            &RenditionSpec::defaults(),
+            &Limits::default(),
+        )
+        .unwrap();
+        let sizes: Vec<_> = out
+            .iter()
+            .map(|r| (r.spec.name().to_string(), r.width, r.height))
+            .collect();
         assert!(sizes.contains(&("thumb".into(), 256, 128)), "{sizes:?}");
         assert!(sizes.contains(&("preview".into(), 1440, 720)), "{sizes:?}");
         for r in &out {
@@ -161,12 +178,24 @@ mod tests {
         bytes.extend_from_slice(&[0xFF; 64]);
         // Truncated JPEGs may decode partially; what matters is no panic.
         let _ = render(&bytes, &RenditionSpec::defaults(), &Limits::default());
-        assert!(render(b"\xFF\xD8\xFF\x00garbage", &RenditionSpec::defaults(), &Limits::default()).is_err());
+        assert!(
+            render(
+                b"\xFF\xD8\xFF\x00garbage",
+                &RenditionSpec::defaults(),
+                &Limits::default()
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn formats_without_decoder_are_reported() {
-        let err = render(b"\0\0\0\x18ftypheic\0\0\0\0", &RenditionSpec::defaults(), &Limits::default()).unwrap_err();
+        let err = render(
+            b"\0\0\0\x18ftypheic\0\0\0\0",
+            &RenditionSpec::defaults(),
+            &Limits::default(),
+        )
+        .unwrap_err();
         assert!(matches!(err, PipelineError::NoDecoder(SourceFormat::Heic)));
     }
 }

@@ -26,7 +26,11 @@ pub(crate) fn fit(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
 }
 
 /// Resizes to exactly `width × height` (same pixel type as the source).
-pub(crate) fn resize(src: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage, PipelineError> {
+pub(crate) fn resize(
+    src: &DynamicImage,
+    width: u32,
+    height: u32,
+) -> Result<DynamicImage, PipelineError> {
     if (src.width(), src.height()) == (width, height) {
         return Ok(src.clone());
     }
@@ -52,7 +56,11 @@ mod tests {
 
     #[test]
     fn resizes_to_exact_size_and_keeps_flat_colour() {
-        let src = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(300, 200, image::Rgb([10, 200, 30])));
+        let src = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            300,
+            200,
+            image::Rgb([10, 200, 30]),
+        ));
         let out = resize(&src, 30, 20).unwrap().to_rgb8();
         assert_eq!(out.dimensions(), (30, 20));
         assert_eq!(out.get_pixel(15, 10), &image::Rgb([10, 200, 30]));

@@ -49,7 +49,9 @@ pub struct RenditionSpec {
 
 /// Why a rendition spec was refused.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid rendition spec {spec:?}: {reason} (expected NAME:LONG_EDGE[:FORMAT[:QUALITY]], e.g. thumb:256:jpeg:80)")]
+#[error(
+    "invalid rendition spec {spec:?}: {reason} (expected NAME:LONG_EDGE[:FORMAT[:QUALITY]], e.g. thumb:256:jpeg:80)"
+)]
 pub struct InvalidSpec {
     spec: String,
     reason: &'static str,
@@ -102,7 +104,14 @@ impl RenditionSpec {
 
 impl fmt::Display for RenditionSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}:{}", self.name, self.long_edge, self.format.name(), self.quality)
+        write!(
+            f,
+            "{}:{}:{}:{}",
+            self.name,
+            self.long_edge,
+            self.format.name(),
+            self.quality
+        )
     }
 }
 
@@ -156,16 +165,35 @@ mod tests {
     #[test]
     fn parses_and_prints_canonically() {
         let spec: RenditionSpec = "thumb:256:jpeg:80".parse().unwrap();
-        assert_eq!((spec.name(), spec.long_edge(), spec.quality()), ("thumb", 256, 80));
+        assert_eq!(
+            (spec.name(), spec.long_edge(), spec.quality()),
+            ("thumb", 256, 80)
+        );
         assert_eq!(spec.key(), "thumb:256:jpeg:80");
-        assert_eq!("big:4000".parse::<RenditionSpec>().unwrap().key(), "big:4000:jpeg:85");
+        assert_eq!(
+            "big:4000".parse::<RenditionSpec>().unwrap().key(),
+            "big:4000:jpeg:85"
+        );
         assert_eq!(RenditionSpec::defaults()[1].key(), "preview:1440:jpeg:85");
     }
 
     #[test]
     fn rejects_bad_specs() {
-        for bad in ["", ":256", "x:0", "x:abc", "x:256:gif", "x:256:jpeg:0", "x:256:jpeg:101", "x:1:jpeg:80:9", "../x:256"] {
-            assert!(bad.parse::<RenditionSpec>().is_err(), "{bad} should be refused");
+        for bad in [
+            "",
+            ":256",
+            "x:0",
+            "x:abc",
+            "x:256:gif",
+            "x:256:jpeg:0",
+            "x:256:jpeg:101",
+            "x:1:jpeg:80:9",
+            "../x:256",
+        ] {
+            assert!(
+                bad.parse::<RenditionSpec>().is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 }

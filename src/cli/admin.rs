@@ -26,7 +26,12 @@ pub async fn create_token(settings: Settings, args: &CreateTokenArgs) -> anyhow:
     let user = catalog
         .find_user_by_name(&args.name)
         .await?
-        .with_context(|| format!("no user named {:?} (create it with: darkroom admin create-user {})", args.name, args.name))?;
+        .with_context(|| {
+            format!(
+                "no user named {:?} (create it with: darkroom admin create-user {})",
+                args.name, args.name
+            )
+        })?;
     let scopes = if args.scopes.is_empty() {
         let mut scopes = vec![Scope::Read, Scope::Upload, Scope::Edit];
         if user.is_admin {
@@ -40,7 +45,10 @@ pub async fn create_token(settings: Settings, args: &CreateTokenArgs) -> anyhow:
             .collect::<anyhow::Result<_>>()?
     };
     if scopes.contains(&Scope::Admin) && !user.is_admin {
-        anyhow::bail!("{:?} is not an administrator; an admin-scoped token would grant nothing", user.name);
+        anyhow::bail!(
+            "{:?} is not an administrator; an admin-scoped token would grant nothing",
+            user.name
+        );
     }
     let token = catalog.issue_token(&user.id, &args.label, &scopes).await?;
     println!("{}", token.secret);

@@ -19,13 +19,21 @@ pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
         println!();
         println!("    {}", token.secret);
         println!();
-        println!("Try: curl -H \"Authorization: Bearer $TOKEN\" -F file=@photo.jpg http://{}/api/v1/assets", settings.api.listen);
+        println!(
+            "Try: curl -H \"Authorization: Bearer $TOKEN\" -F file=@photo.jpg http://{}/api/v1/assets",
+            settings.api.listen
+        );
     }
     tokio::spawn(sweep_staging_periodically(blobs.clone()));
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (waker, workers) = if settings.workers.concurrency > 0 {
-        let runner = Runner::new(catalog.clone(), blobs.clone(), CpuPool::new(None), settings.workers.clone());
+        let runner = Runner::new(
+            catalog.clone(),
+            blobs.clone(),
+            CpuPool::new(None),
+            settings.workers.clone(),
+        );
         (runner.waker(), Some(tokio::spawn(runner.run(stopped))))
     } else {
         (Waker::default(), None)
@@ -74,7 +82,10 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<(Catalog, BlobS
     let catalog = open_catalog(settings).await?;
     let blobs = BlobStore::open(&settings.blobs).context("opening the blob store")?;
     tracing::info!(catalog = ?catalog.dialect(), blobs = blobs.describe(), "storage ready");
-    blobs.sweep_staging(DEFAULT_STAGING_GRACE).await.context("sweeping the staging area")?;
+    blobs
+        .sweep_staging(DEFAULT_STAGING_GRACE)
+        .await
+        .context("sweeping the staging area")?;
     Ok((catalog, blobs))
 }
 
@@ -92,13 +103,14 @@ pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

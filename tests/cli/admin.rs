@@ -4,7 +4,11 @@ use crate::helpers::{Storage, client, darkroom, jpeg, serve, token_for};
 
 fn one_line(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes).to_string();
-    assert_eq!(text.trim_end().lines().count(), 1, "expected one line, got {text:?}");
+    assert_eq!(
+        text.trim_end().lines().count(),
+        1,
+        "expected one line, got {text:?}"
+    );
     text.trim().to_string()
 }
 
@@ -13,12 +17,21 @@ async fn tokens_minted_while_the_server_runs_work_at_once() {
     let storage = Storage::embedded();
     let (server, url) = serve(&storage, &[], &[]);
     // First start: the admin token is printed once, on standard output.
-    let printed = server.stdout_lines.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+    let printed = server
+        .stdout_lines
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_default();
     assert!(printed.contains("administrator account"), "{printed}");
 
     let token = token_for(&storage, "alice");
-    assert!(token.starts_with("drk_") && !token.contains(char::is_whitespace), "{token:?}");
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(jpeg(1)).file_name("a.jpg"));
+    assert!(
+        token.starts_with("drk_") && !token.contains(char::is_whitespace),
+        "{token:?}"
+    );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(jpeg(1)).file_name("a.jpg"),
+    );
     let response = client()
         .post(format!("{url}/api/v1/assets"))
         .bearer_auth(&token)
@@ -28,10 +41,19 @@ async fn tokens_minted_while_the_server_runs_work_at_once() {
         .unwrap();
     assert_eq!(response.status(), 201);
 
-    let scoped = darkroom(&["admin", "create-token", "alice", "--scope", "read"], &storage);
+    let scoped = darkroom(
+        &["admin", "create-token", "alice", "--scope", "read"],
+        &storage,
+    );
     assert!(scoped.status.success());
     let reader = one_line(&scoped.stdout);
-    let response = client().post(format!("{url}/api/v1/assets")).bearer_auth(&reader).body(jpeg(2)).send().await.unwrap();
+    let response = client()
+        .post(format!("{url}/api/v1/assets"))
+        .bearer_auth(&reader)
+        .body(jpeg(2))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
 }
 
@@ -46,13 +68,19 @@ fn failures_exit_non_zero_with_one_line() {
     for (args, needle) in [
         (vec!["admin", "create-user", "bob"], "already exists"),
         (vec!["admin", "create-token", "nobody"], "no user named"),
-        (vec!["admin", "create-token", "bob", "--scope", "everything"], "unknown scope"),
+        (
+            vec!["admin", "create-token", "bob", "--scope", "everything"],
+            "unknown scope",
+        ),
     ] {
         let out = darkroom(&args, &storage);
         assert!(!out.status.success(), "{args:?} should fail");
         assert!(out.stdout.is_empty(), "nothing on stdout for {args:?}");
         let err = one_line(&out.stderr);
-        assert!(err.starts_with("darkroom: ") && err.contains(needle), "{args:?}: {err}");
+        assert!(
+            err.starts_with("darkroom: ") && err.contains(needle),
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -60,13 +88,27 @@ fn failures_exit_non_zero_with_one_line() {
 fn settings_come_from_a_toml_file_and_unknown_keys_are_refused() {
     let storage = Storage::embedded();
     let good = storage.path().join("good.toml");
-    std::fs::write(&good, format!("data_dir = {:?}\nworkers = 1\n", storage.path().join("from-file").display().to_string())).unwrap();
+    std::fs::write(
+        &good,
+        format!(
+            "data_dir = {:?}\nworkers = 1\n",
+            storage.path().join("from-file").display().to_string()
+        ),
+    )
+    .unwrap();
     let out = std::process::Command::new(crate::helpers::BIN)
         .args(["--config", good.to_str().unwrap(), "migrate"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(storage.path().join("from-file/catalog.db").exists(), "data_dir from the file is used");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        storage.path().join("from-file/catalog.db").exists(),
+        "data_dir from the file is used"
+    );
 
     let bad = storage.path().join("bad.toml");
     std::fs::write(&bad, "colour = \"red\"\n").unwrap();

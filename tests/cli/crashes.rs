@@ -27,24 +27,56 @@ async fn killed_worker_mid_job_loses_nothing(storage: Storage) {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    let id = response.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let id = response.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let thumb = format!("{url}/api/v1/assets/{id}/renditions/thumb");
 
     let doomed = spawn(
-        &["worker", "--workers", "1", "--job-lease-secs", "2", "--fault-hold-job-ms", "600000"],
+        &[
+            "worker",
+            "--workers",
+            "1",
+            "--job-lease-secs",
+            "2",
+            "--fault-hold-job-ms",
+            "600000",
+        ],
         &storage,
         &[],
     );
     doomed.wait_for_log("fault injection: holding job", Duration::from_secs(60));
     doomed.kill_hard();
-    let pending = client().get(&thumb).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(pending.status(), 202, "the job is not done: its worker died");
-    assert_eq!(pending.json::<serde_json::Value>().await.unwrap()["attempts"], 1);
+    let pending = client()
+        .get(&thumb)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pending.status(),
+        202,
+        "the job is not done: its worker died"
+    );
+    assert_eq!(
+        pending.json::<serde_json::Value>().await.unwrap()["attempts"],
+        1
+    );
 
-    let _rescuer = spawn(&["worker", "--workers", "1", "--job-lease-secs", "2"], &storage, &[]);
+    let _rescuer = spawn(
+        &["worker", "--workers", "1", "--job-lease-secs", "2"],
+        &storage,
+        &[],
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let response = client().get(&thumb).bearer_auth(&token).send().await.unwrap();
+        let response = client()
+            .get(&thumb)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         if response.status() == 200 {
             let bytes = response.bytes().await.unwrap();
             let img = image::load_from_memory(&bytes).unwrap();
@@ -52,7 +84,10 @@ async fn killed_worker_mid_job_loses_nothing(storage: Storage) {
             break;
         }
         assert_eq!(response.status(), 202);
-        assert!(Instant::now() < deadline, "the second worker never finished the job");
+        assert!(
+            Instant::now() < deadline,
+            "the second worker never finished the job"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -64,10 +99,18 @@ fn staging_files_a_crashed_process_left_are_swept_at_start() {
     std::fs::create_dir_all(&staging).unwrap();
     let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
     let mut old = Vec::new();
-    for name in ["0c5b3bd8-7a0c-4f4e-8d0e-5b1f8b9b8e01#1", "0c5b3bd8-7a0c-4f4e-8d0e-5b1f8b9b8e02"] {
+    for name in [
+        "0c5b3bd8-7a0c-4f4e-8d0e-5b1f8b9b8e01#1",
+        "0c5b3bd8-7a0c-4f4e-8d0e-5b1f8b9b8e02",
+    ] {
         let path = staging.join(name);
         std::fs::write(&path, b"half an upload").unwrap();
-        std::fs::File::options().write(true).open(&path).unwrap().set_modified(two_hours_ago).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
         old.push(path);
     }
     let fresh = staging.join("0c5b3bd8-7a0c-4f4e-8d0e-5b1f8b9b8e03#1");
@@ -76,7 +119,14 @@ fn staging_files_a_crashed_process_left_are_swept_at_start() {
     let (server, _url) = serve(&storage, &[], &[]);
     drop(server);
     for path in old {
-        assert!(!path.exists(), "{} should have been removed", path.display());
+        assert!(
+            !path.exists(),
+            "{} should have been removed",
+            path.display()
+        );
     }
-    assert!(fresh.exists(), "a recent staging file may belong to a live upload");
+    assert!(
+        fresh.exists(),
+        "a recent staging file may belong to a live upload"
+    );
 }

@@ -27,7 +27,9 @@ impl Storage {
             std::env::var("DARKROOM_TEST_DATABASE_URL"),
             std::env::var("DARKROOM_TEST_S3_ENDPOINT"),
         ) else {
-            eprintln!("SKIPPED {test} on PostgreSQL + S3: DARKROOM_TEST_DATABASE_URL / DARKROOM_TEST_S3_ENDPOINT not set");
+            eprintln!(
+                "SKIPPED {test} on PostgreSQL + S3: DARKROOM_TEST_DATABASE_URL / DARKROOM_TEST_S3_ENDPOINT not set"
+            );
             return None;
         };
         let name = format!("darkroom_cli_{}", uuid_like());
@@ -41,7 +43,8 @@ impl Storage {
         let cut = url.rfind('/').unwrap();
         url.truncate(cut + 1);
         url.push_str(&name);
-        let bucket = std::env::var("DARKROOM_TEST_S3_BUCKET").unwrap_or_else(|_| "darkroom-test".into());
+        let bucket =
+            std::env::var("DARKROOM_TEST_S3_BUCKET").unwrap_or_else(|_| "darkroom-test".into());
         let data_dir = tempfile::tempdir().unwrap();
         let args = vec![
             "--data-dir".into(),
@@ -60,7 +63,10 @@ impl Storage {
 }
 
 fn uuid_like() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{:x}{:x}", nanos, std::process::id())
 }
 
@@ -179,9 +185,17 @@ pub fn serve(storage: &Storage, extra: &[&str], env: &[(&str, &str)]) -> (Runnin
 /// Mints a token for a fresh user through the CLI, as scripts do.
 pub fn token_for(storage: &Storage, user: &str) -> String {
     let created = darkroom(&["admin", "create-user", user], storage);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let token = darkroom(&["admin", "create-token", user], storage);
-    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
     String::from_utf8(token.stdout).unwrap().trim().to_string()
 }
 
@@ -197,10 +211,15 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
 
 /// A small valid JPEG, different for each seed.
 pub fn jpeg(seed: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(320, 200, |x, y| image::Rgb([(x + seed) as u8, y as u8, (seed * 7) as u8]));
+    let img = image::RgbImage::from_fn(320, 200, |x, y| {
+        image::Rgb([(x + seed) as u8, y as u8, (seed * 7) as u8])
+    });
     let mut out = Vec::new();
     image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Jpeg)
+        .write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
         .unwrap();
     out
 }

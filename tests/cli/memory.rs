@@ -19,11 +19,14 @@ async fn a_large_upload_streams_through_bounded_memory() {
     // A real JPEG followed by zeros (trailing data is legal in a JPEG file).
     let head = jpeg(3);
     let head_len = head.len() as u64;
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(head) })
-        .chain(futures::stream::iter((0..(TOTAL - head_len).div_ceil(CHUNK as u64)).map(move |i| {
-            let left = TOTAL - head_len - i * CHUNK as u64;
-            Ok(vec![0u8; left.min(CHUNK as u64) as usize])
-        })));
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(
+        futures::stream::iter(
+            (0..(TOTAL - head_len).div_ceil(CHUNK as u64)).map(move |i| {
+                let left = TOTAL - head_len - i * CHUNK as u64;
+                Ok(vec![0u8; left.min(CHUNK as u64) as usize])
+            }),
+        ),
+    );
     let response = client()
         .post(format!("{url}/api/v1/assets?filename=big.jpg"))
         .bearer_auth(&token)
@@ -37,12 +40,28 @@ async fn a_large_upload_streams_through_bounded_memory() {
 
     let after = peak_rss_kib(server.pid());
     let growth = after.saturating_sub(before);
-    eprintln!("server peak RSS: {before} KiB before, {after} KiB after a {} MiB upload", TOTAL >> 20);
-    assert!(growth < MAX_GROWTH_KIB, "peak RSS grew by {growth} KiB for a {} MiB upload", TOTAL >> 20);
+    eprintln!(
+        "server peak RSS: {before} KiB before, {after} KiB after a {} MiB upload",
+        TOTAL >> 20
+    );
+    assert!(
+        growth < MAX_GROWTH_KIB,
+        "peak RSS grew by {growth} KiB for a {} MiB upload",
+        TOTAL >> 20
+    );
 
     // And every byte arrived: the stored length and the tail are right.
-    let original = format!("{url}/api/v1/assets/{}/original", asset["id"].as_str().unwrap());
-    let tail = client().get(&original).bearer_auth(&token).header("range", "bytes=-4").send().await.unwrap();
+    let original = format!(
+        "{url}/api/v1/assets/{}/original",
+        asset["id"].as_str().unwrap()
+    );
+    let tail = client()
+        .get(&original)
+        .bearer_auth(&token)
+        .header("range", "bytes=-4")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tail.status(), 206);
     assert_eq!(tail.bytes().await.unwrap().as_ref(), &[0, 0, 0, 0]);
 }

@@ -48,7 +48,9 @@ mod tests {
 
     #[test]
     fn payload_round_trips() {
-        let job = Job::RenderRenditions { asset_id: AssetId::new() };
+        let job = Job::RenderRenditions {
+            asset_id: AssetId::new(),
+        };
         let row = job.to_new_job(5);
         assert_eq!(row.kind, RENDER_JOB_KIND);
         assert_eq!(Job::parse(&row.payload).unwrap(), job);

@@ -13,14 +13,16 @@ pub struct CpuPool {
 impl CpuPool {
     /// A pool with one thread per core (or `threads`).
     pub fn new(threads: Option<usize>) -> Self {
-        let threads = threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let threads =
+            threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("darkroom-cpu-{i}"))
             .build()
             .expect("invariant: a thread pool can be built at start-up");
-        CpuPool { pool: Arc::new(pool) }
+        CpuPool {
+            pool: Arc::new(pool),
+        }
     }
 
     /// Runs `work` on the pool and awaits its result without blocking the

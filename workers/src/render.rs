@@ -15,7 +15,9 @@ impl Runner {
         let asset = match self.catalog.get_asset_any_owner(&asset_id).await {
             Ok(asset) => asset,
             // Deleted meanwhile: nothing left to render.
-            Err(e) if e.is_not_found() => return Ok(self.catalog.complete_job(&job.id, self.id()).await?),
+            Err(e) if e.is_not_found() => {
+                return Ok(self.catalog.complete_job(&job.id, self.id()).await?);
+            }
             Err(e) => return Err(e.into()),
         };
         let original = self.blobs.get(&asset.hash).await?;
@@ -40,7 +42,10 @@ impl Runner {
             });
         }
         if let Some(hold) = self.config.hold_each_job {
-            tracing::warn!(hold_ms = hold.as_millis() as u64, "fault injection: holding job");
+            tracing::warn!(
+                hold_ms = hold.as_millis() as u64,
+                "fault injection: holding job"
+            );
             tokio::time::sleep(hold).await;
         }
         Ok(self

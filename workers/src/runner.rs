@@ -48,7 +48,11 @@ pub struct Runner {
 impl Runner {
     /// A runner with a unique worker id (leases are recorded under it).
     pub fn new(catalog: Catalog, blobs: BlobStore, pool: CpuPool, config: WorkerConfig) -> Self {
-        let id = format!("{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let id = format!(
+            "{}-{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         Runner {
             catalog,
             blobs,
@@ -74,7 +78,8 @@ impl Runner {
         let Some(job) = self.catalog.lease_job(&self.id, self.config.lease).await? else {
             return Ok(None);
         };
-        let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempt);
+        let span =
+            tracing::info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempt);
         let id = job.id;
         let outcome = self.process(job).instrument(span).await?;
         Ok(Some((id, outcome)))
@@ -124,7 +129,11 @@ impl Runner {
                 let error = e.to_string();
                 let retry_after = (e.is_retryable() && job.attempt < job.max_attempts)
                     .then(|| self.config.backoff(job.attempt));
-                match self.catalog.fail_job(&job.id, &self.id, &error, retry_after).await? {
+                match self
+                    .catalog
+                    .fail_job(&job.id, &self.id, &error, retry_after)
+                    .await?
+                {
                     JobState::Queued => JobOutcome::Retrying {
                         after: retry_after.unwrap_or_default(),
                         error,
@@ -157,7 +166,11 @@ impl Runner {
         let every = self.config.lease / 3;
         loop {
             tokio::time::sleep(every).await;
-            match self.catalog.renew_lease(&job, &self.id, self.config.lease).await {
+            match self
+                .catalog
+                .renew_lease(&job, &self.id, self.config.lease)
+                .await
+            {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(e) => tracing::warn!(error = %e, "could not renew lease"),

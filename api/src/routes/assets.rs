@@ -5,15 +5,20 @@ use darkroom_pipeline::SourceFormat;
 use darkroom_storage::catalog::{AssetRecord, Scope, SortCursor};
 use darkroom_workers::RENDER_JOB_KIND;
 
+use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::dto::{AssetDto, AssetPageDto, pending_state};
 use crate::state::AppState;
-use crate::ApiError;
 
 /// Builds the client view of an asset, with its renditions' states.
 pub(crate) async fn describe(state: &AppState, asset: &AssetRecord) -> Result<AssetDto, ApiError> {
     let rendered = state.catalog.list_renditions(&asset.id).await?;
-    let names: Vec<String> = state.config.renditions.iter().map(|s| s.name().to_string()).collect();
+    let names: Vec<String> = state
+        .config
+        .renditions
+        .iter()
+        .map(|s| s.name().to_string())
+        .collect();
     let missing = names.iter().any(|n| !rendered.iter().any(|r| &r.name == n));
     let job = if missing {
         state.catalog.latest_job(&asset.id, RENDER_JOB_KIND).await?
@@ -21,7 +26,9 @@ pub(crate) async fn describe(state: &AppState, asset: &AssetRecord) -> Result<As
         None
     };
     let can_render = can_render(asset);
-    Ok(AssetDto::new(asset, &names, &rendered, || pending_state(can_render, job.as_ref())))
+    Ok(AssetDto::new(asset, &names, &rendered, || {
+        pending_state(can_render, job.as_ref())
+    }))
 }
 
 /// Whether this build decodes the asset's format.
@@ -35,7 +42,10 @@ pub(crate) async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
-    let asset = state.catalog.get_asset(auth.user(), &super::asset_id(&path)?).await?;
+    let asset = state
+        .catalog
+        .get_asset(auth.user(), &super::asset_id(&path)?)
+        .await?;
     Ok(HttpResponse::Ok().json(describe(&state, &asset).await?))
 }
 
@@ -54,9 +64,15 @@ pub(crate) async fn list(
     let cursor = query.cursor.as_deref().map(parse_cursor).transpose()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_limit", "limit must be from 1 to 1000"));
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be from 1 to 1000",
+        ));
     }
-    let page = state.catalog.list_assets(auth.user(), cursor.as_ref(), limit).await?;
+    let page = state
+        .catalog
+        .list_assets(auth.user(), cursor.as_ref(), limit)
+        .await?;
     let mut assets = Vec::with_capacity(page.assets.len());
     for asset in &page.assets {
         assets.push(describe(&state, asset).await?);
@@ -73,7 +89,12 @@ fn format_cursor(cursor: &SortCursor) -> String {
 }
 
 fn parse_cursor(raw: &str) -> Result<SortCursor, ApiError> {
-    let invalid = || ApiError::bad_request("invalid_cursor", "cursor must be a next_cursor value from a listing");
+    let invalid = || {
+        ApiError::bad_request(
+            "invalid_cursor",
+            "cursor must be a next_cursor value from a listing",
+        )
+    };
     let (sort_at, id) = raw.split_once('_').ok_or_else(invalid)?;
     Ok(SortCursor {
         sort_at: sort_at.parse().map_err(|_| invalid())?,

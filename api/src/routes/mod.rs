@@ -21,10 +21,18 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/assets", web::get().to(assets::list))
                 .route("/assets/{id}", web::get().to(assets::get))
                 .route("/assets/{id}/original", web::get().to(originals::original))
-                .route("/assets/{id}/renditions/retry", web::post().to(renditions::retry))
-                .route("/assets/{id}/renditions/{name}", web::get().to(renditions::rendition)),
+                .route(
+                    "/assets/{id}/renditions/retry",
+                    web::post().to(renditions::retry),
+                )
+                .route(
+                    "/assets/{id}/renditions/{name}",
+                    web::get().to(renditions::rendition),
+                ),
         )
-        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("route")) }));
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(ApiError::NotFound("route"))
+        }));
 }
 
 /// Parses an asset id from the path; a malformed id is simply "not found".

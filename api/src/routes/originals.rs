@@ -4,10 +4,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_storage::catalog::Scope;
 
+use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::range::{RangeRequest, parse_range};
 use crate::state::AppState;
-use crate::ApiError;
 
 pub(crate) async fn original(
     req: HttpRequest,
@@ -16,7 +16,10 @@ pub(crate) async fn original(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
-    let asset = state.catalog.get_asset(auth.user(), &super::asset_id(&path)?).await?;
+    let asset = state
+        .catalog
+        .get_asset(auth.user(), &super::asset_id(&path)?)
+        .await?;
     let etag = super::etag(&asset.hash);
     let mut response = HttpResponse::Ok();
     response
@@ -24,27 +27,43 @@ pub(crate) async fn original(
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         // Content-addressed: these bytes never change under this URL's ETag,
         // but the URL is private, so only the browser may cache it.
-        .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
+        .insert_header((
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header((header::CONTENT_DISPOSITION, attachment(&asset.original_name)));
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            attachment(&asset.original_name),
+        ));
     if super::not_modified(&req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());
     }
     let len = asset.size;
-    let range = parse_range(req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()), len);
+    let range = parse_range(
+        req.headers()
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok()),
+        len,
+    );
     let (range, status) = match range {
         RangeRequest::Whole => (None, actix_web::http::StatusCode::OK),
         RangeRequest::Partial(r) => {
-            response.insert_header((header::CONTENT_RANGE, format!("bytes {}-{}/{len}", r.start, r.end - 1)));
+            response.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{len}", r.start, r.end - 1),
+            ));
             (Some(r), actix_web::http::StatusCode::PARTIAL_CONTENT)
         }
         RangeRequest::Unsatisfiable => {
             return Ok(HttpResponse::RangeNotSatisfiable()
                 .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
-                .json(serde_json::json!({"error": {"code": "range_not_satisfiable",
-                    "message": format!("the original is {len} bytes long")}})));
+                .json(
+                    serde_json::json!({"error": {"code": "range_not_satisfiable",
+                    "message": format!("the original is {len} bytes long")}}),
+                ));
         }
     };
     let body_len = range.as_ref().map_or(len, |r| r.end - r.start);
@@ -73,7 +92,13 @@ fn attachment(name: &str) -> String {
 mod tests {
     #[test]
     fn attachment_names_are_percent_encoded() {
-        assert_eq!(super::attachment("IMG 1.jpg"), "attachment; filename*=UTF-8''IMG%201.jpg");
-        assert_eq!(super::attachment("a\"b\r\n.jpg"), "attachment; filename*=UTF-8''a%22b%0D%0A.jpg");
+        assert_eq!(
+            super::attachment("IMG 1.jpg"),
+            "attachment; filename*=UTF-8''IMG%201.jpg"
+        );
+        assert_eq!(
+            super::attachment("a\"b\r\n.jpg"),
+            "attachment; filename*=UTF-8''a%22b%0D%0A.jpg"
+        );
     }
 }

@@ -11,10 +11,10 @@ use darkroom_storage::catalog::Scope;
 use darkroom_workers::RENDER_JOB_KIND;
 use serde_json::json;
 
+use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::dto::{PendingState, pending_state};
 use crate::state::AppState;
-use crate::ApiError;
 
 pub(crate) async fn rendition(
     req: HttpRequest,
@@ -24,19 +24,27 @@ pub(crate) async fn rendition(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
     let (id, name) = path.into_inner();
-    let asset = state.catalog.get_asset(auth.user(), &super::asset_id(&id)?).await?;
+    let asset = state
+        .catalog
+        .get_asset(auth.user(), &super::asset_id(&id)?)
+        .await?;
     if !state.config.renditions.iter().any(|s| s.name() == name) {
         return Err(ApiError::NotFound("rendition"));
     }
     if let Some(rendition) = state.catalog.get_rendition(&asset.id, &name).await? {
         let etag = super::etag(&rendition.hash);
         if super::not_modified(&req, &etag) {
-            return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+            return Ok(HttpResponse::NotModified()
+                .insert_header((header::ETAG, etag))
+                .finish());
         }
         let stream = state.blobs.stream(&rendition.hash, None).await?;
         return Ok(HttpResponse::Ok()
             .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
+            .insert_header((
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ))
             .content_type(rendition.media_type.as_str())
             .no_chunking(rendition.size)
             .streaming(stream));
@@ -56,7 +64,10 @@ pub(crate) async fn rendition(
         }),
         PendingState::Unsupported => Err(ApiError::Unprocessable {
             code: "rendition_unsupported",
-            message: format!("no renditions: {} is not decoded by this build", asset.format),
+            message: format!(
+                "no renditions: {} is not decoded by this build",
+                asset.format
+            ),
         }),
     }
 }
@@ -68,7 +79,10 @@ pub(crate) async fn retry(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Upload)?;
-    let asset = state.catalog.get_asset(auth.user(), &super::asset_id(&path)?).await?;
+    let asset = state
+        .catalog
+        .get_asset(auth.user(), &super::asset_id(&path)?)
+        .await?;
     let requeued = state.catalog.retry_failed_jobs(&asset.id).await?;
     if requeued > 0 {
         state.waker.wake();

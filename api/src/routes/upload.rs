@@ -37,9 +37,17 @@ pub(crate) async fn upload(
     }
     let expected_hash = match req.headers().get("x-content-blake3") {
         None => None,
-        Some(v) => Some(v.to_str().ok().and_then(|v| v.trim().parse().ok()).ok_or_else(|| {
-            ApiError::bad_request("invalid_checksum", "X-Content-Blake3 must be 64 hexadecimal characters")
-        })?),
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_checksum",
+                        "X-Content-Blake3 must be 64 hexadecimal characters",
+                    )
+                })?,
+        ),
     };
     let mut meta = UploadMeta {
         owner: *auth.user(),
@@ -56,7 +64,9 @@ pub(crate) async fn upload(
         loop {
             let field = match form.next().await {
                 Some(Ok(field)) => field,
-                Some(Err(e)) => return Err(ApiError::bad_request("invalid_multipart", e.to_string())),
+                Some(Err(e)) => {
+                    return Err(ApiError::bad_request("invalid_multipart", e.to_string()));
+                }
                 None => {
                     return Err(ApiError::bad_request(
                         "missing_file",
@@ -66,7 +76,10 @@ pub(crate) async fn upload(
             };
             if FILE_FIELDS.contains(&field.name().unwrap_or_default()) {
                 if query.filename.is_none() {
-                    let name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+                    let name = field
+                        .content_disposition()
+                        .and_then(|d| d.get_filename())
+                        .map(str::to_owned);
                     meta.original_name = clean_file_name(name.as_deref());
                 }
                 break ingest(&state, meta, field).await?;
@@ -95,7 +108,12 @@ pub(crate) async fn upload(
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 fn content_length(req: &HttpRequest) -> Option<u64> {
-    req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 async fn drain(mut field: actix_multipart::Field) -> Result<(), ApiError> {

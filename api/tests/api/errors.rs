@@ -23,9 +23,18 @@ async fn assert_nothing_stored(app: &TestApp) {
 
 async fn unsupported_types_are_415_and_not_stored(app: TestApp) {
     for (name, bytes) in [
-        ("archive.jpg", b"PK\x03\x04 this is a zip file, whatever its name says".to_vec()),
-        ("drawing.png", b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".to_vec()),
-        ("animation.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec()),
+        (
+            "archive.jpg",
+            b"PK\x03\x04 this is a zip file, whatever its name says".to_vec(),
+        ),
+        (
+            "drawing.png",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".to_vec(),
+        ),
+        (
+            "animation.gif",
+            b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(),
+        ),
         ("tiny", b"\xFF".to_vec()),
     ] {
         assert_error(app.upload(name, bytes).await, 415, "unsupported_media_type").await;
@@ -54,7 +63,9 @@ async fn declared_oversize_is_413_before_the_body_is_read(app: TestApp) {
     let token = app.token.clone();
     let response = tokio::task::spawn_blocking(move || {
         let mut stream = TcpStream::connect(address).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         write!(
             stream,
             "POST /api/v1/assets HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\n\
@@ -123,6 +134,16 @@ async fn unknown_routes_and_ids_are_json_404(app: TestApp) {
     assert_error(app.get("/api/v1/nothing-here").await, 404, "not_found").await;
     assert_error(app.get("/api/v1/assets/not-an-id").await, 404, "not_found").await;
     let unknown = darkroom_storage::AssetId::new();
-    assert_error(app.get(&format!("/api/v1/assets/{unknown}")).await, 404, "not_found").await;
-    assert_error(app.get(&format!("/api/v1/assets/{unknown}/original")).await, 404, "not_found").await;
+    assert_error(
+        app.get(&format!("/api/v1/assets/{unknown}")).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_error(
+        app.get(&format!("/api/v1/assets/{unknown}/original")).await,
+        404,
+        "not_found",
+    )
+    .await;
 }

@@ -55,8 +55,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
                 return None;
             };
             let name = format!("darkroom_test_{}", uuid::Uuid::new_v4().simple());
-            let url = create_postgres_database(&pg, &name).await.expect("create test database");
-            let bucket = std::env::var("DARKROOM_TEST_S3_BUCKET").unwrap_or_else(|_| "darkroom-test".into());
+            let url = create_postgres_database(&pg, &name)
+                .await
+                .expect("create test database");
+            let bucket =
+                std::env::var("DARKROOM_TEST_S3_BUCKET").unwrap_or_else(|_| "darkroom-test".into());
             (
                 url,
                 BlobConfig::S3 {
@@ -69,10 +72,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             )
         }
     };
-    let catalog = Catalog::connect(&database_url).await.expect("connect catalog");
+    let catalog = Catalog::connect(&database_url)
+        .await
+        .expect("connect catalog");
     catalog.migrate().await.expect("migrate");
     let blobs = BlobStore::open(&blob_config).expect("open blob store");
-    let admin = catalog.bootstrap_admin().await.expect("bootstrap").expect("first start");
+    let admin = catalog
+        .bootstrap_admin()
+        .await
+        .expect("bootstrap")
+        .expect("first start");
 
     let limits = Limits {
         max_upload_bytes: MAX_UPLOAD,
@@ -87,7 +96,12 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         limits,
         ..WorkerConfig::default()
     };
-    let runner = Runner::new(catalog.clone(), blobs.clone(), CpuPool::new(Some(2)), worker_config.clone());
+    let runner = Runner::new(
+        catalog.clone(),
+        blobs.clone(),
+        CpuPool::new(Some(2)),
+        worker_config.clone(),
+    );
     let config = ApiConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         limits,
@@ -125,8 +139,16 @@ impl TestApp {
 
     /// A new user and a token for them with the given scopes.
     pub async fn user_token(&self, name: &str, scopes: &[Scope]) -> String {
-        let user = self.catalog.create_user(name, false).await.expect("create user");
-        self.catalog.issue_token(&user.id, "test", scopes).await.expect("token").secret
+        let user = self
+            .catalog
+            .create_user(name, false)
+            .await
+            .expect("create user");
+        self.catalog
+            .issue_token(&user.id, "test", scopes)
+            .await
+            .expect("token")
+            .secret
     }
 
     /// Multipart upload as `token`.
@@ -186,18 +208,37 @@ pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) 
     assert_eq!(response.status().as_u16(), status);
     let body: Value = response.json().await.expect("error body is JSON");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     body
 }
 
 /// A JPEG of `width × height`: left half red, right half blue, with a
 /// `seed`-dependent pixel so different seeds give different bytes; with an
 /// EXIF orientation and DateTimeOriginal when given.
-pub fn jpeg(width: u32, height: u32, seed: u32, orientation: Option<u16>, taken: Option<&str>) -> Vec<u8> {
+pub fn jpeg(
+    width: u32,
+    height: u32,
+    seed: u32,
+    orientation: Option<u16>,
+    taken: Option<&str>,
+) -> Vec<u8> {
     let mut img = image::RgbImage::from_fn(width, height, |x, _| {
-        if x < width / 2 { image::Rgb([220, 20, 20]) } else { image::Rgb([20, 20, 220]) }
+        if x < width / 2 {
+            image::Rgb([220, 20, 20])
+        } else {
+            image::Rgb([20, 20, 220])
+        }
     });
-    img.put_pixel(0, 0, image::Rgb([(seed % 256) as u8, (seed / 256 % 256) as u8, 7]));
+    img.put_pixel(
+        0,
+        0,
+        image::Rgb([(seed % 256) as u8, (seed / 256 % 256) as u8, 7]),
+    );
     let mut encoded = Vec::new();
     image::DynamicImage::ImageRgb8(img)
         .write_to(&mut Cursor::new(&mut encoded), image::ImageFormat::Jpeg)
@@ -256,5 +297,7 @@ fn exif_app1(orientation: Option<u16>, taken: Option<&str>) -> Vec<u8> {
 /// Decodes an image response body.
 pub async fn decode(response: reqwest::Response) -> image::RgbImage {
     let bytes = response.bytes().await.expect("body");
-    image::load_from_memory(&bytes).expect("decodable image").to_rgb8()
+    image::load_from_memory(&bytes)
+        .expect("decodable image")
+        .to_rgb8()
 }

@@ -18,17 +18,25 @@ async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retr
     let id = body["id"].as_str().unwrap().to_string();
     let thumb = format!("/api/v1/assets/{id}/renditions/thumb");
     // The original vanishes from the store (an outage, as far as workers can tell).
-    let hash: darkroom_storage::ContentHash = body["asset"]["blake3"].as_str().unwrap().parse().unwrap();
+    let hash: darkroom_storage::ContentHash =
+        body["asset"]["blake3"].as_str().unwrap().parse().unwrap();
     app.blobs.delete(&hash).await.unwrap();
 
     let first = app.run_jobs().await;
-    assert!(matches!(&first[..], [JobOutcome::Retrying { after, .. }] if *after == app.worker_config.backoff(1)), "{first:?}");
+    assert!(
+        matches!(&first[..], [JobOutcome::Retrying { after, .. }] if *after == app.worker_config.backoff(1)),
+        "{first:?}"
+    );
     // Not runnable again before its backoff has passed.
     assert!(app.run_jobs().await.is_empty());
     let pending: serde_json::Value = app.get(&thumb).await.json().await.unwrap();
     assert_eq!(pending["status"], "pending");
     assert_eq!(pending["attempts"], 1);
-    assert!(pending["last_error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(
+        pending["last_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
 
     // Attempts 2 and 3 fail too; the third is the last.
     let mut outcomes = Vec::new();
@@ -36,11 +44,28 @@ async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retr
         tokio::time::sleep(Duration::from_millis(60)).await;
         outcomes.extend(app.run_jobs().await);
     }
-    assert!(matches!(outcomes[0], JobOutcome::Retrying { .. }), "{outcomes:?}");
-    assert!(matches!(outcomes[1], JobOutcome::Failed { .. }), "{outcomes:?}");
+    assert!(
+        matches!(outcomes[0], JobOutcome::Retrying { .. }),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[1], JobOutcome::Failed { .. }),
+        "{outcomes:?}"
+    );
     let failed = assert_error(app.get(&thumb).await, 422, "rendition_failed").await;
-    assert!(failed["error"]["message"].as_str().unwrap().contains("not found"), "{failed}");
-    let asset: serde_json::Value = app.get(&format!("/api/v1/assets/{id}")).await.json().await.unwrap();
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not found"),
+        "{failed}"
+    );
+    let asset: serde_json::Value = app
+        .get(&format!("/api/v1/assets/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(asset["renditions"][0]["status"], "failed");
     assert_eq!(app.catalog.job_counts().await.unwrap().failed, 1);
 
@@ -54,23 +79,43 @@ async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retr
         .await
         .unwrap();
     assert_eq!(retry.status(), 202);
-    assert_eq!(retry.json::<serde_json::Value>().await.unwrap()["requeued"], 1);
+    assert_eq!(
+        retry.json::<serde_json::Value>().await.unwrap()["requeued"],
+        1
+    );
     assert_eq!(app.run_jobs().await, vec![JobOutcome::Done]);
     assert_eq!(app.get(&thumb).await.status(), 200);
 }
 
 async fn a_dead_workers_lease_expires_and_another_finishes_the_job(app: TestApp) {
-    let body = app.upload_expect("a.jpg", jpeg(300, 200, 22, None, None), 201).await;
+    let body = app
+        .upload_expect("a.jpg", jpeg(300, 200, 22, None, None), 201)
+        .await;
     let id = body["id"].as_str().unwrap().to_string();
     // A worker leases the job and dies without a word.
     let lease = Duration::from_millis(500);
-    let taken = app.catalog.lease_job("worker-that-dies", lease).await.unwrap().expect("a job");
+    let taken = app
+        .catalog
+        .lease_job("worker-that-dies", lease)
+        .await
+        .unwrap()
+        .expect("a job");
     assert!(app.run_jobs().await.is_empty(), "a live lease is respected");
     tokio::time::sleep(lease + Duration::from_millis(100)).await;
     assert_eq!(app.run_jobs().await, vec![JobOutcome::Done]);
     // The dead worker cannot record anything afterwards.
-    assert!(!app.catalog.complete_job(&taken.id, "worker-that-dies").await.unwrap());
-    assert_eq!(app.get(&format!("/api/v1/assets/{id}/renditions/preview")).await.status(), 200);
+    assert!(
+        !app.catalog
+            .complete_job(&taken.id, "worker-that-dies")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/assets/{id}/renditions/preview"))
+            .await
+            .status(),
+        200
+    );
 }
 
 async fn corrupt_images_fail_without_pointless_retries(app: TestApp) {
@@ -81,11 +126,25 @@ async fn corrupt_images_fail_without_pointless_retries(app: TestApp) {
     bytes.extend(std::iter::repeat_n(0x5Au8, 4000));
     let body = app.upload_expect("broken.jpg", bytes, 201).await;
     let outcomes = app.run_jobs().await;
-    assert!(matches!(&outcomes[..], [JobOutcome::Failed { .. }]), "{outcomes:?}");
+    assert!(
+        matches!(&outcomes[..], [JobOutcome::Failed { .. }]),
+        "{outcomes:?}"
+    );
     let id = body["id"].as_str().unwrap();
-    assert_error(app.get(&format!("/api/v1/assets/{id}/renditions/thumb")).await, 422, "rendition_failed").await;
+    assert_error(
+        app.get(&format!("/api/v1/assets/{id}/renditions/thumb"))
+            .await,
+        422,
+        "rendition_failed",
+    )
+    .await;
     // The original is still there, byte for byte.
-    assert_eq!(app.get(&format!("/api/v1/assets/{id}/original")).await.status(), 200);
+    assert_eq!(
+        app.get(&format!("/api/v1/assets/{id}/original"))
+            .await
+            .status(),
+        200
+    );
 }
 
 async fn formats_without_a_decoder_are_stored_with_no_renditions(app: TestApp) {
@@ -95,7 +154,16 @@ async fn formats_without_a_decoder_are_stored_with_no_renditions(app: TestApp) {
     assert_eq!(body["asset"]["format"], "heic");
     assert_eq!(body["asset"]["media_type"], "image/heic");
     assert_eq!(body["asset"]["renditions"][0]["status"], "unsupported");
-    assert!(app.run_jobs().await.is_empty(), "no job for what cannot be decoded");
+    assert!(
+        app.run_jobs().await.is_empty(),
+        "no job for what cannot be decoded"
+    );
     let id = body["id"].as_str().unwrap();
-    assert_error(app.get(&format!("/api/v1/assets/{id}/renditions/thumb")).await, 422, "rendition_unsupported").await;
+    assert_error(
+        app.get(&format!("/api/v1/assets/{id}/renditions/thumb"))
+            .await,
+        422,
+        "rendition_unsupported",
+    )
+    .await;
 }

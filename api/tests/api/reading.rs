@@ -8,9 +8,20 @@ backend_tests!(
 );
 
 async fn listing_is_newest_taken_first_with_cursors(app: TestApp) {
-    let dates = ["2020:01:01 10:00:00", "2023:06:15 09:00:00", "2021:03:03 12:00:00", "2022:11:30 23:59:59", "2019:05:05 05:05:05"];
+    let dates = [
+        "2020:01:01 10:00:00",
+        "2023:06:15 09:00:00",
+        "2021:03:03 12:00:00",
+        "2022:11:30 23:59:59",
+        "2019:05:05 05:05:05",
+    ];
     for (i, date) in dates.iter().enumerate() {
-        app.upload_expect(&format!("{i}.jpg"), jpeg(32, 32, 100 + i as u32, None, Some(date)), 201).await;
+        app.upload_expect(
+            &format!("{i}.jpg"),
+            jpeg(32, 32, 100 + i as u32, None, Some(date)),
+            201,
+        )
+        .await;
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -33,15 +44,33 @@ async fn listing_is_newest_taken_first_with_cursors(app: TestApp) {
     assert_eq!(pages, 3);
     assert_eq!(
         seen,
-        ["2023-06-15T09:00:00", "2022-11-30T23:59:59", "2021-03-03T12:00:00", "2020-01-01T10:00:00", "2019-05-05T05:05:05"]
+        [
+            "2023-06-15T09:00:00",
+            "2022-11-30T23:59:59",
+            "2021-03-03T12:00:00",
+            "2020-01-01T10:00:00",
+            "2019-05-05T05:05:05"
+        ]
     );
-    assert_error(app.get("/api/v1/assets?cursor=garbage").await, 400, "invalid_cursor").await;
-    assert_error(app.get("/api/v1/assets?limit=0").await, 400, "invalid_limit").await;
+    assert_error(
+        app.get("/api/v1/assets?cursor=garbage").await,
+        400,
+        "invalid_cursor",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/assets?limit=0").await,
+        400,
+        "invalid_limit",
+    )
+    .await;
 }
 
 async fn originals_are_served_exactly_with_ranges_and_etags(app: TestApp) {
     let bytes = jpeg(200, 100, 11, None, None);
-    let body = app.upload_expect("Ünïcode name \"quoted\".jpg", bytes.clone(), 201).await;
+    let body = app
+        .upload_expect("Ünïcode name \"quoted\".jpg", bytes.clone(), 201)
+        .await;
     let path = format!("/api/v1/assets/{}/original", body["id"].as_str().unwrap());
 
     let whole = app.get(&path).await;
@@ -50,22 +79,41 @@ async fn originals_are_served_exactly_with_ranges_and_etags(app: TestApp) {
     assert_eq!(etag, format!("\"{}\"", blake3::hash(&bytes).to_hex()));
     assert_eq!(whole.headers()["accept-ranges"], "bytes");
     assert_eq!(whole.headers()["x-content-type-options"], "nosniff");
-    let disposition = whole.headers()["content-disposition"].to_str().unwrap().to_string();
-    assert!(disposition.starts_with("attachment; filename*=UTF-8''%C3%9Cn"), "{disposition}");
+    let disposition = whole.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment; filename*=UTF-8''%C3%9Cn"),
+        "{disposition}"
+    );
     assert_eq!(whole.bytes().await.unwrap().as_ref(), bytes.as_slice());
 
     let ranged = |range: &'static str| {
-        app.client.get(app.url(&path)).bearer_auth(&app.token).header("range", range).send()
+        app.client
+            .get(app.url(&path))
+            .bearer_auth(&app.token)
+            .header("range", range)
+            .send()
     };
     let part = ranged("bytes=10-19").await.unwrap();
     assert_eq!(part.status(), 206);
-    assert_eq!(part.headers()["content-range"], format!("bytes 10-19/{}", bytes.len()));
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 10-19/{}", bytes.len())
+    );
     assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[10..20]);
     let tail = ranged("bytes=-5").await.unwrap();
-    assert_eq!(tail.bytes().await.unwrap().as_ref(), &bytes[bytes.len() - 5..]);
+    assert_eq!(
+        tail.bytes().await.unwrap().as_ref(),
+        &bytes[bytes.len() - 5..]
+    );
     let beyond = ranged("bytes=999999999-").await.unwrap();
     assert_eq!(beyond.status(), 416);
-    assert_eq!(beyond.headers()["content-range"], format!("bytes */{}", bytes.len()));
+    assert_eq!(
+        beyond.headers()["content-range"],
+        format!("bytes */{}", bytes.len())
+    );
 
     let cached = app
         .client
@@ -83,10 +131,17 @@ async fn health_and_request_ids(app: TestApp) {
     assert_eq!(health.status(), 200);
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
-    let id = ready.headers()["x-request-id"].to_str().unwrap().to_string();
+    let id = ready.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["catalog"], "ok");
     assert_eq!(body["blobs"], "ok");
     let other = app.client.get(app.url("/readyz")).send().await.unwrap();
-    assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), id, "a fresh id per request");
+    assert_ne!(
+        other.headers()["x-request-id"].to_str().unwrap(),
+        id,
+        "a fresh id per request"
+    );
 }

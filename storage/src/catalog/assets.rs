@@ -119,7 +119,11 @@ impl Catalog {
     }
 
     /// The owner's asset with this id. Other users' assets are "not found".
-    pub async fn get_asset(&self, owner: &UserId, id: &AssetId) -> Result<AssetRecord, StorageError> {
+    pub async fn get_asset(
+        &self,
+        owner: &UserId,
+        id: &AssetId,
+    ) -> Result<AssetRecord, StorageError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {ASSET_COLUMNS} FROM assets
              WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL"
@@ -253,7 +257,10 @@ impl Catalog {
                     .await?
             }
         };
-        let mut assets = rows.iter().map(asset_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut assets = rows
+            .iter()
+            .map(asset_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let next = if assets.len() > limit as usize {
             assets.truncate(limit as usize);
             assets.last().map(|a| SortCursor {

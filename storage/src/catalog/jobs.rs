@@ -140,7 +140,11 @@ fn ms(d: Duration) -> i64 {
 
 impl Catalog {
     /// Enqueues a job not tied to an upload (e.g. a re-render).
-    pub async fn enqueue(&self, job: &NewJob, asset: Option<&AssetId>) -> Result<JobId, StorageError> {
+    pub async fn enqueue(
+        &self,
+        job: &NewJob,
+        asset: Option<&AssetId>,
+    ) -> Result<JobId, StorageError> {
         let mut tx = self.begin_write().await?;
         let id = insert_job(&mut tx, job, asset, now_ms()).await?;
         tx.commit().await?;
@@ -184,7 +188,9 @@ impl Catalog {
                 .map(|s| parse_id("jobs.asset_id", &s))
                 .transpose()?,
             attempt: row.try_get::<i64, _>("attempts")?.clamp(0, u32::MAX as i64) as u32,
-            max_attempts: row.try_get::<i64, _>("max_attempts")?.clamp(0, u32::MAX as i64) as u32,
+            max_attempts: row
+                .try_get::<i64, _>("max_attempts")?
+                .clamp(0, u32::MAX as i64) as u32,
         }))
     }
 

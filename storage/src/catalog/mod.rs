@@ -20,7 +20,6 @@ pub use jobs::{JobCounts, JobState, JobStatus, LeasedJob, NewJob};
 pub use renditions::{NewRendition, RenditionRecord};
 pub use users::{IssuedToken, Principal, Scope, UserRecord};
 
-
 use crate::StorageError;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -142,8 +141,14 @@ fn parse_id<T: FromStr>(column: &str, value: &str) -> Result<T, StorageError> {
 /// fresh catalog per test; `name` must be a plain identifier.
 pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, StorageError> {
     use sqlx::Connection;
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-        return Err(StorageError::Config(format!("{name:?} is not a plain database name")));
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(StorageError::Config(format!(
+            "{name:?} is not a plain database name"
+        )));
     }
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(admin_url).await?;

@@ -35,10 +35,16 @@ pub struct RenditionRecord {
 
 fn rendition_from_row(row: &sqlx::any::AnyRow) -> Result<RenditionRecord, StorageError> {
     Ok(RenditionRecord {
-        asset_id: parse_id("renditions.asset_id", &row.try_get::<String, _>("asset_id")?)?,
+        asset_id: parse_id(
+            "renditions.asset_id",
+            &row.try_get::<String, _>("asset_id")?,
+        )?,
         name: row.try_get("name")?,
         spec: row.try_get("spec")?,
-        hash: parse_id("renditions.blob_hash", &row.try_get::<String, _>("blob_hash")?)?,
+        hash: parse_id(
+            "renditions.blob_hash",
+            &row.try_get::<String, _>("blob_hash")?,
+        )?,
         media_type: row.try_get("media_type")?,
         width: row.try_get::<i64, _>("width")?.clamp(0, u32::MAX as i64) as u32,
         height: row.try_get::<i64, _>("height")?.clamp(0, u32::MAX as i64) as u32,
@@ -131,7 +137,10 @@ impl Catalog {
     }
 
     /// All renditions of an asset.
-    pub async fn list_renditions(&self, asset: &AssetId) -> Result<Vec<RenditionRecord>, StorageError> {
+    pub async fn list_renditions(
+        &self,
+        asset: &AssetId,
+    ) -> Result<Vec<RenditionRecord>, StorageError> {
         let rows = sqlx::query(
             "SELECT asset_id, name, spec, blob_hash, media_type, width, height, size
              FROM renditions WHERE asset_id = $1 ORDER BY name",

@@ -108,7 +108,11 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StorageError> {
 
 impl Catalog {
     /// Creates a user; a taken name is `StorageError::Conflict`.
-    pub async fn create_user(&self, name: &str, is_admin: bool) -> Result<UserRecord, StorageError> {
+    pub async fn create_user(
+        &self,
+        name: &str,
+        is_admin: bool,
+    ) -> Result<UserRecord, StorageError> {
         let user = UserRecord {
             id: UserId::new(),
             name: name.to_string(),
@@ -126,7 +130,9 @@ impl Catalog {
         .execute(&self.pool)
         .await?;
         if result.rows_affected() == 0 {
-            return Err(StorageError::Conflict(format!("user {name:?} already exists")));
+            return Err(StorageError::Conflict(format!(
+                "user {name:?} already exists"
+            )));
         }
         Ok(user)
     }
@@ -225,6 +231,9 @@ impl Catalog {
             Err(StorageError::Conflict(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        Ok(Some(self.issue_token(&admin.id, "bootstrap", &Scope::ALL).await?))
+        Ok(Some(
+            self.issue_token(&admin.id, "bootstrap", &Scope::ALL)
+                .await?,
+        ))
     }
 }
