@@ -74,12 +74,28 @@ fn mb_per_s(bytes: u64, elapsed: Duration) -> f64 {
 
 /// Uploads every body with `parallel` in flight; returns elapsed time and
 /// checks each answer's status.
-async fn upload_all(client: &reqwest::Client, url: &str, token: &str, bodies: &[Vec<u8>], parallel: usize, expect: u16) -> anyhow::Result<Duration> {
+async fn upload_all(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    bodies: &[Vec<u8>],
+    parallel: usize,
+    expect: u16,
+) -> anyhow::Result<Duration> {
     let start = Instant::now();
     let results: Vec<anyhow::Result<()>> = futures::stream::iter(bodies.iter().cloned())
         .map(|body| async move {
-            let response = client.post(url).bearer_auth(token).body(body).send().await?;
-            anyhow::ensure!(response.status().as_u16() == expect, "status {} (wanted {expect})", response.status());
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await?;
+            anyhow::ensure!(
+                response.status().as_u16() == expect,
+                "status {} (wanted {expect})",
+                response.status()
+            );
             Ok(())
         })
         .buffer_unordered(parallel)
@@ -122,16 +138,25 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.work_dir)?;
     let data = args.work_dir.canonicalize()?;
 
-    let catalog = Catalog::connect(&format!("sqlite:{}", data.join("catalog.db").display())).await?;
+    let catalog =
+        Catalog::connect(&format!("sqlite:{}", data.join("catalog.db").display())).await?;
     catalog.migrate().await?;
     let blobs = BlobStore::open(&BlobConfig::Local(data.join("blobs")))?;
-    let token = catalog.bootstrap_admin().await?.context("fresh catalog")?.secret;
+    let token = catalog
+        .bootstrap_admin()
+        .await?
+        .context("fresh catalog")?
+        .secret;
     let app = Application::build(
         ApiConfig {
             listen: "127.0.0.1:0".parse()?,
             ..ApiConfig::default()
         },
-        Services { catalog, blobs, waker: Waker::default() },
+        Services {
+            catalog,
+            blobs,
+            waker: Waker::default(),
+        },
     )?;
     let url = format!("http://127.0.0.1:{}/api/v1/assets", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -149,9 +174,18 @@ async fn main() -> anyhow::Result<()> {
     for round in 0..args.rounds {
         let bodies = with_trailer(&files, round);
         let bytes: u64 = bodies.iter().map(|b| b.len() as u64).sum();
-        new.push(mb_per_s(bytes, upload_all(&client, &url, &token, &bodies, args.parallel, 201).await?));
-        dup.push(mb_per_s(bytes, upload_all(&client, &url, &token, &bodies, args.parallel, 200).await?));
-        disk.push(mb_per_s(bytes, write_all_durably(&data.join(format!("disk-{round}")), &bodies)?));
+        new.push(mb_per_s(
+            bytes,
+            upload_all(&client, &url, &token, &bodies, args.parallel, 201).await?,
+        ));
+        dup.push(mb_per_s(
+            bytes,
+            upload_all(&client, &url, &token, &bodies, args.parallel, 200).await?,
+        ));
+        disk.push(mb_per_s(
+            bytes,
+            write_all_durably(&data.join(format!("disk-{round}")), &bodies)?,
+        ));
     }
     let (new, dup, disk) = (median(new), median(dup), median(disk));
     println!("  upload, new bytes:    {new:8.1} MB/s (median)");

@@ -32,10 +32,3 @@ pub enum PipelineError {
     #[error("encoding failed: {0}")]
     Encode(String),
 }
-
-impl PipelineError {
-    /// True when retrying the same input cannot help.
-    pub fn is_permanent(&self) -> bool {
-        true
-    }
-}

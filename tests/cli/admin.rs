@@ -40,6 +40,31 @@ async fn tokens_minted_while_the_server_runs_work_at_once() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+    // `serve` runs workers in-process: the thumbnail appears without help.
+    let id = response.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let thumb = format!("{url}/api/v1/assets/{id}/renditions/thumb");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = client()
+            .get(&thumb)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 200 {
+            assert_eq!(response.headers()["content-type"], "image/jpeg");
+            break;
+        }
+        assert_eq!(response.status(), 202);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "in-process workers never rendered the thumbnail"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     let scoped = darkroom(
         &["admin", "create-token", "alice", "--scope", "read"],

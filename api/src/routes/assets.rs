@@ -41,11 +41,7 @@ pub(crate) async fn get(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    let asset = state
-        .catalog
-        .get_asset(auth.user(), &super::asset_id(&path)?)
-        .await?;
+    let asset = super::owned_asset(&state, &auth, Scope::Read, &path).await?;
     Ok(HttpResponse::Ok().json(describe(&state, &asset).await?))
 }
 

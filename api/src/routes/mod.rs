@@ -7,8 +7,11 @@ mod renditions;
 mod upload;
 
 use actix_web::web;
+use darkroom_storage::catalog::{AssetRecord, Scope};
 
 use crate::ApiError;
+use crate::auth::Authenticated;
+use crate::state::AppState;
 
 /// Wires every route.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -35,9 +38,17 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         }));
 }
 
-/// Parses an asset id from the path; a malformed id is simply "not found".
-fn asset_id(raw: &str) -> Result<darkroom_storage::AssetId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound("asset"))
+/// The caller's asset named by a path segment, once the token's `scope` is
+/// checked. A malformed id, or another user's, is simply "not found".
+async fn owned_asset(
+    state: &AppState,
+    auth: &Authenticated,
+    scope: Scope,
+    raw_id: &str,
+) -> Result<AssetRecord, ApiError> {
+    auth.require(scope)?;
+    let id = raw_id.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    Ok(state.catalog.get_asset(auth.user(), &id).await?)
 }
 
 /// A strong ETag for content-addressed bytes.

@@ -15,11 +15,7 @@ pub(crate) async fn original(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    let asset = state
-        .catalog
-        .get_asset(auth.user(), &super::asset_id(&path)?)
-        .await?;
+    let asset = super::owned_asset(&state, &auth, Scope::Read, &path).await?;
     let etag = super::etag(&asset.hash);
     let mut response = HttpResponse::Ok();
     response

@@ -22,12 +22,8 @@ pub(crate) async fn rendition(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
     let (id, name) = path.into_inner();
-    let asset = state
-        .catalog
-        .get_asset(auth.user(), &super::asset_id(&id)?)
-        .await?;
+    let asset = super::owned_asset(&state, &auth, Scope::Read, &id).await?;
     if !state.config.renditions.iter().any(|s| s.name() == name) {
         return Err(ApiError::NotFound("rendition"));
     }
@@ -78,11 +74,7 @@ pub(crate) async fn retry(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Upload)?;
-    let asset = state
-        .catalog
-        .get_asset(auth.user(), &super::asset_id(&path)?)
-        .await?;
+    let asset = super::owned_asset(&state, &auth, Scope::Upload, &path).await?;
     let requeued = state.catalog.retry_failed_jobs(&asset.id).await?;
     if requeued > 0 {
         state.waker.wake();

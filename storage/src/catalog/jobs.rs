@@ -109,30 +109,32 @@ pub(super) async fn insert_job(
     Ok(id)
 }
 
-const LEASE_SQLITE: &str = "UPDATE jobs
-    SET state = 'running', attempts = attempts + 1, lease_owner = $1,
-        lease_expires_at = $2, updated_at = $3
-    WHERE id = (
-        SELECT id FROM jobs
-        WHERE (state = 'queued' AND run_after <= $3)
-           OR (state = 'running' AND lease_expires_at < $3 AND attempts < max_attempts)
-        ORDER BY run_after, id
-        LIMIT 1)
-    RETURNING id, kind, payload, asset_id, attempts, max_attempts";
+/// The lease statement; `$lock` is the row-locking clause, the one part that
+/// differs between databases.
+macro_rules! lease_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE jobs
+             SET state = 'running', attempts = attempts + 1, lease_owner = $1,
+                 lease_expires_at = $2, updated_at = $3
+             WHERE id = (
+                 SELECT id FROM jobs
+                 WHERE (state = 'queued' AND run_after <= $3)
+                    OR (state = 'running' AND lease_expires_at < $3 AND attempts < max_attempts)
+                 ORDER BY run_after, id
+                 LIMIT 1 ",
+            $lock,
+            ")
+             RETURNING id, kind, payload, asset_id, attempts, max_attempts"
+        )
+    };
+}
 
-// Same statement; SKIP LOCKED lets many workers lease different jobs at once
-// instead of queueing behind one row lock.
-const LEASE_POSTGRES: &str = "UPDATE jobs
-    SET state = 'running', attempts = attempts + 1, lease_owner = $1,
-        lease_expires_at = $2, updated_at = $3
-    WHERE id = (
-        SELECT id FROM jobs
-        WHERE (state = 'queued' AND run_after <= $3)
-           OR (state = 'running' AND lease_expires_at < $3 AND attempts < max_attempts)
-        ORDER BY run_after, id
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED)
-    RETURNING id, kind, payload, asset_id, attempts, max_attempts";
+/// SQLite has one writer at a time; the statement is atomic as it stands.
+const LEASE_SQLITE: &str = lease_sql!("");
+/// SKIP LOCKED lets many workers lease different jobs at once instead of
+/// queueing behind one row lock.
+const LEASE_POSTGRES: &str = lease_sql!("FOR UPDATE SKIP LOCKED");
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
