@@ -43,12 +43,23 @@ impl Application {
                 .app_data(state.clone())
                 .configure(crate::routes::configure)
                 .wrap_fn(|req, srv| {
-                    // Echo the request id (which tracing records on every log
-                    // line of the request) so clients can quote it.
+                    // Runs inside TracingLogger's span, which carries the
+                    // request id: log one access line per request, and echo
+                    // the id so clients can quote it.
                     let id = req.extensions().get::<RequestId>().copied();
+                    let method = req.method().clone();
+                    let path = req.path().to_string();
+                    let started = std::time::Instant::now();
                     let call = srv.call(req);
                     async move {
                         let mut response = call.await?;
+                        tracing::info!(
+                            %method,
+                            %path,
+                            status = response.status().as_u16(),
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "request"
+                        );
                         if let Some(id) = id
                             && let Ok(value) = HeaderValue::from_str(&id.to_string())
                         {

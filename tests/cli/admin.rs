@@ -145,3 +145,20 @@ fn settings_come_from_a_toml_file_and_unknown_keys_are_refused() {
     let err = one_line(&out.stderr);
     assert!(err.contains("colour"), "{err}");
 }
+
+#[tokio::test]
+async fn json_logs_carry_the_request_id_of_every_request() {
+    let storage = Storage::embedded();
+    let (server, url) = serve(&storage, &[], &[("DARKROOM_LOG_FORMAT", "json")]);
+    let response = client().get(format!("{url}/healthz")).send().await.unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let line = server.wait_for_log(&id, Duration::from_secs(10));
+    let event: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+    assert_eq!(event["message"], "request", "{line}");
+    assert_eq!(event["status"], 200, "{line}");
+    assert_eq!(event["path"], "/healthz", "{line}");
+    assert_eq!(event["span"]["request_id"], id.as_str(), "{line}");
+}

@@ -9,6 +9,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_darkroom");
 /// Where a test's darkroom keeps its state.
 pub struct Storage {
     pub args: Vec<String>,
+    /// Environment for every darkroom process using this storage.
+    pub env: Vec<(String, String)>,
     pub data_dir: tempfile::TempDir,
 }
 
@@ -17,7 +19,11 @@ impl Storage {
     pub fn embedded() -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let args = vec!["--data-dir".into(), data_dir.path().display().to_string()];
-        Storage { args, data_dir }
+        Storage {
+            args,
+            env: Vec::new(),
+            data_dir,
+        }
     }
 
     /// PostgreSQL + S3 when the test servers are configured, else `None`
@@ -49,12 +55,16 @@ impl Storage {
         let args = vec![
             "--data-dir".into(),
             data_dir.path().display().to_string(),
-            "--database-url".into(),
-            url,
             "--blobs".into(),
             format!("s3://{bucket}/cli-{}?endpoint={s3}", uuid_like()),
         ];
-        Some(Storage { args, data_dir })
+        // The catalog comes from DATABASE_URL, as the README promises.
+        let env = vec![("DATABASE_URL".to_string(), url)];
+        Some(Storage {
+            args,
+            env,
+            data_dir,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -75,6 +85,7 @@ pub fn darkroom(args: &[&str], storage: &Storage) -> Output {
     Command::new(BIN)
         .args(args)
         .args(&storage.args)
+        .envs(storage.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .output()
         .expect("run darkroom")
@@ -124,6 +135,7 @@ pub fn spawn(args: &[&str], storage: &Storage, env: &[(&str, &str)]) -> Running 
     let mut child = Command::new(BIN)
         .args(args)
         .args(&storage.args)
+        .envs(storage.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
@@ -174,11 +186,12 @@ pub fn serve(storage: &Storage, extra: &[&str], env: &[(&str, &str)]) -> (Runnin
     args.extend_from_slice(extra);
     let server = spawn(&args, storage, env);
     let line = server.wait_for_log("darkroom is listening on", Duration::from_secs(60));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("address in log line")
-        .to_string();
+    // Plain or JSON, the line holds `http://ADDR:PORT`.
+    let at = line.find("http://").expect("address in log line");
+    let url: String = line[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.'))
+        .collect();
     (server, url)
 }
 
