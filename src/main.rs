@@ -29,6 +29,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => cli::serve::run(settings, args).await,
             Command::Worker(args) => cli::worker::run(settings, args).await,
             Command::Migrate(_) => cli::migrate::run(settings).await,
+            Command::Render(args) => cli::render::run(settings, args),
             Command::Admin(AdminCommand::CreateUser(args)) => {
                 cli::admin::create_user(settings, args).await
             }

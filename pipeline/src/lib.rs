@@ -10,6 +10,7 @@
 //! a hostile file is caught here and reported as [`PipelineError::Corrupt`].
 #![deny(missing_docs)]
 
+mod decode;
 mod error;
 mod format;
 mod limits;

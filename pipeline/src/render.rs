@@ -2,12 +2,12 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageDecoder};
+use image::DynamicImage;
 
-use crate::orient::Orientation;
+use crate::decode::{Decoded, decode};
 use crate::resize::{fit, resize};
 use crate::spec::{OutputFormat, RenditionSpec};
-use crate::{Limits, PipelineError, SourceFormat, guard, sniff};
+use crate::{Limits, PipelineError, guard, sniff};
 
 /// One encoded rendition.
 #[derive(Clone, Debug)]
@@ -20,13 +20,18 @@ pub struct Rendered {
     pub width: u32,
     /// Height as displayed (after orientation).
     pub height: u32,
+    /// Width of the original as stored.
+    pub source_width: u32,
+    /// Height of the original as stored.
+    pub source_height: u32,
 }
 
 /// Decodes `original` once and renders every spec from it:
 ///
 /// 1. sniff the format; refuse what this build cannot decode;
 /// 2. decode with `limits` enforced by the decoder (a lying header cannot
-///    allocate past them), reading the EXIF orientation;
+///    allocate past them), reading the EXIF orientation; a JPEG much larger
+///    than the largest output is decoded at 1/2, 1/4 or 1/8 scale;
 /// 3. for each spec, largest first: downscale (from the previous, larger
 ///    rendition when there is one — cheaper, and as sharp), turn upright,
 ///    encode.
@@ -41,13 +46,22 @@ pub fn render(
         return Err(PipelineError::NoDecoder(format));
     }
     guard(format, || {
-        let (image, orientation) = decode(format, original, limits)?;
         let mut order: Vec<&RenditionSpec> = specs.iter().collect();
         order.sort_by_key(|s| std::cmp::Reverse(s.long_edge()));
+        let largest = order.first().map_or(0, |s| s.long_edge());
+        let Decoded {
+            image,
+            orientation,
+            source_width,
+            source_height,
+        } = decode(format, original, limits, largest)?;
         let mut source = image;
         let mut out = Vec::with_capacity(specs.len());
         for spec in order {
-            let (w, h) = fit(source.width(), source.height(), spec.long_edge());
+            // Sized from the original, not the (possibly DCT-scaled) decode,
+            // so shrink-on-load never changes an output's dimensions.
+            let (w, h) = fit(source_width, source_height, spec.long_edge());
+            let (w, h) = (w.min(source.width()), h.min(source.height()));
             let scaled = resize(&source, w, h)?;
             let mut upright = scaled.clone();
             orientation.apply(&mut upright);
@@ -56,52 +70,13 @@ pub fn render(
                 bytes: encode(&upright, spec)?,
                 width: upright.width(),
                 height: upright.height(),
+                source_width,
+                source_height,
             });
             source = scaled;
         }
         Ok(out)
     })
-}
-
-/// Decodes to 8-bit RGB or greyscale, the layouts the encoders take.
-fn decode(
-    format: SourceFormat,
-    bytes: &[u8],
-    limits: &Limits,
-) -> Result<(DynamicImage, Orientation), PipelineError> {
-    let corrupt = |e: image::ImageError| match e {
-        image::ImageError::Limits(_) => PipelineError::LimitExceeded {
-            what: "decoded size",
-            limit: limits.max_pixels,
-            actual: 0,
-        },
-        e => PipelineError::Corrupt {
-            format,
-            reason: e.to_string(),
-        },
-    };
-    let image_format = format
-        .image_format()
-        .ok_or(PipelineError::NoDecoder(format))?;
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), image_format);
-    reader.limits(limits.to_image_limits());
-    let mut decoder = reader.into_decoder().map_err(corrupt)?;
-    let (w, h) = decoder.dimensions();
-    limits.check_dimensions(w, h)?;
-    let orientation = decoder
-        .orientation()
-        .ok()
-        .map(|o| Orientation::from_exif(u16::from(o.to_exif())))
-        .unwrap_or(Orientation::Normal);
-    let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
-    let image = match image {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_) => image,
-        DynamicImage::ImageLuma16(_)
-        | DynamicImage::ImageLumaA8(_)
-        | DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLuma8(image.into_luma8()),
-        other => DynamicImage::ImageRgb8(other.into_rgb8()),
-    };
-    Ok((image, orientation))
 }
 
 fn encode(image: &DynamicImage, spec: &RenditionSpec) -> Result<Vec<u8>, PipelineError> {
@@ -119,7 +94,12 @@ fn encode(image: &DynamicImage, spec: &RenditionSpec) -> Result<Vec<u8>, Pipelin
                 u16::try_from(image.height())
                     .map_err(|_| PipelineError::Encode("too tall for JPEG".into()))?,
             );
-            jpeg_encoder::Encoder::new(&mut out, spec.quality())
+            let mut encoder = jpeg_encoder::Encoder::new(&mut out, spec.quality());
+            // Average each 2×2 block when subsampling chroma, as libjpeg does;
+            // the crate's default takes the top-left pixel, which measured
+            // 0.5 dB worse at the same file size on camera photos.
+            encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
+            encoder
                 .encode(data, w, h, color)
                 .map_err(|e| PipelineError::Encode(e.to_string()))?;
         }
@@ -133,6 +113,7 @@ fn encode(image: &DynamicImage, spec: &RenditionSpec) -> Result<Vec<u8>, Pipelin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SourceFormat;
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
         let img = image::RgbImage::from_fn(width, height, |x, y| {

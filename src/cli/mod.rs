@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod migrate;
+pub mod render;
 pub mod serve;
 pub mod worker;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Apply catalog migrations and exit.
     Migrate(StorageArgs),
+    /// Render renditions of local files into a folder, using all cores.
+    Render(RenderArgs),
     /// Manage accounts and tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -49,7 +52,10 @@ pub enum Command {
 impl Command {
     /// Commands whose standard output is read by scripts log only warnings.
     pub fn is_quiet(&self) -> bool {
-        matches!(self, Command::Admin(_) | Command::Migrate(_))
+        matches!(
+            self,
+            Command::Admin(_) | Command::Migrate(_) | Command::Render(_)
+        )
     }
 }
 
@@ -119,6 +125,25 @@ pub struct WorkerArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Folder the renditions are written to (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A rendition NAME:LONG_EDGE[:FORMAT[:QUALITY]], repeatable
+    /// [default: thumb:256:jpeg:80 and preview:1440:jpeg:85].
+    #[arg(long = "rendition")]
+    pub renditions: Vec<String>,
+    /// Threads to render on [default: one per core].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The files to render.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(skip)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct CreateUserArgs {
     /// The account name.
     pub name: String,
@@ -151,6 +176,7 @@ impl Command {
             Command::Serve(a) => &a.storage,
             Command::Worker(a) => &a.storage,
             Command::Migrate(a) => a,
+            Command::Render(a) => &a.storage,
             Command::Admin(AdminCommand::CreateUser(a)) => &a.storage,
             Command::Admin(AdminCommand::CreateToken(a)) => &a.storage,
         }

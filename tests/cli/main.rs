@@ -6,3 +6,4 @@ mod helpers;
 mod admin; // the command-line contract: exit codes, what goes to stdout
 mod crashes; // killed workers, abandoned staging files
 mod memory; // a large upload streams through bounded memory
+mod render; // `darkroom render`: names, defaults, failures reported, exit status
