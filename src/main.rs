@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             Command::Worker(args) => cli::worker::run(settings, args).await,
             Command::Migrate(_) => cli::migrate::run(settings).await,
             Command::Render(args) => cli::render::run(settings, args),
+            Command::Info(args) => cli::info::run(args),
             Command::Admin(AdminCommand::CreateUser(args)) => {
                 cli::admin::create_user(settings, args).await
             }

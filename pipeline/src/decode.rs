@@ -4,7 +4,7 @@ use std::io::Cursor;
 
 use image::{DynamicImage, GrayImage, RgbImage};
 
-use crate::metadata::read_metadata;
+use crate::metadata::read_orientation;
 use crate::orient::Orientation;
 use crate::probe::PROBE_PREFIX_BYTES;
 use crate::resize::fit;
@@ -32,8 +32,7 @@ pub(crate) fn decode(
     largest_long_edge: u32,
 ) -> Result<Decoded, PipelineError> {
     // EXIF orientation, read from the header only (well under a millisecond).
-    let orientation = read_metadata(&bytes[..bytes.len().min(PROBE_PREFIX_BYTES)])
-        .orientation
+    let orientation = read_orientation(&bytes[..bytes.len().min(PROBE_PREFIX_BYTES)])
         .map_or(Orientation::Normal, Orientation::from_exif);
     if format == SourceFormat::Jpeg
         && let Some(decoded) = decode_jpeg_scaled(bytes, limits, largest_long_edge, orientation)?

@@ -13,6 +13,8 @@
 mod decode;
 mod error;
 mod format;
+mod icc;
+mod info;
 mod limits;
 mod metadata;
 mod orient;
@@ -20,9 +22,11 @@ mod probe;
 mod render;
 mod resize;
 mod spec;
+mod xmp;
 
 pub use error::PipelineError;
 pub use format::{SourceFormat, sniff};
+pub use info::{FileInfo, info};
 pub use limits::Limits;
 pub use metadata::{Gps, PhotoMetadata};
 pub use orient::Orientation;

@@ -61,6 +61,20 @@ impl PhotoMetadata {
     }
 }
 
+/// Just the EXIF orientation (what rendering needs), without the rest.
+pub(crate) fn read_orientation(head: &[u8]) -> Option<u16> {
+    let mut reader = exif::Reader::new();
+    reader.continue_on_error(true);
+    let exif = match reader.read_from_container(&mut Cursor::new(head)) {
+        Ok(exif) => exif,
+        Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
+        Err(_) => return None,
+    };
+    uint(&exif, Tag::Orientation)
+        .and_then(|o| u16::try_from(o).ok())
+        .filter(|o| (1..=8).contains(o))
+}
+
 /// Reads EXIF from a file's leading bytes. Missing or broken EXIF gives empty
 /// metadata, never an error: metadata is never a reason to refuse a photo.
 pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
@@ -69,12 +83,16 @@ pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
         r.continue_on_error(true);
         r
     };
-    let exif = match reader.read_from_container(&mut Cursor::new(head)) {
-        Ok(exif) => exif,
-        Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
-        Err(_) => return PhotoMetadata::default(),
+    let mut metadata = match reader.read_from_container(&mut Cursor::new(head)) {
+        Ok(exif) => from_exif(&exif),
+        Err(exif::Error::PartialResult(partial)) => from_exif(&partial.into_inner().0),
+        Err(_) => PhotoMetadata::default(),
     };
-    from_exif(&exif)
+    // Editors (Lightroom, digiKam…) often record the rating only in XMP.
+    if metadata.rating.is_none() {
+        metadata.rating = crate::xmp::rating(head);
+    }
+    metadata
 }
 
 fn from_exif(exif: &Exif) -> PhotoMetadata {
@@ -126,13 +144,50 @@ fn rational(exif: &Exif, tag: Tag, index: usize) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
-/// DateTimeOriginal (else DateTime) with OffsetTimeOriginal when present.
+/// The capture time, in this order: DateTimeOriginal, then DateTimeDigitized
+/// (each with its offset and sub-seconds when recorded), then the GPS date and
+/// time (UTC by definition), then DateTime (the file's modification time).
 fn taken_at(exif: &Exif) -> Option<String> {
-    let (text, offset_tag) = ascii(exif, Tag::DateTimeOriginal)
-        .map(|t| (t, Tag::OffsetTimeOriginal))
-        .or_else(|| ascii(exif, Tag::DateTime).map(|t| (t, Tag::OffsetTime)))?;
+    local_time(
+        exif,
+        Tag::DateTimeOriginal,
+        Tag::OffsetTimeOriginal,
+        Tag::SubSecTimeOriginal,
+    )
+    .or_else(|| {
+        local_time(
+            exif,
+            Tag::DateTimeDigitized,
+            Tag::OffsetTimeDigitized,
+            Tag::SubSecTimeDigitized,
+        )
+    })
+    .or_else(|| gps_time(exif))
+    .or_else(|| local_time(exif, Tag::DateTime, Tag::OffsetTime, Tag::SubSecTime))
+}
+
+/// GPSDateStamp + GPSTimeStamp as UTC.
+fn gps_time(exif: &Exif) -> Option<String> {
+    let date =
+        chrono::NaiveDate::parse_from_str(&ascii(exif, Tag::GPSDateStamp)?, "%Y:%m:%d").ok()?;
+    let h = rational(exif, Tag::GPSTimeStamp, 0)?;
+    let m = rational(exif, Tag::GPSTimeStamp, 1)?;
+    let s = rational(exif, Tag::GPSTimeStamp, 2)?;
+    let millis = ((h * 3600.0 + m * 60.0 + s) * 1000.0).round();
+    if !(0.0..86_400_000.0).contains(&millis) {
+        return None;
+    }
+    let time = date.and_hms_opt(0, 0, 0)? + chrono::Duration::milliseconds(millis as i64);
+    Some(
+        Utc.from_utc_datetime(&time)
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+    )
+}
+
+fn local_time(exif: &Exif, tag: Tag, offset_tag: Tag, subsec_tag: Tag) -> Option<String> {
+    let text = ascii(exif, tag)?;
     let naive = NaiveDateTime::parse_from_str(&text, "%Y:%m:%d %H:%M:%S").ok()?;
-    let subsec = ascii(exif, Tag::SubSecTimeOriginal)
+    let subsec = ascii(exif, subsec_tag)
         .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
         .and_then(|s| format!("0.{s}").parse::<f64>().ok())
         .map(|f| chrono::Duration::milliseconds((f * 1000.0).round() as i64))
@@ -175,6 +230,11 @@ fn gps(exif: &Exif) -> Option<Gps> {
     let latitude = coordinate(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S")?;
     let longitude = coordinate(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W")?;
     if !(-90.0..=90.0).contains(&latitude) || !(-180.0..=180.0).contains(&longitude) {
+        return None;
+    }
+    // Phones write zeroes when they had no fix: that is no location, not the
+    // Gulf of Guinea.
+    if latitude == 0.0 && longitude == 0.0 {
         return None;
     }
     let below_sea = matches!(

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand.
 
 pub mod admin;
+pub mod info;
 pub mod migrate;
 pub mod render;
 pub mod serve;
@@ -44,6 +45,8 @@ pub enum Command {
     Migrate(StorageArgs),
     /// Render renditions of local files into a folder, using all cores.
     Render(RenderArgs),
+    /// Print what files are and what their cameras recorded, as JSON.
+    Info(InfoArgs),
     /// Manage accounts and tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -144,6 +147,15 @@ pub struct RenderArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// The files to describe.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(skip)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct CreateUserArgs {
     /// The account name.
     pub name: String,
@@ -177,6 +189,7 @@ impl Command {
             Command::Worker(a) => &a.storage,
             Command::Migrate(a) => a,
             Command::Render(a) => &a.storage,
+            Command::Info(a) => &a.storage,
             Command::Admin(AdminCommand::CreateUser(a)) => &a.storage,
             Command::Admin(AdminCommand::CreateToken(a)) => &a.storage,
         }
