@@ -147,22 +147,7 @@ fn decode_full(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn jpeg(width: u32, height: u32) -> Vec<u8> {
-        let img = RgbImage::from_fn(width, height, |x, y| {
-            image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 90])
-        });
-        let mut out = Vec::new();
-        jpeg_encoder::Encoder::new(&mut out, 92)
-            .encode(
-                img.as_raw(),
-                width as u16,
-                height as u16,
-                jpeg_encoder::ColorType::Rgb,
-            )
-            .unwrap();
-        out
-    }
+    use crate::fixtures::jpeg;
 
     #[test]
     fn large_reductions_decode_at_a_dct_scale_that_leaves_2x_for_the_resize() {

@@ -5,10 +5,11 @@ use std::io::Cursor;
 use image::ImageDecoder;
 use serde::Serialize;
 
-use crate::metadata::{Gps, read_metadata};
+use crate::metadata::{PhotoMetadata, read_metadata};
 use crate::{PipelineError, SourceFormat, guard, sniff};
 
-/// A file's format, stored size, orientation and camera metadata.
+/// A file's format, stored size and camera metadata (orientation is always
+/// present: 1 when the file records none).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileInfo {
     /// The sniffed format (`jpeg`, `dng`…).
@@ -17,30 +18,9 @@ pub struct FileInfo {
     pub width: Option<u32>,
     /// Height as stored, when the header gives it.
     pub height: Option<u32>,
-    /// EXIF orientation, 1–8 (1 when the file records none).
-    pub orientation: u16,
-    /// Camera maker.
-    pub make: Option<String>,
-    /// Camera model.
-    pub model: Option<String>,
-    /// Lens maker.
-    pub lens_make: Option<String>,
-    /// Lens model.
-    pub lens_model: Option<String>,
-    /// Focal length, mm.
-    pub focal_length_mm: Option<f64>,
-    /// Aperture as an f-number.
-    pub f_number: Option<f64>,
-    /// Exposure time, seconds.
-    pub exposure_time_s: Option<f64>,
-    /// ISO sensitivity.
-    pub iso: Option<u32>,
-    /// Capture time, ISO 8601, with the offset when the file records one.
-    pub taken_at: Option<String>,
-    /// Where it was taken; null when the file records no (or a zeroed) position.
-    pub gps: Option<Gps>,
-    /// Rating, 0–5.
-    pub rating: Option<i32>,
+    /// What the camera recorded.
+    #[serde(flatten)]
+    pub metadata: PhotoMetadata,
     /// The embedded ICC profile's description.
     pub icc_profile: Option<String>,
 }
@@ -53,24 +33,14 @@ pub fn info(bytes: &[u8]) -> Result<FileInfo, PipelineError> {
         )
     })?;
     guard(format, || {
-        let metadata = read_metadata(bytes);
+        let mut metadata = read_metadata(bytes);
+        metadata.orientation = Some(metadata.orientation.unwrap_or(1));
         let (dimensions, icc) = header(format, bytes);
         Ok(FileInfo {
             format: format.name(),
             width: dimensions.map(|d| d.0),
             height: dimensions.map(|d| d.1),
-            orientation: metadata.orientation.unwrap_or(1),
-            make: metadata.make,
-            model: metadata.model,
-            lens_make: metadata.lens_make,
-            lens_model: metadata.lens_model,
-            focal_length_mm: metadata.focal_length_mm,
-            f_number: metadata.f_number,
-            exposure_time_s: metadata.exposure_time_s,
-            iso: metadata.iso,
-            taken_at: metadata.taken_at,
-            gps: metadata.gps,
-            rating: metadata.rating,
+            metadata,
             icc_profile: icc.as_deref().and_then(crate::icc::description),
         })
     })

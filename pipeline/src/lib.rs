@@ -12,6 +12,8 @@
 
 mod decode;
 mod error;
+#[cfg(test)]
+mod fixtures;
 mod format;
 mod icc;
 mod info;

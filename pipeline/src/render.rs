@@ -114,22 +114,7 @@ fn encode(image: &DynamicImage, spec: &RenditionSpec) -> Result<Vec<u8>, Pipelin
 mod tests {
     use super::*;
     use crate::SourceFormat;
-
-    fn jpeg(width: u32, height: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(width, height, |x, y| {
-            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
-        });
-        let mut out = Vec::new();
-        jpeg_encoder::Encoder::new(&mut out, 90)
-            .encode(
-                img.as_raw(),
-                width as u16,
-                height as u16,
-                jpeg_encoder::ColorType::Rgb,
-            )
-            .unwrap();
-        out
-    }
+    use crate::fixtures::jpeg;
 
     #[test]
     fn renders_every_spec_at_its_size() {
