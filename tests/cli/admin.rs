@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::helpers::{Storage, client, darkroom, jpeg, serve, token_for};
+use crate::helpers::{Storage, client, darkroom, jpeg, serve, token_for, wait_for_rendition};
 
 fn one_line(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes).to_string();
@@ -45,26 +45,11 @@ async fn tokens_minted_while_the_server_runs_work_at_once() {
         .as_str()
         .unwrap()
         .to_string();
-    let thumb = format!("{url}/api/v1/assets/{id}/renditions/thumb");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let response = client()
-            .get(&thumb)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        if response.status() == 200 {
-            assert_eq!(response.headers()["content-type"], "image/jpeg");
-            break;
-        }
-        assert_eq!(response.status(), 202);
-        assert!(
-            std::time::Instant::now() < deadline,
-            "in-process workers never rendered the thumbnail"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_rendition(
+        &format!("{url}/api/v1/assets/{id}/renditions/thumb"),
+        &token,
+    )
+    .await;
 
     let scoped = darkroom(
         &["admin", "create-token", "alice", "--scope", "read"],

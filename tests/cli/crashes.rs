@@ -1,6 +1,8 @@
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use crate::helpers::{Storage, client, data_file, jpeg, serve, spawn, token_for};
+use crate::helpers::{
+    Storage, client, data_file, jpeg, serve, spawn, token_for, upload, wait_for_rendition,
+};
 
 #[tokio::test]
 async fn killed_worker_mid_job_loses_nothing_embedded() {
@@ -19,18 +21,7 @@ async fn killed_worker_mid_job_loses_nothing_postgres_s3() {
 async fn killed_worker_mid_job_loses_nothing(storage: Storage) {
     let (_server, url) = serve(&storage, &["--workers", "0"], &[]);
     let token = token_for(&storage, "carol");
-    let response = client()
-        .post(format!("{url}/api/v1/assets"))
-        .bearer_auth(&token)
-        .body(jpeg(7))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let id = response.json::<serde_json::Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = upload(&url, &token, jpeg(7)).await;
     let thumb = format!("{url}/api/v1/assets/{id}/renditions/thumb");
 
     let doomed = spawn(
@@ -69,27 +60,9 @@ async fn killed_worker_mid_job_loses_nothing(storage: Storage) {
         &storage,
         &[],
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let response = client()
-            .get(&thumb)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        if response.status() == 200 {
-            let bytes = response.bytes().await.unwrap();
-            let img = image::load_from_memory(&bytes).unwrap();
-            assert_eq!((img.width(), img.height()), (256, 160));
-            break;
-        }
-        assert_eq!(response.status(), 202);
-        assert!(
-            Instant::now() < deadline,
-            "the second worker never finished the job"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let bytes = wait_for_rendition(&thumb, &token).await;
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (256, 160));
 }
 
 #[test]

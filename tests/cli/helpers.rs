@@ -244,3 +244,44 @@ pub fn client() -> reqwest::Client {
 pub fn data_file(storage: &Storage, rel: &str) -> PathBuf {
     storage.path().join(rel)
 }
+
+/// Uploads `bytes` as a plain body; asserts `201` and returns the asset id.
+pub async fn upload(url: &str, token: &str, bytes: Vec<u8>) -> String {
+    let response = client()
+        .post(format!("{url}/api/v1/assets"))
+        .bearer_auth(token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_string()
+}
+
+/// Polls a rendition URL until it is served (202 meanwhile); returns its bytes.
+pub async fn wait_for_rendition(rendition_url: &str, token: &str) -> bytes::Bytes {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = client()
+            .get(rendition_url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 200 {
+            assert_eq!(response.headers()["content-type"], "image/jpeg");
+            return response.bytes().await.unwrap();
+        }
+        assert_eq!(
+            response.status(),
+            202,
+            "a rendition is served or pending, nothing else"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "{rendition_url} was never rendered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -94,13 +94,7 @@ async fn another_users_ids_answer_404_everywhere(app: TestApp) {
             "the owner still sees {path}"
         );
     }
-    let retry = app
-        .client
-        .post(app.url(&format!("/api/v1/assets/{id}/renditions/retry")))
-        .bearer_auth(&eve)
-        .send()
-        .await
-        .unwrap();
+    let retry = app.retry_renditions_as(&eve, id).await;
     assert_error(retry, 404, "not_found").await;
     let listing: serde_json::Value = app
         .get_as(&eve, "/api/v1/assets")

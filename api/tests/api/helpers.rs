@@ -188,6 +188,16 @@ impl TestApp {
         self.get_as(&self.token, path).await
     }
 
+    /// `POST /api/v1/assets/{id}/renditions/retry` as `token`.
+    pub async fn retry_renditions_as(&self, token: &str, id: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/assets/{id}/renditions/retry")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("retry request")
+    }
+
     /// Runs queued jobs until none is runnable now; returns their outcomes.
     pub async fn run_jobs(&self) -> Vec<JobOutcome> {
         let mut outcomes = Vec::new();

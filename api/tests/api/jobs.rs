@@ -71,13 +71,7 @@ async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retr
 
     // The store recovers; an explicit retry renders.
     app.blobs.put_bytes(bytes.into()).await.unwrap();
-    let retry = app
-        .client
-        .post(app.url(&format!("/api/v1/assets/{id}/renditions/retry")))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
+    let retry = app.retry_renditions_as(&app.token, &id).await;
     assert_eq!(retry.status(), 202);
     assert_eq!(
         retry.json::<serde_json::Value>().await.unwrap()["requeued"],
