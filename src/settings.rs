@@ -51,7 +51,7 @@ impl Settings {
             Some(path) => read_file(path)?,
             None => FileSettings::default(),
         };
-        let storage = cli.command.storage();
+        let storage = cli.command.storage().cloned().unwrap_or_default();
         let data_dir = storage
             .data_dir
             .clone()

@@ -84,7 +84,7 @@ impl AssetDto {
         asset: &AssetRecord,
         names: &[String],
         rendered: &[RenditionRecord],
-        pending: impl Fn() -> PendingState,
+        pending: &PendingState,
     ) -> Self {
         let renditions = names
             .iter()
@@ -100,9 +100,9 @@ impl AssetDto {
                         error: None,
                     },
                     None => {
-                        let (status, error) = match pending() {
+                        let (status, error) = match pending {
                             PendingState::Pending => ("pending", None),
-                            PendingState::Failed(e) => ("failed", Some(e)),
+                            PendingState::Failed(e) => ("failed", Some(e.clone())),
                             PendingState::Unsupported => (
                                 "unsupported",
                                 Some(format!(

@@ -71,9 +71,6 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound { what } => ApiError::NotFound(what),
-            StorageError::HashMismatch { .. } => {
-                ApiError::bad_request("checksum_mismatch", e.to_string())
-            }
             StorageError::Conflict(message) => ApiError::Unprocessable {
                 code: "conflict",
                 message,

@@ -103,19 +103,6 @@ impl SourceFormat {
         }
     }
 
-    /// True for camera RAW formats.
-    pub fn is_raw(self) -> bool {
-        !matches!(
-            self,
-            SourceFormat::Jpeg
-                | SourceFormat::Png
-                | SourceFormat::Webp
-                | SourceFormat::Tiff
-                | SourceFormat::Heic
-                | SourceFormat::Avif
-        )
-    }
-
     /// True when this build can decode pixels (and so render renditions).
     pub fn can_render(self) -> bool {
         matches!(

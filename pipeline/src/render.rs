@@ -5,6 +5,7 @@ use std::io::Cursor;
 use image::DynamicImage;
 
 use crate::decode::{Decoded, decode};
+use crate::orient::Orientation;
 use crate::resize::{fit, resize};
 use crate::spec::{OutputFormat, RenditionSpec};
 use crate::{Limits, PipelineError, guard, sniff};
@@ -55,6 +56,8 @@ pub fn render(
             source_width,
             source_height,
         } = decode(format, original, limits, largest)?;
+        // `source` holds the previous (larger) rendition's pixels, in stored
+        // orientation: each smaller rendition is made from it.
         let mut source = image;
         let mut out = Vec::with_capacity(specs.len());
         for spec in order {
@@ -62,18 +65,31 @@ pub fn render(
             // so shrink-on-load never changes an output's dimensions.
             let (w, h) = fit(source_width, source_height, spec.long_edge());
             let (w, h) = (w.min(source.width()), h.min(source.height()));
-            let scaled = resize(&source, w, h)?;
-            let mut upright = scaled.clone();
-            orientation.apply(&mut upright);
+            if (w, h) != (source.width(), source.height()) {
+                source = resize(&source, w, h)?;
+            }
+            // Most photos need no turning: encode the pixels as they are, and
+            // copy only to turn a small, final image.
+            let bytes = if orientation == Orientation::Normal {
+                encode(&source, spec)?
+            } else {
+                let mut upright = source.clone();
+                orientation.apply(&mut upright);
+                encode(&upright, spec)?
+            };
+            let (width, height) = if orientation.swaps_dimensions() {
+                (h, w)
+            } else {
+                (w, h)
+            };
             out.push(Rendered {
                 spec: spec.clone(),
-                bytes: encode(&upright, spec)?,
-                width: upright.width(),
-                height: upright.height(),
+                bytes,
+                width,
+                height,
                 source_width,
                 source_height,
             });
-            source = scaled;
         }
         Ok(out)
     })

@@ -31,9 +31,6 @@ pub(crate) fn resize(
     width: u32,
     height: u32,
 ) -> Result<DynamicImage, PipelineError> {
-    if (src.width(), src.height()) == (width, height) {
-        return Ok(src.clone());
-    }
     let mut dst = DynamicImage::new(width, height, src.color());
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     RESIZER

@@ -142,8 +142,6 @@ pub struct RenderArgs {
     /// The files to render.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    #[arg(skip)]
-    pub storage: StorageArgs,
 }
 
 #[derive(Args, Debug)]
@@ -151,8 +149,6 @@ pub struct InfoArgs {
     /// The files to describe.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    #[arg(skip)]
-    pub storage: StorageArgs,
 }
 
 #[derive(Args, Debug)]
@@ -182,16 +178,15 @@ pub struct CreateTokenArgs {
 }
 
 impl Command {
-    /// The storage options of whichever subcommand this is.
-    pub fn storage(&self) -> &StorageArgs {
+    /// The storage options, for commands that touch storage.
+    pub fn storage(&self) -> Option<&StorageArgs> {
         match self {
-            Command::Serve(a) => &a.storage,
-            Command::Worker(a) => &a.storage,
-            Command::Migrate(a) => a,
-            Command::Render(a) => &a.storage,
-            Command::Info(a) => &a.storage,
-            Command::Admin(AdminCommand::CreateUser(a)) => &a.storage,
-            Command::Admin(AdminCommand::CreateToken(a)) => &a.storage,
+            Command::Serve(a) => Some(&a.storage),
+            Command::Worker(a) => Some(&a.storage),
+            Command::Migrate(a) => Some(a),
+            Command::Admin(AdminCommand::CreateUser(a)) => Some(&a.storage),
+            Command::Admin(AdminCommand::CreateToken(a)) => Some(&a.storage),
+            Command::Render(_) | Command::Info(_) => None,
         }
     }
 

@@ -10,9 +10,6 @@ pub enum StorageError {
     /// The thing to create exists already (a taken user name…).
     #[error("{0}")]
     Conflict(String),
-    /// The bytes received do not hash to what the client said they would.
-    #[error("content hash mismatch: expected {expected}, received {actual}")]
-    HashMismatch { expected: String, actual: String },
     /// A value read from the catalog is not what this code writes (a bug or tampering).
     #[error("corrupt catalog value: {0}")]
     Corrupt(String),

@@ -30,7 +30,7 @@ impl Runner {
         let mut rows = Vec::with_capacity(rendered.len());
         for r in rendered {
             let size = r.bytes.len() as u64;
-            let (hash, _) = self.blobs.put_bytes(Bytes::from(r.bytes)).await?;
+            let hash = self.blobs.put_bytes(Bytes::from(r.bytes)).await?;
             rows.push(NewRendition {
                 name: r.spec.name().to_string(),
                 spec: r.spec.key(),

@@ -25,10 +25,8 @@ pub(crate) async fn describe(state: &AppState, asset: &AssetRecord) -> Result<As
     } else {
         None
     };
-    let can_render = can_render(asset);
-    Ok(AssetDto::new(asset, &names, &rendered, || {
-        pending_state(can_render, job.as_ref())
-    }))
+    let pending = pending_state(can_render(asset), job.as_ref());
+    Ok(AssetDto::new(asset, &names, &rendered, &pending))
 }
 
 /// Whether this build decodes the asset's format.

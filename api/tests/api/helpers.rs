@@ -188,6 +188,11 @@ impl TestApp {
         self.get_as(&self.token, path).await
     }
 
+    /// GET as the admin, parsed as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.expect("JSON body")
+    }
+
     /// `POST /api/v1/assets/{id}/renditions/retry` as `token`.
     pub async fn retry_renditions_as(&self, token: &str, id: &str) -> reqwest::Response {
         self.client

@@ -29,7 +29,7 @@ async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retr
     );
     // Not runnable again before its backoff has passed.
     assert!(app.run_jobs().await.is_empty());
-    let pending: serde_json::Value = app.get(&thumb).await.json().await.unwrap();
+    let pending = app.get_json(&thumb).await;
     assert_eq!(pending["status"], "pending");
     assert_eq!(pending["attempts"], 1);
     assert!(
@@ -60,12 +60,7 @@ async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retr
             .contains("not found"),
         "{failed}"
     );
-    let asset: serde_json::Value = app
-        .get(&format!("/api/v1/assets/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let asset = app.get_json(&format!("/api/v1/assets/{id}")).await;
     assert_eq!(asset["renditions"][0]["status"], "failed");
     assert_eq!(app.catalog.job_counts().await.unwrap().failed, 1);
 

@@ -31,7 +31,7 @@ async fn listing_is_newest_taken_first_with_cursors(app: TestApp) {
             Some(c) => format!("/api/v1/assets?limit=2&cursor={c}"),
             None => "/api/v1/assets?limit=2".to_string(),
         };
-        let page: serde_json::Value = app.get(&path).await.json().await.unwrap();
+        let page = app.get_json(&path).await;
         pages += 1;
         for asset in page["assets"].as_array().unwrap() {
             seen.push(asset["taken_at"].as_str().unwrap().to_string());

@@ -80,12 +80,7 @@ async fn upload_renders_upright_thumb_and_preview(app: TestApp) {
         .unwrap();
     assert_eq!(again.status(), 304);
 
-    let asset: serde_json::Value = app
-        .get(&format!("/api/v1/assets/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let asset = app.get_json(&format!("/api/v1/assets/{id}")).await;
     assert_eq!(asset["renditions"][0]["status"], "ready");
     assert_eq!(asset["renditions"][0]["width"], 128);
 }
@@ -120,7 +115,7 @@ async fn same_user_same_bytes_is_one_asset_and_one_blob(app: TestApp) {
     assert_eq!(second["id"], first["id"]);
     assert_eq!(app.stored_blob_count().await, 1);
     assert_eq!(app.catalog.blob_stats().await.unwrap(), (1, 1));
-    let listing: serde_json::Value = app.get("/api/v1/assets").await.json().await.unwrap();
+    let listing = app.get_json("/api/v1/assets").await;
     assert_eq!(listing["assets"].as_array().unwrap().len(), 1);
 }
 

@@ -39,15 +39,6 @@ pub struct BlobStore {
     description: String,
 }
 
-/// What `publish` did with a staged blob.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Published {
-    /// This call stored the bytes.
-    Stored,
-    /// The same bytes were already stored (by an earlier or racing upload).
-    AlreadyStored,
-}
-
 /// A byte range of a blob, already validated against its length.
 pub type ByteRange = Range<u64>;
 
@@ -76,17 +67,17 @@ impl BlobStore {
     }
 
     /// Publishes a staged upload under its content hash, create-only, then
-    /// removes the staging object. Returns whether this call stored the bytes.
+    /// removes the staging object. Bytes already stored (by an earlier or a
+    /// racing upload) are success: content addressing makes them identical.
     #[tracing::instrument(skip_all, fields(hash = %staged.hash))]
-    pub async fn publish(&self, staged: &StagedBlob) -> Result<Published, StorageError> {
+    pub async fn publish(&self, staged: &StagedBlob) -> Result<(), StorageError> {
         let key = keys::blob_key(&staged.hash);
-        let outcome = match self.store.copy_if_not_exists(&staged.key, &key).await {
-            Ok(()) => Published::Stored,
-            Err(object_store::Error::AlreadyExists { .. }) => Published::AlreadyStored,
+        match self.store.copy_if_not_exists(&staged.key, &key).await {
+            Ok(()) | Err(object_store::Error::AlreadyExists { .. }) => {}
             Err(e) => return Err(e.into()),
-        };
+        }
         self.discard(staged).await;
-        Ok(outcome)
+        Ok(())
     }
 
     /// Deletes a staged upload that will not be published. Best effort: the
@@ -97,23 +88,22 @@ impl BlobStore {
         }
     }
 
-    /// Stores a small, complete buffer (a rendition) under its hash, create-only.
-    pub async fn put_bytes(&self, bytes: Bytes) -> Result<(ContentHash, Published), StorageError> {
+    /// Stores a small, complete buffer (a rendition) under its hash,
+    /// create-only; bytes already stored are success. Returns the hash.
+    pub async fn put_bytes(&self, bytes: Bytes) -> Result<ContentHash, StorageError> {
         let hash = ContentHash::of(&bytes);
         let opts = PutOptions {
             mode: PutMode::Create,
             ..Default::default()
         };
-        let outcome = match self
+        match self
             .store
             .put_opts(&keys::blob_key(&hash), PutPayload::from_bytes(bytes), opts)
             .await
         {
-            Ok(_) => Published::Stored,
-            Err(object_store::Error::AlreadyExists { .. }) => Published::AlreadyStored,
-            Err(e) => return Err(e.into()),
-        };
-        Ok((hash, outcome))
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(hash),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Reads a whole blob into memory (for decoding; callers bound sizes).
@@ -133,15 +123,6 @@ impl BlobStore {
         };
         let result = self.store.get_opts(&keys::blob_key(hash), opts).await?;
         Ok(result.into_stream().map_err(StorageError::from).boxed())
-    }
-
-    /// The stored length of a blob, or `None` when it is absent.
-    pub async fn len(&self, hash: &ContentHash) -> Result<Option<u64>, StorageError> {
-        match self.store.head(&keys::blob_key(hash)).await {
-            Ok(meta) => Ok(Some(meta.size)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
     }
 
     /// Deletes a blob (used by garbage collection once nothing refers to it).

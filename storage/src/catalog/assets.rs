@@ -190,7 +190,7 @@ impl Catalog {
         .bind(new.height.map(i64::from))
         .bind(new.orientation.map(i64::from))
         .bind(new.taken_at.as_deref())
-        .bind(new.taken_at_ms.unwrap_or(now))
+        .bind(new.taken_at_ms.unwrap_or(now)) // sort_at
         .bind(new.exif.as_deref())
         .bind(now)
         .execute(&mut *tx)
@@ -213,7 +213,22 @@ impl Catalog {
             insert_job(&mut tx, job, Some(&id), now).await?;
         }
         tx.commit().await?;
-        Ok(AssetInsert::Created(self.get_asset(&new.owner, &id).await?))
+        Ok(AssetInsert::Created(AssetRecord {
+            id,
+            owner: new.owner,
+            hash: new.hash,
+            original_name: new.original_name.clone(),
+            media_type: new.media_type.clone(),
+            format: new.format.clone(),
+            size: new.size,
+            width: new.width,
+            height: new.height,
+            orientation: new.orientation,
+            taken_at: new.taken_at.clone(),
+            sort_at: new.taken_at_ms.unwrap_or(now),
+            exif: new.exif.clone(),
+            created_at: now,
+        }))
     }
 
     /// The owner's assets, newest taken first, `limit` at a time.
@@ -271,18 +286,6 @@ impl Catalog {
             None
         };
         Ok(AssetPage { assets, next })
-    }
-
-    /// Every blob hash an asset or rendition refers to (for consistency checks).
-    pub async fn referenced_blob_hashes(&self) -> Result<Vec<ContentHash>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT blob_hash AS h FROM assets UNION SELECT blob_hash AS h FROM renditions",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| parse_id("blob_hash", &r.try_get::<String, _>("h")?))
-            .collect()
     }
 
     /// Number of blob rows and the sum of their reference counts.

@@ -55,16 +55,6 @@ impl JobState {
             other => return Err(StorageError::Corrupt(format!("job state {other:?}"))),
         })
     }
-
-    /// The state's name as stored and shown by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Done => "done",
-            JobState::Failed => "failed",
-        }
-    }
 }
 
 /// A job's state as the API shows it.
@@ -141,18 +131,6 @@ fn ms(d: Duration) -> i64 {
 }
 
 impl Catalog {
-    /// Enqueues a job not tied to an upload (e.g. a re-render).
-    pub async fn enqueue(
-        &self,
-        job: &NewJob,
-        asset: Option<&AssetId>,
-    ) -> Result<JobId, StorageError> {
-        let mut tx = self.begin_write().await?;
-        let id = insert_job(&mut tx, job, asset, now_ms()).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     /// Leases the next runnable job for `worker` until `lease` from now.
     pub async fn lease_job(
         &self,
