@@ -8,7 +8,8 @@
 # set made by ../shared/tools/make-bench-corpus.sh (built once into
 # target/w1-corpus; needs vips and exiftool), else ../shared/corpus/camera.
 # Tools run interleaved, ROUNDS times (default 3); medians are printed with
-# images/s, megapixels/s, peak memory and darkroom's ratio to each.
+# images/s, megapixels/s, peak memory and darkroom's ratio to each, then each
+# tool's preview PSNR against a full-resolution Lanczos3 reference.
 # Installs what it needs: libvips-tools (Debian), sharp (npm, into target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,3 +108,9 @@ for t in darkroom vips sharp; do
              printf "%-10s %10.2f %10.1f %10.0f %12.0f %14s\n", t, s, n / s, mp / s, m / 1024, r }'
 done
 echo "(peak MB: the largest single process; vips runs $CORES processes, darkroom and sharp one)"
+
+log "preview quality: PSNR against a full-resolution Lanczos3 reference"
+cargo build --release -q -p darkroom-benches --bin w1-quality
+"${CARGO_TARGET_DIR:-target}/release/w1-quality" "$OUT/files" \
+  darkroom="$OUT/darkroom" vips="$OUT/vips" sharp="$OUT/sharp" 2>"$OUT/quality.log" ||
+  { cat "$OUT/quality.log" >&2; exit 1; }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use darkroom_api::ApiConfig;
-use darkroom_pipeline::Limits;
+use darkroom_pipeline::{Limits, ShrinkOnLoad};
 use darkroom_storage::BlobConfig;
 use darkroom_workers::WorkerConfig;
 use serde::Deserialize;
@@ -31,6 +31,7 @@ struct FileSettings {
     job_max_attempts: Option<u32>,
     max_upload_bytes: Option<u64>,
     max_pixels: Option<u64>,
+    shrink_on_load: Option<String>,
     log_format: Option<LogFormat>,
 }
 
@@ -103,6 +104,17 @@ impl Settings {
             workers.max_attempts = n;
         }
         workers.hold_each_job = jobs.fault_hold_job_ms.map(Duration::from_millis);
+        let render_flag = match &cli.command {
+            crate::cli::Command::Render(args) => args.shrink_on_load,
+            _ => jobs.shrink_on_load,
+        };
+        workers.shrink_on_load = match (render_flag, file.shrink_on_load) {
+            (Some(flag), _) => flag,
+            (None, Some(text)) => text
+                .parse()
+                .with_context(|| format!("shrink_on_load in {:?}", cli.config))?,
+            (None, None) => ShrinkOnLoad::default(),
+        };
 
         let api = ApiConfig {
             listen: serve

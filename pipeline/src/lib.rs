@@ -10,6 +10,7 @@
 //! a hostile file is caught here and reported as [`PipelineError::Corrupt`].
 #![deny(missing_docs)]
 
+mod colour;
 mod decode;
 mod error;
 #[cfg(test)]
@@ -17,6 +18,8 @@ mod fixtures;
 mod format;
 mod icc;
 mod info;
+#[allow(unsafe_code)] // FFI to libjpeg-turbo; every block says why it is sound.
+mod libjpeg;
 mod limits;
 mod metadata;
 mod orient;
@@ -26,6 +29,7 @@ mod resize;
 mod spec;
 mod xmp;
 
+pub use decode::{InvalidShrinkOnLoad, ShrinkOnLoad};
 pub use error::PipelineError;
 pub use format::{SourceFormat, sniff};
 pub use info::{FileInfo, info};

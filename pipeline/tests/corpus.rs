@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use darkroom_pipeline::{Limits, RenditionSpec, render};
+use darkroom_pipeline::{Limits, RenditionSpec, ShrinkOnLoad, render};
 
 fn corpus() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
@@ -42,7 +42,7 @@ fn all_eight_orientations_render_upright() {
     for shape in ["Landscape", "Portrait"] {
         let render_one = |n: u32| {
             let bytes = std::fs::read(corpus.join(format!("orientation/{shape}_{n}.jpg"))).unwrap();
-            render(&bytes, &specs, &Limits::default()).unwrap()
+            render(&bytes, &specs, &Limits::default(), ShrinkOnLoad::Fast).unwrap()
         };
         let reference = render_one(1);
         for n in 0..=8 {
@@ -80,7 +80,10 @@ fn psnr(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
 
 /// Camera-sized photos go through shrink-on-load; the preview must still be
 /// exactly 1440 px on its long edge and faithful to a full-resolution
-/// Lanczos3 reference (the measure issue 3 uses against libvips).
+/// Lanczos3 reference (the measure issue 3 uses against libvips): `exact`
+/// within 0.5 dB of libvips on every photo, `fast` recognisably the same
+/// picture (it trades 1–3.5 dB on finely detailed photos for speed, as
+/// sharp's default does).
 #[test]
 fn camera_photos_render_at_exact_sizes() {
     let Some(corpus) = corpus() else { return };
@@ -89,28 +92,41 @@ fn camera_photos_render_at_exact_sizes() {
         "craft-beer.jpg",
         "japanese-shop.jpg",
         "book-beside-flowers.jpg",
+        "handwritten-notes.jpg",
     ] {
-        let bytes = std::fs::read(corpus.join("camera").join(name)).unwrap();
-        let preview = &render(&bytes, std::slice::from_ref(&spec), &Limits::default()).unwrap()[0];
-        let img = decode(&preview.bytes);
-        assert_eq!(img.width().max(img.height()), 1440, "{name}");
-
+        let path = corpus.join("camera").join(name);
+        let bytes = std::fs::read(&path).unwrap();
         let full = image::load_from_memory(&bytes).unwrap().to_rgb8();
-        let reference = image::imageops::resize(
-            &full,
-            img.width(),
-            img.height(),
-            image::imageops::FilterType::Lanczos3,
-        );
-        let db = psnr(&img, &reference);
-        eprintln!("{name}: preview PSNR {db:.2} dB against a full-resolution Lanczos3 reference");
-        assert!(db > 32.0, "{name}: preview PSNR only {db:.2} dB");
-        if let Some(vips_db) = vips_preview_psnr(&corpus.join("camera").join(name), &full) {
+        let vips_db = vips_preview_psnr(&path, &full);
+        if let Some(vips_db) = vips_db {
             eprintln!("{name}: libvips preview PSNR {vips_db:.2} dB");
-            assert!(
-                db > vips_db - 0.5,
-                "{name}: {db:.2} dB, more than 0.5 dB below libvips' {vips_db:.2} dB"
+        }
+        for shrink in [ShrinkOnLoad::Exact, ShrinkOnLoad::Fast] {
+            let rendered = render(
+                &bytes,
+                std::slice::from_ref(&spec),
+                &Limits::default(),
+                shrink,
             );
+            let img = decode(&rendered.unwrap()[0].bytes);
+            assert_eq!(img.width().max(img.height()), 1440, "{name}");
+            let reference = image::imageops::resize(
+                &full,
+                img.width(),
+                img.height(),
+                image::imageops::FilterType::Lanczos3,
+            );
+            let db = psnr(&img, &reference);
+            eprintln!(
+                "{name}: {shrink} preview PSNR {db:.2} dB against a full-resolution Lanczos3 reference"
+            );
+            assert!(db > 32.0, "{name}: {shrink} preview PSNR only {db:.2} dB");
+            if let (ShrinkOnLoad::Exact, Some(vips_db)) = (shrink, vips_db) {
+                assert!(
+                    db > vips_db - 0.5,
+                    "{name}: {db:.2} dB, more than 0.5 dB below libvips' {vips_db:.2} dB"
+                );
+            }
         }
     }
 }

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
-use darkroom_pipeline::{Limits, RenditionSpec, render};
+use darkroom_pipeline::{RenditionSpec, render};
+use darkroom_workers::WorkerConfig;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -43,11 +44,14 @@ pub fn run(settings: Settings, args: &RenderArgs) -> anyhow::Result<()> {
         args.files
             .par_iter()
             .filter_map(|file| {
-                let result = render_file(file, &specs, &settings.workers.limits, &args.out);
+                let result = render_file(file, &specs, &settings.workers, &args.out);
                 progress.inc(1);
                 match result {
-                    Ok(pixels) => {
+                    Ok((pixels, warning)) => {
                         megapixels.fetch_add(pixels, Ordering::Relaxed);
+                        if let Some(w) = warning {
+                            progress.suspend(|| eprintln!("{}: warning: {w}", file.display()));
+                        }
                         None
                     }
                     Err(e) => {
@@ -76,21 +80,25 @@ pub fn run(settings: Settings, args: &RenderArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Renders one file; returns its pixel count (for the throughput summary).
+/// Renders one file; returns its pixel count (for the throughput summary) and
+/// the decoder's warning, if it had to fill in damaged data.
 fn render_file(
     file: &Path,
     specs: &[RenditionSpec],
-    limits: &Limits,
+    config: &WorkerConfig,
     out: &Path,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<(u64, Option<String>)> {
     let bytes = std::fs::read(file).context("reading")?;
-    let rendered = render(&bytes, specs, limits)?;
+    let rendered = render(&bytes, specs, &config.limits, config.shrink_on_load)?;
     let stem = file.file_stem().unwrap_or_default().to_string_lossy();
     for r in &rendered {
         let name = format!("{stem}.{}.{}", r.spec.name(), r.spec.format().extension());
         std::fs::write(out.join(&name), &r.bytes).with_context(|| format!("writing {name}"))?;
     }
-    Ok(rendered.first().map_or(0, |r| {
-        u64::from(r.source_width) * u64::from(r.source_height)
+    Ok(rendered.first().map_or((0, None), |r| {
+        (
+            u64::from(r.source_width) * u64::from(r.source_height),
+            r.decode_warning.clone(),
+        )
     }))
 }

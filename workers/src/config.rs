@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use darkroom_pipeline::{Limits, RenditionSpec};
+use darkroom_pipeline::{Limits, RenditionSpec, ShrinkOnLoad};
 
 /// How workers behave.
 #[derive(Clone, Debug)]
@@ -23,6 +23,8 @@ pub struct WorkerConfig {
     pub limits: Limits,
     /// Renditions every photo gets.
     pub renditions: Vec<RenditionSpec>,
+    /// How far JPEGs are shrunk while decoding (speed against fidelity).
+    pub shrink_on_load: ShrinkOnLoad,
     /// Fault injection for crash tests: hold each job this long before
     /// writing its result, so a test can kill the process mid-job.
     pub hold_each_job: Option<Duration>,
@@ -39,6 +41,7 @@ impl Default for WorkerConfig {
             max_attempts: 5,
             limits: Limits::default(),
             renditions: RenditionSpec::defaults(),
+            shrink_on_load: ShrinkOnLoad::default(),
             hold_each_job: None,
         }
     }

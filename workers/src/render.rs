@@ -23,10 +23,16 @@ impl Runner {
         let original = self.blobs.get(&asset.hash).await?;
         let specs = self.config.renditions.clone();
         let limits = self.config.limits;
+        let shrink = self.config.shrink_on_load;
         let rendered = self
             .pool
-            .run(move || darkroom_pipeline::render(&original, &specs, &limits))
+            .run(move || darkroom_pipeline::render(&original, &specs, &limits, shrink))
             .await??;
+        if let Some(warning) = rendered.first().and_then(|r| r.decode_warning.as_deref()) {
+            // Rendered anyway (a damaged scan is filled in grey); the original
+            // is kept bit-exact, so this is for whoever reads the log.
+            tracing::warn!(asset_id = %asset_id, warning, "original decoded with damage");
+        }
         let mut rows = Vec::with_capacity(rendered.len());
         for r in rendered {
             let size = r.bytes.len() as u64;
