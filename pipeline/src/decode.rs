@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, GrayImage, RgbImage};
+use image::DynamicImage;
 
 use crate::libjpeg::{JpegColor, JpegDecoder};
 use crate::metadata::read_orientation;
@@ -130,48 +130,26 @@ fn decode_jpeg(
     let header = decoder.header();
     limits.check_dimensions(header.width, header.height)?;
     let eighths = shrink.jpeg_scale_eighths(header.width, header.height, largest_long_edge);
-    // A CMYK profile cannot apply to the RGB that cmyk_to_rgb makes.
+    // A CMYK profile cannot apply to the RGB that the naive CMYK
+    // conversion makes.
     let icc = decoder
         .icc_profile()
         .filter(|_| !matches!(header.color, JpegColor::Cmyk { .. }));
-    let mut decoded = decoder.decode(eighths).map_err(corrupt)?;
+    let decoded = decoder.decode(eighths).map_err(corrupt)?;
     // A truncated or damaged scan still gives a picture (libjpeg fills the
     // rest in grey); photographers would rather see that than nothing, and
     // the original is kept bit-exact either way.
-    let (w, h) = (decoded.width, decoded.height);
-    let pixels = std::mem::take(&mut decoded.pixels);
-    let image = match decoded.color {
-        JpegColor::Rgb => RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
-        JpegColor::Grey => GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
-        JpegColor::Cmyk { inverted } => {
-            RgbImage::from_raw(w, h, cmyk_to_rgb(&pixels, inverted)).map(DynamicImage::ImageRgb8)
-        }
-    }
-    .ok_or_else(|| corrupt("decoder returned fewer pixels than its header promised".into()))?;
+    let (image, warning) = decoded.into_image();
     Ok(Decoded {
-        image,
+        image: image.ok_or_else(|| {
+            corrupt("decoder returned fewer pixels than its header promised".into())
+        })?,
         orientation,
         source_width: header.width,
         source_height: header.height,
-        warning: decoded.warning,
+        warning,
         icc,
     })
-}
-
-/// CMYK (or Adobe-inverted CMYK) to RGB, the naive way: each ink subtracts
-/// from its complementary primary and black from all three. Good enough for
-/// a recognisable picture; a CMYK ICC profile would do better.
-fn cmyk_to_rgb(cmyk: &[u8], inverted: bool) -> Vec<u8> {
-    let mut rgb = Vec::with_capacity(cmyk.len() / 4 * 3);
-    for px in cmyk.chunks_exact(4) {
-        // `clear` is the share of paper left uncovered by each ink, 0..=255.
-        let clear = |v: u8| if inverted { v } else { 255 - v };
-        let k = u32::from(clear(px[3]));
-        for &ink in &px[..3] {
-            rgb.push(((u32::from(clear(ink)) * k + 127) / 255) as u8);
-        }
-    }
-    rgb
 }
 
 /// Full-resolution decode through the `image` crate, with the limits

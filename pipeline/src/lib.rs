@@ -10,6 +10,7 @@
 //! a hostile file is caught here and reported as [`PipelineError::Corrupt`].
 #![deny(missing_docs)]
 
+mod buffers;
 mod colour;
 mod decode;
 mod error;
@@ -27,6 +28,7 @@ mod probe;
 mod render;
 mod resize;
 mod spec;
+pub mod stages;
 mod xmp;
 
 pub use decode::{InvalidShrinkOnLoad, ShrinkOnLoad};

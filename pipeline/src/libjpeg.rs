@@ -8,6 +8,8 @@ use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
+use image::{DynamicImage, GrayImage, RgbImage};
+
 mod ffi {
     use std::ffi::{c_char, c_int, c_void};
 
@@ -108,6 +110,39 @@ pub(crate) struct JpegPixels {
     /// libjpeg's first warning (truncated or corrupt entropy data, which it
     /// fills in grey and goes past), when there was one.
     pub warning: Option<String>,
+}
+
+impl JpegPixels {
+    /// The pixels as an image (CMYK converted to RGB), and the warning;
+    /// `None` if the buffer does not match the dimensions.
+    pub(crate) fn into_image(self) -> (Option<DynamicImage>, Option<String>) {
+        let (w, h) = (self.width, self.height);
+        let image = match self.color {
+            JpegColor::Rgb => RgbImage::from_raw(w, h, self.pixels).map(DynamicImage::ImageRgb8),
+            JpegColor::Grey => GrayImage::from_raw(w, h, self.pixels).map(DynamicImage::ImageLuma8),
+            JpegColor::Cmyk { inverted } => {
+                RgbImage::from_raw(w, h, cmyk_to_rgb(&self.pixels, inverted))
+                    .map(DynamicImage::ImageRgb8)
+            }
+        };
+        (image, self.warning)
+    }
+}
+
+/// CMYK (or Adobe-inverted CMYK) to RGB, the naive way: each ink subtracts
+/// from its complementary primary and black from all three. Good enough for
+/// a recognisable picture; a CMYK ICC profile would do better.
+fn cmyk_to_rgb(cmyk: &[u8], inverted: bool) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(cmyk.len() / 4 * 3);
+    for px in cmyk.chunks_exact(4) {
+        // `clear` is the share of paper left uncovered by each ink, 0..=255.
+        let clear = |v: u8| if inverted { v } else { 255 - v };
+        let k = u32::from(clear(px[3]));
+        for &ink in &px[..3] {
+            rgb.push(((u32::from(clear(ink)) * k + 127) / 255) as u8);
+        }
+    }
+    rgb
 }
 
 /// A decoder that has read a JPEG's header and can decode it at a scale.
@@ -214,7 +249,7 @@ impl<'a> JpegDecoder<'a> {
             return Err(self.message());
         }
         let stride = width as usize * usize::try_from(channels).unwrap_or(0);
-        let mut pixels = vec![0u8; stride * height as usize];
+        let mut pixels = crate::buffers::take(stride * height as usize);
         // SAFETY: `pixels` holds `capacity` bytes; the shim checks that the
         // rows it writes fit in it.
         let rc = unsafe {

@@ -1,6 +1,8 @@
 //! EXIF orientation: how the stored pixels must be turned to display upright.
 
-use image::DynamicImage;
+use image::{DynamicImage, GrayImage, RgbImage};
+
+use crate::buffers;
 
 /// The eight EXIF orientations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,19 +51,70 @@ impl Orientation {
         )
     }
 
-    /// Turns stored pixels upright. Done after downscaling, where it is cheap.
-    pub(crate) fn apply(self, image: &mut DynamicImage) {
-        use image::metadata::Orientation as O;
-        image.apply_orientation(match self {
-            Orientation::Normal => O::NoTransforms,
-            Orientation::FlipHorizontal => O::FlipHorizontal,
-            Orientation::Rotate180 => O::Rotate180,
-            Orientation::FlipVertical => O::FlipVertical,
-            Orientation::Transpose => O::Rotate90FlipH,
-            Orientation::Rotate90 => O::Rotate90,
-            Orientation::Transverse => O::Rotate270FlipH,
-            Orientation::Rotate270 => O::Rotate270,
-        });
+    /// Where the stored pixel (`x`, `y`) of a `w × h` image lands when
+    /// displayed upright.
+    fn destination(self, x: usize, y: usize, w: usize, h: usize) -> (usize, usize) {
+        match self {
+            Orientation::Normal => (x, y),
+            Orientation::FlipHorizontal => (w - 1 - x, y),
+            Orientation::Rotate180 => (w - 1 - x, h - 1 - y),
+            Orientation::FlipVertical => (x, h - 1 - y),
+            Orientation::Transpose => (y, x),
+            Orientation::Rotate90 => (h - 1 - y, x),
+            Orientation::Transverse => (h - 1 - y, w - 1 - x),
+            Orientation::Rotate270 => (y, w - 1 - x),
+        }
+    }
+
+    /// The stored pixels turned upright, in a new (per-thread reused) buffer.
+    /// Done after downscaling, where it is cheap. 8-bit RGB and greyscale
+    /// only (what the decoders produce).
+    pub(crate) fn upright(self, src: &DynamicImage) -> DynamicImage {
+        let (w, h) = (src.width(), src.height());
+        let (out_w, out_h) = if self.swaps_dimensions() {
+            (h, w)
+        } else {
+            (w, h)
+        };
+        match src {
+            DynamicImage::ImageLuma8(_) => {
+                let out = self.turn::<1>(src.as_bytes(), w as usize, h as usize);
+                GrayImage::from_raw(out_w, out_h, out).map(DynamicImage::ImageLuma8)
+            }
+            _ => {
+                let out = self.turn::<3>(src.as_bytes(), w as usize, h as usize);
+                RgbImage::from_raw(out_w, out_h, out).map(DynamicImage::ImageRgb8)
+            }
+        }
+        .expect("invariant: the buffer holds out_w × out_h pixels")
+    }
+
+    /// Moves `C`-byte pixels to their upright places. Along a stored row the
+    /// destination moves by a fixed step, so the inner loop is a strided copy;
+    /// rows are walked in bands of 64 so that a quarter turn writes within a
+    /// few cache-resident destination rows rather than across the image.
+    fn turn<const C: usize>(self, pixels: &[u8], w: usize, h: usize) -> Vec<u8> {
+        let out_w = if self.swaps_dimensions() { h } else { w };
+        let mut out = buffers::take(w * h * C);
+        let offset = |(x, y): (usize, usize)| (y * out_w + x) * C;
+        const BAND: usize = 64;
+        for band in (0..w).step_by(BAND) {
+            let band_end = (band + BAND).min(w);
+            for y in 0..h {
+                let start = offset(self.destination(band, y, w, h)) as isize;
+                let step = if band_end - band > 1 {
+                    offset(self.destination(band + 1, y, w, h)) as isize - start
+                } else {
+                    0
+                };
+                let row = &pixels[(y * w + band) * C..(y * w + band_end) * C];
+                for (i, pixel) in row.chunks_exact(C).enumerate() {
+                    let to = (start + i as isize * step) as usize;
+                    out[to..to + C].copy_from_slice(pixel);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -80,9 +133,7 @@ mod tests {
 
     #[test]
     fn rotate90_turns_clockwise() {
-        let mut img = red_blue();
-        Orientation::Rotate90.apply(&mut img);
-        let img = img.to_rgb8();
+        let img = Orientation::Rotate90.upright(&red_blue()).to_rgb8();
         assert_eq!(img.dimensions(), (1, 2));
         // Clockwise: the left (red) pixel ends on top.
         assert_eq!(img.get_pixel(0, 0), &Rgb([255, 0, 0]));
@@ -91,20 +142,42 @@ mod tests {
 
     #[test]
     fn rotate270_turns_counter_clockwise() {
-        let mut img = red_blue();
-        Orientation::Rotate270.apply(&mut img);
-        let img = img.to_rgb8();
+        let img = Orientation::Rotate270.upright(&red_blue()).to_rgb8();
         assert_eq!(img.get_pixel(0, 0), &Rgb([0, 0, 255]));
     }
 
     #[test]
     fn flips_and_out_of_range_values() {
-        let mut img = red_blue();
-        Orientation::FlipHorizontal.apply(&mut img);
+        let img = Orientation::FlipHorizontal.upright(&red_blue());
         assert_eq!(img.to_rgb8().get_pixel(0, 0), &Rgb([0, 0, 255]));
         assert_eq!(Orientation::from_exif(0), Orientation::Normal);
         assert_eq!(Orientation::from_exif(9), Orientation::Normal);
         assert!(Orientation::from_exif(6).swaps_dimensions());
         assert!(!Orientation::from_exif(3).swaps_dimensions());
+    }
+
+    #[test]
+    fn all_eight_agree_with_the_image_crate_on_rgb_and_grey() {
+        use image::metadata::Orientation as O;
+        // 150×70: more than two tiles across, a partial tile at each edge.
+        let rgb = RgbImage::from_fn(150, 70, |x, y| Rgb([x as u8, y as u8, (x * y) as u8]));
+        let grey = DynamicImage::ImageLuma8(DynamicImage::ImageRgb8(rgb.clone()).to_luma8());
+        let rgb = DynamicImage::ImageRgb8(rgb);
+        for (ours, theirs) in [
+            (Orientation::Normal, O::NoTransforms),
+            (Orientation::FlipHorizontal, O::FlipHorizontal),
+            (Orientation::Rotate180, O::Rotate180),
+            (Orientation::FlipVertical, O::FlipVertical),
+            (Orientation::Transpose, O::Rotate90FlipH),
+            (Orientation::Rotate90, O::Rotate90),
+            (Orientation::Transverse, O::Rotate270FlipH),
+            (Orientation::Rotate270, O::Rotate270),
+        ] {
+            for src in [&rgb, &grey] {
+                let mut expected = src.clone();
+                expected.apply_orientation(theirs);
+                assert_eq!(ours.upright(src), expected, "{ours:?}");
+            }
+        }
     }
 }

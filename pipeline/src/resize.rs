@@ -3,9 +3,9 @@
 use std::cell::RefCell;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::DynamicImage;
+use image::{DynamicImage, GrayImage, RgbImage};
 
-use crate::PipelineError;
+use crate::{PipelineError, buffers};
 
 thread_local! {
     // A Resizer owns scratch buffers; one per thread avoids reallocating them
@@ -31,7 +31,18 @@ pub(crate) fn resize(
     width: u32,
     height: u32,
 ) -> Result<DynamicImage, PipelineError> {
-    let mut dst = DynamicImage::new(width, height, src.color());
+    let channels = usize::from(src.color().bytes_per_pixel());
+    let pixels = buffers::take(width as usize * height as usize * channels);
+    let mut dst = match src {
+        DynamicImage::ImageRgb8(_) => {
+            RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8)
+        }
+        DynamicImage::ImageLuma8(_) => {
+            GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8)
+        }
+        _ => None,
+    }
+    .unwrap_or_else(|| DynamicImage::new(width, height, src.color()));
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     RESIZER
         .with(|r| r.borrow_mut().resize(src, &mut dst, &options))
