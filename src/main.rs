@@ -12,6 +12,11 @@ use crate::cli::{AdminCommand, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The RAW helper talks on stdin/stdout and must start nothing else: no
+    // runtime, no logging, no settings.
+    if let Command::RawHelper(args) = &cli.command {
+        return cli::raw_helper::run(args);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::CreateToken(args)) => {
                 cli::admin::create_token(settings, args).await
             }
+            Command::RawHelper(_) => unreachable!("handled before the runtime starts"),
         }
     });
     match result {

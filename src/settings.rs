@@ -12,7 +12,7 @@ use anyhow::Context;
 use darkroom_api::ApiConfig;
 use darkroom_pipeline::{Limits, ShrinkOnLoad};
 use darkroom_storage::BlobConfig;
-use darkroom_workers::WorkerConfig;
+use darkroom_workers::{RawHelper, WorkerConfig};
 use serde::Deserialize;
 
 use crate::cli::{Cli, LogFormat};
@@ -32,6 +32,7 @@ struct FileSettings {
     max_upload_bytes: Option<u64>,
     max_pixels: Option<u64>,
     shrink_on_load: Option<String>,
+    raw_timeout_secs: Option<u64>,
     log_format: Option<LogFormat>,
 }
 
@@ -115,6 +116,16 @@ impl Settings {
                 .with_context(|| format!("shrink_on_load in {:?}", cli.config))?,
             (None, None) => ShrinkOnLoad::default(),
         };
+        // This very binary decodes camera RAW files, in a child process.
+        workers.raw_helper = RawHelper::current_exe();
+        let raw_timeout = match std::env::var("DARKROOM_RAW_TIMEOUT_SECS") {
+            Ok(text) => Some(text.parse::<u64>().context("DARKROOM_RAW_TIMEOUT_SECS")?),
+            Err(_) => file.raw_timeout_secs,
+        };
+        if let (Some(helper), Some(secs)) = (workers.raw_helper.as_mut(), raw_timeout) {
+            anyhow::ensure!(secs >= 1, "the RAW timeout must be at least 1 second");
+            helper.timeout = Duration::from_secs(secs);
+        }
 
         let api = ApiConfig {
             listen: serve

@@ -42,6 +42,9 @@ pub(crate) fn decode(
     if format == SourceFormat::Jpeg {
         return decode_jpeg(bytes, limits, largest_long_edge, shrink, orientation);
     }
+    if format.decodes_in_helper() {
+        return crate::raw::decode_raw(format, bytes, limits);
+    }
     let (image, icc) = decode_full(format, bytes, limits)?;
     Ok(Decoded {
         source_width: image.width(),

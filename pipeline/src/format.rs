@@ -105,9 +105,24 @@ impl SourceFormat {
 
     /// True when this build can decode pixels (and so render renditions).
     pub fn can_render(self) -> bool {
+        !matches!(self, SourceFormat::Heic | SourceFormat::Avif)
+    }
+
+    /// True for camera RAW formats, whose decoder (rawler) must run in the
+    /// RAW helper process: it can panic, hang or balloon on hostile files,
+    /// and only a process boundary with memory and CPU limits contains that.
+    pub fn decodes_in_helper(self) -> bool {
         matches!(
             self,
-            SourceFormat::Jpeg | SourceFormat::Png | SourceFormat::Webp | SourceFormat::Tiff
+            SourceFormat::Dng
+                | SourceFormat::Cr2
+                | SourceFormat::Cr3
+                | SourceFormat::Nef
+                | SourceFormat::Arw
+                | SourceFormat::Raf
+                | SourceFormat::Rw2
+                | SourceFormat::Orf
+                | SourceFormat::Pef
         )
     }
 

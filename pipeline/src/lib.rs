@@ -25,6 +25,7 @@ mod limits;
 mod metadata;
 mod orient;
 mod probe;
+mod raw;
 mod render;
 mod resize;
 mod spec;

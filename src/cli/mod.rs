@@ -3,11 +3,12 @@
 pub mod admin;
 pub mod info;
 pub mod migrate;
+pub mod raw_helper;
 pub mod render;
 pub mod serve;
 pub mod worker;
 
-use darkroom_pipeline::ShrinkOnLoad;
+use darkroom_pipeline::{RenditionSpec, ShrinkOnLoad};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -51,6 +52,26 @@ pub enum Command {
     /// Manage accounts and tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Internal: render one RAW file from standard input in this process,
+    /// under the given limits (the workers start this; see workers/src/helper.rs).
+    #[command(hide = true)]
+    RawHelper(RawHelperArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RawHelperArgs {
+    #[arg(long = "rendition", required = true)]
+    pub renditions: Vec<RenditionSpec>,
+    #[arg(long)]
+    pub max_pixels: u64,
+    #[arg(long)]
+    pub max_edge: u32,
+    #[arg(long)]
+    pub shrink_on_load: ShrinkOnLoad,
+    #[arg(long)]
+    pub memory_bytes: u64,
+    #[arg(long)]
+    pub cpu_secs: u64,
 }
 
 impl Command {
@@ -195,7 +216,7 @@ impl Command {
             Command::Migrate(a) => Some(a),
             Command::Admin(AdminCommand::CreateUser(a)) => Some(&a.storage),
             Command::Admin(AdminCommand::CreateToken(a)) => Some(&a.storage),
-            Command::Render(_) | Command::Info(_) => None,
+            Command::Render(_) | Command::Info(_) | Command::RawHelper(_) => None,
         }
     }
 

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
-use darkroom_pipeline::{RenditionSpec, render};
-use darkroom_workers::WorkerConfig;
+use darkroom_pipeline::RenditionSpec;
+use darkroom_workers::{WorkerConfig, render_original};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -89,7 +89,13 @@ fn render_file(
     out: &Path,
 ) -> anyhow::Result<(u64, Option<String>)> {
     let bytes = std::fs::read(file).context("reading")?;
-    let rendered = render(&bytes, specs, &config.limits, config.shrink_on_load)?;
+    let rendered = render_original(
+        &bytes,
+        specs,
+        &config.limits,
+        config.shrink_on_load,
+        config.raw_helper.as_ref(),
+    )?;
     let stem = file.file_stem().unwrap_or_default().to_string_lossy();
     for r in &rendered {
         let name = format!("{stem}.{}.{}", r.spec.name(), r.spec.format().extension());

@@ -2,6 +2,8 @@ use std::time::Duration;
 
 use darkroom_pipeline::{Limits, RenditionSpec, ShrinkOnLoad};
 
+use crate::RawHelper;
+
 /// How workers behave.
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
@@ -25,6 +27,10 @@ pub struct WorkerConfig {
     pub renditions: Vec<RenditionSpec>,
     /// How far JPEGs are shrunk while decoding (speed against fidelity).
     pub shrink_on_load: ShrinkOnLoad,
+    /// The process camera RAW files are decoded in; `None` (the default for
+    /// library users and in-process tests) fails RAW renditions with a clear
+    /// error instead of decoding them in this process.
+    pub raw_helper: Option<RawHelper>,
     /// Fault injection for crash tests: hold each job this long before
     /// writing its result, so a test can kill the process mid-job.
     pub hold_each_job: Option<Duration>,
@@ -42,6 +48,7 @@ impl Default for WorkerConfig {
             limits: Limits::default(),
             renditions: RenditionSpec::defaults(),
             shrink_on_load: ShrinkOnLoad::default(),
+            raw_helper: None,
             hold_each_job: None,
         }
     }

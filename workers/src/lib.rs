@@ -9,6 +9,7 @@
 
 mod config;
 mod error;
+mod helper;
 mod job;
 mod pool;
 mod render;
@@ -16,6 +17,8 @@ mod runner;
 
 pub use config::WorkerConfig;
 pub use error::WorkerError;
+pub use helper::{HelperRequest, RawHelper, render_in_helper, serve_helper};
 pub use job::{Job, RENDER_JOB_KIND};
 pub use pool::CpuPool;
+pub use render::render_original;
 pub use runner::{JobOutcome, Runner, Waker};

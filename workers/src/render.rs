@@ -4,7 +4,26 @@ use bytes::Bytes;
 use darkroom_storage::AssetId;
 use darkroom_storage::catalog::{LeasedJob, NewRendition};
 
-use crate::{Runner, WorkerError};
+use darkroom_pipeline::{Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, sniff};
+
+use crate::{RawHelper, Runner, WorkerError, render_in_helper};
+
+/// Renders in this process, or for camera RAW files in the RAW helper.
+pub fn render_original(
+    original: &[u8],
+    specs: &[RenditionSpec],
+    limits: &Limits,
+    shrink: ShrinkOnLoad,
+    helper: Option<&RawHelper>,
+) -> Result<Vec<Rendered>, PipelineError> {
+    match sniff(original) {
+        Some(format) if format.decodes_in_helper() => match helper {
+            Some(helper) => render_in_helper(helper, original, specs, limits, shrink),
+            None => Err(PipelineError::NoDecoder(format)),
+        },
+        _ => darkroom_pipeline::render(original, specs, limits, shrink),
+    }
+}
 
 impl Runner {
     pub(crate) async fn render_renditions(
@@ -24,9 +43,10 @@ impl Runner {
         let specs = self.config.renditions.clone();
         let limits = self.config.limits;
         let shrink = self.config.shrink_on_load;
+        let helper = self.config.raw_helper.clone();
         let rendered = self
             .pool
-            .run(move || darkroom_pipeline::render(&original, &specs, &limits, shrink))
+            .run(move || render_original(&original, &specs, &limits, shrink, helper.as_ref()))
             .await??;
         if let Some(warning) = rendered.first().and_then(|r| r.decode_warning.as_deref()) {
             // Rendered anyway (a damaged scan is filled in grey); the original
