@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use image::{Rgb, RgbImage};
 
-use crate::helpers::BIN;
+use crate::helpers::{BIN, Storage, client, serve, token_for, upload};
 
 /// The picture the DNG is made from: soft colour fields (reds, greens,
 /// blues, skin, sky, greys) with smooth gradients, nothing clipped.
@@ -391,4 +391,34 @@ fn real_photo_dngs_decode_packed_and_tiled_and_agree_with_libraw() {
             "{name}: {db:.2} dB, {diff:?}"
         );
     }
+}
+
+/// The service end to end: a DNG uploaded to `darkroom serve` gets its
+/// thumbnail from the helper the server's worker starts.
+#[tokio::test]
+async fn the_server_renders_an_uploaded_dng_through_the_helper() {
+    let storage = Storage::embedded();
+    let (_server, url) = serve(&storage, &[], &[]);
+    let token = token_for(&storage, "raw");
+    let id = upload(&url, &token, dng(&scene(600, 400), 8)).await;
+    let thumb_url = format!("{url}/api/v1/assets/{id}/renditions/thumb");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let thumb = loop {
+        let response = client()
+            .get(&thumb_url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            200 => break response.bytes().await.unwrap(),
+            202 if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            status => panic!("thumb: {status} {}", response.text().await.unwrap()),
+        }
+    };
+    let thumb = image::load_from_memory(&thumb).unwrap();
+    // Orientation 8 turns the 600×400 picture portrait.
+    assert_eq!((thumb.width(), thumb.height()), (171, 256));
 }
