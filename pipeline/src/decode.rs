@@ -43,7 +43,7 @@ pub(crate) fn decode(
         return decode_jpeg(bytes, limits, largest_long_edge, shrink, orientation);
     }
     if format.decodes_in_helper() {
-        return crate::raw::decode_raw(format, bytes, limits);
+        return crate::raw::decode_raw(format, bytes, limits, largest_long_edge);
     }
     let (image, icc) = decode_full(format, bytes, limits)?;
     Ok(Decoded {

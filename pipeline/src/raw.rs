@@ -15,8 +15,18 @@
 //! workers with memory and CPU limits): see [`SourceFormat::decodes_in_helper`].
 
 use image::DynamicImage;
+use rawler::RawImage;
 use rawler::decoders::RawDecodeParams;
+use rawler::imgop::chromatic_adaption::adapt_bradford;
 use rawler::imgop::develop::RawDevelop;
+use rawler::imgop::matrix::{multiply, multiply_row1, normalize, pseudo_inverse, transform_1d};
+use rawler::imgop::raw::clip_euclidean_norm_avg;
+use rawler::imgop::sensor::bayer::superpixel::Superpixel3Channel;
+use rawler::imgop::sensor::{Demosaic, SensorType};
+use rawler::imgop::srgb::srgb_apply_gamma_n;
+use rawler::imgop::xyz::{Illuminant, SRGB_TO_XYZ_D65};
+use rawler::pixarray::PixF32;
+use rawler::rawimage::RawPhotometricInterpretation;
 use rawler::rawsource::RawSource;
 
 use crate::decode::Decoded;
@@ -24,10 +34,14 @@ use crate::{Limits, Orientation, PipelineError, SourceFormat};
 
 /// Decodes and develops a RAW file. The sensor's dimensions are checked
 /// against `limits` from a metadata-only pass before its pixels are read.
+/// When the largest output is at most half the sensor's size, each 2×2 Bayer
+/// quad becomes one pixel (see [`develop_half`]); otherwise, or for sensors
+/// that path does not cover, rawler's full develop runs.
 pub(crate) fn decode_raw(
     format: SourceFormat,
     bytes: &[u8],
     limits: &Limits,
+    largest_long_edge: u32,
 ) -> Result<Decoded, PipelineError> {
     let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
     let source = RawSource::new_from_slice(bytes);
@@ -37,21 +51,18 @@ pub(crate) fn decode_raw(
         .raw_image(&source, &params, true)
         .map_err(|e| corrupt(e.to_string()))?;
     let dimension = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
-    limits.check_dimensions(dimension(header.width), dimension(header.height))?;
+    let (width, height) = (dimension(header.width), dimension(header.height));
+    limits.check_dimensions(width, height)?;
     let raw = decoder
         .raw_image(&source, &params, false)
         .map_err(|e| corrupt(e.to_string()))?;
     let orientation = Orientation::from_exif(raw.orientation.to_u16());
-    let developed = RawDevelop::default()
-        .develop_intermediate(&raw)
-        .map_err(|e| corrupt(e.to_string()))?
-        .to_dynamic_image()
-        .ok_or_else(|| corrupt("the develop produced no image".into()))?;
-    // 16-bit from the develop; renditions are 8-bit from here on.
-    let image = match developed {
-        DynamicImage::ImageLuma16(_) => DynamicImage::ImageLuma8(developed.into_luma8()),
-        other => DynamicImage::ImageRgb8(other.into_rgb8()),
-    };
+    let half_is_enough = u64::from(largest_long_edge) * 2 <= u64::from(width.max(height));
+    let image = match half_size_matrix(&raw).filter(|_| half_is_enough) {
+        Some(cam_to_srgb) => develop_half(raw, &cam_to_srgb),
+        None => develop_full(&raw),
+    }
+    .map_err(corrupt)?;
     Ok(Decoded {
         // Sized from the developed (default-cropped) picture, not the sensor.
         source_width: image.width(),
@@ -61,4 +72,162 @@ pub(crate) fn decode_raw(
         warning: None,
         icc: None,
     })
+}
+
+/// rawler's full develop: PPG demosaic at full resolution, in f32.
+fn develop_full(raw: &RawImage) -> Result<DynamicImage, String> {
+    let developed = RawDevelop::default()
+        .develop_intermediate(raw)
+        .map_err(|e| e.to_string())?
+        .to_dynamic_image()
+        .ok_or_else(|| "the develop produced no image".to_string())?;
+    // 16-bit from the develop; renditions are 8-bit from here on.
+    Ok(match developed {
+        DynamicImage::ImageLuma16(_) => DynamicImage::ImageLuma8(developed.into_luma8()),
+        other => DynamicImage::ImageRgb8(other.into_rgb8()),
+    })
+}
+
+/// The camera-to-sRGB matrix when the half-size develop covers this sensor:
+/// RGB Bayer with a three-colour matrix. `None` for X-Trans, four-colour,
+/// linear or monochrome files, which the full develop handles.
+fn half_size_matrix(raw: &RawImage) -> Option<[[f32; 3]; 3]> {
+    let RawPhotometricInterpretation::Cfa(config) = &raw.photometric else {
+        return None;
+    };
+    if raw.cpp != 1 || !config.cfa.is_rgb() || config.sensor != SensorType::Bayer {
+        return None;
+    }
+    camera_to_srgb(raw)
+}
+
+/// The half-size develop for RGB Bayer sensors: black and white levels, each
+/// 2×2 quad to one RGB pixel (both greens averaged: no interpolation, so no
+/// demosaic artefacts), camera white balance, the camera's colour matrix to
+/// sRGB, highlight clipping that keeps hue, the sRGB curve, the default crop.
+/// The same steps as rawler's full develop, in the same order, on a quarter
+/// of the pixels.
+fn develop_half(mut raw: RawImage, cam_to_srgb: &[[f32; 3]; 3]) -> Result<DynamicImage, String> {
+    let RawPhotometricInterpretation::Cfa(config) = raw.photometric.clone() else {
+        return Err("not a colour-filter-array sensor".into());
+    };
+    raw.apply_scaling().map_err(|e| e.to_string())?;
+    let data = std::mem::replace(&mut raw.data, rawler::RawImageData::Float(Vec::new()));
+    let mosaic = PixF32::new_with(data.as_f32().into_owned(), raw.width, raw.height);
+    drop(data);
+    let active = raw.active_area.unwrap_or(mosaic.rect());
+    let mut quads =
+        Superpixel3Channel::new().demosaic(&mosaic, &config.cfa, &config.colors, active);
+    drop(mosaic);
+    // Red and blue sit in opposite corners of each quad, a quarter of a
+    // half-size pixel off its centre (the greens average to the centre):
+    // resample them to the centre so colour edges line up with luminance.
+    if let Some((red, blue)) = corner_offsets(&config.cfa.shift(active.p.x, active.p.y).name) {
+        recentre(&mut quads.data, quads.width, quads.height, 0, red);
+        recentre(&mut quads.data, quads.width, quads.height, 2, blue);
+    }
+    let wb = if raw.wb_coeffs[0].is_nan() {
+        [1.0; 3]
+    } else {
+        [raw.wb_coeffs[0], raw.wb_coeffs[1], raw.wb_coeffs[2]]
+    };
+    let mut rgb = Vec::with_capacity(quads.data.len() * 3);
+    for quad in &quads.data {
+        let balanced = [quad[0] * wb[0], quad[1] * wb[1], quad[2] * wb[2]];
+        let srgb = multiply_row1(cam_to_srgb, &balanced);
+        let encoded = srgb_apply_gamma_n(clip_euclidean_norm_avg(&srgb));
+        rgb.extend(encoded.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8));
+    }
+    let (w, h) = (quads.width, quads.height);
+    let image = image::RgbImage::from_raw(w as u32, h as u32, rgb)
+        .ok_or_else(|| "the develop produced no image".to_string())?;
+    let mut image = DynamicImage::ImageRgb8(image);
+    // The default crop, in half-size coordinates within the active area.
+    if let Some(mut crop) = raw.crop_area {
+        if let Some(active) = &raw.active_area {
+            crop = crop.adapt(active);
+        }
+        crop.scale(0.5);
+        let fits = crop.p.x + crop.d.w <= w && crop.p.y + crop.d.h <= h;
+        if fits && (crop.d.w, crop.d.h) != (w, h) && crop.d.w > 0 && crop.d.h > 0 {
+            image = image.crop_imm(
+                crop.p.x as u32,
+                crop.p.y as u32,
+                crop.d.w as u32,
+                crop.d.h as u32,
+            );
+        }
+    }
+    Ok(image)
+}
+
+/// Where red and blue sit in a 2×2 quad of each Bayer pattern, as (x, y)
+/// signs: −1 for the left column or top row, +1 for the right or bottom.
+fn corner_offsets(pattern: &str) -> Option<((i8, i8), (i8, i8))> {
+    match pattern {
+        "RGGB" => Some(((-1, -1), (1, 1))),
+        "BGGR" => Some(((1, 1), (-1, -1))),
+        "GRBG" => Some(((1, -1), (-1, 1))),
+        "GBRG" => Some(((-1, 1), (1, -1))),
+        _ => None,
+    }
+}
+
+/// Resamples `channel` of a half-size image from its corner of each quad to
+/// the quad's centre: a quarter pixel along each axis, by bilinear weights
+/// 3/4 (own sample) and 1/4 (the neighbour on the centre's side).
+fn recentre(
+    pixels: &mut [[f32; 3]],
+    width: usize,
+    height: usize,
+    channel: usize,
+    (sx, sy): (i8, i8),
+) {
+    if width < 2 || height < 2 {
+        return;
+    }
+    let plane: Vec<f32> = pixels.iter().map(|p| p[channel]).collect();
+    // A sample left of centre takes a quarter from its right-hand neighbour.
+    let step = |i: usize, sign: i8, len: usize| {
+        if sign < 0 {
+            (i + 1).min(len - 1)
+        } else {
+            i.saturating_sub(1)
+        }
+    };
+    for y in 0..height {
+        let ny = step(y, sy, height);
+        for x in 0..width {
+            let nx = step(x, sx, width);
+            let at = |xx: usize, yy: usize| plane[yy * width + xx];
+            pixels[y * width + x][channel] =
+                0.5625 * at(x, y) + 0.1875 * at(nx, y) + 0.1875 * at(x, ny) + 0.0625 * at(nx, ny);
+        }
+    }
+}
+
+/// The camera-RGB → linear-sRGB matrix from the file's colour matrix (D65,
+/// or another illuminant's adapted to D65 as rawler does), each row of its
+/// inverse normalised so that white stays white. `None` for four-colour
+/// matrices.
+fn camera_to_srgb(raw: &RawImage) -> Option<[[f32; 3]; 3]> {
+    let (illuminant, matrix) = raw.color_matrix_find_first([
+        Illuminant::D65,
+        Illuminant::A,
+        Illuminant::B,
+        Illuminant::C,
+        Illuminant::D50,
+        Illuminant::D55,
+        Illuminant::D75,
+        Illuminant::Daylight,
+        Illuminant::Flash,
+    ])?;
+    let xyz_to_cam: [[f32; 3]; 3] = transform_1d::<3, 3>(&matrix)?;
+    let xyz_to_cam = if illuminant == Illuminant::D65 {
+        xyz_to_cam
+    } else {
+        adapt_bradford(&illuminant, &Illuminant::D65, &xyz_to_cam)
+    };
+    let srgb_to_cam = normalize(multiply(&xyz_to_cam, &SRGB_TO_XYZ_D65));
+    Some(pseudo_inverse(srgb_to_cam))
 }

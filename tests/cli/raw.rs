@@ -148,11 +148,15 @@ fn dng(scene: &RgbImage, orientation: u16) -> Vec<u8> {
 }
 
 fn render(dir: &Path, files: &[&str], env: &[(&str, &str)]) -> Output {
+    render_as(dir, &["preview:1440", "thumb:256"], files, env)
+}
+
+fn render_as(dir: &Path, specs: &[&str], files: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(BIN)
         .arg("render")
         .arg("--out")
         .arg(dir.join("out"))
-        .args(["--rendition", "preview:1440", "--rendition", "thumb:256"])
+        .args(specs.iter().flat_map(|s| ["--rendition", s]))
         .args(files.iter().map(|f| dir.join(f)))
         .envs(env.iter().copied())
         .output()
@@ -207,6 +211,31 @@ fn a_dng_is_developed_in_the_helper_to_the_picture_it_was_made_from() {
     assert!(diff.iter().all(|&d| d < 1.5), "{diff:?}");
     let thumb = image::open(dir.path().join("out/cam.thumb.jpg")).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (171, 256));
+
+    // Outputs at most half the sensor's size take the half-size develop
+    // (one pixel per Bayer quad): same colours, at a quarter of the work.
+    let output = render_as(dir.path(), &["small:400:png"], &["cam.dng"], &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let small = image::open(dir.path().join("out/cam.small.png"))
+        .unwrap()
+        .to_rgb8();
+    let expected = image::imageops::resize(
+        &upright,
+        small.width(),
+        small.height(),
+        image::imageops::FilterType::Lanczos3,
+    );
+    let db = psnr(&small, &expected);
+    let diff = channel_differences(&small, &expected);
+    eprintln!(
+        "half-size develop against its source: {db:.2} dB, mean channel differences {diff:.2?}"
+    );
+    assert!(db > 40.0, "{db:.2} dB");
+    assert!(diff.iter().all(|&d| d < 1.5), "{diff:?}");
 }
 
 /// LibRaw (`dcraw_emu`, Debian's libraw-bin) develops the same DNG with
@@ -305,8 +334,9 @@ fn a_crashing_or_hanging_helper_fails_only_its_file() {
 
 /// The DNGs `../shared/tools/make-dng.py` makes from real photos (24 MP:
 /// 12- and 14-bit packed and 14-in-16-bit, tiled as pidng writes them),
-/// developed lossless (PNG) at 1440 px: each within 45 dB of LibRaw and of the
-/// photo it was made from. Needs the shared corpus and, to make the files,
+/// developed lossless (PNG) at 1440 px, which takes the half-size develop:
+/// each within 42 dB of LibRaw's full AHD develop and of the photo it was
+/// made from (measured 44–49 dB). Needs the shared corpus and, to make the files,
 /// `pip install pidng rawpy numpy pillow`; CI installs both tools.
 #[test]
 fn real_photo_dngs_decode_packed_and_tiled_and_agree_with_libraw() {
@@ -366,7 +396,7 @@ fn real_photo_dngs_decode_packed_and_tiled_and_agree_with_libraw() {
         let photo = image::imageops::resize(&photo, w, h, image::imageops::FilterType::Lanczos3);
         let db = psnr(&ours, &photo);
         eprintln!("{name}: {db:.2} dB against {source}");
-        assert!(db > 45.0, "{name}: {db:.2} dB against {source}");
+        assert!(db > 42.0, "{name}: {db:.2} dB against {source}");
         if !libraw_present {
             eprintln!(
                 "SKIPPED the LibRaw comparison: dcraw_emu is not installed (apt-get install libraw-bin)"
@@ -387,7 +417,7 @@ fn real_photo_dngs_decode_packed_and_tiled_and_agree_with_libraw() {
         let diff = channel_differences(&ours, &libraw);
         eprintln!("{name}: {db:.2} dB against LibRaw, mean channel differences {diff:.2?}");
         assert!(
-            db > 45.0 && diff.iter().all(|&d| d < 1.0),
+            db > 42.0 && diff.iter().all(|&d| d < 1.0),
             "{name}: {db:.2} dB, {diff:?}"
         );
     }
