@@ -48,6 +48,10 @@ pub fn info(bytes: &[u8]) -> Result<FileInfo, PipelineError> {
 
 /// Dimensions and ICC profile from the decoder's header parse (no pixels).
 fn header(format: SourceFormat, bytes: &[u8]) -> (Option<(u32, u32)>, Option<Vec<u8>>) {
+    if matches!(format, SourceFormat::Heic | SourceFormat::Avif) {
+        let heif = crate::heif::header(bytes);
+        return (heif.dimensions, heif.icc);
+    }
     let Some(image_format) = format.image_format() else {
         return (None, None);
     };

@@ -17,6 +17,7 @@ mod error;
 #[cfg(test)]
 mod fixtures;
 mod format;
+mod heif;
 mod icc;
 mod info;
 #[allow(unsafe_code)] // FFI to libjpeg-turbo; every block says why it is sound.

@@ -58,6 +58,9 @@ fn dimensions(format: SourceFormat, head: &[u8]) -> Option<(u32, u32)> {
         let be = |at: usize| Some(u32::from_be_bytes(head.get(at..at + 4)?.try_into().ok()?));
         return (head.get(12..16) == Some(b"IHDR")).then(|| Some((be(16)?, be(20)?)))?;
     }
+    if matches!(format, SourceFormat::Heic | SourceFormat::Avif) {
+        return crate::heif::header(head).dimensions;
+    }
     let image_format = format.image_format()?;
     let mut reader = image::ImageReader::with_format(Cursor::new(head), image_format);
     // Reading dimensions allocates nothing proportional to them. The decoder's
