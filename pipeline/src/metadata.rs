@@ -83,10 +83,14 @@ pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
         r.continue_on_error(true);
         r
     };
+    let xmp_time = crate::xmp::capture_time(head);
     let mut metadata = match reader.read_from_container(&mut Cursor::new(head)) {
-        Ok(exif) => from_exif(&exif),
-        Err(exif::Error::PartialResult(partial)) => from_exif(&partial.into_inner().0),
-        Err(_) => PhotoMetadata::default(),
+        Ok(exif) => from_exif(&exif, xmp_time),
+        Err(exif::Error::PartialResult(partial)) => from_exif(&partial.into_inner().0, xmp_time),
+        Err(_) => PhotoMetadata {
+            taken_at: xmp_time,
+            ..PhotoMetadata::default()
+        },
     };
     // Editors (Lightroom, digiKam…) often record the rating only in XMP.
     if metadata.rating.is_none() {
@@ -95,7 +99,7 @@ pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
     metadata
 }
 
-fn from_exif(exif: &Exif) -> PhotoMetadata {
+fn from_exif(exif: &Exif, xmp_time: Option<String>) -> PhotoMetadata {
     PhotoMetadata {
         make: ascii(exif, Tag::Make),
         model: ascii(exif, Tag::Model),
@@ -105,7 +109,7 @@ fn from_exif(exif: &Exif) -> PhotoMetadata {
         f_number: rational(exif, Tag::FNumber, 0),
         exposure_time_s: rational(exif, Tag::ExposureTime, 0),
         iso: uint(exif, Tag::PhotographicSensitivity),
-        taken_at: taken_at(exif),
+        taken_at: taken_at(exif, xmp_time),
         orientation: uint(exif, Tag::Orientation)
             .and_then(|o| u16::try_from(o).ok())
             .filter(|o| (1..=8).contains(o)),
@@ -144,10 +148,12 @@ fn rational(exif: &Exif, tag: Tag, index: usize) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
-/// The capture time, in this order: DateTimeOriginal, then DateTimeDigitized
-/// (each with its offset and sub-seconds when recorded), then the GPS date and
-/// time (UTC by definition), then DateTime (the file's modification time).
-fn taken_at(exif: &Exif) -> Option<String> {
+/// The capture time, in this order: EXIF DateTimeOriginal, then
+/// DateTimeDigitized (each with its offset and sub-seconds when recorded),
+/// then XMP's (`xmp`: exif:DateTimeOriginal, photoshop:DateCreated,
+/// xmp:CreateDate), then the GPS date and time (UTC by definition), then
+/// EXIF DateTime (the file's modification time).
+fn taken_at(exif: &Exif, xmp: Option<String>) -> Option<String> {
     local_time(
         exif,
         Tag::DateTimeOriginal,
@@ -162,6 +168,7 @@ fn taken_at(exif: &Exif) -> Option<String> {
             Tag::SubSecTimeDigitized,
         )
     })
+    .or(xmp)
     .or_else(|| gps_time(exif))
     .or_else(|| local_time(exif, Tag::DateTime, Tag::OffsetTime, Tag::SubSecTime))
 }
@@ -192,16 +199,19 @@ fn local_time(exif: &Exif, tag: Tag, offset_tag: Tag, subsec_tag: Tag) -> Option
         .and_then(|s| format!("0.{s}").parse::<f64>().ok())
         .map(|f| chrono::Duration::milliseconds((f * 1000.0).round() as i64))
         .unwrap_or_default();
-    let naive = naive + subsec;
     let offset = ascii(exif, offset_tag).and_then(|o| parse_offset(&o));
-    Some(match offset {
-        Some(offset) => match offset.from_local_datetime(&naive).single() {
-            Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
-            None => naive.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
-        },
-        None if subsec.is_zero() => naive.format("%Y-%m-%dT%H:%M:%S").to_string(),
-        None => naive.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
-    })
+    Some(format_capture_time(naive + subsec, offset))
+}
+
+/// darkroom's form of a capture time: ISO 8601, milliseconds only when
+/// recorded, the offset only when known (a naive time is the camera's clock).
+pub(crate) fn format_capture_time(naive: NaiveDateTime, offset: Option<FixedOffset>) -> String {
+    let has_fraction = naive.and_utc().timestamp_subsec_millis() != 0;
+    match offset.and_then(|o| o.from_local_datetime(&naive).single()) {
+        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+        None if has_fraction => naive.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+        None => naive.format("%Y-%m-%dT%H:%M:%S").to_string(),
+    }
 }
 
 fn parse_offset(text: &str) -> Option<FixedOffset> {
