@@ -31,6 +31,7 @@ mod render;
 mod resize;
 mod spec;
 pub mod stages;
+mod timezone;
 mod xmp;
 
 pub use decode::{InvalidShrinkOnLoad, ShrinkOnLoad};

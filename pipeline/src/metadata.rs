@@ -96,7 +96,26 @@ pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
     if metadata.rating.is_none() {
         metadata.rating = crate::xmp::rating(head);
     }
+    metadata.taken_at = metadata
+        .taken_at
+        .take()
+        .map(|t| with_offset_from_position(t, metadata.gps.as_ref()));
     metadata
+}
+
+/// A capture time without an offset, from a photo that records where it was
+/// taken, gets the offset of that place's time zone on that date (the camera
+/// clock is taken to be local time, as cameras are set).
+fn with_offset_from_position(taken_at: String, gps: Option<&Gps>) -> String {
+    let Some(gps) = gps else { return taken_at };
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S"]
+        .into_iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(&taken_at, format).ok())
+        .and_then(|naive| {
+            let offset = crate::timezone::offset_at(gps.latitude, gps.longitude, naive)?;
+            Some(format_capture_time(naive, Some(offset)))
+        })
+        .unwrap_or(taken_at)
 }
 
 fn from_exif(exif: &Exif, xmp_time: Option<String>) -> PhotoMetadata {

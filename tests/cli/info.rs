@@ -44,8 +44,14 @@ fn metadata_matches_known_values_from_the_corpus() {
                    "gps": {"latitude": 39.115, "longitude": -108.40096833333334, "altitude_m": 1483.9},
                    "icc_profile": "sRGB v4 ICC preference perceptual intent beta",
                    // No EXIF capture time: XMP's photoshop:DateCreated (the
-                   // camera's clock, no offset) before the GPS clock's UTC.
-                   "taken_at": "2022-01-10T15:15:44.310"}),
+                   // camera's clock) before the GPS clock's UTC, with the
+                   // offset of where it was taken (Utah in January: MST).
+                   "taken_at": "2022-01-10T15:15:44.310-07:00"}),
+        ),
+        (
+            "metadata/dates/datetimeoriginal-gps.jpg",
+            // No OffsetTimeOriginal; 39°N 108°W is America/Denver, MST in December.
+            json!({"taken_at": "2025-12-01T11:30:00-07:00"}),
         ),
         (
             "metadata/gps-position/empty_gps.jpg",
