@@ -217,14 +217,14 @@ struct drk_encoder {
 /* Encodes 8-bit RGB (components 3) or greyscale (1) pixels as a baseline JPEG
  * with libjpeg's defaults as libvips uses them: integer DCT, standard Huffman
  * tables (not optimised), 4:2:0 chroma below quality 90 and 4:4:4 from 90 up
- * (Huffman coded unless `arithmetic`).
+ * (Huffman coded unless `arithmetic`), with the ICC profile `icc` when given.
  * The same input always gives the same bytes.
  *
  * On success *out holds a malloc'd buffer for the caller to drk_free. On
  * failure the message is copied into `message` (`message_len` bytes). */
 int drk_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
                int components, size_t stride, int quality, int arithmetic,
-               uint8_t **out,
+               const uint8_t *icc, size_t icc_len, uint8_t **out,
                size_t *out_len, char *message, size_t message_len) {
   /* On the heap, not the stack: what libjpeg changes between setjmp and
    * longjmp must live in memory for the jump to see it. */
@@ -259,6 +259,8 @@ int drk_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
     e->cinfo.comp_info[0].v_samp_factor = sub;
   }
   jpeg_start_compress(&e->cinfo, TRUE);
+  if (icc != NULL && icc_len > 0)
+    jpeg_write_icc_profile(&e->cinfo, icc, (unsigned int)icc_len);
   while (e->cinfo.next_scanline < e->cinfo.image_height) {
     JSAMPROW row =
         (JSAMPROW)(pixels + (size_t)e->cinfo.next_scanline * stride);

@@ -3,8 +3,21 @@
 //! untagged rendition. Done after the resize, on rendition-sized pixels, as
 //! libvips' thumbnail does: a few milliseconds instead of a pass over 24 MP.
 
+use std::sync::OnceLock;
+
 use image::DynamicImage;
 use moxcms::{ColorProfile, DataColorSpace, Layout, RenderingIntent, TransformOptions};
+
+/// The sRGB profile every RGB rendition is tagged with (612 bytes, "sRGB
+/// IEC61966-2.1"), so that colour-managed viewers need not guess.
+pub(crate) fn srgb_profile() -> &'static [u8] {
+    static PROFILE: OnceLock<Vec<u8>> = OnceLock::new();
+    PROFILE.get_or_init(|| {
+        ColorProfile::new_srgb()
+            .encode()
+            .expect("invariant: moxcms encodes its own sRGB profile")
+    })
+}
 
 /// Converts `image` in place from the space `icc` describes to sRGB. RGB only:
 /// greyscale stays as it is, and so do pixels whose profile cannot be used

@@ -64,6 +64,8 @@ mod ffi {
             stride: usize,
             quality: c_int,
             arithmetic: c_int,
+            icc: *const u8,
+            icc_len: usize,
             out: *mut *mut u8,
             out_len: *mut usize,
             message: *mut c_char,
@@ -285,8 +287,9 @@ pub(crate) fn encode(
     height: u32,
     channels: u8,
     quality: u8,
+    icc: Option<&[u8]>,
 ) -> Result<Vec<u8>, String> {
-    encode_with(pixels, width, height, channels, quality, false)
+    encode_with(pixels, width, height, channels, quality, false, icc)
 }
 
 /// [`encode`] with arithmetic coding instead of Huffman: for tests, which
@@ -299,7 +302,7 @@ pub(crate) fn encode_arithmetic(
     channels: u8,
     quality: u8,
 ) -> Result<Vec<u8>, String> {
-    encode_with(pixels, width, height, channels, quality, true)
+    encode_with(pixels, width, height, channels, quality, true, None)
 }
 
 fn encode_with(
@@ -309,6 +312,7 @@ fn encode_with(
     channels: u8,
     quality: u8,
     arithmetic: bool,
+    icc: Option<&[u8]>,
 ) -> Result<Vec<u8>, String> {
     let stride = width as usize * usize::from(channels);
     if !matches!(channels, 1 | 3) || pixels.len() < stride * height as usize {
@@ -331,6 +335,8 @@ fn encode_with(
             stride,
             c_int::from(quality.clamp(1, 100)),
             c_int::from(arithmetic),
+            icc.map_or(std::ptr::null(), <[u8]>::as_ptr),
+            icc.map_or(0, <[u8]>::len),
             &mut out,
             &mut out_len,
             message.as_mut_ptr(),
@@ -367,7 +373,7 @@ mod tests {
         let rgb: Vec<u8> = (0..w * h)
             .flat_map(|i| [(i % w * 4) as u8, (i / w * 5) as u8, 100])
             .collect();
-        let jpeg = encode(&rgb, w, h, 3, 95).unwrap();
+        let jpeg = encode(&rgb, w, h, 3, 95, None).unwrap();
         let decoder = JpegDecoder::new(&jpeg).unwrap();
         let header = decoder.header();
         assert_eq!((header.width, header.height), (64, 48));
@@ -396,7 +402,7 @@ mod tests {
             .flat_map(|i| [(i % w * 2) as u8, (i / w * 2) as u8, 50])
             .collect();
         let jpeg = encode_arithmetic(&rgb, w, h, 3, 90).unwrap();
-        assert_ne!(jpeg, encode(&rgb, w, h, 3, 90).unwrap());
+        assert_ne!(jpeg, encode(&rgb, w, h, 3, 90, None).unwrap());
         // SOF9 (0xFFC9): a baseline-sequential arithmetic-coded frame.
         assert!(jpeg.windows(2).any(|m| m == [0xFF, 0xC9]), "no SOF9 marker");
         for eighths in [1, 2, 4, 8] {
@@ -416,8 +422,8 @@ mod tests {
     fn encoding_is_deterministic() {
         let grey = vec![128u8; 32 * 32];
         assert_eq!(
-            encode(&grey, 32, 32, 1, 80).unwrap(),
-            encode(&grey, 32, 32, 1, 80).unwrap()
+            encode(&grey, 32, 32, 1, 80, None).unwrap(),
+            encode(&grey, 32, 32, 1, 80, None).unwrap()
         );
     }
 
@@ -434,7 +440,7 @@ mod tests {
     #[test]
     fn truncated_entropy_data_decodes_with_a_warning() {
         let rgb = vec![200u8; 256 * 256 * 3];
-        let mut jpeg = encode(&rgb, 256, 256, 3, 90).unwrap();
+        let mut jpeg = encode(&rgb, 256, 256, 3, 90, None).unwrap();
         jpeg.truncate(jpeg.len() / 2);
         let out = JpegDecoder::new(&jpeg).unwrap().decode(8).unwrap();
         assert!(out.warning.is_some());

@@ -1,10 +1,8 @@
 //! Rendering renditions: the pipeline's steps, in order, in one place.
 
-use std::io::Cursor;
-
 use image::DynamicImage;
 
-use crate::colour::convert_to_srgb;
+use crate::colour::{convert_to_srgb, srgb_profile};
 use crate::decode::{Decoded, ShrinkOnLoad, decode};
 use crate::orient::Orientation;
 use crate::resize::{fit, resize};
@@ -120,8 +118,13 @@ fn encode(image: &DynamicImage, spec: &RenditionSpec) -> Result<Vec<u8>, Pipelin
         OutputFormat::Jpeg => stages::encode_jpeg(image, spec.quality()),
         OutputFormat::Png => {
             let mut out = Vec::new();
+            let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
+            if matches!(image, DynamicImage::ImageRgb8(_)) {
+                image::ImageEncoder::set_icc_profile(&mut encoder, srgb_profile().to_vec())
+                    .map_err(|e| PipelineError::Encode(e.to_string()))?;
+            }
             image
-                .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+                .write_with_encoder(encoder)
                 .map_err(|e| PipelineError::Encode(e.to_string()))?;
             Ok(out)
         }
@@ -189,6 +192,43 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, PipelineError::NoDecoder(SourceFormat::Heic)));
+    }
+
+    #[test]
+    fn rgb_renditions_are_tagged_srgb_and_deterministic() {
+        let specs: Vec<RenditionSpec> = vec![
+            "a:300:jpeg:80".parse().unwrap(),
+            "b:100:png".parse().unwrap(),
+        ];
+        let once = render(
+            &jpeg(600, 400),
+            &specs,
+            &Limits::default(),
+            ShrinkOnLoad::Fast,
+        )
+        .unwrap();
+        let again = render(
+            &jpeg(600, 400),
+            &specs,
+            &Limits::default(),
+            ShrinkOnLoad::Fast,
+        )
+        .unwrap();
+        for (r, s) in once.iter().zip(&again) {
+            assert_eq!(
+                r.bytes,
+                s.bytes,
+                "{}: same input and spec, same bytes",
+                r.spec.name()
+            );
+            let info = crate::info(&r.bytes).unwrap();
+            assert_eq!(
+                info.icc_profile.as_deref(),
+                Some("sRGB IEC61966-2.1"),
+                "{}",
+                r.spec.name()
+            );
+        }
     }
 
     #[test]
