@@ -52,6 +52,9 @@ fn header(format: SourceFormat, bytes: &[u8]) -> (Option<(u32, u32)>, Option<Vec
         let heif = crate::heif::header(bytes);
         return (heif.dimensions, heif.icc);
     }
+    if format == SourceFormat::Dng {
+        return (crate::metadata::dng_dimensions(bytes), None);
+    }
     let Some(image_format) = format.image_format() else {
         return (None, None);
     };

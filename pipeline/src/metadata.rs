@@ -337,9 +337,114 @@ pub(crate) fn tiff_ifd0_tags(head: &[u8]) -> TiffIfd0 {
     out
 }
 
+/// A DNG's raw image size as stored: the IFD marked as the main image
+/// (NewSubfileType 0) — IFD0 in some files, one of IFD0's SubIFDs in most
+/// (where IFD0 holds a small preview). `None` when the prefix does not reach it.
+pub(crate) fn dng_dimensions(head: &[u8]) -> Option<(u32, u32)> {
+    let big_endian = head.starts_with(b"MM");
+    let u16_at = |at: usize| -> Option<u16> {
+        let b: [u8; 2] = head.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b: [u8; 4] = head.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    // (tag, type, count, offset of the value field) for each entry.
+    let entries = |ifd: usize| -> Vec<(u16, u16, u32, usize)> {
+        let count = u16_at(ifd).unwrap_or(0).min(512);
+        (0..usize::from(count))
+            .map_while(|i| {
+                let entry = ifd.checked_add(2 + i * 12)?;
+                Some((
+                    u16_at(entry)?,
+                    u16_at(entry + 2)?,
+                    u32_at(entry + 4)?,
+                    entry + 8,
+                ))
+            })
+            .collect()
+    };
+    let scalar = |kind: u16, at: usize| match kind {
+        3 => u16_at(at).map(u32::from),
+        4 => u32_at(at),
+        _ => None,
+    };
+    let main_image_size = |ifd: usize| -> Option<(u32, u32)> {
+        let fields = entries(ifd);
+        let get = |tag: u16| {
+            fields
+                .iter()
+                .find(|e| e.0 == tag)
+                .and_then(|e| scalar(e.1, e.3))
+        };
+        (get(0x00FE).unwrap_or(0) == 0).then_some(())?;
+        Some((get(0x0100)?, get(0x0101)?))
+    };
+    let ifd0 = u32_at(4)? as usize;
+    if let Some(size) = main_image_size(ifd0) {
+        return Some(size);
+    }
+    let sub_ifds = entries(ifd0).into_iter().find(|e| e.0 == 0x014A)?;
+    let offsets_at = if sub_ifds.2 <= 1 {
+        sub_ifds.3
+    } else {
+        u32_at(sub_ifds.3)? as usize
+    };
+    (0..sub_ifds.2.min(16) as usize)
+        .filter_map(|i| u32_at(offsets_at.checked_add(i * 4)?))
+        .find_map(|offset| main_image_size(offset as usize))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dng_size_comes_from_the_main_image_not_the_preview() {
+        // Little-endian TIFF: IFD0 at 8 is a 256×171 preview (NewSubfileType
+        // 1) with one SubIFD at 62: the 6000×4000 raw image.
+        let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+        let entry = |tag: u16, kind: u16, value: u32| {
+            let mut e = tag.to_le_bytes().to_vec();
+            e.extend_from_slice(&kind.to_le_bytes());
+            e.extend_from_slice(&1u32.to_le_bytes());
+            e.extend_from_slice(&value.to_le_bytes());
+            e
+        };
+        tiff.extend_from_slice(&4u16.to_le_bytes());
+        for e in [
+            entry(0xFE, 4, 1),
+            entry(0x100, 3, 256),
+            entry(0x101, 3, 171),
+            entry(0x14A, 4, 62),
+        ] {
+            tiff.extend_from_slice(&e);
+        }
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        assert_eq!(tiff.len(), 62);
+        tiff.extend_from_slice(&3u16.to_le_bytes());
+        for e in [
+            entry(0xFE, 4, 0),
+            entry(0x100, 4, 6000),
+            entry(0x101, 4, 4000),
+        ] {
+            tiff.extend_from_slice(&e);
+        }
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        assert_eq!(dng_dimensions(&tiff), Some((6000, 4000)));
+        for cut in 0..tiff.len() {
+            let _ = dng_dimensions(&tiff[..cut]);
+        }
+    }
 
     #[test]
     fn offsets_parse() {

@@ -61,6 +61,9 @@ fn dimensions(format: SourceFormat, head: &[u8]) -> Option<(u32, u32)> {
     if matches!(format, SourceFormat::Heic | SourceFormat::Avif) {
         return crate::heif::header(head).dimensions;
     }
+    if format == SourceFormat::Dng {
+        return crate::metadata::dng_dimensions(head);
+    }
     let image_format = format.image_format()?;
     let mut reader = image::ImageReader::with_format(Cursor::new(head), image_format);
     // Reading dimensions allocates nothing proportional to them. The decoder's

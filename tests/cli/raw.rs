@@ -212,6 +212,23 @@ fn a_dng_is_developed_in_the_helper_to_the_picture_it_was_made_from() {
     let thumb = image::open(dir.path().join("out/cam.thumb.jpg")).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (171, 256));
 
+    // `darkroom info` reads the raw image's stored size from the header.
+    let info = Command::new(BIN)
+        .arg("info")
+        .arg(dir.path().join("cam.dng"))
+        .output()
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(
+        (
+            info["format"].as_str(),
+            info["width"].as_u64(),
+            info["height"].as_u64()
+        ),
+        (Some("dng"), Some(900), Some(600))
+    );
+    assert_eq!(info["orientation"], 6);
+
     // Outputs at most half the sensor's size take the half-size develop
     // (one pixel per Bayer quad): same colours, at a quarter of the work.
     let output = render_as(dir.path(), &["small:400:png"], &["cam.dng"], &[]);
