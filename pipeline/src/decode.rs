@@ -25,6 +25,24 @@ pub(crate) struct Decoded {
     pub icc: Option<Vec<u8>>,
 }
 
+impl Decoded {
+    /// Pixels decoded at their stored size (no shrink-on-load), cleanly.
+    pub(crate) fn as_decoded(
+        image: DynamicImage,
+        orientation: Orientation,
+        icc: Option<Vec<u8>>,
+    ) -> Self {
+        Decoded {
+            source_width: image.width(),
+            source_height: image.height(),
+            image,
+            orientation,
+            warning: None,
+            icc,
+        }
+    }
+}
+
 /// Decodes `bytes`. `largest_long_edge` is the biggest output wanted: a JPEG
 /// is decoded by libjpeg-turbo in the DCT domain at 1/8, 1/4 or 1/2 scale
 /// when `shrink` allows, so neither the full-size frame nor most of the
@@ -46,14 +64,7 @@ pub(crate) fn decode(
         return crate::raw::decode_raw(format, bytes, limits, largest_long_edge);
     }
     let (image, icc) = decode_full(format, bytes, limits)?;
-    Ok(Decoded {
-        source_width: image.width(),
-        source_height: image.height(),
-        image,
-        orientation,
-        warning: None,
-        icc,
-    })
+    Ok(Decoded::as_decoded(image, orientation, icc))
 }
 
 /// How far a JPEG is shrunk in the DCT domain while it is decoded, before

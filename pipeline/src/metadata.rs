@@ -289,23 +289,9 @@ pub(crate) struct TiffIfd0 {
 /// checked, so a hostile header yields an empty answer, not a panic.
 pub(crate) fn tiff_ifd0_tags(head: &[u8]) -> TiffIfd0 {
     let mut out = TiffIfd0::default();
-    let big_endian = head.starts_with(b"MM");
-    let u16_at = |at: usize| -> Option<u16> {
-        let b: [u8; 2] = head.get(at..at + 2)?.try_into().ok()?;
-        Some(if big_endian {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
-    };
-    let u32_at = |at: usize| -> Option<u32> {
-        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
-        Some(if big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    };
+    let tiff = TiffBytes::new(head);
+    let u16_at = |at: usize| tiff.u16_at(at);
+    let u32_at = |at: usize| tiff.u32_at(at);
     let Some(ifd) = u32_at(4).map(|o| o as usize) else {
         return out;
     };
@@ -337,27 +323,47 @@ pub(crate) fn tiff_ifd0_tags(head: &[u8]) -> TiffIfd0 {
     out
 }
 
-/// A DNG's raw image size as stored: the IFD marked as the main image
-/// (NewSubfileType 0) — IFD0 in some files, one of IFD0's SubIFDs in most
-/// (where IFD0 holds a small preview). `None` when the prefix does not reach it.
-pub(crate) fn dng_dimensions(head: &[u8]) -> Option<(u32, u32)> {
-    let big_endian = head.starts_with(b"MM");
-    let u16_at = |at: usize| -> Option<u16> {
-        let b: [u8; 2] = head.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(if big_endian {
+/// TIFF integers in the file's byte order ("II" little, "MM" big), every
+/// read bounds-checked.
+struct TiffBytes<'a> {
+    head: &'a [u8],
+    big_endian: bool,
+}
+
+impl<'a> TiffBytes<'a> {
+    fn new(head: &'a [u8]) -> Self {
+        TiffBytes {
+            head,
+            big_endian: head.starts_with(b"MM"),
+        }
+    }
+
+    fn u16_at(&self, at: usize) -> Option<u16> {
+        let b: [u8; 2] = self.head.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if self.big_endian {
             u16::from_be_bytes(b)
         } else {
             u16::from_le_bytes(b)
         })
-    };
-    let u32_at = |at: usize| -> Option<u32> {
-        let b: [u8; 4] = head.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if big_endian {
+    }
+
+    fn u32_at(&self, at: usize) -> Option<u32> {
+        let b: [u8; 4] = self.head.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if self.big_endian {
             u32::from_be_bytes(b)
         } else {
             u32::from_le_bytes(b)
         })
-    };
+    }
+}
+
+/// A DNG's raw image size as stored: the IFD marked as the main image
+/// (NewSubfileType 0) — IFD0 in some files, one of IFD0's SubIFDs in most
+/// (where IFD0 holds a small preview). `None` when the prefix does not reach it.
+pub(crate) fn dng_dimensions(head: &[u8]) -> Option<(u32, u32)> {
+    let tiff = TiffBytes::new(head);
+    let u16_at = |at: usize| tiff.u16_at(at);
+    let u32_at = |at: usize| tiff.u32_at(at);
     // (tag, type, count, offset of the value field) for each entry.
     let entries = |ifd: usize| -> Vec<(u16, u16, u32, usize)> {
         let count = u16_at(ifd).unwrap_or(0).min(512);

@@ -63,15 +63,8 @@ pub(crate) fn decode_raw(
         None => develop_full(&raw),
     }
     .map_err(corrupt)?;
-    Ok(Decoded {
-        // Sized from the developed (default-cropped) picture, not the sensor.
-        source_width: image.width(),
-        source_height: image.height(),
-        image,
-        orientation,
-        warning: None,
-        icc: None,
-    })
+    // Sized from the developed (default-cropped) picture, not the sensor.
+    Ok(Decoded::as_decoded(image, orientation, None))
 }
 
 /// rawler's full develop: PPG demosaic at full resolution, in f32.
