@@ -43,7 +43,11 @@ impl Decoded {
     }
 }
 
-/// Decodes `bytes`. `largest_long_edge` is the biggest output wanted: a JPEG
+/// How long the largest output's long edge is, given the stored size and the
+/// orientation: what the decoder may shrink to, asked once it knows the size.
+pub(crate) type NeededLongEdge<'a> = &'a dyn Fn(u32, u32, Orientation) -> u32;
+
+/// Decodes `bytes`. `needed_long_edge` says how big the output must be: a JPEG
 /// is decoded by libjpeg-turbo in the DCT domain at 1/8, 1/4 or 1/2 scale
 /// when `shrink` allows, so neither the full-size frame nor most of the
 /// inverse DCT is spent on a preview.
@@ -51,17 +55,17 @@ pub(crate) fn decode(
     format: SourceFormat,
     bytes: &[u8],
     limits: &Limits,
-    largest_long_edge: u32,
+    needed_long_edge: NeededLongEdge<'_>,
     shrink: ShrinkOnLoad,
 ) -> Result<Decoded, PipelineError> {
     // EXIF orientation, read from the header only (well under a millisecond).
     let orientation = read_orientation(&bytes[..bytes.len().min(PROBE_PREFIX_BYTES)])
         .map_or(Orientation::Normal, Orientation::from_exif);
     if format == SourceFormat::Jpeg {
-        return decode_jpeg(bytes, limits, largest_long_edge, shrink, orientation);
+        return decode_jpeg(bytes, limits, needed_long_edge, shrink, orientation);
     }
     if format.decodes_in_helper() {
-        return crate::raw::decode_raw(format, bytes, limits, largest_long_edge);
+        return crate::raw::decode_raw(format, bytes, limits, needed_long_edge);
     }
     let (image, icc) = decode_full(format, bytes, limits)?;
     Ok(Decoded::as_decoded(image, orientation, icc))
@@ -132,7 +136,7 @@ impl std::str::FromStr for ShrinkOnLoad {
 fn decode_jpeg(
     bytes: &[u8],
     limits: &Limits,
-    largest_long_edge: u32,
+    needed_long_edge: NeededLongEdge<'_>,
     shrink: ShrinkOnLoad,
     orientation: Orientation,
 ) -> Result<Decoded, PipelineError> {
@@ -143,7 +147,8 @@ fn decode_jpeg(
     let decoder = JpegDecoder::new(bytes).map_err(corrupt)?;
     let header = decoder.header();
     limits.check_dimensions(header.width, header.height)?;
-    let eighths = shrink.jpeg_scale_eighths(header.width, header.height, largest_long_edge);
+    let largest = needed_long_edge(header.width, header.height, orientation);
+    let eighths = shrink.jpeg_scale_eighths(header.width, header.height, largest);
     // A CMYK profile cannot apply to the RGB that the naive CMYK
     // conversion makes.
     let icc = decoder
@@ -212,6 +217,11 @@ mod tests {
     use super::*;
     use crate::fixtures::jpeg;
 
+    /// An output of a fixed long edge, whatever the source.
+    fn edge(long_edge: u32) -> impl Fn(u32, u32, Orientation) -> u32 {
+        move |_, _, _| long_edge
+    }
+
     #[test]
     fn fast_picks_the_smallest_dct_scale_that_covers_the_output() {
         let fast = |w, h, edge| ShrinkOnLoad::Fast.jpeg_scale_eighths(w, h, edge);
@@ -249,7 +259,7 @@ mod tests {
             SourceFormat::Jpeg,
             &bytes,
             &Limits::default(),
-            256,
+            &edge(256),
             ShrinkOnLoad::Fast,
         )
         .unwrap();
@@ -259,7 +269,7 @@ mod tests {
             SourceFormat::Jpeg,
             &bytes,
             &Limits::default(),
-            700,
+            &edge(700),
             ShrinkOnLoad::Fast,
         )
         .unwrap();
@@ -273,7 +283,7 @@ mod tests {
             SourceFormat::Jpeg,
             &bytes,
             &Limits::default(),
-            1440,
+            &edge(1440),
             ShrinkOnLoad::Fast,
         )
         .unwrap();
@@ -289,7 +299,7 @@ mod tests {
             SourceFormat::Jpeg,
             &bytes,
             &Limits::default(),
-            200,
+            &edge(200),
             ShrinkOnLoad::Fast,
         )
         .unwrap()
@@ -329,7 +339,7 @@ mod tests {
             SourceFormat::Jpeg,
             &jpeg(2000, 1000),
             &limits,
-            256,
+            &edge(256),
             ShrinkOnLoad::Fast,
         )
         .err()
@@ -373,7 +383,7 @@ mod tests {
                 SourceFormat::Jpeg,
                 &bytes,
                 &Limits::default(),
-                64,
+                &edge(64),
                 ShrinkOnLoad::Fast,
             )
             .unwrap()
@@ -417,7 +427,7 @@ mod tests {
                     SourceFormat::Jpeg,
                     bytes,
                     &Limits::default(),
-                    long_edge,
+                    &edge(long_edge),
                     ShrinkOnLoad::Fast,
                 )
                 .unwrap_or_else(|e| panic!("case {i}: {e}"));

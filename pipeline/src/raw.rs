@@ -41,7 +41,7 @@ pub(crate) fn decode_raw(
     format: SourceFormat,
     bytes: &[u8],
     limits: &Limits,
-    largest_long_edge: u32,
+    needed_long_edge: crate::decode::NeededLongEdge<'_>,
 ) -> Result<Decoded, PipelineError> {
     let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
     let source = RawSource::new_from_slice(bytes);
@@ -57,7 +57,8 @@ pub(crate) fn decode_raw(
         .raw_image(&source, &params, false)
         .map_err(|e| corrupt(e.to_string()))?;
     let orientation = Orientation::from_exif(raw.orientation.to_u16());
-    let half_is_enough = u64::from(largest_long_edge) * 2 <= u64::from(width.max(height));
+    let largest = needed_long_edge(width, height, orientation);
+    let half_is_enough = u64::from(largest) * 2 <= u64::from(width.max(height));
     let image = match half_size_matrix(&raw).filter(|_| half_is_enough) {
         Some(cam_to_srgb) => develop_half(raw, &cam_to_srgb),
         None => develop_full(&raw),

@@ -5,8 +5,8 @@ use image::DynamicImage;
 use crate::colour::{convert_to_srgb, srgb_profile};
 use crate::decode::{Decoded, ShrinkOnLoad, decode};
 use crate::orient::Orientation;
-use crate::resize::{fit, resize};
-use crate::spec::{OutputFormat, RenditionSpec};
+use crate::resize::resize;
+use crate::spec::{Fit, OutputFormat, RenditionSpec};
 use crate::{Limits, PipelineError, buffers, guard, sniff, stages};
 
 /// One encoded rendition.
@@ -51,9 +51,16 @@ pub fn render(
         return Err(PipelineError::NoDecoder(format));
     }
     guard(format, || {
-        let mut order: Vec<&RenditionSpec> = specs.iter().collect();
-        order.sort_by_key(|s| std::cmp::Reverse(s.long_edge()));
-        let largest = order.first().map_or(0, |s| s.long_edge());
+        // The decoder asks, once it knows the stored size and orientation,
+        // how large the biggest resized (uncropped) output will be.
+        let needed = |w: u32, h: u32, o: Orientation| {
+            specs
+                .iter()
+                .map(|s| Placement::of(s, w, h, o).resized)
+                .map(|(rw, rh)| rw.max(rh))
+                .max()
+                .unwrap_or(0)
+        };
         let Decoded {
             image,
             orientation,
@@ -61,15 +68,28 @@ pub fn render(
             source_height,
             mut warning,
             mut icc,
-        } = decode(format, original, limits, largest, shrink)?;
-        // `source` holds the previous (larger) rendition's pixels, in stored
-        // orientation: each smaller rendition is made from it.
+        } = decode(format, original, limits, &needed, shrink)?;
+        // Each spec's resized size (stored orientation, before any crop),
+        // from the original's size, not the (possibly DCT-scaled) decode, so
+        // shrink-on-load never changes an output's dimensions.
+        let mut plan: Vec<(&RenditionSpec, Placement)> = specs
+            .iter()
+            .map(|s| {
+                (
+                    s,
+                    Placement::of(s, source_width, source_height, orientation),
+                )
+            })
+            .collect();
+        plan.sort_by_key(|(_, p)| {
+            std::cmp::Reverse(u64::from(p.resized.0) * u64::from(p.resized.1))
+        });
+        // `source` holds the previous (larger) resized pixels, uncropped and
+        // in stored orientation: each smaller rendition is made from it.
         let mut source = image;
         let mut out = Vec::with_capacity(specs.len());
-        for spec in order {
-            // Sized from the original, not the (possibly DCT-scaled) decode,
-            // so shrink-on-load never changes an output's dimensions.
-            let (w, h) = fit(source_width, source_height, spec.long_edge());
+        for (spec, placement) in plan {
+            let (w, h) = placement.resized;
             let (w, h) = (w.min(source.width()), h.min(source.height()));
             if (w, h) != (source.width(), source.height()) {
                 let smaller = resize(&source, w, h)?;
@@ -81,20 +101,22 @@ pub fn render(
             {
                 warning.get_or_insert(e);
             }
+            let cropped = placement.crop(&source);
+            let framed = cropped.as_ref().unwrap_or(&source);
             // Most photos need no turning: encode the pixels as they are, and
             // copy only to turn a small, final image.
             let bytes = if orientation == Orientation::Normal {
-                encode(&source, spec)?
+                encode(framed, spec)?
             } else {
-                let upright = orientation.upright(&source);
+                let upright = orientation.upright(framed);
                 let bytes = encode(&upright, spec)?;
                 buffers::recycle(upright);
                 bytes
             };
             let (width, height) = if orientation.swaps_dimensions() {
-                (h, w)
+                (framed.height(), framed.width())
             } else {
-                (w, h)
+                (framed.width(), framed.height())
             };
             out.push(Rendered {
                 spec: spec.clone(),
@@ -109,6 +131,48 @@ pub fn render(
         buffers::recycle(source);
         Ok(out)
     })
+}
+
+/// Where one rendition comes from: the size the picture is resized to (in
+/// stored orientation), and for `Fit::Cover` the box cropped from its centre.
+struct Placement {
+    resized: (u32, u32),
+    /// Crop box in stored orientation, when the fit crops.
+    crop_to: Option<(u32, u32)>,
+}
+
+impl Placement {
+    fn of(spec: &RenditionSpec, width: u32, height: u32, orientation: Orientation) -> Self {
+        // The box is in displayed pixels; turn it into stored ones.
+        let (bw, bh) = match spec.size() {
+            (w, h) if orientation.swaps_dimensions() => (h, w),
+            size => size,
+        };
+        let (sw, sh) = (f64::from(width.max(1)), f64::from(height.max(1)));
+        let (fx, fy) = (f64::from(bw) / sw, f64::from(bh) / sh);
+        let scale = match spec.fit() {
+            Fit::Inside => fx.min(fy),
+            Fit::Cover => fx.max(fy),
+        }
+        .min(1.0); // never upscale
+        let resized = (
+            ((sw * scale).round() as u32).clamp(1, width.max(1)),
+            ((sh * scale).round() as u32).clamp(1, height.max(1)),
+        );
+        let crop_to = (spec.fit() == Fit::Cover).then(|| (bw.min(resized.0), bh.min(resized.1)));
+        Placement { resized, crop_to }
+    }
+
+    /// The centre crop for `Fit::Cover`; `None` when nothing is cut.
+    fn crop(&self, resized: &DynamicImage) -> Option<DynamicImage> {
+        let (w, h) = self.crop_to?;
+        let (w, h) = (w.min(resized.width()), h.min(resized.height()));
+        if (w, h) == (resized.width(), resized.height()) {
+            return None;
+        }
+        let (x, y) = ((resized.width() - w) / 2, (resized.height() - h) / 2);
+        Some(resized.crop_imm(x, y, w, h))
+    }
 }
 
 fn encode(image: &DynamicImage, spec: &RenditionSpec) -> Result<Vec<u8>, PipelineError> {
@@ -268,5 +332,74 @@ mod tests {
                 r.spec.name()
             );
         }
+    }
+
+    #[test]
+    fn placements_keep_aspect_crop_to_the_box_and_never_upscale() {
+        let at = |spec: &str, w, h, o| {
+            let p = Placement::of(&spec.parse().unwrap(), w, h, o);
+            (p.resized, p.crop_to)
+        };
+        let normal = Orientation::Normal;
+        assert_eq!(at("t:256", 6000, 4000, normal), ((256, 171), None));
+        assert_eq!(at("t:256", 4000, 6000, normal), ((171, 256), None));
+        assert_eq!(at("t:256", 100, 50, normal), ((100, 50), None));
+        assert_eq!(at("t:256", 100_000, 1, normal), ((256, 1), None));
+        assert_eq!(at("b:1200x400", 6000, 4000, normal), ((600, 400), None));
+        // Cover: scaled to fill, then the box is cut from the middle.
+        assert_eq!(
+            at("s:400x400-cover", 6000, 4000, normal),
+            ((600, 400), Some((400, 400)))
+        );
+        // The box is in displayed pixels: a quarter turn swaps it (stored
+        // 6000×4000 shows as 4000×6000; a 400×200 box is 200×400 stored).
+        assert_eq!(
+            at("s:400x200-cover", 6000, 4000, Orientation::Rotate90),
+            ((600, 400), Some((200, 400)))
+        );
+        // Smaller than the box: no upscaling, the crop is what there is.
+        assert_eq!(
+            at("s:400x400-cover", 300, 100, normal),
+            ((300, 100), Some((300, 100)))
+        );
+    }
+
+    #[test]
+    fn cover_renditions_fill_their_box_upright_and_leave_the_others_whole() {
+        let specs: Vec<RenditionSpec> = vec![
+            "square:200x200-cover".parse().unwrap(),
+            "wide:1000x300".parse().unwrap(),
+            "thumb:256".parse().unwrap(),
+        ];
+        let out = render(
+            &jpeg(2000, 1000),
+            &specs,
+            &Limits::default(),
+            ShrinkOnLoad::Fast,
+        )
+        .unwrap();
+        let size = |name: &str| {
+            let r = out.iter().find(|r| r.spec.name() == name).unwrap();
+            let decoded = image::load_from_memory(&r.bytes).unwrap();
+            assert_eq!(
+                (decoded.width(), decoded.height()),
+                (r.width, r.height),
+                "{name}"
+            );
+            (r.width, r.height)
+        };
+        assert_eq!(size("square"), (200, 200));
+        assert_eq!(size("wide"), (600, 300));
+        // Made after the square from the same uncropped pixels: not cropped.
+        assert_eq!(size("thumb"), (256, 128));
+        // The square is the middle of the picture: the fixture's red channel
+        // grows left to right, so its centre column is mid-red.
+        let square = out.iter().find(|r| r.spec.name() == "square").unwrap();
+        let px = image::load_from_memory(&square.bytes)
+            .unwrap()
+            .to_rgb8()
+            .get_pixel(100, 100)
+            .0;
+        assert!(px[0].abs_diff(128) < 12, "{px:?}");
     }
 }

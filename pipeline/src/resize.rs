@@ -13,18 +13,6 @@ thread_local! {
     static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
 }
 
-/// Dimensions that fit `long_edge`, keeping the aspect ratio; never upscales.
-pub(crate) fn fit(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
-    let long = width.max(height);
-    if long <= long_edge {
-        return (width, height);
-    }
-    let scale = f64::from(long_edge) / f64::from(long);
-    let w = ((f64::from(width) * scale).round() as u32).clamp(1, long_edge);
-    let h = ((f64::from(height) * scale).round() as u32).clamp(1, long_edge);
-    (w, h)
-}
-
 /// Resizes to exactly `width × height` (same pixel type as the source).
 pub(crate) fn resize(
     src: &DynamicImage,
@@ -53,14 +41,6 @@ pub(crate) fn resize(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fit_keeps_aspect_and_never_upscales() {
-        assert_eq!(fit(6000, 4000, 256), (256, 171));
-        assert_eq!(fit(4000, 6000, 256), (171, 256));
-        assert_eq!(fit(100, 50, 256), (100, 50));
-        assert_eq!(fit(100_000, 1, 256), (256, 1));
-    }
 
     #[test]
     fn resizes_to_exact_size_and_keeps_flat_colour() {

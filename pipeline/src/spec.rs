@@ -1,4 +1,6 @@
-//! Rendition specs: `NAME:LONG_EDGE[:FORMAT[:QUALITY]]`.
+//! Rendition specs: `NAME:SIZE[:FORMAT[:QUALITY]]`, where SIZE is a long
+//! edge (`1440`), a box to fit inside (`800x600`) or a box to fill and crop
+//! (`400x400-cover`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -37,12 +39,25 @@ impl OutputFormat {
     }
 }
 
-/// How to render one rendition: a name, the long edge in pixels, an encoding
-/// and a quality (1–100, for lossy encodings).
+/// How a picture meets its box.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fit {
+    /// The whole picture, as large as fits inside the box.
+    Inside,
+    /// The box filled exactly, the picture scaled to cover it and the
+    /// overflow cropped evenly from both sides (square thumbnails).
+    Cover,
+}
+
+/// How to render one rendition: a name, a box in displayed pixels and how
+/// to fit it, an encoding and a quality (1–100, for lossy encodings).
+/// Renditions are never upscaled past the source.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RenditionSpec {
     name: String,
-    long_edge: u32,
+    width: u32,
+    height: u32,
+    fit: Fit,
     format: OutputFormat,
     quality: u8,
 }
@@ -50,7 +65,7 @@ pub struct RenditionSpec {
 /// Why a rendition spec was refused.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "invalid rendition spec {spec:?}: {reason} (expected NAME:LONG_EDGE[:FORMAT[:QUALITY]], e.g. thumb:256:jpeg:80)"
+    "invalid rendition spec {spec:?}: {reason} (expected NAME:SIZE[:FORMAT[:QUALITY]] with SIZE a long edge, WxH or WxH-cover, e.g. thumb:256:jpeg:80 or square:400x400-cover)"
 )]
 pub struct InvalidSpec {
     spec: String,
@@ -69,7 +84,9 @@ impl RenditionSpec {
     fn new(name: &str, long_edge: u32, format: OutputFormat, quality: u8) -> Self {
         RenditionSpec {
             name: name.to_string(),
-            long_edge,
+            width: long_edge,
+            height: long_edge,
+            fit: Fit::Inside,
             format,
             quality,
         }
@@ -80,9 +97,14 @@ impl RenditionSpec {
         &self.name
     }
 
-    /// The long edge of the output in pixels (never upscaled past the source).
-    pub fn long_edge(&self) -> u32 {
-        self.long_edge
+    /// The box, in displayed pixels: width and height.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// How the picture meets the box.
+    pub fn fit(&self) -> Fit {
+        self.fit
     }
 
     /// The output encoding.
@@ -104,14 +126,13 @@ impl RenditionSpec {
 
 impl fmt::Display for RenditionSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}:{}",
-            self.name,
-            self.long_edge,
-            self.format.name(),
-            self.quality
-        )
+        write!(f, "{}:", self.name)?;
+        match (self.fit, self.width == self.height) {
+            (Fit::Inside, true) => write!(f, "{}", self.width)?,
+            (Fit::Inside, false) => write!(f, "{}x{}", self.width, self.height)?,
+            (Fit::Cover, _) => write!(f, "{}x{}-cover", self.width, self.height)?,
+        }
+        write!(f, ":{}:{}", self.format.name(), self.quality)
     }
 }
 
@@ -133,11 +154,22 @@ impl FromStr for RenditionSpec {
         {
             return Err(invalid("the name must be 1–32 letters, digits, '-' or '_'"));
         }
-        let long_edge: u32 = parts
-            .next()
-            .and_then(|s| s.parse().ok())
-            .filter(|e| (1..=16_384).contains(e))
-            .ok_or_else(|| invalid("the long edge must be a number of pixels from 1 to 16384"))?;
+        let size = parts.next().unwrap_or_default();
+        let (size, fit) = match size.strip_suffix("-cover") {
+            Some(box_size) => (box_size, Fit::Cover),
+            None => (size, Fit::Inside),
+        };
+        let pixels = |s: &str| s.parse::<u32>().ok().filter(|e| (1..=16_384).contains(e));
+        let (width, height) = match size.split_once('x') {
+            Some((w, h)) => (pixels(w), pixels(h)),
+            None if fit == Fit::Inside => (pixels(size), pixels(size)),
+            None => (None, None),
+        };
+        let (Some(width), Some(height)) = (width, height) else {
+            return Err(invalid(
+                "the size must be a long edge or WxH (WxH-cover to crop), from 1 to 16384 pixels",
+            ));
+        };
         let format = match parts.next() {
             None | Some("jpeg") | Some("jpg") => OutputFormat::Jpeg,
             Some("png") => OutputFormat::Png,
@@ -154,7 +186,14 @@ impl FromStr for RenditionSpec {
         if parts.next().is_some() {
             return Err(invalid("too many fields"));
         }
-        Ok(RenditionSpec::new(name, long_edge, format, quality))
+        Ok(RenditionSpec {
+            name: name.to_string(),
+            width,
+            height,
+            fit,
+            format,
+            quality,
+        })
     }
 }
 
@@ -166,8 +205,8 @@ mod tests {
     fn parses_and_prints_canonically() {
         let spec: RenditionSpec = "thumb:256:jpeg:80".parse().unwrap();
         assert_eq!(
-            (spec.name(), spec.long_edge(), spec.quality()),
-            ("thumb", 256, 80)
+            (spec.name(), spec.size(), spec.fit(), spec.quality()),
+            ("thumb", (256, 256), Fit::Inside, 80)
         );
         assert_eq!(spec.key(), "thumb:256:jpeg:80");
         assert_eq!(
@@ -175,6 +214,13 @@ mod tests {
             "big:4000:jpeg:85"
         );
         assert_eq!(RenditionSpec::defaults()[1].key(), "preview:1440:jpeg:85");
+        let boxed: RenditionSpec = "banner:1200x400:png".parse().unwrap();
+        assert_eq!((boxed.size(), boxed.fit()), ((1200, 400), Fit::Inside));
+        assert_eq!(boxed.key(), "banner:1200x400:png:85");
+        let square: RenditionSpec = "square:400x400-cover:jpeg:80".parse().unwrap();
+        assert_eq!((square.size(), square.fit()), ((400, 400), Fit::Cover));
+        assert_eq!(square.key(), "square:400x400-cover:jpeg:80");
+        assert_eq!(square.key().parse::<RenditionSpec>().unwrap(), square);
     }
 
     #[test]
@@ -189,6 +235,10 @@ mod tests {
             "x:256:jpeg:101",
             "x:1:jpeg:80:9",
             "../x:256",
+            "x:400-cover",
+            "x:0x10",
+            "x:10x",
+            "x:10x10-fill",
         ] {
             assert!(
                 bad.parse::<RenditionSpec>().is_err(),

@@ -158,7 +158,8 @@ pub struct RenderArgs {
     /// Folder the renditions are written to (created if missing).
     #[arg(long)]
     pub out: PathBuf,
-    /// A rendition NAME:LONG_EDGE[:FORMAT[:QUALITY]], repeatable
+    /// A rendition NAME:SIZE[:FORMAT[:QUALITY]], SIZE a long edge, WxH (fit
+    /// inside) or WxH-cover (fill and crop), repeatable
     /// [default: thumb:256:jpeg:80 and preview:1440:jpeg:85].
     #[arg(long = "rendition")]
     pub renditions: Vec<String>,
