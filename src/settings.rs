@@ -31,7 +31,7 @@ struct FileSettings {
     job_max_attempts: Option<u32>,
     max_upload_bytes: Option<u64>,
     max_pixels: Option<u64>,
-    shrink_on_load: Option<String>,
+    shrink_on_load: Option<ShrinkOnLoad>,
     raw_timeout_secs: Option<u64>,
     log_format: Option<LogFormat>,
 }
@@ -105,23 +105,14 @@ impl Settings {
             workers.max_attempts = n;
         }
         workers.hold_each_job = jobs.fault_hold_job_ms.map(Duration::from_millis);
-        let render_flag = match &cli.command {
-            crate::cli::Command::Render(args) => args.shrink_on_load,
-            _ => jobs.shrink_on_load,
-        };
-        workers.shrink_on_load = match (render_flag, file.shrink_on_load) {
-            (Some(flag), _) => flag,
-            (None, Some(text)) => text
-                .parse()
-                .with_context(|| format!("shrink_on_load in {:?}", cli.config))?,
-            (None, None) => ShrinkOnLoad::default(),
-        };
+        let rendering = cli.command.rendering().cloned().unwrap_or_default();
+        workers.shrink_on_load = rendering
+            .shrink_on_load
+            .or(file.shrink_on_load)
+            .unwrap_or_default();
         // This very binary decodes camera RAW files, in a child process.
         workers.raw_helper = RawHelper::current_exe();
-        let raw_timeout = match std::env::var("DARKROOM_RAW_TIMEOUT_SECS") {
-            Ok(text) => Some(text.parse::<u64>().context("DARKROOM_RAW_TIMEOUT_SECS")?),
-            Err(_) => file.raw_timeout_secs,
-        };
+        let raw_timeout = rendering.raw_timeout_secs.or(file.raw_timeout_secs);
         if let (Some(helper), Some(secs)) = (workers.raw_helper.as_mut(), raw_timeout) {
             anyhow::ensure!(secs >= 1, "the RAW timeout must be at least 1 second");
             helper.timeout = Duration::from_secs(secs);

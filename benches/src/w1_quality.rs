@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use darkroom_pipeline::quality::psnr;
 use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, probe};
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -103,14 +104,4 @@ fn lanczos3(src: &RgbImage, width: u32, height: u32) -> anyhow::Result<RgbImage>
         &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
     )?;
     RgbImage::from_raw(width, height, dst.into_vec()).context("resize output")
-}
-
-fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
-    let se: f64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
-        .sum();
-    10.0 * (255.0f64.powi(2) / (se / a.as_raw().len() as f64)).log10()
 }

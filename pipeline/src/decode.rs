@@ -58,14 +58,15 @@ pub(crate) fn decode(
     needed_long_edge: NeededLongEdge<'_>,
     shrink: ShrinkOnLoad,
 ) -> Result<Decoded, PipelineError> {
+    // RAW decoders read their own orientation (maker notes included).
+    if format.decodes_in_helper() {
+        return crate::raw::decode_raw(format, bytes, limits, needed_long_edge);
+    }
     // EXIF orientation, read from the header only (well under a millisecond).
     let orientation = read_orientation(&bytes[..bytes.len().min(PROBE_PREFIX_BYTES)])
         .map_or(Orientation::Normal, Orientation::from_exif);
     if format == SourceFormat::Jpeg {
         return decode_jpeg(bytes, limits, needed_long_edge, shrink, orientation);
-    }
-    if format.decodes_in_helper() {
-        return crate::raw::decode_raw(format, bytes, limits, needed_long_edge);
     }
     let (image, icc) = decode_full(format, bytes, limits)?;
     Ok(Decoded::as_decoded(image, orientation, icc))
@@ -74,7 +75,8 @@ pub(crate) fn decode(
 /// How far a JPEG is shrunk in the DCT domain while it is decoded, before
 /// the exact Lanczos3 resize. Measured on this project's machine (see
 /// `benches/compare.sh` and the README's rendering section).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ShrinkOnLoad {
     /// sharp's default ("fast shrink-on-load"): the smallest scale whose
     /// output still covers the largest rendition. About 1.5× faster than

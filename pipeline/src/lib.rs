@@ -26,6 +26,7 @@ mod limits;
 mod metadata;
 mod orient;
 mod probe;
+pub mod quality;
 mod raw;
 mod render;
 mod resize;

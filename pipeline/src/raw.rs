@@ -106,9 +106,12 @@ fn develop_half(mut raw: RawImage, cam_to_srgb: &[[f32; 3]; 3]) -> Result<Dynami
         return Err("not a colour-filter-array sensor".into());
     };
     raw.apply_scaling().map_err(|e| e.to_string())?;
-    let data = std::mem::replace(&mut raw.data, rawler::RawImageData::Float(Vec::new()));
-    let mosaic = PixF32::new_with(data.as_f32().into_owned(), raw.width, raw.height);
-    drop(data);
+    // apply_scaling left the mosaic as f32: take it rather than copy it.
+    let data = match std::mem::replace(&mut raw.data, rawler::RawImageData::Float(Vec::new())) {
+        rawler::RawImageData::Float(values) => values,
+        other => other.as_f32().into_owned(),
+    };
+    let mosaic = PixF32::new_with(data, raw.width, raw.height);
     let active = raw.active_area.unwrap_or(mosaic.rect());
     let mut quads =
         Superpixel3Channel::new().demosaic(&mosaic, &config.cfa, &config.colors, active);

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use darkroom_pipeline::quality::psnr;
 use darkroom_pipeline::{Limits, RenditionSpec, ShrinkOnLoad, render};
 
 fn corpus() -> Option<PathBuf> {
@@ -63,19 +64,6 @@ fn all_eight_orientations_render_upright() {
             }
         }
     }
-}
-
-/// PSNR in dB between two images of the same size.
-fn psnr(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let se: f64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
-        .sum();
-    let mse = se / a.as_raw().len() as f64;
-    10.0 * (255.0f64.powi(2) / mse).log10()
 }
 
 /// Camera-sized photos go through shrink-on-load; the preview must still be

@@ -106,6 +106,18 @@ pub struct StorageArgs {
     pub blobs: Option<String>,
 }
 
+/// How photos are rendered: shared by `serve`, `worker` and `render`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RenderingArgs {
+    /// JPEG shrink-on-load: fast (sharp's rule) or exact (libvips' rule,
+    /// previews as faithful as libvips', ~1.5× slower) [default: fast].
+    #[arg(long, env = "DARKROOM_SHRINK_ON_LOAD")]
+    pub shrink_on_load: Option<ShrinkOnLoad>,
+    /// Seconds the RAW helper may take for one file before it is stopped [default: 60].
+    #[arg(long, env = "DARKROOM_RAW_TIMEOUT_SECS")]
+    pub raw_timeout_secs: Option<u64>,
+}
+
 /// Job-processing knobs shared by `serve` and `worker`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct JobArgs {
@@ -121,10 +133,8 @@ pub struct JobArgs {
     /// Attempts before a job is marked failed.
     #[arg(long, env = "DARKROOM_JOB_MAX_ATTEMPTS")]
     pub job_max_attempts: Option<u32>,
-    /// JPEG shrink-on-load: fast (sharp's rule) or exact (libvips' rule,
-    /// previews as faithful as libvips', ~1.5× slower) [default: fast].
-    #[arg(long, env = "DARKROOM_SHRINK_ON_LOAD")]
-    pub shrink_on_load: Option<ShrinkOnLoad>,
+    #[command(flatten)]
+    pub rendering: RenderingArgs,
     /// Fault injection for crash tests: hold every job this many ms before
     /// recording its result.
     #[arg(long, env = "DARKROOM_FAULT_HOLD_JOB_MS", hide = true)]
@@ -166,10 +176,8 @@ pub struct RenderArgs {
     /// Threads to render on [default: one per core].
     #[arg(long)]
     pub threads: Option<usize>,
-    /// JPEG shrink-on-load: fast (sharp's rule) or exact (libvips' rule,
-    /// previews as faithful as libvips', ~1.5× slower) [default: fast].
-    #[arg(long, env = "DARKROOM_SHRINK_ON_LOAD")]
-    pub shrink_on_load: Option<ShrinkOnLoad>,
+    #[command(flatten)]
+    pub rendering: RenderingArgs,
     /// The files to render.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -218,6 +226,16 @@ impl Command {
             Command::Admin(AdminCommand::CreateUser(a)) => Some(&a.storage),
             Command::Admin(AdminCommand::CreateToken(a)) => Some(&a.storage),
             Command::Render(_) | Command::Info(_) | Command::RawHelper(_) => None,
+        }
+    }
+
+    /// The rendering options, for commands that render.
+    pub fn rendering(&self) -> Option<&RenderingArgs> {
+        match self {
+            Command::Serve(a) => Some(&a.jobs.rendering),
+            Command::Worker(a) => Some(&a.jobs.rendering),
+            Command::Render(a) => Some(&a.rendering),
+            _ => None,
         }
     }
 

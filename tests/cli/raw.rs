@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use darkroom_pipeline::quality::psnr;
 use image::{Rgb, RgbImage};
 
 use crate::helpers::{BIN, Storage, client, serve, token_for, upload};
@@ -161,17 +162,6 @@ fn render_as(dir: &Path, specs: &[&str], files: &[&str], env: &[(&str, &str)]) -
         .envs(env.iter().copied())
         .output()
         .unwrap()
-}
-
-fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let se: f64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
-        .sum();
-    10.0 * (255.0f64.powi(2) / (se / a.as_raw().len() as f64)).log10()
 }
 
 /// Mean absolute difference of each channel, 0–255.

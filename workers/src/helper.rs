@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use darkroom_pipeline::{
-    Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, SourceFormat, sniff,
+    Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, SourceFormat,
 };
 use serde::{Deserialize, Serialize};
 
@@ -149,16 +149,17 @@ impl HelperError {
     }
 }
 
-/// Renders `original` in a helper process (see the module documentation).
+/// Renders `original`, sniffed as `format`, in a helper process (see the
+/// module documentation).
 /// Blocks the calling thread until the helper is done or killed.
 pub fn render_in_helper(
     helper: &RawHelper,
+    format: SourceFormat,
     original: &[u8],
     specs: &[RenditionSpec],
     limits: &Limits,
     shrink: ShrinkOnLoad,
 ) -> Result<Vec<Rendered>, PipelineError> {
-    let format = sniff(original).unwrap_or(SourceFormat::Dng);
     let failed = |reason: String| PipelineError::Corrupt { format, reason };
     let mut command = Command::new(&helper.program);
     command

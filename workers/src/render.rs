@@ -18,7 +18,7 @@ pub fn render_original(
 ) -> Result<Vec<Rendered>, PipelineError> {
     match sniff(original) {
         Some(format) if format.decodes_in_helper() => match helper {
-            Some(helper) => render_in_helper(helper, original, specs, limits, shrink),
+            Some(helper) => render_in_helper(helper, format, original, specs, limits, shrink),
             None => Err(PipelineError::NoDecoder(format)),
         },
         _ => darkroom_pipeline::render(original, specs, limits, shrink),
