@@ -13,6 +13,7 @@
 mod buffers;
 mod colour;
 mod decode;
+mod encode;
 mod error;
 #[cfg(test)]
 mod fixtures;
@@ -20,6 +21,7 @@ mod format;
 mod heif;
 mod icc;
 mod info;
+mod kept_exif;
 #[allow(unsafe_code)] // FFI to libjpeg-turbo; every block says why it is sound.
 mod libjpeg;
 mod limits;
@@ -44,7 +46,7 @@ pub use metadata::{Gps, PhotoMetadata};
 pub use orient::Orientation;
 pub use probe::{PROBE_PREFIX_BYTES, Probe, probe};
 pub use render::{Rendered, render};
-pub use spec::{InvalidSpec, OutputFormat, RenditionSpec};
+pub use spec::{InvalidSpec, KeepMetadata, OutputFormat, RenditionSpec};
 
 /// Runs `f`, turning a panic inside a decoder into an error instead of
 /// unwinding into the caller's thread pool or request handler.

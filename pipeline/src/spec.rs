@@ -1,6 +1,8 @@
-//! Rendition specs: `NAME:SIZE[:FORMAT[:QUALITY]]`, where SIZE is a long
-//! edge (`1440`), a box to fit inside (`800x600`) or a box to fill and crop
-//! (`400x400-cover`).
+//! Rendition specs: `NAME:SIZE[:FORMAT[:QUALITY[:KEEP]]]`, where SIZE is a
+//! long edge (`1440`), a box to fit inside (`800x600`) or a box to fill and
+//! crop (`400x400-cover`), FORMAT is `jpeg`, `webp` or `png`, and KEEP says
+//! which of the original's metadata the rendition carries: `none` (the
+//! default), `copyright` or `exif` (see [`KeepMetadata`]; never location).
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,6 +14,8 @@ pub enum OutputFormat {
     Jpeg,
     /// PNG (lossless).
     Png,
+    /// WebP (lossy, libwebp's default method 4, like sharp's default effort).
+    Webp,
 }
 
 impl OutputFormat {
@@ -20,6 +24,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Jpeg => "image/jpeg",
             OutputFormat::Png => "image/png",
+            OutputFormat::Webp => "image/webp",
         }
     }
 
@@ -28,6 +33,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Jpeg => "jpg",
             OutputFormat::Png => "png",
+            OutputFormat::Webp => "webp",
         }
     }
 
@@ -35,6 +41,35 @@ impl OutputFormat {
         match self {
             OutputFormat::Jpeg => "jpeg",
             OutputFormat::Png => "png",
+            OutputFormat::Webp => "webp",
+        }
+    }
+}
+
+/// Which of the original's metadata a rendition carries. Renditions are
+/// stripped by default (smaller, and nothing private leaks); a photographer
+/// publishing them may want their copyright, or the camera and exposure,
+/// kept. Location is never kept: the kept fields are picked from a list that
+/// holds none of the GPS or place tags (see `kept_exif.rs`). The orientation
+/// tag is never copied either, since renditions are stored upright.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum KeepMetadata {
+    /// Nothing (the default).
+    #[default]
+    None,
+    /// Artist and copyright.
+    Copyright,
+    /// Artist and copyright, camera and lens, exposure, capture time with
+    /// its offset, description and software.
+    Exif,
+}
+
+impl KeepMetadata {
+    fn name(self) -> &'static str {
+        match self {
+            KeepMetadata::None => "none",
+            KeepMetadata::Copyright => "copyright",
+            KeepMetadata::Exif => "exif",
         }
     }
 }
@@ -60,12 +95,13 @@ pub struct RenditionSpec {
     fit: Fit,
     format: OutputFormat,
     quality: u8,
+    keep: KeepMetadata,
 }
 
 /// Why a rendition spec was refused.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "invalid rendition spec {spec:?}: {reason} (expected NAME:SIZE[:FORMAT[:QUALITY]] with SIZE a long edge, WxH or WxH-cover, e.g. thumb:256:jpeg:80 or square:400x400-cover)"
+    "invalid rendition spec {spec:?}: {reason} (expected NAME:SIZE[:FORMAT[:QUALITY[:KEEP]]] with SIZE a long edge, WxH or WxH-cover, FORMAT jpeg, webp or png, KEEP none, copyright or exif; e.g. thumb:256:jpeg:80 or square:400x400-cover:webp:75)"
 )]
 pub struct InvalidSpec {
     spec: String,
@@ -89,6 +125,7 @@ impl RenditionSpec {
             fit: Fit::Inside,
             format,
             quality,
+            keep: KeepMetadata::None,
         }
     }
 
@@ -117,6 +154,11 @@ impl RenditionSpec {
         self.quality
     }
 
+    /// Which of the original's metadata to carry over.
+    pub fn keep(&self) -> KeepMetadata {
+        self.keep
+    }
+
     /// The canonical text form, stored beside each rendition so a changed spec
     /// is noticed and re-rendered.
     pub fn key(&self) -> String {
@@ -132,7 +174,13 @@ impl fmt::Display for RenditionSpec {
             (Fit::Inside, false) => write!(f, "{}x{}", self.width, self.height)?,
             (Fit::Cover, _) => write!(f, "{}x{}-cover", self.width, self.height)?,
         }
-        write!(f, ":{}:{}", self.format.name(), self.quality)
+        write!(f, ":{}:{}", self.format.name(), self.quality)?;
+        // Left out when stripped, so that the keys of renditions stored
+        // before KEEP existed still match and are not rendered again.
+        if self.keep != KeepMetadata::None {
+            write!(f, ":{}", self.keep.name())?;
+        }
+        Ok(())
     }
 }
 
@@ -173,7 +221,8 @@ impl FromStr for RenditionSpec {
         let format = match parts.next() {
             None | Some("jpeg") | Some("jpg") => OutputFormat::Jpeg,
             Some("png") => OutputFormat::Png,
-            Some(_) => return Err(invalid("the format must be jpeg or png")),
+            Some("webp") => OutputFormat::Webp,
+            Some(_) => return Err(invalid("the format must be jpeg, webp or png")),
         };
         let quality = match parts.next() {
             None => 85,
@@ -182,6 +231,12 @@ impl FromStr for RenditionSpec {
                 .ok()
                 .filter(|q| (1..=100).contains(q))
                 .ok_or_else(|| invalid("the quality must be from 1 to 100"))?,
+        };
+        let keep = match parts.next() {
+            None | Some("none") => KeepMetadata::None,
+            Some("copyright") => KeepMetadata::Copyright,
+            Some("exif") => KeepMetadata::Exif,
+            Some(_) => return Err(invalid("KEEP must be none, copyright or exif")),
         };
         if parts.next().is_some() {
             return Err(invalid("too many fields"));
@@ -193,6 +248,7 @@ impl FromStr for RenditionSpec {
             fit,
             format,
             quality,
+            keep,
         })
     }
 }
@@ -221,6 +277,16 @@ mod tests {
         assert_eq!((square.size(), square.fit()), ((400, 400), Fit::Cover));
         assert_eq!(square.key(), "square:400x400-cover:jpeg:80");
         assert_eq!(square.key().parse::<RenditionSpec>().unwrap(), square);
+        let shared: RenditionSpec = "web:2048:webp:75:exif".parse().unwrap();
+        assert_eq!(
+            (shared.format(), shared.keep()),
+            (OutputFormat::Webp, KeepMetadata::Exif)
+        );
+        assert_eq!(shared.key(), "web:2048:webp:75:exif");
+        assert_eq!(
+            "t:256:jpeg:80:none".parse::<RenditionSpec>().unwrap().key(),
+            "t:256:jpeg:80"
+        );
     }
 
     #[test]
@@ -234,6 +300,8 @@ mod tests {
             "x:256:jpeg:0",
             "x:256:jpeg:101",
             "x:1:jpeg:80:9",
+            "x:1:jpeg:80:gps",
+            "x:1:jpeg:80:exif:x",
             "../x:256",
             "x:400-cover",
             "x:0x10",
