@@ -15,3 +15,18 @@ first=$(ls "$S"/nature | head -1)
 vipsthumbnail "$S/nature/$first" --size 80 -o "$PWD/seeds/prog.jpg[Q=60,interlace]"
 for ext in png webp tif; do vips copy seeds/prog.jpg "seeds/small.$ext"; done
 ls seeds | wc -l
+# RAW-shaped seeds for the embedded-preview path: a DNG-tagged TIFF whose
+# IFD0 points at a JPEG (JPEGInterchangeFormat), and a Fujifilm RAF header.
+python3 - <<'PY'
+import struct
+jpeg = open("seeds/prog.jpg", "rb").read()
+entries = [(0x0112, 3, 1, 6), (0x0201, 4, 1, 0), (0x0202, 4, 1, len(jpeg)), (0xC612, 1, 4, 0x0401)]
+at = 8 + 2 + 12 * len(entries) + 4
+entries[1] = (0x0201, 4, 1, at)
+tiff = b"II*\0" + struct.pack("<IH", 8, len(entries))
+for tag, kind, count, value in entries:
+    tiff += struct.pack("<HHII", tag, kind, count, value)
+open("seeds/preview.dng", "wb").write(tiff + struct.pack("<I", 0) + jpeg)
+raf = b"FUJIFILMCCD-RAW 0201FF383501".ljust(84, b"\0") + struct.pack(">II", 100, len(jpeg))
+open("seeds/preview.raf", "wb").write(raf.ljust(100, b"\0") + jpeg)
+PY

@@ -135,7 +135,7 @@ impl std::str::FromStr for ShrinkOnLoad {
 
 /// Decodes a JPEG with libjpeg-turbo, checking the header's dimensions
 /// against `limits` before any pixel buffer exists.
-fn decode_jpeg(
+pub(crate) fn decode_jpeg(
     bytes: &[u8],
     limits: &Limits,
     needed_long_edge: NeededLongEdge<'_>,

@@ -30,10 +30,12 @@ mod orient;
 mod probe;
 pub mod quality;
 mod raw;
+mod raw_preview;
 mod render;
 mod resize;
 mod spec;
 pub mod stages;
+mod tiff;
 mod timezone;
 mod xmp;
 
@@ -45,7 +47,7 @@ pub use limits::Limits;
 pub use metadata::{Gps, PhotoMetadata};
 pub use orient::Orientation;
 pub use probe::{PROBE_PREFIX_BYTES, Probe, probe};
-pub use render::{Rendered, render};
+pub use render::{Rendered, render, render_from_embedded_preview};
 pub use spec::{InvalidSpec, KeepMetadata, OutputFormat, RenditionSpec};
 
 /// Runs `f`, turning a panic inside a decoder into an error instead of

@@ -6,6 +6,8 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use exif::{Context, Exif, In, Tag, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::tiff::TiffBytes;
+
 /// What the camera recorded about a photo. Every field is optional: phones,
 /// scanners and editors all leave different gaps.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -290,27 +292,14 @@ pub(crate) struct TiffIfd0 {
 pub(crate) fn tiff_ifd0_tags(head: &[u8]) -> TiffIfd0 {
     let mut out = TiffIfd0::default();
     let tiff = TiffBytes::new(head);
-    let u16_at = |at: usize| tiff.u16_at(at);
-    let u32_at = |at: usize| tiff.u32_at(at);
-    let Some(ifd) = u32_at(4).map(|o| o as usize) else {
+    let Some(ifd0) = tiff.first_ifd() else {
         return out;
     };
-    let Some(count) = u16_at(ifd) else { return out };
-    for i in 0..usize::from(count.min(512)) {
-        let entry = ifd + 2 + i * 12;
-        let (Some(tag), Some(n)) = (u16_at(entry), u32_at(entry + 4)) else {
-            break;
-        };
-        match tag {
+    for entry in tiff.entries(ifd0) {
+        match entry.tag {
             0xC612 => out.has_dng_version = true,
             0x010F => {
-                let n = n as usize;
-                let at = if n <= 4 {
-                    Some(entry + 8)
-                } else {
-                    u32_at(entry + 8).map(|o| o as usize)
-                };
-                out.make = at.and_then(|at| head.get(at..at.checked_add(n)?)).map(|b| {
+                out.make = tiff.blob(&entry).map(|b| {
                     String::from_utf8_lossy(b)
                         .trim_matches('\0')
                         .trim()
@@ -323,90 +312,30 @@ pub(crate) fn tiff_ifd0_tags(head: &[u8]) -> TiffIfd0 {
     out
 }
 
-/// TIFF integers in the file's byte order ("II" little, "MM" big), every
-/// read bounds-checked.
-struct TiffBytes<'a> {
-    head: &'a [u8],
-    big_endian: bool,
-}
-
-impl<'a> TiffBytes<'a> {
-    fn new(head: &'a [u8]) -> Self {
-        TiffBytes {
-            head,
-            big_endian: head.starts_with(b"MM"),
-        }
-    }
-
-    fn u16_at(&self, at: usize) -> Option<u16> {
-        let b: [u8; 2] = self.head.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(if self.big_endian {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
-    }
-
-    fn u32_at(&self, at: usize) -> Option<u32> {
-        let b: [u8; 4] = self.head.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    }
-}
-
 /// A DNG's raw image size as stored: the IFD marked as the main image
 /// (NewSubfileType 0) — IFD0 in some files, one of IFD0's SubIFDs in most
 /// (where IFD0 holds a small preview). `None` when the prefix does not reach it.
 pub(crate) fn dng_dimensions(head: &[u8]) -> Option<(u32, u32)> {
     let tiff = TiffBytes::new(head);
-    let u16_at = |at: usize| tiff.u16_at(at);
-    let u32_at = |at: usize| tiff.u32_at(at);
-    // (tag, type, count, offset of the value field) for each entry.
-    let entries = |ifd: usize| -> Vec<(u16, u16, u32, usize)> {
-        let count = u16_at(ifd).unwrap_or(0).min(512);
-        (0..usize::from(count))
-            .map_while(|i| {
-                let entry = ifd.checked_add(2 + i * 12)?;
-                Some((
-                    u16_at(entry)?,
-                    u16_at(entry + 2)?,
-                    u32_at(entry + 4)?,
-                    entry + 8,
-                ))
-            })
-            .collect()
-    };
-    let scalar = |kind: u16, at: usize| match kind {
-        3 => u16_at(at).map(u32::from),
-        4 => u32_at(at),
-        _ => None,
-    };
     let main_image_size = |ifd: usize| -> Option<(u32, u32)> {
-        let fields = entries(ifd);
+        let entries = tiff.entries(ifd);
         let get = |tag: u16| {
-            fields
+            entries
                 .iter()
-                .find(|e| e.0 == tag)
-                .and_then(|e| scalar(e.1, e.3))
+                .find(|e| e.tag == tag)
+                .and_then(|e| tiff.scalar(e))
         };
         (get(0x00FE).unwrap_or(0) == 0).then_some(())?;
         Some((get(0x0100)?, get(0x0101)?))
     };
-    let ifd0 = u32_at(4)? as usize;
+    let ifd0 = tiff.first_ifd()?;
     if let Some(size) = main_image_size(ifd0) {
         return Some(size);
     }
-    let sub_ifds = entries(ifd0).into_iter().find(|e| e.0 == 0x014A)?;
-    let offsets_at = if sub_ifds.2 <= 1 {
-        sub_ifds.3
-    } else {
-        u32_at(sub_ifds.3)? as usize
-    };
-    (0..sub_ifds.2.min(16) as usize)
-        .filter_map(|i| u32_at(offsets_at.checked_add(i * 4)?))
+    let sub_ifds = tiff.entries(ifd0).into_iter().find(|e| e.tag == 0x014A)?;
+    tiff.values(&sub_ifds)
+        .into_iter()
+        .take(16)
         .find_map(|offset| main_image_size(offset as usize))
 }
 

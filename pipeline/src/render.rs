@@ -3,10 +3,12 @@
 use image::DynamicImage;
 
 use crate::colour::convert_to_srgb;
-use crate::decode::{Decoded, ShrinkOnLoad, decode};
+use crate::decode::{Decoded, ShrinkOnLoad, decode, decode_jpeg};
 use crate::encode::encode;
 use crate::kept_exif::kept_exif;
+use crate::metadata::dng_dimensions;
 use crate::orient::Orientation;
+use crate::raw_preview::largest_preview;
 use crate::resize::resize;
 use crate::spec::{Fit, KeepMetadata, RenditionSpec};
 use crate::{Limits, PipelineError, buffers, guard, sniff};
@@ -54,96 +56,147 @@ pub fn render(
         return Err(PipelineError::NoDecoder(format));
     }
     guard(format, || {
-        // The decoder asks, once it knows the stored size and orientation,
-        // how large the biggest resized (uncropped) output will be.
-        let needed = |w: u32, h: u32, o: Orientation| {
-            specs
-                .iter()
-                .map(|s| Placement::of(s, w, h, o).resized)
-                .map(|(rw, rh)| rw.max(rh))
-                .max()
-                .unwrap_or(0)
+        let needed = |w: u32, h: u32, o: Orientation| largest_long_edge(specs, w, h, o);
+        let decoded = decode(format, original, limits, &needed, shrink)?;
+        render_decoded(decoded, original, specs)
+    })
+}
+
+/// Renders a camera RAW's renditions from the largest JPEG preview it embeds
+/// (see `raw_preview.rs`), turned by the RAW's orientation — when that
+/// preview is large enough for every spec without upscaling. `Ok(None)` when
+/// `original` is no RAW, has no such preview, or only a smaller one: then
+/// it is developed ([`render`], in the RAW helper). An error means the
+/// preview was found but is broken.
+///
+/// The renditions' `source_width` and `source_height` are the raw image's
+/// where the header gives them (DNG), the preview's otherwise.
+pub fn render_from_embedded_preview(
+    original: &[u8],
+    specs: &[RenditionSpec],
+    limits: &Limits,
+    shrink: ShrinkOnLoad,
+) -> Result<Option<Vec<Rendered>>, PipelineError> {
+    let Some(format) = sniff(original).filter(|f| f.decodes_in_helper()) else {
+        return Ok(None);
+    };
+    guard(format, || {
+        let Some(preview) = largest_preview(original) else {
+            return Ok(None);
         };
-        let Decoded {
-            image,
-            orientation,
+        let large_enough = specs.iter().all(|spec| {
+            Placement::scale(spec, preview.width, preview.height, preview.orientation) <= 1.0
+        });
+        if !large_enough {
+            return Ok(None);
+        }
+        let needed = |w: u32, h: u32, o: Orientation| largest_long_edge(specs, w, h, o);
+        let decoded = decode_jpeg(preview.jpeg, limits, &needed, shrink, preview.orientation)?;
+        let mut rendered = render_decoded(decoded, original, specs)?;
+        if let Some((width, height)) = dng_dimensions(original) {
+            for r in &mut rendered {
+                (r.source_width, r.source_height) = (width, height);
+            }
+        }
+        Ok(Some(rendered))
+    })
+}
+
+/// The long edge of the largest resized (uncropped) output: what the
+/// decoder may shrink to, asked once it knows the stored size and orientation.
+fn largest_long_edge(specs: &[RenditionSpec], w: u32, h: u32, o: Orientation) -> u32 {
+    specs
+        .iter()
+        .map(|s| Placement::of(s, w, h, o).resized)
+        .map(|(rw, rh)| rw.max(rh))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Steps 3 and on of [`render`], from decoded pixels; `original` is read
+/// again only for the EXIF that specs keep.
+fn render_decoded(
+    decoded: Decoded,
+    original: &[u8],
+    specs: &[RenditionSpec],
+) -> Result<Vec<Rendered>, PipelineError> {
+    let Decoded {
+        image,
+        orientation,
+        source_width,
+        source_height,
+        mut warning,
+        mut icc,
+    } = decoded;
+    // Each spec's resized size (stored orientation, before any crop),
+    // from the original's size, not the (possibly DCT-scaled) decode, so
+    // shrink-on-load never changes an output's dimensions.
+    let mut plan: Vec<(&RenditionSpec, Placement)> = specs
+        .iter()
+        .map(|s| {
+            (
+                s,
+                Placement::of(s, source_width, source_height, orientation),
+            )
+        })
+        .collect();
+    plan.sort_by_key(|(_, p)| std::cmp::Reverse(u64::from(p.resized.0) * u64::from(p.resized.1)));
+    // `source` holds the previous (larger) resized pixels, uncropped and
+    // in stored orientation: each smaller rendition is made from it.
+    let mut source = image;
+    // The kept EXIF blocks, read from the original once per level asked.
+    let mut exif_blocks: Vec<(KeepMetadata, Option<Vec<u8>>)> = Vec::new();
+    let mut out = Vec::with_capacity(specs.len());
+    for (spec, placement) in plan {
+        let (w, h) = placement.resized;
+        let (w, h) = (w.min(source.width()), h.min(source.height()));
+        if (w, h) != (source.width(), source.height()) {
+            let smaller = resize(&source, w, h)?;
+            buffers::recycle(std::mem::replace(&mut source, smaller));
+        }
+        // Once, on the largest rendition; the smaller ones inherit it.
+        if let Some(profile) = icc.take()
+            && let Err(e) = convert_to_srgb(&profile, &mut source)
+        {
+            warning.get_or_insert(e);
+        }
+        let cropped = placement.crop(&source);
+        let framed = cropped.as_ref().unwrap_or(&source);
+        // Most photos need no turning: encode the pixels as they are, and
+        // copy only to turn a small, final image.
+        let exif = match exif_blocks.iter().find(|(keep, _)| *keep == spec.keep()) {
+            Some((_, block)) => block.as_deref(),
+            None => {
+                let block = kept_exif(original, spec.keep());
+                exif_blocks.push((spec.keep(), block));
+                exif_blocks.last().and_then(|(_, block)| block.as_deref())
+            }
+        };
+        let bytes = if orientation == Orientation::Normal {
+            encode(framed, spec, exif)?
+        } else {
+            let upright = orientation.upright(framed);
+            let bytes = encode(&upright, spec, exif)?;
+            buffers::recycle(upright);
+            bytes
+        };
+        let (width, height) = if orientation.swaps_dimensions() {
+            (framed.height(), framed.width())
+        } else {
+            (framed.width(), framed.height())
+        };
+        out.push(Rendered {
+            spec: spec.clone(),
+            bytes,
+            width,
+            height,
             source_width,
             source_height,
-            mut warning,
-            mut icc,
-        } = decode(format, original, limits, &needed, shrink)?;
-        // Each spec's resized size (stored orientation, before any crop),
-        // from the original's size, not the (possibly DCT-scaled) decode, so
-        // shrink-on-load never changes an output's dimensions.
-        let mut plan: Vec<(&RenditionSpec, Placement)> = specs
-            .iter()
-            .map(|s| {
-                (
-                    s,
-                    Placement::of(s, source_width, source_height, orientation),
-                )
-            })
-            .collect();
-        plan.sort_by_key(|(_, p)| {
-            std::cmp::Reverse(u64::from(p.resized.0) * u64::from(p.resized.1))
+            decode_warning: warning.clone(),
         });
-        // `source` holds the previous (larger) resized pixels, uncropped and
-        // in stored orientation: each smaller rendition is made from it.
-        let mut source = image;
-        // The kept EXIF blocks, read from the original once per level asked.
-        let mut exif_blocks: Vec<(KeepMetadata, Option<Vec<u8>>)> = Vec::new();
-        let mut out = Vec::with_capacity(specs.len());
-        for (spec, placement) in plan {
-            let (w, h) = placement.resized;
-            let (w, h) = (w.min(source.width()), h.min(source.height()));
-            if (w, h) != (source.width(), source.height()) {
-                let smaller = resize(&source, w, h)?;
-                buffers::recycle(std::mem::replace(&mut source, smaller));
-            }
-            // Once, on the largest rendition; the smaller ones inherit it.
-            if let Some(profile) = icc.take()
-                && let Err(e) = convert_to_srgb(&profile, &mut source)
-            {
-                warning.get_or_insert(e);
-            }
-            let cropped = placement.crop(&source);
-            let framed = cropped.as_ref().unwrap_or(&source);
-            // Most photos need no turning: encode the pixels as they are, and
-            // copy only to turn a small, final image.
-            let exif = match exif_blocks.iter().find(|(keep, _)| *keep == spec.keep()) {
-                Some((_, block)) => block.as_deref(),
-                None => {
-                    let block = kept_exif(original, spec.keep());
-                    exif_blocks.push((spec.keep(), block));
-                    exif_blocks.last().and_then(|(_, block)| block.as_deref())
-                }
-            };
-            let bytes = if orientation == Orientation::Normal {
-                encode(framed, spec, exif)?
-            } else {
-                let upright = orientation.upright(framed);
-                let bytes = encode(&upright, spec, exif)?;
-                buffers::recycle(upright);
-                bytes
-            };
-            let (width, height) = if orientation.swaps_dimensions() {
-                (framed.height(), framed.width())
-            } else {
-                (framed.width(), framed.height())
-            };
-            out.push(Rendered {
-                spec: spec.clone(),
-                bytes,
-                width,
-                height,
-                source_width,
-                source_height,
-                decode_warning: warning.clone(),
-            });
-        }
-        buffers::recycle(source);
-        Ok(out)
-    })
+    }
+    buffers::recycle(source);
+    Ok(out)
 }
 
 /// Where one rendition comes from: the size the picture is resized to (in
@@ -156,24 +209,37 @@ struct Placement {
 
 impl Placement {
     fn of(spec: &RenditionSpec, width: u32, height: u32, orientation: Orientation) -> Self {
-        // The box is in displayed pixels; turn it into stored ones.
-        let (bw, bh) = match spec.size() {
-            (w, h) if orientation.swaps_dimensions() => (h, w),
-            size => size,
-        };
+        let (bw, bh) = Self::stored_box(spec, orientation);
         let (sw, sh) = (f64::from(width.max(1)), f64::from(height.max(1)));
-        let (fx, fy) = (f64::from(bw) / sw, f64::from(bh) / sh);
-        let scale = match spec.fit() {
-            Fit::Inside => fx.min(fy),
-            Fit::Cover => fx.max(fy),
-        }
-        .min(1.0); // never upscale
+        let scale = Self::scale(spec, width, height, orientation).min(1.0); // never upscale
         let resized = (
             ((sw * scale).round() as u32).clamp(1, width.max(1)),
             ((sh * scale).round() as u32).clamp(1, height.max(1)),
         );
         let crop_to = (spec.fit() == Fit::Cover).then(|| (bw.min(resized.0), bh.min(resized.1)));
         Placement { resized, crop_to }
+    }
+
+    /// The spec's box is in displayed pixels; this is it in stored ones.
+    fn stored_box(spec: &RenditionSpec, orientation: Orientation) -> (u32, u32) {
+        match spec.size() {
+            (w, h) if orientation.swaps_dimensions() => (h, w),
+            size => size,
+        }
+    }
+
+    /// How much `spec` scales a `width × height` picture, before the
+    /// never-upscale clamp: above 1 means the picture is too small for it.
+    fn scale(spec: &RenditionSpec, width: u32, height: u32, orientation: Orientation) -> f64 {
+        let (bw, bh) = Self::stored_box(spec, orientation);
+        let (fx, fy) = (
+            f64::from(bw) / f64::from(width.max(1)),
+            f64::from(bh) / f64::from(height.max(1)),
+        );
+        match spec.fit() {
+            Fit::Inside => fx.min(fy),
+            Fit::Cover => fx.max(fy),
+        }
     }
 
     /// The centre crop for `Fit::Cover`; `None` when nothing is cut.
@@ -441,5 +507,50 @@ mod tests {
 
     fn find(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn raw_renditions_come_from_a_large_enough_embedded_preview() {
+        let preview = jpeg(600, 400);
+        let raw = crate::raw_preview::tests::dng_with_preview((1200, 800), &preview, 6);
+        assert_eq!(sniff(&raw), Some(SourceFormat::Dng));
+        let specs: Vec<RenditionSpec> = vec!["thumb:256".parse().unwrap()];
+        let out =
+            render_from_embedded_preview(&raw, &specs, &Limits::default(), ShrinkOnLoad::Fast)
+                .unwrap()
+                .expect("a 600 px preview covers a 256 px thumb");
+        // Turned by the RAW's orientation (6: a quarter turn clockwise).
+        assert_eq!((out[0].width, out[0].height), (171, 256));
+        assert_eq!((out[0].source_width, out[0].source_height), (1200, 800));
+        // The gradient's red grows left to right in the stored preview; turned
+        // clockwise, it grows top to bottom.
+        let thumb = image::load_from_memory(&out[0].bytes).unwrap().to_rgb8();
+        assert!(thumb.get_pixel(85, 250)[0] > thumb.get_pixel(85, 5)[0] + 150);
+
+        // Too small for a 1440 px preview (or a 700 px-high box): developed instead.
+        for too_big in ["preview:1440", "box:2000x700", "sq:500x500-cover"] {
+            let specs = vec![too_big.parse().unwrap()];
+            let none =
+                render_from_embedded_preview(&raw, &specs, &Limits::default(), ShrinkOnLoad::Fast)
+                    .unwrap();
+            assert!(none.is_none(), "{too_big}");
+        }
+        // Not a RAW: nothing to say.
+        assert!(
+            render_from_embedded_preview(&preview, &specs, &Limits::default(), ShrinkOnLoad::Fast)
+                .unwrap()
+                .is_none()
+        );
+        // A damaged preview is an error or renders with the decoder's warning
+        // (the caller then develops the RAW instead).
+        let mut broken = jpeg(600, 400);
+        let len = broken.len();
+        broken[len / 2..].fill(0);
+        let raw = crate::raw_preview::tests::dng_with_preview((1200, 800), &broken, 1);
+        match render_from_embedded_preview(&raw, &specs, &Limits::default(), ShrinkOnLoad::Fast) {
+            Err(_) => {}
+            Ok(Some(out)) => assert!(out[0].decode_warning.is_some()),
+            Ok(None) => panic!("the preview is there"),
+        }
     }
 }

@@ -306,6 +306,94 @@ fn broken_raw_files_fail_alone_with_a_reason() {
     assert!(dir.path().join("out/good.preview.jpg").exists());
 }
 
+/// `dng` with a JPEG preview of `preview` in IFD1, as DNG writers keep them
+/// (NewSubfileType 1, JPEG compression, one strip).
+fn with_jpeg_preview(mut dng: Vec<u8>, preview: &RgbImage) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(preview)
+        .unwrap();
+    let le16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as usize;
+    let next_pointer_at = 8 + 2 + 12 * le16(&dng, 8);
+    assert_eq!(&dng[next_pointer_at..next_pointer_at + 4], &[0; 4]);
+    let jpeg_at = dng.len() as u32;
+    dng.extend_from_slice(&jpeg);
+    dng.resize(dng.len().next_multiple_of(2), 0);
+    let ifd1_at = dng.len() as u32;
+    dng[next_pointer_at..next_pointer_at + 4].copy_from_slice(&ifd1_at.to_le_bytes());
+    let entries: [(u16, u16, u32); 7] = [
+        (254, 4, 1),
+        (256, 4, preview.width()),
+        (257, 4, preview.height()),
+        (259, 3, 7),
+        (262, 3, 6),
+        (273, 4, jpeg_at),
+        (279, 4, jpeg.len() as u32),
+    ];
+    dng.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, kind, value) in entries {
+        dng.extend_from_slice(&tag.to_le_bytes());
+        dng.extend_from_slice(&kind.to_le_bytes());
+        dng.extend_from_slice(&1u32.to_le_bytes());
+        dng.extend_from_slice(&value.to_le_bytes());
+    }
+    dng.extend_from_slice(&0u32.to_le_bytes());
+    dng
+}
+
+/// A RAW whose embedded preview is large enough renders from it, turned by
+/// the RAW's orientation, without starting the helper (here made to crash,
+/// so a develop would fail); a spec larger than the preview still develops.
+#[test]
+fn large_enough_embedded_previews_are_used_instead_of_a_develop() {
+    let dir = tempfile::tempdir().unwrap();
+    // The sensor data shows the scene; the preview is flat blue, so each
+    // rendition tells which one it came from.
+    let blue = RgbImage::from_pixel(600, 400, image::Rgb([20, 40, 220]));
+    let raw = with_jpeg_preview(dng(&scene(1200, 800), 6), &blue);
+    std::fs::write(dir.path().join("p.dng"), raw).unwrap();
+
+    let crash = [("DARKROOM_FAULT_RAW_HELPER", "abort")];
+    let output = render_as(
+        dir.path(),
+        &["thumb:256", "sq:300x300-cover"],
+        &["p.dng"],
+        &crash,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let thumb = image::open(dir.path().join("out/p.thumb.jpg"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(
+        thumb.dimensions(),
+        (171, 256),
+        "upright by the RAW's orientation 6"
+    );
+    let px = thumb.get_pixel(85, 128).0;
+    assert!(px[2] > 180 && px[0] < 60, "from the blue preview: {px:?}");
+
+    // 1440 px is more than the 600 px preview has: the helper is asked (and crashes).
+    let output = render_as(dir.path(), &["preview:1440"], &["p.dng"], &crash);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("RAW helper crashed"),
+        "{stderr}"
+    );
+    // Without the fault: developed from the sensor data, not blue.
+    let output = render_as(dir.path(), &["preview:1440"], &["p.dng"], &[]);
+    assert!(output.status.success());
+    let developed = image::open(dir.path().join("out/p.preview.jpg"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(developed.dimensions(), (800, 1200));
+    let px = developed.get_pixel(400, 600).0;
+    assert!(
+        !(px[2] > 180 && px[0] < 60),
+        "developed, not the preview: {px:?}"
+    );
+}
+
 /// A helper that dies (a decoder's abort, the memory limit's kill) or hangs
 /// costs that one file, never the process that started it.
 #[test]

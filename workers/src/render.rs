@@ -4,11 +4,15 @@ use bytes::Bytes;
 use darkroom_storage::AssetId;
 use darkroom_storage::catalog::{LeasedJob, NewRendition};
 
-use darkroom_pipeline::{Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, sniff};
+use darkroom_pipeline::{
+    Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, render_from_embedded_preview,
+    sniff,
+};
 
 use crate::{RawHelper, Runner, WorkerError, render_in_helper};
 
-/// Renders in this process, or for camera RAW files in the RAW helper.
+/// Renders in this process; a camera RAW from its embedded JPEG preview when
+/// that is large enough, else developed in the RAW helper.
 pub fn render_original(
     original: &[u8],
     specs: &[RenditionSpec],
@@ -17,10 +21,21 @@ pub fn render_original(
     helper: Option<&RawHelper>,
 ) -> Result<Vec<Rendered>, PipelineError> {
     match sniff(original) {
-        Some(format) if format.decodes_in_helper() => match helper {
-            Some(helper) => render_in_helper(helper, format, original, specs, limits, shrink),
-            None => Err(PipelineError::NoDecoder(format)),
-        },
+        Some(format) if format.decodes_in_helper() => {
+            // The camera's own JPEG, when large enough, in milliseconds and in
+            // process (libjpeg and a bounds-checked TIFF walk: nothing that
+            // needs the helper's fences); a clean one, else the develop.
+            if let Ok(Some(rendered)) =
+                render_from_embedded_preview(original, specs, limits, shrink)
+                && rendered.iter().all(|r| r.decode_warning.is_none())
+            {
+                return Ok(rendered);
+            }
+            match helper {
+                Some(helper) => render_in_helper(helper, format, original, specs, limits, shrink),
+                None => Err(PipelineError::NoDecoder(format)),
+            }
+        }
         _ => darkroom_pipeline::render(original, specs, limits, shrink),
     }
 }
