@@ -74,9 +74,12 @@ fn fix_header(profile: &mut [u8]) {
 /// greyscale stays as it is, and so do pixels whose profile cannot be used
 /// (then the reason comes back, for a warning; the rendition still renders).
 pub(crate) fn convert_to_srgb(icc: &[u8], image: &mut DynamicImage) -> Result<(), String> {
-    let DynamicImage::ImageRgb8(rgb) = image else {
+    if !matches!(
+        image,
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgb16(_)
+    ) {
         return Ok(());
-    };
+    }
     let source = ColorProfile::new_from_slice(icc).map_err(|e| format!("ICC profile: {e}"))?;
     if source.color_space != DataColorSpace::Rgb {
         return Err(format!(
@@ -89,13 +92,25 @@ pub(crate) fn convert_to_srgb(icc: &[u8], image: &mut DynamicImage) -> Result<()
         rendering_intent: RenderingIntent::RelativeColorimetric,
         ..TransformOptions::default()
     };
-    let transform = source
-        .create_transform_8bit(Layout::Rgb, &ColorProfile::new_srgb(), Layout::Rgb, options)
-        .map_err(|e| format!("ICC profile: {e}"))?;
-    let input = rgb.as_raw().clone();
-    transform
-        .transform(&input, rgb)
-        .map_err(|e| format!("ICC transform: {e}"))
+    let srgb = ColorProfile::new_srgb();
+    let failed = |e: moxcms::CmsError| format!("ICC profile: {e}");
+    match image {
+        DynamicImage::ImageRgb8(rgb) => {
+            let transform = source
+                .create_transform_8bit(Layout::Rgb, &srgb, Layout::Rgb, options)
+                .map_err(failed)?;
+            let input = rgb.as_raw().clone();
+            transform.transform(&input, rgb).map_err(failed)
+        }
+        DynamicImage::ImageRgb16(rgb) => {
+            let transform = source
+                .create_transform_16bit(Layout::Rgb, &srgb, Layout::Rgb, options)
+                .map_err(failed)?;
+            let input = rgb.as_raw().clone();
+            transform.transform(&input, rgb).map_err(failed)
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use crate::{Limits, PipelineError, SourceFormat};
 
 /// Decoded pixels, possibly already reduced by shrink-on-load.
 pub(crate) struct Decoded {
-    /// 8-bit RGB or greyscale pixels, in stored orientation.
+    /// RGB or greyscale pixels, 8 or 16 bits (as the source had them), in
+    /// stored orientation.
     pub image: DynamicImage,
     /// How to turn them upright.
     pub orientation: Orientation,
@@ -204,11 +205,19 @@ fn decode_full(
         .ok()
         .flatten();
     let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    // 16-bit sources stay 16-bit through resizing and colour conversion
+    // (a linear or wide-gamut 16-bit TIFF would band in the shadows if cut
+    // to 8 bits first); renditions drop to 8 bits just before encoding.
     let image = match image {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_) => image,
-        DynamicImage::ImageLuma16(_)
-        | DynamicImage::ImageLumaA8(_)
-        | DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLuma8(image.into_luma8()),
+        DynamicImage::ImageRgb8(_)
+        | DynamicImage::ImageLuma8(_)
+        | DynamicImage::ImageRgb16(_)
+        | DynamicImage::ImageLuma16(_) => image,
+        DynamicImage::ImageLumaA8(_) => DynamicImage::ImageLuma8(image.into_luma8()),
+        DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLuma16(image.into_luma16()),
+        DynamicImage::ImageRgba16(_)
+        | DynamicImage::ImageRgb32F(_)
+        | DynamicImage::ImageRgba32F(_) => DynamicImage::ImageRgb16(image.into_rgb16()),
         other => DynamicImage::ImageRgb8(other.into_rgb8()),
     };
     Ok((image, icc))

@@ -75,10 +75,11 @@ fn develop_full(raw: &RawImage) -> Result<DynamicImage, String> {
         .map_err(|e| e.to_string())?
         .to_dynamic_image()
         .ok_or_else(|| "the develop produced no image".to_string())?;
-    // 16-bit from the develop; renditions are 8-bit from here on.
+    // 16-bit from the develop, kept so until the renditions are encoded.
     Ok(match developed {
-        DynamicImage::ImageLuma16(_) => DynamicImage::ImageLuma8(developed.into_luma8()),
-        other => DynamicImage::ImageRgb8(other.into_rgb8()),
+        DynamicImage::ImageLuma16(_) | DynamicImage::ImageRgb16(_) => developed,
+        DynamicImage::ImageLuma8(_) => DynamicImage::ImageLuma16(developed.into_luma16()),
+        other => DynamicImage::ImageRgb16(other.into_rgb16()),
     })
 }
 
@@ -133,12 +134,13 @@ fn develop_half(mut raw: RawImage, cam_to_srgb: &[[f32; 3]; 3]) -> Result<Dynami
         let balanced = [quad[0] * wb[0], quad[1] * wb[1], quad[2] * wb[2]];
         let srgb = multiply_row1(cam_to_srgb, &balanced);
         let encoded = srgb_apply_gamma_n(clip_euclidean_norm_avg(&srgb));
-        rgb.extend(encoded.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8));
+        rgb.extend(encoded.map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16));
     }
     let (w, h) = (quads.width, quads.height);
-    let image = image::RgbImage::from_raw(w as u32, h as u32, rgb)
+    // 16 bits, kept until the renditions are encoded.
+    let image = image::ImageBuffer::from_raw(w as u32, h as u32, rgb)
         .ok_or_else(|| "the develop produced no image".to_string())?;
-    let mut image = DynamicImage::ImageRgb8(image);
+    let mut image = DynamicImage::ImageRgb16(image);
     // The default crop, in half-size coordinates within the active area.
     if let Some(mut crop) = raw.crop_area {
         if let Some(active) = &raw.active_area {

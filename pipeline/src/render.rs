@@ -162,6 +162,10 @@ fn render_decoded(
         }
         let cropped = placement.crop(&source);
         let framed = cropped.as_ref().unwrap_or(&source);
+        // Resized and colour-converted at 16 bits, 16-bit sources drop to
+        // the 8 bits the encoders take here, once per rendition.
+        let eight_bit = to_eight_bits(framed);
+        let framed = eight_bit.as_ref().unwrap_or(framed);
         // Most photos need no turning: encode the pixels as they are, and
         // copy only to turn a small, final image.
         let exif = match exif_blocks.iter().find(|(keep, _)| *keep == spec.keep()) {
@@ -197,6 +201,15 @@ fn render_decoded(
     }
     buffers::recycle(source);
     Ok(out)
+}
+
+/// `image` at 8 bits per channel, rounded; `None` when it is already.
+fn to_eight_bits(image: &DynamicImage) -> Option<DynamicImage> {
+    match image {
+        DynamicImage::ImageRgb16(_) => Some(DynamicImage::ImageRgb8(image.to_rgb8())),
+        DynamicImage::ImageLuma16(_) => Some(DynamicImage::ImageLuma8(image.to_luma8())),
+        _ => None,
+    }
 }
 
 /// Where one rendition comes from: the size the picture is resized to (in
@@ -258,6 +271,7 @@ impl Placement {
 mod tests {
     use super::*;
     use crate::SourceFormat;
+    use moxcms::ColorProfile;
     use crate::fixtures::jpeg;
 
     #[test]
@@ -552,5 +566,49 @@ mod tests {
             Ok(Some(out)) => assert!(out[0].decode_warning.is_some()),
             Ok(None) => panic!("the preview is there"),
         }
+    }
+
+    #[test]
+    fn sixteen_bit_sources_keep_their_precision_until_the_encode() {
+        // Deep shadows of a 16-bit linear-light PNG (sRGB primaries, a
+        // gamma-1 profile): linear values 0–2000 of 65535, which the sRGB
+        // curve spreads over about 50 output levels. Cut to 8 bits before the
+        // colour conversion they would be 9 levels, banding visibly.
+        let mut linear = ColorProfile::new_srgb();
+        for trc in [&mut linear.red_trc, &mut linear.green_trc, &mut linear.blue_trc] {
+            *trc = Some(moxcms::ToneReprCurve::Parametric(vec![1.0]));
+        }
+        // Else moxcms would go by the sRGB CICP tag new_srgb() carries.
+        linear.cicp = None;
+        let (w, h) = (400u32, 8u32);
+        let value = |x: u32| (x * 2000 / (w - 1)) as u16;
+        let pixels: image::ImageBuffer<image::Rgb<u16>, Vec<u16>> =
+            image::ImageBuffer::from_fn(w, h, |x, _| image::Rgb([value(x); 3]));
+        let mut png = Vec::new();
+        let mut encoder = image::codecs::png::PngEncoder::new(&mut png);
+        image::ImageEncoder::set_icc_profile(&mut encoder, linear.encode().unwrap()).unwrap();
+        DynamicImage::ImageRgb16(pixels)
+            .write_with_encoder(encoder)
+            .unwrap();
+
+        let specs = vec!["same:400:png".parse().unwrap()];
+        let out = render(&png, &specs, &Limits::default(), ShrinkOnLoad::Fast).unwrap();
+        let rendered = image::load_from_memory(&out[0].bytes).unwrap().to_rgb8();
+        let srgb = |linear: f64| {
+            let v = if linear <= 0.003_130_8 {
+                12.92 * linear
+            } else {
+                1.055 * linear.powf(1.0 / 2.4) - 0.055
+            };
+            (v * 255.0).round() as u8
+        };
+        let mut levels = std::collections::BTreeSet::new();
+        for x in 0..w {
+            let got = rendered.get_pixel(x, 4)[1];
+            let expected = srgb(f64::from(value(x)) / 65535.0);
+            assert!(got.abs_diff(expected) <= 1, "x {x}: {got} vs {expected}");
+            levels.insert(got);
+        }
+        assert!(levels.len() >= 45, "{} levels", levels.len());
     }
 }
