@@ -60,8 +60,13 @@ pub(crate) fn decode(
     shrink: ShrinkOnLoad,
 ) -> Result<Decoded, PipelineError> {
     // RAW decoders read their own orientation (maker notes included).
-    if format.decodes_in_helper() {
+    if format.is_camera_raw() {
         return crate::raw::decode_raw(format, bytes, limits, needed_long_edge);
+    }
+    // libheif applies the file's own rotation and mirroring.
+    #[cfg(feature = "heif")]
+    if format.is_heif() {
+        return crate::heif_decode::decode_heif(format, bytes, limits);
     }
     // EXIF orientation, read from the header only (well under a millisecond).
     let orientation = read_orientation(&bytes[..bytes.len().min(PROBE_PREFIX_BYTES)])

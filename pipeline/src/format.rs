@@ -103,15 +103,19 @@ impl SourceFormat {
         }
     }
 
-    /// True when this build can decode pixels (and so render renditions).
+    /// True when this build can decode pixels (and so render renditions):
+    /// everything but HEIC and AVIF, which need the `heif` feature.
     pub fn can_render(self) -> bool {
-        !matches!(self, SourceFormat::Heic | SourceFormat::Avif)
+        cfg!(feature = "heif") || !self.is_heif()
     }
 
-    /// True for camera RAW formats, whose decoder (rawler) must run in the
-    /// RAW helper process: it can panic, hang or balloon on hostile files,
-    /// and only a process boundary with memory and CPU limits contains that.
-    pub fn decodes_in_helper(self) -> bool {
+    /// True for HEIC and AVIF (the HEIF container).
+    pub fn is_heif(self) -> bool {
+        matches!(self, SourceFormat::Heic | SourceFormat::Avif)
+    }
+
+    /// True for camera RAW formats (DNG and the makers' own).
+    pub fn is_camera_raw(self) -> bool {
         matches!(
             self,
             SourceFormat::Dng
@@ -124,6 +128,15 @@ impl SourceFormat {
                 | SourceFormat::Orf
                 | SourceFormat::Pef
         )
+    }
+
+    /// True for formats whose decoder must run in the helper process:
+    /// camera RAW (rawler can panic, hang or balloon on hostile files) and,
+    /// with the `heif` feature, HEIC and AVIF (libheif and its codecs: C, and
+    /// LGPL in part). Only a process boundary with memory and CPU limits
+    /// contains such failures.
+    pub fn decodes_in_helper(self) -> bool {
+        self.is_camera_raw() || (cfg!(feature = "heif") && self.is_heif())
     }
 
     pub(crate) fn image_format(self) -> Option<image::ImageFormat> {

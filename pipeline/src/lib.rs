@@ -19,6 +19,8 @@ mod error;
 mod fixtures;
 mod format;
 mod heif;
+#[cfg(feature = "heif")]
+mod heif_decode;
 mod icc;
 mod info;
 mod kept_exif;

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         let spec: RenditionSpec = format!("r:{edge}").parse().unwrap();
         for shrink in [ShrinkOnLoad::Fast, ShrinkOnLoad::Exact] {
             let specs = std::slice::from_ref(&spec);
-            let rendered = if format.decodes_in_helper() {
+            let rendered = if format.is_camera_raw() {
                 render_from_embedded_preview(data, specs, &limits, shrink).map(Option::unwrap_or_default)
             } else {
                 render(data, specs, &limits, shrink)
