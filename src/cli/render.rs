@@ -1,14 +1,14 @@
 //! `darkroom render`: the pipeline on local files, one file per core at a time.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
 use darkroom_pipeline::RenditionSpec;
 use darkroom_workers::{WorkerConfig, render_original};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use super::RenderArgs;
 use crate::settings::Settings;
@@ -40,28 +40,37 @@ pub fn run(settings: Settings, args: &RenderArgs) -> anyhow::Result<()> {
     }
     let megapixels = AtomicU64::new(0);
     let started = Instant::now();
-    let failures: Vec<(PathBuf, String)> = pool.install(|| {
-        args.files
-            .par_iter()
-            .filter_map(|file| {
-                let result = render_file(file, &specs, &settings.workers, &args.out);
-                progress.inc(1);
-                match result {
-                    Ok((pixels, warning)) => {
-                        megapixels.fetch_add(pixels, Ordering::Relaxed);
-                        if let Some(w) = warning {
-                            progress.suspend(|| eprintln!("{}: warning: {w}", file.display()));
+    // Largest files first, each thread taking the next file as it finishes
+    // one: the run then ends on small files, so no thread waits long for
+    // another finishing a big one (rayon's halving split of the list left up
+    // to one large file's time on one core at the end).
+    let files = largest_first(&args.files);
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::<(PathBuf, String)>::new());
+    pool.scope(|scope| {
+        for _ in 0..pool.current_num_threads() {
+            scope.spawn(|_| {
+                while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let result = render_file(file, &specs, &settings.workers, &args.out);
+                    progress.inc(1);
+                    match result {
+                        Ok((pixels, warning)) => {
+                            megapixels.fetch_add(pixels, Ordering::Relaxed);
+                            if let Some(w) = warning {
+                                progress.suspend(|| eprintln!("{}: warning: {w}", file.display()));
+                            }
                         }
-                        None
-                    }
-                    Err(e) => {
-                        progress.suspend(|| eprintln!("{}: {e:#}", file.display()));
-                        Some((file.clone(), format!("{e:#}")))
+                        Err(e) => {
+                            progress.suspend(|| eprintln!("{}: {e:#}", file.display()));
+                            let mut failed = failures.lock().unwrap_or_else(|p| p.into_inner());
+                            failed.push((file.to_path_buf(), format!("{e:#}")));
+                        }
                     }
                 }
-            })
-            .collect()
+            });
+        }
     });
+    let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
     progress.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     let done = args.files.len() - failures.len();
@@ -78,6 +87,17 @@ pub fn run(settings: Settings, args: &RenderArgs) -> anyhow::Result<()> {
         args.files.len()
     );
     Ok(())
+}
+
+/// `files` ordered by size, largest first (unreadable ones last: they fail
+/// quickly, with their reason, when rendered).
+fn largest_first(files: &[PathBuf]) -> Vec<&Path> {
+    let mut sized: Vec<(u64, &Path)> = files
+        .iter()
+        .map(|f| (std::fs::metadata(f).map_or(0, |m| m.len()), f.as_path()))
+        .collect();
+    sized.sort_by_key(|&(size, _)| std::cmp::Reverse(size));
+    sized.into_iter().map(|(_, f)| f).collect()
 }
 
 /// Renders one file; returns its pixel count (for the throughput summary) and
@@ -107,4 +127,26 @@ fn render_file(
             r.decode_warning.clone(),
         )
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_taken_largest_first_and_missing_ones_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for (name, size) in [("small", 10), ("big", 3000), ("mid", 200)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, vec![0u8; size]).unwrap();
+            files.push(path);
+        }
+        files.insert(1, dir.path().join("missing"));
+        let names: Vec<_> = largest_first(&files)
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["big", "mid", "small", "missing"]);
+    }
 }
