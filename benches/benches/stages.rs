@@ -1,6 +1,11 @@
 //! Criterion benches for each rendering stage, so a regression shows where it
-//! happens: JPEG decode (full and DCT-scaled), resize, orient, encode, and the
-//! whole W1 render. `cargo bench -p darkroom-benches --bench stages`.
+//! happens: JPEG decode (full and DCT-scaled), RAW develop (half-size and
+//! full), resize, orient, encode, and the whole W1 render.
+//! `cargo bench -p darkroom-benches --bench stages`.
+//!
+//! The RAW develop needs a 24 MP DNG: `DARKROOM_BENCH_DNG=path`, made from a
+//! real photo by `python3 ../shared/tools/make-dng.py DIR` (pip: pidng rawpy
+//! numpy pillow); without it those benches are skipped, with a message.
 //!
 //! Inputs: a 24 MP baseline JPEG made here from a textured pattern (so its
 //! entropy data is photo-sized, not a trivially compressible gradient), and
@@ -10,7 +15,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use darkroom_pipeline::stages::{decode_jpeg, encode_jpeg, orient, resize};
+use darkroom_pipeline::stages::{decode_jpeg, develop_raw, encode_jpeg, orient, resize};
 use darkroom_pipeline::{Limits, Orientation, RenditionSpec, ShrinkOnLoad, render};
 use image::{DynamicImage, RgbImage};
 
@@ -82,6 +87,21 @@ fn stages(c: &mut Criterion) {
         b.iter(|| encode_jpeg(black_box(&thumb), 80).unwrap())
     });
     group.finish();
+
+    match std::env::var_os("DARKROOM_BENCH_DNG").map(std::fs::read) {
+        Some(Ok(dng)) => {
+            let mut group = c.benchmark_group("develop_raw_dng");
+            group.bench_function("half_size_for_1440", |b| {
+                b.iter(|| develop_raw(black_box(&dng), 1440).unwrap())
+            });
+            group.bench_function("full_size", |b| {
+                b.iter(|| develop_raw(black_box(&dng), 100_000).unwrap())
+            });
+            group.finish();
+        }
+        Some(Err(e)) => eprintln!("DARKROOM_BENCH_DNG: {e}; RAW develop benches skipped"),
+        None => eprintln!("DARKROOM_BENCH_DNG not set: RAW develop benches skipped"),
+    }
 
     let specs = RenditionSpec::defaults();
     for (label, jpeg) in &inputs {

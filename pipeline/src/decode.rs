@@ -218,19 +218,98 @@ fn decode_full(
         | DynamicImage::ImageLuma8(_)
         | DynamicImage::ImageRgb16(_)
         | DynamicImage::ImageLuma16(_) => image,
-        DynamicImage::ImageLumaA8(_) => DynamicImage::ImageLuma8(image.into_luma8()),
-        DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLuma16(image.into_luma16()),
-        DynamicImage::ImageRgba16(_)
-        | DynamicImage::ImageRgb32F(_)
-        | DynamicImage::ImageRgba32F(_) => DynamicImage::ImageRgb16(image.into_rgb16()),
+        // Transparency is shown over white, as a browser shows a PNG on a
+        // page, rather than over whatever colour the transparent pixels
+        // happen to hold (often black).
+        DynamicImage::ImageLumaA8(la) => {
+            DynamicImage::ImageLuma8(flatten_on_white(la, over_white_u8))
+        }
+        DynamicImage::ImageRgba8(rgba) => {
+            DynamicImage::ImageRgb8(flatten_on_white(rgba, over_white_u8))
+        }
+        DynamicImage::ImageLumaA16(la) => {
+            DynamicImage::ImageLuma16(flatten_on_white(la, over_white_u16))
+        }
+        DynamicImage::ImageRgba16(rgba) => {
+            DynamicImage::ImageRgb16(flatten_on_white(rgba, over_white_u16))
+        }
+        DynamicImage::ImageRgba32F(_) => {
+            let rgba = image.into_rgba16();
+            DynamicImage::ImageRgb16(flatten_on_white(rgba, over_white_u16))
+        }
+        DynamicImage::ImageRgb32F(_) => DynamicImage::ImageRgb16(image.into_rgb16()),
         other => DynamicImage::ImageRgb8(other.into_rgb8()),
     };
     Ok((image, icc))
 }
 
+/// The pixels of an image with alpha (its last channel) composited over
+/// white, the alpha channel dropped, each colour channel through `over`.
+fn flatten_on_white<P, Q, T>(
+    with_alpha: image::ImageBuffer<P, Vec<T>>,
+    over: impl Fn(T, T) -> T,
+) -> image::ImageBuffer<Q, Vec<T>>
+where
+    P: image::Pixel<Subpixel = T>,
+    Q: image::Pixel<Subpixel = T>,
+    T: image::Primitive,
+{
+    let (width, height) = with_alpha.dimensions();
+    let channels = usize::from(P::CHANNEL_COUNT);
+    let mut flat = Vec::with_capacity(with_alpha.len() / channels * (channels - 1));
+    for pixel in with_alpha.as_raw().chunks_exact(channels) {
+        let (colour, alpha) = pixel.split_at(channels - 1);
+        flat.extend(colour.iter().map(|&c| over(c, alpha[0])));
+    }
+    image::ImageBuffer::from_raw(width, height, flat)
+        .expect("invariant: one flattened pixel per source pixel")
+}
+
+fn over_white_u8(colour: u8, alpha: u8) -> u8 {
+    let (c, a) = (u32::from(colour), u32::from(alpha));
+    ((c * a + 255 * (255 - a) + 127) / 255) as u8
+}
+
+fn over_white_u16(colour: u16, alpha: u16) -> u16 {
+    let (c, a) = (u64::from(colour), u64::from(alpha));
+    ((c * a + 65535 * (65535 - a) + 32767) / 65535) as u16
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transparency_is_shown_over_white() {
+        // Transparent black, half-transparent red, opaque blue.
+        let rgba = image::RgbaImage::from_fn(3, 1, |x, _| {
+            image::Rgba(match x {
+                0 => [0, 0, 0, 0],
+                1 => [255, 0, 0, 128],
+                _ => [0, 0, 255, 255],
+            })
+        });
+        let mut png = Vec::new();
+        DynamicImage::ImageRgba8(rgba)
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let (image, _) = decode_full(SourceFormat::Png, &png, &Limits::default()).unwrap();
+        let rgb = image.as_rgb8().expect("alpha flattened to RGB");
+        assert_eq!(rgb.get_pixel(0, 0).0, [255, 255, 255]);
+        assert_eq!(rgb.get_pixel(1, 0).0, [255, 127, 127]);
+        assert_eq!(rgb.get_pixel(2, 0).0, [0, 0, 255]);
+        // The same at 16 bits, and for grey with alpha.
+        assert_eq!(over_white_u16(0, 0), 65535);
+        assert_eq!(over_white_u16(65535, 65535), 65535);
+        assert_eq!(over_white_u16(0, 32768), 32767);
+        let la = image::GrayAlphaImage::from_pixel(1, 1, image::LumaA([0, 64]));
+        assert_eq!(
+            flatten_on_white::<_, image::Luma<u8>, _>(la, over_white_u8)
+                .get_pixel(0, 0)
+                .0,
+            [191]
+        );
+    }
     use crate::fixtures::jpeg;
 
     /// An output of a fixed long edge, whatever the source.
