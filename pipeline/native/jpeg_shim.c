@@ -217,14 +217,17 @@ struct drk_encoder {
 /* Encodes 8-bit RGB (components 3) or greyscale (1) pixels as a baseline JPEG
  * with libjpeg's defaults as libvips uses them: integer DCT, standard Huffman
  * tables (not optimised), 4:2:0 chroma below quality 90 and 4:4:4 from 90 up
- * (Huffman coded unless `arithmetic`), with the ICC profile `icc` when given.
+ * (Huffman coded unless `arithmetic`), with the EXIF block `exif` (a TIFF
+ * structure, at most 65527 bytes: one APP1 segment, after the JFIF header)
+ * and the ICC profile `icc` when given.
  * The same input always gives the same bytes.
  *
  * On success *out holds a malloc'd buffer for the caller to drk_free. On
  * failure the message is copied into `message` (`message_len` bytes). */
 int drk_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
                int components, size_t stride, int quality, int arithmetic,
-               const uint8_t *icc, size_t icc_len, uint8_t **out,
+               const uint8_t *exif, size_t exif_len, const uint8_t *icc,
+               size_t icc_len, uint8_t **out,
                size_t *out_len, char *message, size_t message_len) {
   /* On the heap, not the stack: what libjpeg changes between setjmp and
    * longjmp must live in memory for the jump to see it. */
@@ -259,6 +262,12 @@ int drk_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
     e->cinfo.comp_info[0].v_samp_factor = sub;
   }
   jpeg_start_compress(&e->cinfo, TRUE);
+  if (exif != NULL && exif_len > 0 && exif_len <= 65533 - 6) {
+    static const JOCTET prefix[6] = {'E', 'x', 'i', 'f', 0, 0};
+    jpeg_write_m_header(&e->cinfo, JPEG_APP0 + 1, (unsigned int)(6 + exif_len));
+    for (size_t i = 0; i < 6; i++) jpeg_write_m_byte(&e->cinfo, prefix[i]);
+    for (size_t i = 0; i < exif_len; i++) jpeg_write_m_byte(&e->cinfo, exif[i]);
+  }
   if (icc != NULL && icc_len > 0)
     jpeg_write_icc_profile(&e->cinfo, icc, (unsigned int)icc_len);
   while (e->cinfo.next_scanline < e->cinfo.image_height) {

@@ -210,44 +210,36 @@ fn decode_full(
         .ok()
         .flatten();
     let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
-    // 16-bit sources stay 16-bit through resizing and colour conversion
-    // (a linear or wide-gamut 16-bit TIFF would band in the shadows if cut
-    // to 8 bits first); renditions drop to 8 bits just before encoding.
-    let image = match image {
+    Ok((into_render_layout(image), icc))
+}
+
+/// Decoded pixels in one of the layouts rendering takes: RGB or grey, 8 or
+/// 16 bits. 16-bit sources stay 16-bit through resizing and colour
+/// conversion (a linear or wide-gamut 16-bit TIFF would band in the shadows
+/// if cut to 8 bits first); renditions drop to 8 bits just before encoding.
+/// Transparency is shown over white, as a browser shows a PNG on a page,
+/// rather than over whatever colour the transparent pixels hold (often black).
+pub(crate) fn into_render_layout(image: DynamicImage) -> DynamicImage {
+    match image {
         DynamicImage::ImageRgb8(_)
         | DynamicImage::ImageLuma8(_)
         | DynamicImage::ImageRgb16(_)
         | DynamicImage::ImageLuma16(_) => image,
-        // Transparency is shown over white, as a browser shows a PNG on a
-        // page, rather than over whatever colour the transparent pixels
-        // happen to hold (often black).
-        DynamicImage::ImageLumaA8(la) => {
-            DynamicImage::ImageLuma8(flatten_on_white(la, over_white_u8))
-        }
-        DynamicImage::ImageRgba8(rgba) => {
-            DynamicImage::ImageRgb8(flatten_on_white(rgba, over_white_u8))
-        }
-        DynamicImage::ImageLumaA16(la) => {
-            DynamicImage::ImageLuma16(flatten_on_white(la, over_white_u16))
-        }
-        DynamicImage::ImageRgba16(rgba) => {
-            DynamicImage::ImageRgb16(flatten_on_white(rgba, over_white_u16))
-        }
+        DynamicImage::ImageLumaA8(la) => DynamicImage::ImageLuma8(flatten_on_white(la)),
+        DynamicImage::ImageRgba8(rgba) => DynamicImage::ImageRgb8(flatten_on_white(rgba)),
+        DynamicImage::ImageLumaA16(la) => DynamicImage::ImageLuma16(flatten_on_white(la)),
+        DynamicImage::ImageRgba16(rgba) => DynamicImage::ImageRgb16(flatten_on_white(rgba)),
         DynamicImage::ImageRgba32F(_) => {
-            let rgba = image.into_rgba16();
-            DynamicImage::ImageRgb16(flatten_on_white(rgba, over_white_u16))
+            DynamicImage::ImageRgb16(flatten_on_white(image.into_rgba16()))
         }
-        DynamicImage::ImageRgb32F(_) => DynamicImage::ImageRgb16(image.into_rgb16()),
-        other => DynamicImage::ImageRgb8(other.into_rgb8()),
-    };
-    Ok((image, icc))
+        other => DynamicImage::ImageRgb16(other.into_rgb16()),
+    }
 }
 
 /// The pixels of an image with alpha (its last channel) composited over
-/// white, the alpha channel dropped, each colour channel through `over`.
+/// white, the alpha channel dropped.
 fn flatten_on_white<P, Q, T>(
     with_alpha: image::ImageBuffer<P, Vec<T>>,
-    over: impl Fn(T, T) -> T,
 ) -> image::ImageBuffer<Q, Vec<T>>
 where
     P: image::Pixel<Subpixel = T>,
@@ -259,20 +251,18 @@ where
     let mut flat = Vec::with_capacity(with_alpha.len() / channels * (channels - 1));
     for pixel in with_alpha.as_raw().chunks_exact(channels) {
         let (colour, alpha) = pixel.split_at(channels - 1);
-        flat.extend(colour.iter().map(|&c| over(c, alpha[0])));
+        flat.extend(colour.iter().map(|&c| over_white(c, alpha[0])));
     }
     image::ImageBuffer::from_raw(width, height, flat)
         .expect("invariant: one flattened pixel per source pixel")
 }
 
-fn over_white_u8(colour: u8, alpha: u8) -> u8 {
-    let (c, a) = (u32::from(colour), u32::from(alpha));
-    ((c * a + 255 * (255 - a) + 127) / 255) as u8
-}
-
-fn over_white_u16(colour: u16, alpha: u16) -> u16 {
-    let (c, a) = (u64::from(colour), u64::from(alpha));
-    ((c * a + 65535 * (65535 - a) + 32767) / 65535) as u16
+/// `colour` at opacity `alpha` over white, rounded (8 or 16 bits).
+fn over_white<T: image::Primitive>(colour: T, alpha: T) -> T {
+    let wide = |v: T| v.to_u64().unwrap_or(0);
+    let (c, a, max) = (wide(colour), wide(alpha), wide(T::DEFAULT_MAX_VALUE));
+    let blended = (c * a + max * (max - a) + max / 2) / max;
+    T::from(blended).unwrap_or(T::DEFAULT_MAX_VALUE)
 }
 
 #[cfg(test)]
@@ -299,12 +289,12 @@ mod tests {
         assert_eq!(rgb.get_pixel(1, 0).0, [255, 127, 127]);
         assert_eq!(rgb.get_pixel(2, 0).0, [0, 0, 255]);
         // The same at 16 bits, and for grey with alpha.
-        assert_eq!(over_white_u16(0, 0), 65535);
-        assert_eq!(over_white_u16(65535, 65535), 65535);
-        assert_eq!(over_white_u16(0, 32768), 32767);
+        assert_eq!(over_white(0u16, 0), 65535);
+        assert_eq!(over_white(65535u16, 65535), 65535);
+        assert_eq!(over_white(0u16, 32768), 32767);
         let la = image::GrayAlphaImage::from_pixel(1, 1, image::LumaA([0, 64]));
         assert_eq!(
-            flatten_on_white::<_, image::Luma<u8>, _>(la, over_white_u8)
+            flatten_on_white::<_, image::Luma<u8>, _>(la)
                 .get_pixel(0, 0)
                 .0,
             [191]

@@ -129,13 +129,13 @@ mod tests {
     /// A gradient picture written as `extension` by libvips (whose HEIF
     /// saver is libheif with x265 or aom), or `None` without `vips`.
     fn made_by_vips(extension: &str) -> Option<(RgbImage, Vec<u8>)> {
-        let dir = tempfile_dir();
+        let dir = tempfile::tempdir().unwrap();
         let picture = RgbImage::from_fn(320, 200, |x, y| {
             image::Rgb([(x * 255 / 320) as u8, (y * 255 / 200) as u8, 100])
         });
-        let png = dir.join("in.png");
+        let png = dir.path().join("in.png");
         picture.save(&png).unwrap();
-        let out = dir.join(format!("out.{extension}"));
+        let out = dir.path().join(format!("out.{extension}"));
         let made = Command::new("vips")
             .arg("copy")
             .arg(&png)
@@ -147,16 +147,6 @@ mod tests {
             return None;
         }
         Some((picture, std::fs::read(out).unwrap()))
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "darkroom-heif-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
     }
 
     #[test]

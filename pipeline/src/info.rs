@@ -46,25 +46,18 @@ pub fn info(bytes: &[u8]) -> Result<FileInfo, PipelineError> {
     })
 }
 
-/// Dimensions and ICC profile from the decoder's header parse (no pixels).
+/// Dimensions (read as `probe` reads them) and the ICC profile, from the
+/// headers only (no pixels).
 fn header(format: SourceFormat, bytes: &[u8]) -> (Option<(u32, u32)>, Option<Vec<u8>>) {
-    if matches!(format, SourceFormat::Heic | SourceFormat::Avif) {
-        let heif = crate::heif::header(bytes);
-        return (heif.dimensions, heif.icc);
-    }
-    if format == SourceFormat::Dng {
-        return (crate::metadata::dng_dimensions(bytes), None);
-    }
-    let Some(image_format) = format.image_format() else {
-        return (None, None);
+    let dimensions = crate::probe::dimensions(format, bytes);
+    let icc = if format.is_heif() {
+        crate::heif::header(bytes).icc
+    } else {
+        format.image_format().and_then(|image_format| {
+            let mut reader = image::ImageReader::with_format(Cursor::new(bytes), image_format);
+            reader.no_limits();
+            reader.into_decoder().ok()?.icc_profile().ok().flatten()
+        })
     };
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), image_format);
-    reader.no_limits();
-    match reader.into_decoder() {
-        Ok(mut decoder) => (
-            Some(decoder.dimensions()),
-            decoder.icc_profile().ok().flatten(),
-        ),
-        Err(_) => (None, None),
-    }
+    (dimensions, icc)
 }

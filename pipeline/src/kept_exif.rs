@@ -13,6 +13,7 @@ use std::io::Cursor;
 use exif::experimental::Writer;
 use exif::{Field, In, Tag};
 
+use crate::metadata::read_exif;
 use crate::spec::KeepMetadata;
 
 /// Who made the picture and who owns it.
@@ -61,9 +62,7 @@ pub(crate) fn kept_exif(original: &[u8], keep: KeepMetadata) -> Option<Vec<u8>> 
         KeepMetadata::Copyright => &[COPYRIGHT],
         KeepMetadata::Exif => &[COPYRIGHT, CAMERA_AND_EXPOSURE],
     };
-    let exif = exif::Reader::new()
-        .read_from_container(&mut Cursor::new(original))
-        .ok()?;
+    let exif = read_exif(original)?;
     let fields: Vec<&Field> = exif
         .fields()
         .filter(|f| f.ifd_num == In::PRIMARY && kept.iter().any(|list| list.contains(&f.tag)))
@@ -79,34 +78,6 @@ pub(crate) fn kept_exif(original: &[u8], keep: KeepMetadata) -> Option<Vec<u8>> 
     let mut out = Cursor::new(Vec::new());
     writer.write(&mut out, exif.little_endian()).ok()?;
     Some(out.into_inner())
-}
-
-/// `jpeg` with `exif` in an APP1 segment after the JFIF header (where
-/// libvips and cameras put it). EXIF blocks from [`kept_exif`] are a few
-/// hundred bytes, far below a segment's 64 KB; a larger one is left out.
-pub(crate) fn insert_into_jpeg(jpeg: Vec<u8>, exif: &[u8]) -> Vec<u8> {
-    const PREFIX: &[u8] = b"Exif\0\0";
-    let Ok(segment_length) = u16::try_from(2 + PREFIX.len() + exif.len()) else {
-        return jpeg;
-    };
-    // After SOI, and after an APP0 (JFIF) segment when there is one.
-    let mut at = 2;
-    if jpeg.get(2..4) == Some(&[0xFF, 0xE0])
-        && let Some(&[hi, lo]) = jpeg.get(4..6)
-    {
-        at = 4 + usize::from(u16::from_be_bytes([hi, lo]));
-    }
-    if jpeg.get(..2) != Some(&[0xFF, 0xD8]) || at > jpeg.len() {
-        return jpeg;
-    }
-    let mut out = Vec::with_capacity(jpeg.len() + 4 + PREFIX.len() + exif.len());
-    out.extend_from_slice(&jpeg[..at]);
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&segment_length.to_be_bytes());
-    out.extend_from_slice(PREFIX);
-    out.extend_from_slice(exif);
-    out.extend_from_slice(&jpeg[at..]);
-    out
 }
 
 #[cfg(test)]
@@ -211,18 +182,5 @@ pub(crate) mod tests {
         let plain = crate::fixtures::jpeg(32, 32);
         assert_eq!(kept_exif(&plain, KeepMetadata::Exif), None);
         assert_eq!(kept_exif(b"not an image", KeepMetadata::Exif), None);
-    }
-
-    #[test]
-    fn the_exif_segment_goes_after_jfif() {
-        let jpeg = crate::fixtures::jpeg(16, 16);
-        let with = insert_into_jpeg(jpeg.clone(), b"MM\0\x2a\0\0\0\x08\0\0");
-        assert_eq!(with.len(), jpeg.len() + 4 + 6 + 10);
-        let app0_end = 4 + usize::from(u16::from_be_bytes([jpeg[4], jpeg[5]]));
-        assert_eq!(&with[app0_end..app0_end + 4], &[0xFF, 0xE1, 0, 18]);
-        assert_eq!(&with[app0_end + 4..app0_end + 10], b"Exif\0\0");
-        image::load_from_memory(&with).unwrap();
-        // Not a JPEG: left as it is.
-        assert_eq!(insert_into_jpeg(b"xx".to_vec(), b"MM"), b"xx");
     }
 }

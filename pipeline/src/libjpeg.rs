@@ -64,6 +64,8 @@ mod ffi {
             stride: usize,
             quality: c_int,
             arithmetic: c_int,
+            exif: *const u8,
+            exif_len: usize,
             icc: *const u8,
             icc_len: usize,
             out: *mut *mut u8,
@@ -278,6 +280,15 @@ impl<'a> JpegDecoder<'a> {
     }
 }
 
+/// What an encoded JPEG carries besides its pixels.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct JpegMarkers<'a> {
+    /// An EXIF block (TIFF structure), written as APP1 after the JFIF header.
+    pub exif: Option<&'a [u8]>,
+    /// An ICC profile, written as APP2 segments.
+    pub icc: Option<&'a [u8]>,
+}
+
 /// Encodes 8-bit greyscale (`channels` 1) or RGB (3) pixels, rows packed, as
 /// a baseline JPEG the way libvips does by default: 4:2:0 chroma below
 /// quality 90, 4:4:4 from 90, standard Huffman tables. Deterministic.
@@ -287,9 +298,9 @@ pub(crate) fn encode(
     height: u32,
     channels: u8,
     quality: u8,
-    icc: Option<&[u8]>,
+    markers: JpegMarkers<'_>,
 ) -> Result<Vec<u8>, String> {
-    encode_with(pixels, width, height, channels, quality, false, icc)
+    encode_with(pixels, width, height, channels, quality, false, markers)
 }
 
 /// [`encode`] with arithmetic coding instead of Huffman: for tests, which
@@ -302,7 +313,15 @@ pub(crate) fn encode_arithmetic(
     channels: u8,
     quality: u8,
 ) -> Result<Vec<u8>, String> {
-    encode_with(pixels, width, height, channels, quality, true, None)
+    encode_with(
+        pixels,
+        width,
+        height,
+        channels,
+        quality,
+        true,
+        JpegMarkers::default(),
+    )
 }
 
 fn encode_with(
@@ -312,7 +331,7 @@ fn encode_with(
     channels: u8,
     quality: u8,
     arithmetic: bool,
-    icc: Option<&[u8]>,
+    markers: JpegMarkers<'_>,
 ) -> Result<Vec<u8>, String> {
     let stride = width as usize * usize::from(channels);
     if !matches!(channels, 1 | 3) || pixels.len() < stride * height as usize {
@@ -321,6 +340,11 @@ fn encode_with(
     if width == 0 || height == 0 || width > 65_500 || height > 65_500 {
         return Err(format!("{width}×{height} cannot be a JPEG"));
     }
+    // One APP1 segment holds 65533 bytes, "Exif\0\0" included.
+    if markers.exif.is_some_and(|exif| exif.len() > 65_527) {
+        return Err("the EXIF block is larger than a JPEG segment".into());
+    }
+    let (exif, icc) = (markers.exif, markers.icc);
     let mut out: *mut u8 = std::ptr::null_mut();
     let mut out_len = 0usize;
     let mut message = [0 as c_char; 200];
@@ -335,6 +359,8 @@ fn encode_with(
             stride,
             c_int::from(quality.clamp(1, 100)),
             c_int::from(arithmetic),
+            exif.map_or(std::ptr::null(), <[u8]>::as_ptr),
+            exif.map_or(0, <[u8]>::len),
             icc.map_or(std::ptr::null(), <[u8]>::as_ptr),
             icc.map_or(0, <[u8]>::len),
             &mut out,
@@ -373,7 +399,7 @@ mod tests {
         let rgb: Vec<u8> = (0..w * h)
             .flat_map(|i| [(i % w * 4) as u8, (i / w * 5) as u8, 100])
             .collect();
-        let jpeg = encode(&rgb, w, h, 3, 95, None).unwrap();
+        let jpeg = encode(&rgb, w, h, 3, 95, JpegMarkers::default()).unwrap();
         let decoder = JpegDecoder::new(&jpeg).unwrap();
         let header = decoder.header();
         assert_eq!((header.width, header.height), (64, 48));
@@ -402,7 +428,10 @@ mod tests {
             .flat_map(|i| [(i % w * 2) as u8, (i / w * 2) as u8, 50])
             .collect();
         let jpeg = encode_arithmetic(&rgb, w, h, 3, 90).unwrap();
-        assert_ne!(jpeg, encode(&rgb, w, h, 3, 90, None).unwrap());
+        assert_ne!(
+            jpeg,
+            encode(&rgb, w, h, 3, 90, JpegMarkers::default()).unwrap()
+        );
         // SOF9 (0xFFC9): a baseline-sequential arithmetic-coded frame.
         assert!(jpeg.windows(2).any(|m| m == [0xFF, 0xC9]), "no SOF9 marker");
         for eighths in [1, 2, 4, 8] {
@@ -422,8 +451,8 @@ mod tests {
     fn encoding_is_deterministic() {
         let grey = vec![128u8; 32 * 32];
         assert_eq!(
-            encode(&grey, 32, 32, 1, 80, None).unwrap(),
-            encode(&grey, 32, 32, 1, 80, None).unwrap()
+            encode(&grey, 32, 32, 1, 80, JpegMarkers::default()).unwrap(),
+            encode(&grey, 32, 32, 1, 80, JpegMarkers::default()).unwrap()
         );
     }
 
@@ -440,7 +469,7 @@ mod tests {
     #[test]
     fn truncated_entropy_data_decodes_with_a_warning() {
         let rgb = vec![200u8; 256 * 256 * 3];
-        let mut jpeg = encode(&rgb, 256, 256, 3, 90, None).unwrap();
+        let mut jpeg = encode(&rgb, 256, 256, 3, 90, JpegMarkers::default()).unwrap();
         jpeg.truncate(jpeg.len() / 2);
         let out = JpegDecoder::new(&jpeg).unwrap().decode(8).unwrap();
         assert!(out.warning.is_some());

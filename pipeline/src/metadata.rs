@@ -63,16 +63,26 @@ impl PhotoMetadata {
     }
 }
 
-/// Just the EXIF orientation (what rendering needs), without the rest.
-pub(crate) fn read_orientation(head: &[u8]) -> Option<u16> {
+/// The EXIF in a file's leading bytes (any container kamadak-exif reads),
+/// as much of it as can be read: a broken field costs that field, not the
+/// rest. `None` when there is no readable EXIF at all.
+pub(crate) fn read_exif(head: &[u8]) -> Option<Exif> {
     let mut reader = exif::Reader::new();
     reader.continue_on_error(true);
-    let exif = match reader.read_from_container(&mut Cursor::new(head)) {
-        Ok(exif) => exif,
-        Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
-        Err(_) => return None,
-    };
-    uint(&exif, Tag::Orientation)
+    match reader.read_from_container(&mut Cursor::new(head)) {
+        Ok(exif) => Some(exif),
+        Err(exif::Error::PartialResult(partial)) => Some(partial.into_inner().0),
+        Err(_) => None,
+    }
+}
+
+/// Just the EXIF orientation (what rendering needs), without the rest.
+pub(crate) fn read_orientation(head: &[u8]) -> Option<u16> {
+    orientation(&read_exif(head)?)
+}
+
+fn orientation(exif: &Exif) -> Option<u16> {
+    uint(exif, Tag::Orientation)
         .and_then(|o| u16::try_from(o).ok())
         .filter(|o| (1..=8).contains(o))
 }
@@ -80,16 +90,10 @@ pub(crate) fn read_orientation(head: &[u8]) -> Option<u16> {
 /// Reads EXIF from a file's leading bytes. Missing or broken EXIF gives empty
 /// metadata, never an error: metadata is never a reason to refuse a photo.
 pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
-    let reader = {
-        let mut r = exif::Reader::new();
-        r.continue_on_error(true);
-        r
-    };
     let xmp_time = crate::xmp::capture_time(head);
-    let mut metadata = match reader.read_from_container(&mut Cursor::new(head)) {
-        Ok(exif) => from_exif(&exif, xmp_time),
-        Err(exif::Error::PartialResult(partial)) => from_exif(&partial.into_inner().0, xmp_time),
-        Err(_) => PhotoMetadata {
+    let mut metadata = match read_exif(head) {
+        Some(exif) => from_exif(&exif, xmp_time),
+        None => PhotoMetadata {
             taken_at: xmp_time,
             ..PhotoMetadata::default()
         },
@@ -131,9 +135,7 @@ fn from_exif(exif: &Exif, xmp_time: Option<String>) -> PhotoMetadata {
         exposure_time_s: rational(exif, Tag::ExposureTime, 0),
         iso: uint(exif, Tag::PhotographicSensitivity),
         taken_at: taken_at(exif, xmp_time),
-        orientation: uint(exif, Tag::Orientation)
-            .and_then(|o| u16::try_from(o).ok())
-            .filter(|o| (1..=8).contains(o)),
+        orientation: orientation(exif),
         gps: gps(exif),
         rating: uint(exif, Tag(Context::Tiff, 0x4746))
             .and_then(|r| i32::try_from(r).ok())
@@ -317,26 +319,14 @@ pub(crate) fn tiff_ifd0_tags(head: &[u8]) -> TiffIfd0 {
 /// (where IFD0 holds a small preview). `None` when the prefix does not reach it.
 pub(crate) fn dng_dimensions(head: &[u8]) -> Option<(u32, u32)> {
     let tiff = TiffBytes::new(head);
-    let main_image_size = |ifd: usize| -> Option<(u32, u32)> {
+    tiff.all_ifds().into_iter().find_map(|ifd| {
         let entries = tiff.entries(ifd);
-        let get = |tag: u16| {
-            entries
-                .iter()
-                .find(|e| e.tag == tag)
-                .and_then(|e| tiff.scalar(e))
-        };
-        (get(0x00FE).unwrap_or(0) == 0).then_some(())?;
-        Some((get(0x0100)?, get(0x0101)?))
-    };
-    let ifd0 = tiff.first_ifd()?;
-    if let Some(size) = main_image_size(ifd0) {
-        return Some(size);
-    }
-    let sub_ifds = tiff.entries(ifd0).into_iter().find(|e| e.tag == 0x014A)?;
-    tiff.values(&sub_ifds)
-        .into_iter()
-        .take(16)
-        .find_map(|offset| main_image_size(offset as usize))
+        (tiff.tag_value(&entries, 0x00FE).unwrap_or(0) == 0).then_some(())?;
+        Some((
+            tiff.tag_value(&entries, 0x0100)?,
+            tiff.tag_value(&entries, 0x0101)?,
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -51,14 +51,14 @@ pub fn probe(head: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
 
 /// Dimensions from the header; `None` when the prefix does not reach them
 /// (e.g. a TIFF whose IFD sits at the end) or the format has no decoder here.
-fn dimensions(format: SourceFormat, head: &[u8]) -> Option<(u32, u32)> {
+pub(crate) fn dimensions(format: SourceFormat, head: &[u8]) -> Option<(u32, u32)> {
     if format == SourceFormat::Png {
         // IHDR is always the first chunk: width and height at bytes 16..24. The
         // PNG decoder would read on to the first IDAT before answering.
         let be = |at: usize| Some(u32::from_be_bytes(head.get(at..at + 4)?.try_into().ok()?));
         return (head.get(12..16) == Some(b"IHDR")).then(|| Some((be(16)?, be(20)?)))?;
     }
-    if matches!(format, SourceFormat::Heic | SourceFormat::Avif) {
+    if format.is_heif() {
         return crate::heif::header(head).dimensions;
     }
     if format == SourceFormat::Dng {

@@ -76,11 +76,7 @@ fn develop_full(raw: &RawImage) -> Result<DynamicImage, String> {
         .to_dynamic_image()
         .ok_or_else(|| "the develop produced no image".to_string())?;
     // 16-bit from the develop, kept so until the renditions are encoded.
-    Ok(match developed {
-        DynamicImage::ImageLuma16(_) | DynamicImage::ImageRgb16(_) => developed,
-        DynamicImage::ImageLuma8(_) => DynamicImage::ImageLuma16(developed.into_luma16()),
-        other => DynamicImage::ImageRgb16(other.into_rgb16()),
-    })
+    Ok(crate::decode::into_render_layout(developed))
 }
 
 /// The camera-to-sRGB matrix when the half-size develop covers this sensor:

@@ -20,7 +20,7 @@
 use crate::libjpeg::JpegDecoder;
 use crate::metadata::read_orientation;
 use crate::orient::Orientation;
-use crate::tiff::TiffBytes;
+use crate::tiff::{TiffBytes, find};
 
 /// A JPEG inside a RAW file, with its size from its own header.
 pub(crate) struct EmbeddedPreview<'a> {
@@ -87,8 +87,8 @@ fn tiff_previews(raw: &[u8]) -> (Vec<&[u8]>, Option<u16>) {
     };
     for (n, ifd) in tiff.all_ifds().into_iter().enumerate() {
         let entries = tiff.entries(ifd);
-        let get = |tag: u16| entries.iter().find(|e| e.tag == tag);
-        let scalar = |tag: u16| get(tag).and_then(|e| tiff.scalar(e));
+        let get = |tag: u16| find(&entries, tag);
+        let scalar = |tag: u16| tiff.tag_value(&entries, tag);
         if n == 0 {
             orientation = scalar(ORIENTATION).and_then(|o| u16::try_from(o).ok());
             if let Some(blob) = get(RW2_JPG_FROM_RAW).and_then(|e| tiff.blob(e)) {

@@ -166,8 +166,6 @@ fn render_decoded(
         // the 8 bits the encoders take here, once per rendition.
         let eight_bit = to_eight_bits(framed);
         let framed = eight_bit.as_ref().unwrap_or(framed);
-        // Most photos need no turning: encode the pixels as they are, and
-        // copy only to turn a small, final image.
         let exif = match exif_blocks.iter().find(|(keep, _)| *keep == spec.keep()) {
             Some((_, block)) => block.as_deref(),
             None => {
@@ -176,6 +174,8 @@ fn render_decoded(
                 exif_blocks.last().and_then(|(_, block)| block.as_deref())
             }
         };
+        // Most photos need no turning: encode the pixels as they are, and
+        // copy only to turn a small, final image.
         let bytes = if orientation == Orientation::Normal {
             encode(framed, spec, exif)?
         } else {
@@ -274,15 +274,17 @@ mod tests {
     use crate::fixtures::jpeg;
     use moxcms::ColorProfile;
 
+    /// `render` with the default limits and shrink-on-load.
+    fn render_fast(
+        original: &[u8],
+        specs: &[RenditionSpec],
+    ) -> Result<Vec<Rendered>, PipelineError> {
+        render(original, specs, &Limits::default(), ShrinkOnLoad::Fast)
+    }
+
     #[test]
     fn renders_every_spec_at_its_size() {
-        let out = render(
-            &jpeg(2000, 1000),
-            &RenditionSpec::defaults(),
-            &Limits::default(),
-            ShrinkOnLoad::Fast,
-        )
-        .unwrap();
+        let out = render_fast(&jpeg(2000, 1000), &RenditionSpec::defaults()).unwrap();
         let sizes: Vec<_> = out
             .iter()
             .map(|r| (r.spec.name().to_string(), r.width, r.height))
@@ -302,33 +304,15 @@ mod tests {
         bytes.truncate(len / 3);
         bytes.extend_from_slice(&[0xFF; 64]);
         // Truncated JPEGs may decode partially; what matters is no panic.
-        let _ = render(
-            &bytes,
-            &RenditionSpec::defaults(),
-            &Limits::default(),
-            ShrinkOnLoad::Fast,
-        );
-        assert!(
-            render(
-                b"\xFF\xD8\xFF\x00garbage",
-                &RenditionSpec::defaults(),
-                &Limits::default(),
-                ShrinkOnLoad::Fast,
-            )
-            .is_err()
-        );
+        let _ = render_fast(&bytes, &RenditionSpec::defaults());
+        assert!(render_fast(b"\xFF\xD8\xFF\x00garbage", &RenditionSpec::defaults()).is_err());
     }
 
     #[test]
     #[cfg(not(feature = "heif"))]
     fn formats_without_decoder_are_reported() {
-        let err = render(
-            b"\0\0\0\x18ftypheic\0\0\0\0",
-            &RenditionSpec::defaults(),
-            &Limits::default(),
-            ShrinkOnLoad::Fast,
-        )
-        .unwrap_err();
+        let err =
+            render_fast(b"\0\0\0\x18ftypheic\0\0\0\0", &RenditionSpec::defaults()).unwrap_err();
         assert!(matches!(err, PipelineError::NoDecoder(SourceFormat::Heic)));
     }
 
@@ -338,20 +322,8 @@ mod tests {
             "a:300:jpeg:80".parse().unwrap(),
             "b:100:png".parse().unwrap(),
         ];
-        let once = render(
-            &jpeg(600, 400),
-            &specs,
-            &Limits::default(),
-            ShrinkOnLoad::Fast,
-        )
-        .unwrap();
-        let again = render(
-            &jpeg(600, 400),
-            &specs,
-            &Limits::default(),
-            ShrinkOnLoad::Fast,
-        )
-        .unwrap();
+        let once = render_fast(&jpeg(600, 400), &specs).unwrap();
+        let again = render_fast(&jpeg(600, 400), &specs).unwrap();
         for (r, s) in once.iter().zip(&again) {
             assert_eq!(
                 r.bytes,
@@ -384,13 +356,7 @@ mod tests {
         encoder
             .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
             .unwrap();
-        let out = render(
-            &bytes,
-            &RenditionSpec::defaults(),
-            &Limits::default(),
-            ShrinkOnLoad::Fast,
-        )
-        .unwrap();
+        let out = render_fast(&bytes, &RenditionSpec::defaults()).unwrap();
         for r in &out {
             assert_eq!(r.decode_warning, None);
             let px = image::load_from_memory(&r.bytes)
@@ -445,13 +411,7 @@ mod tests {
             "wide:1000x300".parse().unwrap(),
             "thumb:256".parse().unwrap(),
         ];
-        let out = render(
-            &jpeg(2000, 1000),
-            &specs,
-            &Limits::default(),
-            ShrinkOnLoad::Fast,
-        )
-        .unwrap();
+        let out = render_fast(&jpeg(2000, 1000), &specs).unwrap();
         let size = |name: &str| {
             let r = out.iter().find(|r| r.spec.name() == name).unwrap();
             let decoded = image::load_from_memory(&r.bytes).unwrap();
@@ -492,7 +452,7 @@ mod tests {
         .iter()
         .map(|s| s.parse().unwrap())
         .collect();
-        let out = render(&original, &specs, &Limits::default(), ShrinkOnLoad::Fast).unwrap();
+        let out = render_fast(&original, &specs).unwrap();
         for r in &out {
             let name = r.spec.name();
             let info = crate::info(&r.bytes).unwrap();
@@ -597,7 +557,7 @@ mod tests {
             .unwrap();
 
         let specs = vec!["same:400:png".parse().unwrap()];
-        let out = render(&png, &specs, &Limits::default(), ShrinkOnLoad::Fast).unwrap();
+        let out = render_fast(&png, &specs).unwrap();
         let rendered = image::load_from_memory(&out[0].bytes).unwrap().to_rgb8();
         let srgb = |linear: f64| {
             let v = if linear <= 0.003_130_8 {

@@ -53,11 +53,5 @@ pub fn orient(image: &DynamicImage, orientation: Orientation) -> DynamicImage {
 
 /// Encodes 8-bit RGB (tagged sRGB) or greyscale pixels as a JPEG of `quality`.
 pub fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, PipelineError> {
-    let (channels, data, icc) = match image {
-        DynamicImage::ImageLuma8(i) => (1, i.as_raw(), None),
-        DynamicImage::ImageRgb8(i) => (3, i.as_raw(), Some(crate::colour::srgb_profile())),
-        _ => return Err(PipelineError::Encode("unexpected pixel layout".into())),
-    };
-    crate::libjpeg::encode(data, image.width(), image.height(), channels, quality, icc)
-        .map_err(PipelineError::Encode)
+    crate::encode::encode_jpeg(image, quality, None)
 }

@@ -77,6 +77,12 @@ impl<'a> TiffBytes<'a> {
         (next != 0).then_some(next)
     }
 
+    /// The first value of the entry tagged `tag` in an IFD's `entries`, for
+    /// SHORT and LONG entries.
+    pub(crate) fn tag_value(&self, entries: &[Entry], tag: u16) -> Option<u32> {
+        self.scalar(find(entries, tag)?)
+    }
+
     /// An entry's first value, for SHORT and LONG entries.
     pub(crate) fn scalar(&self, entry: &Entry) -> Option<u32> {
         self.values(entry).first().copied()
@@ -146,6 +152,11 @@ impl<'a> TiffBytes<'a> {
         }
         found
     }
+}
+
+/// The entry tagged `tag` in an IFD's `entries`.
+pub(crate) fn find(entries: &[Entry], tag: u16) -> Option<&Entry> {
+    entries.iter().find(|e| e.tag == tag)
 }
 
 #[cfg(test)]
