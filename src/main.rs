@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AdminCommand, Cli, Command};
+use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,12 +36,9 @@ fn main() -> ExitCode {
             Command::Migrate(_) => cli::migrate::run(settings).await,
             Command::Render(args) => cli::render::run(settings, args),
             Command::Info(args) => cli::info::run(args),
-            Command::Admin(AdminCommand::CreateUser(args)) => {
-                cli::admin::create_user(settings, args).await
-            }
-            Command::Admin(AdminCommand::CreateToken(args)) => {
-                cli::admin::create_token(settings, args).await
-            }
+            Command::Admin(command) => cli::admin::run(settings, command).await,
+            Command::Gc(args) => cli::maintenance::gc(settings, args).await,
+            Command::Scrub(_) => cli::maintenance::scrub(settings).await,
             Command::RawHelper(_) => unreachable!("handled before the runtime starts"),
         }
     });

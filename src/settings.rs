@@ -12,6 +12,7 @@ use anyhow::Context;
 use darkroom_api::ApiConfig;
 use darkroom_pipeline::{Limits, ShrinkOnLoad};
 use darkroom_storage::BlobConfig;
+use darkroom_storage::maintenance::GcPolicy;
 use darkroom_workers::{RawHelper, WorkerConfig};
 use serde::Deserialize;
 
@@ -34,6 +35,9 @@ struct FileSettings {
     shrink_on_load: Option<ShrinkOnLoad>,
     raw_timeout_secs: Option<u64>,
     log_format: Option<LogFormat>,
+    trash_retention_days: Option<u64>,
+    blob_grace_secs: Option<u64>,
+    session_idle_days: Option<u64>,
 }
 
 /// Everything a subcommand needs, resolved.
@@ -45,6 +49,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub api: ApiConfig,
     pub workers: WorkerConfig,
+    /// When trashed photos are purged and unreferenced blobs deleted.
+    pub gc: GcPolicy,
 }
 
 impl Settings {
@@ -118,7 +124,36 @@ impl Settings {
             helper.timeout = Duration::from_secs(secs);
         }
 
-        let api = ApiConfig {
+        let gc_args = match &cli.command {
+            crate::cli::Command::Gc(args) => Some(args),
+            _ => None,
+        };
+        let env_u64 = |name: &str| -> anyhow::Result<Option<u64>> {
+            match std::env::var(name) {
+                Ok(v) if !v.is_empty() => {
+                    Ok(Some(v.parse().with_context(|| {
+                        format!("{name} must be a whole number")
+                    })?))
+                }
+                _ => Ok(None),
+            }
+        };
+        let mut gc = GcPolicy::default();
+        let retention_days = match gc_args.and_then(|a| a.trash_retention_days) {
+            Some(d) => Some(d),
+            None => env_u64("DARKROOM_TRASH_RETENTION_DAYS")?.or(file.trash_retention_days),
+        };
+        if let Some(days) = retention_days {
+            gc.trash_retention = Duration::from_secs(days * 86_400);
+        }
+        let grace_secs = match gc_args.and_then(|a| a.blob_grace_secs) {
+            Some(s) => Some(s),
+            None => env_u64("DARKROOM_BLOB_GRACE_SECS")?.or(file.blob_grace_secs),
+        };
+        if let Some(secs) = grace_secs {
+            gc.blob_grace = Duration::from_secs(secs);
+        }
+        let mut api = ApiConfig {
             listen: serve
                 .and_then(|a| a.listen)
                 .or(file.listen)
@@ -126,8 +161,13 @@ impl Settings {
             limits,
             renditions: workers.renditions.clone(),
             job_attempts: workers.max_attempts,
-            http_workers: None,
+            trash_retention: gc.trash_retention,
+            ..ApiConfig::default()
         };
+        if let Some(days) = env_u64("DARKROOM_SESSION_IDLE_DAYS")?.or(file.session_idle_days) {
+            anyhow::ensure!(days >= 1, "sessions must last at least a day");
+            api.session_idle = Duration::from_secs(days * 86_400);
+        }
         Ok(Settings {
             data_dir,
             database_url,
@@ -135,6 +175,7 @@ impl Settings {
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             api,
             workers,
+            gc,
         })
     }
 }

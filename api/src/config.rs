@@ -1,6 +1,9 @@
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use darkroom_pipeline::{Limits, RenditionSpec};
+
+pub use crate::auth::rate_limit::LoginLimits;
 
 /// How the HTTP API behaves.
 #[derive(Clone, Debug)]
@@ -15,6 +18,22 @@ pub struct ApiConfig {
     pub job_attempts: u32,
     /// HTTP worker threads (default: one per core).
     pub http_workers: Option<usize>,
+    /// A web session ends after this long without a request.
+    pub session_idle: Duration,
+    /// Login attempts allowed per minute.
+    pub login_limits: LoginLimits,
+    /// How long a trashed asset can be restored (shown to clients; the
+    /// collector purges after it).
+    pub trash_retention: Duration,
+    /// Mark cookies `Secure` even when the request did not come over HTTPS
+    /// (behind a proxy that does not send X-Forwarded-Proto).
+    pub force_secure_cookies: bool,
+}
+
+impl ApiConfig {
+    pub(crate) fn session_idle_ms(&self) -> i64 {
+        self.session_idle.as_millis().min(i64::MAX as u128) as i64
+    }
 }
 
 impl Default for ApiConfig {
@@ -25,6 +44,10 @@ impl Default for ApiConfig {
             renditions: RenditionSpec::defaults(),
             job_attempts: 5,
             http_workers: None,
+            session_idle: Duration::from_secs(30 * 24 * 3600),
+            login_limits: LoginLimits::default(),
+            trash_retention: Duration::from_secs(30 * 24 * 3600),
+            force_secure_cookies: false,
         }
     }
 }

@@ -19,7 +19,33 @@ pub(crate) struct AssetDto {
     pub metadata: Option<serde_json::Value>,
     /// Upload time, RFC 3339.
     pub uploaded_at: String,
+    pub title: Option<String>,
+    pub caption: Option<String>,
+    pub keywords: Vec<String>,
+    pub favorite: bool,
+    /// 0 (unrated) to 5 stars.
+    pub rating: u8,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub lens: Option<String>,
+    pub is_raw: bool,
+    /// Absent through share links, which never reveal location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_location: Option<bool>,
+    /// The timeline day, YYYY-MM-DD.
+    pub day: String,
+    /// When it went to the trash (RFC 3339); absent while in the library.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<String>,
     pub renditions: Vec<RenditionDto>,
+}
+
+/// Who an asset is shown to.
+pub(crate) enum Audience<'a> {
+    /// Its owner, through the owner routes.
+    Owner,
+    /// A share-link holder: share URLs, and no location anywhere.
+    ShareLink { token: &'a str },
 }
 
 /// One rendition's state and where to fetch it.
@@ -85,11 +111,19 @@ impl AssetDto {
         names: &[String],
         rendered: &[RenditionRecord],
         pending: &PendingState,
+        audience: &Audience<'_>,
     ) -> Self {
+        let base = match audience {
+            Audience::Owner => format!("/api/v1/assets/{}", asset.id),
+            Audience::ShareLink { token } => {
+                format!("/api/v1/shared/{token}/assets/{}", asset.id)
+            }
+        };
+        let share = matches!(audience, Audience::ShareLink { .. });
         let renditions = names
             .iter()
             .map(|name| {
-                let url = format!("/api/v1/assets/{}/renditions/{name}", asset.id);
+                let url = format!("{base}/renditions/{name}");
                 match rendered.iter().find(|r| &r.name == name) {
                     Some(r) => RenditionDto {
                         name: name.clone(),
@@ -137,14 +171,62 @@ impl AssetDto {
             metadata: asset
                 .exif
                 .as_deref()
-                .and_then(|m| serde_json::from_str(m).ok()),
+                .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+                .map(|m| if share { without_location(m) } else { m }),
             uploaded_at: rfc3339(asset.created_at),
+            title: asset.library.title.clone(),
+            caption: asset.library.caption.clone(),
+            keywords: asset.library.keywords.clone(),
+            favorite: asset.library.is_favorite,
+            rating: asset.library.rating,
+            camera_make: asset.facts.camera_make.clone(),
+            camera_model: asset.facts.camera_model.clone(),
+            lens: asset.facts.lens.clone(),
+            is_raw: asset.facts.is_raw,
+            has_location: (!share).then_some(asset.facts.has_location),
+            day: day_text(asset.taken_day),
+            trashed_at: asset.trashed_at.map(rfc3339),
             renditions,
         }
     }
 }
 
-fn rfc3339(ms: i64) -> String {
+/// Metadata with every location field removed (for share links).
+fn without_location(mut metadata: serde_json::Value) -> serde_json::Value {
+    if let Some(object) = metadata.as_object_mut() {
+        object.retain(|key, _| !is_location_key(key));
+    }
+    metadata
+}
+
+/// Keys of the metadata JSON that say where a photo was taken.
+fn is_location_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "gps",
+        "location",
+        "latitude",
+        "longitude",
+        "altitude",
+        "city",
+        "country",
+        "place",
+    ]
+    .iter()
+    .any(|k| key.contains(k))
+}
+
+/// YYYYMMDD as YYYY-MM-DD.
+pub(crate) fn day_text(day: u32) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        day / 10_000,
+        day / 100 % 100,
+        day % 100
+    )
+}
+
+pub(crate) fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -152,6 +234,18 @@ fn rfc3339(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn share_metadata_has_no_location() {
+        let m = serde_json::json!({"make": "Leica", "gps": {"latitude": 1.0}, "taken_at": "x"});
+        let m = super::without_location(m);
+        assert_eq!(m, serde_json::json!({"make": "Leica", "taken_at": "x"}));
+    }
+
+    #[test]
+    fn days_are_iso_dates() {
+        assert_eq!(super::day_text(20240229), "2024-02-29");
+    }
+
     #[test]
     fn formats_rfc3339() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");

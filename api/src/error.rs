@@ -16,11 +16,29 @@ use serde_json::json;
 #[non_exhaustive]
 pub enum ApiError {
     /// No or unknown credentials.
-    #[error("a valid API token is required (Authorization: Bearer <token>)")]
+    #[error("sign in, or send a valid API token (Authorization: Bearer <token>)")]
     Unauthorized,
+    /// A login with a wrong name or password.
+    #[error("the user name or password is wrong")]
+    InvalidCredentials,
     /// The token lacks a scope.
     #[error("this token lacks the {0:?} scope")]
-    Forbidden(String),
+    MissingScope(String),
+    /// Known caller, but not allowed (CSRF, disabled account, not an admin…).
+    #[error("{message}")]
+    Denied { code: &'static str, message: String },
+    /// The resource conflicts with the request (a name taken…).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// It existed, and is gone for good (an expired or revoked share link).
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
+    /// Too many attempts; try again after the wait.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// Storing this would cross the user's storage quota.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// Nothing there (or not the caller's).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -49,7 +67,13 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::MissingScope(_) => "forbidden",
+            ApiError::Denied { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::Gone { code, .. } => code,
+            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::QuotaExceeded(_) => "quota_exceeded",
             ApiError::NotFound(_) => "not_found",
             ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
@@ -71,10 +95,13 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound { what } => ApiError::NotFound(what),
-            StorageError::Conflict(message) => ApiError::Unprocessable {
+            StorageError::Conflict(message) => ApiError::Conflict {
                 code: "conflict",
                 message,
             },
+            e @ StorageError::QuotaExceeded { .. } => ApiError::QuotaExceeded(format!(
+                "{e}; delete photos (and empty the trash) or ask an admin for more space"
+            )),
             e if e.is_retryable() => ApiError::Unavailable(e),
             e => ApiError::Internal(e.to_string()),
         }
@@ -100,8 +127,14 @@ impl From<PipelineError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::MissingScope(_) | ApiError::Denied { .. } => StatusCode::FORBIDDEN,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Gone { .. } => StatusCode::GONE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            // 507, not 413: 413 already means "this one file is over the size
+            // limit"; clients can tell the two apart by status alone.
+            ApiError::QuotaExceeded(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -129,6 +162,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             _ => {}
         }

@@ -10,8 +10,8 @@
 
 use bytes::Bytes;
 use darkroom_pipeline::{PROBE_PREFIX_BYTES, Probe, SourceFormat, probe, sniff};
-use darkroom_storage::catalog::{AssetInsert, NewAsset, NewJob};
-use darkroom_storage::{AssetId, ContentHash, StagingWriter, UserId};
+use darkroom_storage::catalog::{AssetFacts, AssetInsert, NewAsset, NewJob, UsageKind};
+use darkroom_storage::{AssetId, ContentHash, StagingWriter, StorageError, UserId};
 use darkroom_workers::Job;
 use futures::{Stream, StreamExt};
 
@@ -60,6 +60,9 @@ where
             ),
         ));
     }
+    state
+        .meter
+        .add(&meta.owner, UsageKind::BytesUploaded, staged.len);
     if let Some(existing) = state
         .catalog
         .find_asset_by_hash(&meta.owner, &staged.hash)
@@ -68,6 +71,18 @@ where
         // Known bytes for this owner: no second blob write, no second asset.
         state.blobs.discard(&staged).await;
         return Ok(AssetInsert::Duplicate(existing));
+    }
+    // Refuse past the quota before anything is stored (the insert below
+    // checks again, atomically, for uploads racing this one).
+    if let Err(e) = check_quota(state, &meta.owner, staged.len).await {
+        state.blobs.discard(&staged).await;
+        return Err(e);
+    }
+    // Pinned first: garbage collection cannot take these bytes between
+    // publishing them and recording the asset.
+    if let Err(e) = state.catalog.pin_blob(&staged.hash, staged.len).await {
+        state.blobs.discard(&staged).await;
+        return Err(e.into());
     }
     state.blobs.publish(&staged).await?;
     let new = NewAsset {
@@ -84,15 +99,44 @@ where
         taken_at: probed.metadata.taken_at.clone(),
         taken_at_ms: probed.metadata.taken_at_ms(),
         exif: serde_json::to_string(&probed.metadata).ok(),
+        facts: AssetFacts {
+            camera_make: probed.metadata.make.clone(),
+            camera_model: probed.metadata.model.clone(),
+            lens: probed.metadata.lens_model.clone(),
+            is_raw: probed.format.is_camera_raw(),
+            has_location: probed.metadata.gps.is_some(),
+        },
+        rating: probed.metadata.rating.map_or(0, |r| r.clamp(0, 5) as u8),
     };
     let jobs = render_jobs(probed.format, new.id, state.config.job_attempts);
-    // A crash between publish and this commit leaves a blob no row refers to:
-    // harmless (identical bytes uploaded again reuse it) and found by `fsck`.
+    // A crash between publish and this commit leaves a pinned blob nothing
+    // refers to: identical bytes uploaded again reuse it, else `gc` takes it
+    // after the grace period.
     let outcome = state.catalog.insert_asset(&new, &jobs).await?;
     if matches!(outcome, AssetInsert::Created(_)) && !jobs.is_empty() {
         state.waker.wake();
     }
     Ok(outcome)
+}
+
+/// Refuses an upload of `len` bytes that would take `owner` past their quota.
+pub(crate) async fn check_quota(
+    state: &AppState,
+    owner: &UserId,
+    len: u64,
+) -> Result<(), ApiError> {
+    let user = state.catalog.get_user(owner).await?;
+    if let Some(quota) = user.quota_bytes
+        && user.usage_bytes.saturating_add(len) > quota
+    {
+        return Err(StorageError::QuotaExceeded {
+            quota,
+            available: quota.saturating_sub(user.usage_bytes),
+            needed: len,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// The jobs a new asset of `format` needs: renditions, when this build can decode it.

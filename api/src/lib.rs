@@ -12,11 +12,13 @@ mod config;
 mod dto;
 mod error;
 mod ingest;
+mod metering;
 mod range;
 mod routes;
 mod startup;
 mod state;
 
-pub use config::ApiConfig;
+pub use auth::password::{check_policy as check_password_policy, hash as hash_password};
+pub use config::{ApiConfig, LoginLimits};
 pub use error::ApiError;
 pub use startup::{Application, Services};

@@ -10,7 +10,12 @@ use darkroom_workers::Waker;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::ApiConfig;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::metering::Meter;
 use crate::state::AppState;
+
+/// How often metered download counts are written to the catalog.
+const METER_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What the API needs from the rest of the system.
 pub struct Services {
@@ -24,6 +29,7 @@ pub struct Services {
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -36,11 +42,14 @@ impl Application {
             catalog: services.catalog,
             blobs: services.blobs,
             waker: services.waker,
+            login_limiter: LoginLimiter::new(config.login_limits),
+            meter: Meter::default(),
             config,
         });
+        let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(app_state.clone())
                 .configure(crate::routes::configure)
                 .wrap_fn(|req, srv| {
                     // Runs inside TracingLogger's span, which carries the
@@ -78,7 +87,11 @@ impl Application {
             server = server.workers(n);
         }
         let server = server.listen(listener)?.run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     /// The bound port (useful with port 0).
@@ -91,8 +104,24 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (by signal or handle).
+    /// Serves until stopped (by signal or handle), writing metered
+    /// download counts every few seconds and once more at the end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let state = self.state.clone();
+        let flusher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(METER_FLUSH_INTERVAL);
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.meter.flush(&state.catalog).await {
+                    tracing::warn!(error = %e, "could not write usage counts; will retry");
+                }
+            }
+        });
+        let served = self.server.await;
+        flusher.abort();
+        if let Err(e) = self.state.meter.flush(&self.state.catalog).await {
+            tracing::error!(error = %e, "could not write the last usage counts");
+        }
+        served
     }
 }

@@ -2,6 +2,8 @@ use darkroom_storage::{BlobStore, Catalog};
 use darkroom_workers::Waker;
 
 use crate::ApiConfig;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::metering::Meter;
 
 /// What every handler can reach (shared through `web::Data`).
 pub(crate) struct AppState {
@@ -9,4 +11,6 @@ pub(crate) struct AppState {
     pub blobs: BlobStore,
     pub waker: Waker,
     pub config: ApiConfig,
+    pub login_limiter: LoginLimiter,
+    pub meter: Meter,
 }

@@ -37,6 +37,7 @@ mod render;
 mod resize;
 mod spec;
 pub mod stages;
+mod strip_location;
 mod tiff;
 mod timezone;
 mod xmp;
@@ -51,6 +52,7 @@ pub use orient::Orientation;
 pub use probe::{PROBE_PREFIX_BYTES, Probe, probe};
 pub use render::{Rendered, render, render_from_embedded_preview};
 pub use spec::{InvalidSpec, KeepMetadata, OutputFormat, RenditionSpec};
+pub use strip_location::strip_location;
 
 /// Runs `f`, turning a panic inside a decoder into an error instead of
 /// unwinding into the caller's thread pool or request handler.

@@ -1,13 +1,226 @@
-//! `darkroom admin …`: accounts and tokens, against the same storage as a
-//! running server (SQLite in WAL mode lets both write).
+//! `darkroom admin …`: accounts, tokens, quotas, usage and storage totals,
+//! against the same storage as a running server (SQLite in WAL mode lets
+//! both write).
+
+use std::io::BufRead;
 
 use anyhow::Context;
-use darkroom_storage::catalog::Scope;
+use darkroom_storage::Catalog;
+use darkroom_storage::catalog::{Scope, UserRecord, day_number};
 
-use super::{CreateTokenArgs, CreateUserArgs};
+use super::{AdminCommand, CreateTokenArgs, CreateUserArgs, SetQuotaArgs, UsageArgs, UserArgs};
 use crate::settings::Settings;
 
-pub async fn create_user(settings: Settings, args: &CreateUserArgs) -> anyhow::Result<()> {
+pub async fn run(settings: Settings, command: &AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateUser(args) => create_user(settings, args).await,
+        AdminCommand::CreateToken(args) => create_token(settings, args).await,
+        AdminCommand::SetPassword(args) => set_password(settings, args).await,
+        AdminCommand::ListUsers(_) => list_users(settings).await,
+        AdminCommand::Disable(args) => set_disabled(settings, args, true).await,
+        AdminCommand::Enable(args) => set_disabled(settings, args, false).await,
+        AdminCommand::SetQuota(args) => set_quota(settings, args).await,
+        AdminCommand::Usage(args) => usage(settings, args).await,
+        AdminCommand::Storage(_) => storage(settings).await,
+        AdminCommand::Recount(_) => recount(settings).await,
+    }
+}
+
+async fn user_named(catalog: &Catalog, name: &str) -> anyhow::Result<UserRecord> {
+    catalog.find_user_by_name(name).await?.with_context(|| {
+        format!("no user named {name:?} (create it with: darkroom admin create-user {name})")
+    })
+}
+
+/// Reads the password from standard input (one line), so it never appears
+/// in the shell history or the process list.
+async fn set_password(settings: Settings, args: &UserArgs) -> anyhow::Result<()> {
+    let catalog = super::serve::open_catalog(&settings).await?;
+    let user = user_named(&catalog, &args.name).await?;
+    eprintln!(
+        "New password for {:?} (one line on standard input):",
+        user.name
+    );
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    darkroom_api::check_password_policy(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = tokio::task::spawn_blocking(move || darkroom_api::hash_password(&password))
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    catalog.set_password_hash(&user.id, &hash).await?;
+    let ended = catalog.close_all_sessions(&user.id).await?;
+    eprintln!("password set for {:?}; {ended} session(s) ended", user.name);
+    catalog.close().await;
+    Ok(())
+}
+
+async fn list_users(settings: Settings) -> anyhow::Result<()> {
+    let catalog = super::serve::open_catalog(&settings).await?;
+    println!("name\trole\tstate\tusage_bytes\tquota_bytes\tid");
+    for u in catalog.list_users().await? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            u.name,
+            if u.is_admin { "admin" } else { "user" },
+            if u.disabled_at.is_some() {
+                "disabled"
+            } else {
+                "active"
+            },
+            u.usage_bytes,
+            u.quota_bytes.map_or("none".to_string(), |q| q.to_string()),
+            u.id
+        );
+    }
+    catalog.close().await;
+    Ok(())
+}
+
+async fn set_disabled(settings: Settings, args: &UserArgs, disabled: bool) -> anyhow::Result<()> {
+    let catalog = super::serve::open_catalog(&settings).await?;
+    let user = user_named(&catalog, &args.name).await?;
+    catalog.set_user_disabled(&user.id, disabled).await?;
+    eprintln!(
+        "{:?} is {}",
+        user.name,
+        if disabled { "disabled" } else { "enabled" }
+    );
+    catalog.close().await;
+    Ok(())
+}
+
+/// `50G`, `500M`, `1T`, `1048576` or `none`.
+fn parse_quota(text: &str) -> anyhow::Result<Option<u64>> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => anyhow::bail!("quota {text:?}: use bytes with K, M, G or T, or \"none\""),
+    };
+    let n: u64 = digits
+        .parse()
+        .with_context(|| format!("quota {text:?} needs a number"))?;
+    n.checked_shl(shift)
+        .filter(|v| v >> shift == n)
+        .map(Some)
+        .with_context(|| format!("quota {text:?} is too large"))
+}
+
+async fn set_quota(settings: Settings, args: &SetQuotaArgs) -> anyhow::Result<()> {
+    let quota = parse_quota(&args.quota)?;
+    let catalog = super::serve::open_catalog(&settings).await?;
+    let user = user_named(&catalog, &args.name).await?;
+    catalog.set_quota(&user.id, quota).await?;
+    match quota {
+        Some(q) => eprintln!(
+            "{:?} may store {q} bytes (uses {} now)",
+            user.name, user.usage_bytes
+        ),
+        None => eprintln!("{:?} has no quota", user.name),
+    }
+    catalog.close().await;
+    Ok(())
+}
+
+fn parse_date(text: &str) -> anyhow::Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("{text:?} is not a date like 2024-02-29"))
+}
+
+/// Prints usage as CSV (the same columns as `GET /api/v1/admin/usage?format=csv`).
+async fn usage(settings: Settings, args: &UsageArgs) -> anyhow::Result<()> {
+    let to = match &args.to {
+        Some(t) => parse_date(t)?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    let from = match &args.from {
+        Some(f) => parse_date(f)?,
+        None => to - chrono::Days::new(30),
+    };
+    anyhow::ensure!(from <= to, "--from must not be after --to");
+    let catalog = super::serve::open_catalog(&settings).await?;
+    let rows = catalog
+        .usage_report(day_number(from), day_number(to))
+        .await?;
+    println!(
+        "day,user_id,user,bytes_stored,bytes_uploaded,bytes_downloaded_originals,bytes_downloaded_renditions,render_cpu_ms"
+    );
+    for r in rows {
+        println!(
+            "{:04}-{:02}-{:02},{},{},{},{},{},{},{}",
+            r.day / 10_000,
+            r.day / 100 % 100,
+            r.day % 100,
+            r.user,
+            r.user_name,
+            r.bytes_stored,
+            r.bytes_uploaded,
+            r.bytes_downloaded_originals,
+            r.bytes_downloaded_renditions,
+            r.render_cpu_ms
+        );
+    }
+    catalog.close().await;
+    Ok(())
+}
+
+async fn storage(settings: Settings) -> anyhow::Result<()> {
+    let catalog = super::serve::open_catalog(&settings).await?;
+    let t = catalog.storage_totals().await?;
+    println!("blobs                    {}", t.blobs);
+    println!("stored bytes             {}", t.stored_bytes);
+    println!("originals held (bytes)   {}", t.original_bytes);
+    println!("originals stored (bytes) {}", t.distinct_original_bytes);
+    println!("saved by dedup (bytes)   {}", t.saved_by_dedup());
+    println!("renditions (bytes)       {}", t.rendition_bytes);
+    println!(
+        "orphaned, awaiting gc    {} blob(s), {} bytes",
+        t.orphaned_blobs, t.orphaned_bytes
+    );
+    catalog.close().await;
+    Ok(())
+}
+
+/// Recounts usage and blob references; exits non-zero if anything had drifted
+/// (after fixing it), so monitoring notices.
+async fn recount(settings: Settings) -> anyhow::Result<()> {
+    let catalog = super::serve::open_catalog(&settings).await?;
+    let drifts = catalog.recompute_usage().await?;
+    for d in &drifts {
+        println!(
+            "usage of {:?}: stored {} bytes, holds {} bytes (fixed)",
+            d.name, d.stored, d.counted
+        );
+    }
+    let refs = catalog.recount_blob_refs().await?;
+    for (hash, stored, counted) in &refs {
+        println!("blob {hash}: {stored} references recorded, {counted} counted (fixed)");
+    }
+    catalog.close().await;
+    if drifts.is_empty() && refs.is_empty() {
+        println!("usage and references match the catalog");
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} usage and {} reference count(s) had drifted and were fixed",
+            drifts.len(),
+            refs.len()
+        )
+    }
+}
+
+async fn create_user(settings: Settings, args: &CreateUserArgs) -> anyhow::Result<()> {
     let catalog = super::serve::open_catalog(&settings).await?;
     let user = catalog.create_user(&args.name, args.admin).await?;
     println!("{}", user.id);
@@ -21,7 +234,7 @@ pub async fn create_user(settings: Settings, args: &CreateUserArgs) -> anyhow::R
     Ok(())
 }
 
-pub async fn create_token(settings: Settings, args: &CreateTokenArgs) -> anyhow::Result<()> {
+async fn create_token(settings: Settings, args: &CreateTokenArgs) -> anyhow::Result<()> {
     let catalog = super::serve::open_catalog(&settings).await?;
     let user = catalog
         .find_user_by_name(&args.name)
@@ -54,4 +267,17 @@ pub async fn create_token(settings: Settings, args: &CreateTokenArgs) -> anyhow:
     println!("{}", token.secret);
     catalog.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quotas_parse_with_units() {
+        assert_eq!(super::parse_quota("none").unwrap(), None);
+        assert_eq!(super::parse_quota("1024").unwrap(), Some(1024));
+        assert_eq!(super::parse_quota("50G").unwrap(), Some(50 << 30));
+        assert_eq!(super::parse_quota("2MiB").unwrap(), Some(2 << 20));
+        assert!(super::parse_quota("12X").is_err());
+        assert!(super::parse_quota("99999999999T").is_err());
+    }
 }

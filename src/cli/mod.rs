@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod info;
+pub mod maintenance;
 pub mod migrate;
 pub mod raw_helper;
 pub mod render;
@@ -49,9 +50,13 @@ pub enum Command {
     Render(RenderArgs),
     /// Print what files are and what their cameras recorded, as JSON.
     Info(InfoArgs),
-    /// Manage accounts and tokens.
+    /// Manage accounts, tokens, quotas; read usage and storage totals.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Purge expired trash and delete blobs nothing refers to (after a grace period).
+    Gc(GcArgs),
+    /// Re-hash every stored blob and report any that are missing or whose bytes changed.
+    Scrub(StorageArgs),
     /// Internal: render one RAW file from standard input in this process,
     /// under the given limits (the workers start this; see workers/src/helper.rs).
     #[command(hide = true)]
@@ -79,7 +84,11 @@ impl Command {
     pub fn is_quiet(&self) -> bool {
         matches!(
             self,
-            Command::Admin(_) | Command::Migrate(_) | Command::Render(_)
+            Command::Admin(_)
+                | Command::Migrate(_)
+                | Command::Render(_)
+                | Command::Gc(_)
+                | Command::Scrub(_)
         )
     }
 }
@@ -90,6 +99,80 @@ pub enum AdminCommand {
     CreateUser(CreateUserArgs),
     /// Mint an API token for an account; prints the token alone on standard output.
     CreateToken(CreateTokenArgs),
+    /// Set an account's web sign-in password, read from standard input.
+    SetPassword(UserArgs),
+    /// List accounts with their usage and quotas.
+    ListUsers(StorageArgs),
+    /// Disable an account: no sign-in, no token works, sessions end.
+    Disable(UserArgs),
+    /// Enable a disabled account again.
+    Enable(UserArgs),
+    /// Set an account's storage quota (e.g. 50G, 500M, 1T, or "none").
+    SetQuota(SetQuotaArgs),
+    /// Usage per user per day for billing, as CSV.
+    Usage(UsageArgs),
+    /// Storage totals, including the space deduplication saves.
+    Storage(StorageArgs),
+    /// Recount every user's usage and every blob's references from the
+    /// catalog's rows, fix them, and report any difference.
+    Recount(StorageArgs),
+}
+
+impl AdminCommand {
+    fn storage(&self) -> &StorageArgs {
+        match self {
+            AdminCommand::CreateUser(a) => &a.storage,
+            AdminCommand::CreateToken(a) => &a.storage,
+            AdminCommand::SetPassword(a) | AdminCommand::Disable(a) | AdminCommand::Enable(a) => {
+                &a.storage
+            }
+            AdminCommand::SetQuota(a) => &a.storage,
+            AdminCommand::Usage(a) => &a.storage,
+            AdminCommand::ListUsers(a) | AdminCommand::Storage(a) | AdminCommand::Recount(a) => a,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct UserArgs {
+    /// The account name.
+    pub name: String,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SetQuotaArgs {
+    /// The account name.
+    pub name: String,
+    /// Bytes, with an optional K/M/G/T suffix (powers of 1024), or "none".
+    pub quota: String,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct UsageArgs {
+    /// First day, YYYY-MM-DD (UTC) [default: 30 days before --to].
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (UTC) [default: today].
+    #[arg(long)]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct GcArgs {
+    /// Days a trashed photo can still be restored [default: 30].
+    #[arg(long, env = "DARKROOM_TRASH_RETENTION_DAYS")]
+    pub trash_retention_days: Option<u64>,
+    /// Seconds an unreferenced blob is kept before deletion [default: 3600].
+    #[arg(long, env = "DARKROOM_BLOB_GRACE_SECS")]
+    pub blob_grace_secs: Option<u64>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Where darkroom keeps its state.
@@ -223,8 +306,9 @@ impl Command {
             Command::Serve(a) => Some(&a.storage),
             Command::Worker(a) => Some(&a.storage),
             Command::Migrate(a) => Some(a),
-            Command::Admin(AdminCommand::CreateUser(a)) => Some(&a.storage),
-            Command::Admin(AdminCommand::CreateToken(a)) => Some(&a.storage),
+            Command::Admin(a) => Some(a.storage()),
+            Command::Gc(a) => Some(&a.storage),
+            Command::Scrub(a) => Some(a),
             Command::Render(_) | Command::Info(_) | Command::RawHelper(_) => None,
         }
     }

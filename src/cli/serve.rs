@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use darkroom_api::{Application, Services};
 use darkroom_storage::blobs::DEFAULT_STAGING_GRACE;
+use darkroom_storage::maintenance::{GcPolicy, collect_garbage};
 use darkroom_storage::{BlobStore, Catalog};
 use darkroom_workers::{CpuPool, Runner, Waker};
 
@@ -23,8 +24,13 @@ pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
             "Try: curl -H \"Authorization: Bearer $TOKEN\" -F file=@photo.jpg http://{}/api/v1/assets",
             settings.api.listen
         );
+        println!("Web sign-in: set a password with: darkroom admin set-password admin");
     }
-    tokio::spawn(sweep_staging_periodically(blobs.clone()));
+    tokio::spawn(maintain_periodically(
+        catalog.clone(),
+        blobs.clone(),
+        settings.gc,
+    ));
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (waker, workers) = if settings.workers.concurrency > 0 {
@@ -89,11 +95,17 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<(Catalog, BlobS
     Ok((catalog, blobs))
 }
 
-async fn sweep_staging_periodically(blobs: BlobStore) {
+/// Every ten minutes: purge expired trash, collect unreferenced blobs past
+/// their grace period, sweep abandoned staging uploads, drop dead sessions.
+/// Several servers sharing storage may all do this: each step is safe to race.
+async fn maintain_periodically(catalog: Catalog, blobs: BlobStore, policy: GcPolicy) {
     loop {
         tokio::time::sleep(Duration::from_secs(600)).await;
-        if let Err(e) = blobs.sweep_staging(DEFAULT_STAGING_GRACE).await {
-            tracing::warn!(error = %e, "staging sweep failed");
+        if let Err(e) = collect_garbage(&catalog, &blobs, policy).await {
+            tracing::warn!(error = %e, "garbage collection failed; will retry");
+        }
+        if let Err(e) = catalog.delete_expired_sessions().await {
+            tracing::warn!(error = %e, "could not delete expired sessions");
         }
     }
 }

@@ -10,6 +10,18 @@ pub enum StorageError {
     /// The thing to create exists already (a taken user name…).
     #[error("{0}")]
     Conflict(String),
+    /// Storing this would take the user over their storage quota.
+    #[error(
+        "this upload needs {needed} bytes but only {available} of the {quota}-byte quota are free"
+    )]
+    QuotaExceeded {
+        quota: u64,
+        available: u64,
+        needed: u64,
+    },
+    /// The resource is busy for a moment (a blob being garbage-collected); retry.
+    #[error("{0}")]
+    Busy(String),
     /// A value read from the catalog is not what this code writes (a bug or tampering).
     #[error("corrupt catalog value: {0}")]
     Corrupt(String),
@@ -44,7 +56,10 @@ impl StorageError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            StorageError::Database(_) | StorageError::Blob(_) | StorageError::Io(_)
+            StorageError::Database(_)
+                | StorageError::Blob(_)
+                | StorageError::Io(_)
+                | StorageError::Busy(_)
         )
     }
 }

@@ -63,3 +63,11 @@ uuid_id!(
     /// An API token (its id, never its secret).
     TokenId
 );
+uuid_id!(
+    /// An album.
+    AlbumId
+);
+uuid_id!(
+    /// A share link (its id, not its token).
+    ShareLinkId
+);

@@ -15,11 +15,12 @@ pub mod catalog;
 mod error;
 pub mod hash;
 pub mod ids;
+pub mod maintenance;
 mod time;
 
 pub use blobs::{BlobConfig, BlobStore, StagedBlob, StagingWriter};
 pub use catalog::Catalog;
 pub use error::StorageError;
 pub use hash::ContentHash;
-pub use ids::{AssetId, JobId, TokenId, UserId};
+pub use ids::{AlbumId, AssetId, JobId, ShareLinkId, TokenId, UserId};
 pub use time::now_ms;

@@ -1,8 +1,8 @@
 //! The render job: original → renditions, stored content-addressed.
 
 use bytes::Bytes;
-use darkroom_storage::AssetId;
-use darkroom_storage::catalog::{LeasedJob, NewRendition};
+use darkroom_storage::catalog::{LeasedJob, NewRendition, UsageKind};
+use darkroom_storage::{AssetId, ContentHash};
 
 use darkroom_pipeline::{
     Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, render_from_embedded_preview,
@@ -59,9 +59,15 @@ impl Runner {
         let limits = self.config.limits;
         let shrink = self.config.shrink_on_load;
         let helper = self.config.raw_helper.clone();
-        let rendered = self
+        let (rendered, busy) = self
             .pool
-            .run(move || render_original(&original, &specs, &limits, shrink, helper.as_ref()))
+            .run(move || {
+                // One asset renders on one core (or in the one-threaded helper):
+                // the time spent here is the CPU time metered for the owner.
+                let started = std::time::Instant::now();
+                let rendered = render_original(&original, &specs, &limits, shrink, helper.as_ref());
+                rendered.map(|r| (r, started.elapsed()))
+            })
             .await??;
         if let Some(warning) = rendered.first().and_then(|r| r.decode_warning.as_deref()) {
             // Rendered anyway (a damaged scan is filled in grey); the original
@@ -71,6 +77,11 @@ impl Runner {
         let mut rows = Vec::with_capacity(rendered.len());
         for r in rendered {
             let size = r.bytes.len() as u64;
+            // Pinned first, so garbage collection cannot take these bytes
+            // between writing them and recording the rendition.
+            self.catalog
+                .pin_blob(&ContentHash::of(&r.bytes), size)
+                .await?;
             let hash = self.blobs.put_bytes(Bytes::from(r.bytes)).await?;
             rows.push(NewRendition {
                 name: r.spec.name().to_string(),
@@ -89,9 +100,16 @@ impl Runner {
             );
             tokio::time::sleep(hold).await;
         }
-        Ok(self
+        let recorded = self
             .catalog
             .finish_render_job(&job.id, self.id(), &asset_id, &rows)
-            .await?)
+            .await?;
+        if recorded {
+            let cpu_ms = busy.as_millis().max(1) as i64;
+            self.catalog
+                .meter(&asset.owner, UsageKind::RenderCpuMs, cpu_ms)
+                .await?;
+        }
+        Ok(recorded)
     }
 }

@@ -1,32 +1,60 @@
-//! Reading assets: one, or a newest-first page of them.
+//! The library: reading assets (one, or filtered pages), editing what the
+//! photographer says about them, and moving them to and from the trash.
 
 use actix_web::{HttpResponse, web};
 use darkroom_pipeline::SourceFormat;
-use darkroom_storage::catalog::{AssetRecord, Scope, SortCursor};
+use darkroom_storage::catalog::{
+    AssetFilter, AssetOrder, AssetRecord, LibraryPatch, Scope, SortCursor,
+};
 use darkroom_workers::RENDER_JOB_KIND;
+use serde::Deserialize;
 
 use crate::ApiError;
 use crate::auth::Authenticated;
-use crate::dto::{AssetDto, AssetPageDto, pending_state};
+use crate::dto::{AssetDto, AssetPageDto, Audience, pending_state};
 use crate::state::AppState;
 
 /// Builds the client view of an asset, with its renditions' states.
 pub(crate) async fn describe(state: &AppState, asset: &AssetRecord) -> Result<AssetDto, ApiError> {
-    let rendered = state.catalog.list_renditions(&asset.id).await?;
+    Ok(
+        describe_many(state, std::slice::from_ref(asset), &Audience::Owner)
+            .await?
+            .remove(0),
+    )
+}
+
+/// Client views of many assets, with one query for all their renditions.
+pub(crate) async fn describe_many(
+    state: &AppState,
+    assets: &[AssetRecord],
+    audience: &Audience<'_>,
+) -> Result<Vec<AssetDto>, ApiError> {
+    let ids: Vec<_> = assets.iter().map(|a| a.id).collect();
+    let rendered = state.catalog.list_renditions_of(&ids).await?;
     let names: Vec<String> = state
         .config
         .renditions
         .iter()
         .map(|s| s.name().to_string())
         .collect();
-    let missing = names.iter().any(|n| !rendered.iter().any(|r| &r.name == n));
-    let job = if missing {
-        state.catalog.latest_job(&asset.id, RENDER_JOB_KIND).await?
-    } else {
-        None
-    };
-    let pending = pending_state(can_render(asset), job.as_ref());
-    Ok(AssetDto::new(asset, &names, &rendered, &pending))
+    let mut out = Vec::with_capacity(assets.len());
+    for asset in assets {
+        let mine: Vec<_> = rendered
+            .iter()
+            .filter(|r| r.asset_id == asset.id)
+            .cloned()
+            .collect();
+        let missing = names.iter().any(|n| !mine.iter().any(|r| &r.name == n));
+        // Only an asset still waiting needs its job looked up.
+        let job = if missing && can_render(asset) {
+            state.catalog.latest_job(&asset.id, RENDER_JOB_KIND).await?
+        } else {
+            None
+        };
+        let pending = pending_state(can_render(asset), job.as_ref());
+        out.push(AssetDto::new(asset, &names, &mine, &pending, audience));
+    }
+    Ok(out)
 }
 
 /// Whether this build decodes the asset's format.
@@ -43,55 +71,276 @@ pub(crate) async fn get(
     Ok(HttpResponse::Ok().json(describe(&state, &asset).await?))
 }
 
-#[derive(serde::Deserialize)]
+/// Paging and order of a listing (its filters are a [`FilterQuery`] read
+/// from the same query string).
+#[derive(Deserialize, Default)]
 pub(crate) struct ListQuery {
     cursor: Option<String>,
     limit: Option<u32>,
+    /// `taken` (default) or `uploaded`.
+    sort: Option<String>,
+    /// `desc` (default, newest first) or `asc`.
+    order: Option<String>,
 }
 
-pub(crate) async fn list(
-    query: web::Query<ListQuery>,
-    auth: Authenticated,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    let cursor = query.cursor.as_deref().map(parse_cursor).transpose()?;
-    let limit = query.limit.unwrap_or(100);
+/// Filters, as query parameters (shared by listings and the timeline).
+#[derive(Deserialize, Default)]
+pub(crate) struct FilterQuery {
+    /// First day, YYYY-MM-DD (inclusive).
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (inclusive).
+    to: Option<String>,
+    /// One month, YYYY-MM (a timeline bucket).
+    month: Option<String>,
+    /// One day, YYYY-MM-DD.
+    day: Option<String>,
+    make: Option<String>,
+    model: Option<String>,
+    lens: Option<String>,
+    raw: Option<bool>,
+    has_location: Option<bool>,
+    favorite: Option<bool>,
+    min_rating: Option<u8>,
+    keyword: Option<String>,
+    album: Option<String>,
+    /// A substring of the file name.
+    filename: Option<String>,
+}
+
+impl FilterQuery {
+    pub(crate) fn to_filter(&self) -> Result<AssetFilter, ApiError> {
+        let mut filter = AssetFilter {
+            day_from: self
+                .from
+                .as_deref()
+                .map(|d| parse_day("from", d))
+                .transpose()?,
+            day_to: self.to.as_deref().map(|d| parse_day("to", d)).transpose()?,
+            camera_make: self.make.clone(),
+            camera_model: self.model.clone(),
+            lens: self.lens.clone(),
+            is_raw: self.raw,
+            has_location: self.has_location,
+            favorite: self.favorite,
+            min_rating: self.min_rating,
+            keyword: self.keyword.clone(),
+            album: self
+                .album
+                .as_deref()
+                .map(|a| {
+                    a.parse().map_err(|_| {
+                        ApiError::bad_request("invalid_album", "album must be an album id")
+                    })
+                })
+                .transpose()?,
+            name_contains: self.filename.clone().filter(|f| !f.is_empty()),
+        };
+        if let Some(rating) = self.min_rating
+            && rating > 5
+        {
+            return Err(ApiError::bad_request(
+                "invalid_rating",
+                "min_rating is 0 to 5",
+            ));
+        }
+        if let Some(month) = &self.month {
+            let first = parse_day("month", &format!("{month}-01"))?;
+            filter.day_from = Some(first);
+            filter.day_to = Some(first + 31);
+        }
+        if let Some(day) = &self.day {
+            let d = parse_day("day", day)?;
+            filter.day_from = Some(d);
+            filter.day_to = Some(d);
+        }
+        Ok(filter)
+    }
+}
+
+/// YYYY-MM-DD as YYYYMMDD.
+fn parse_day(field: &str, text: &str) -> Result<u32, ApiError> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(darkroom_storage::catalog::day_number)
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_date",
+                format!(
+                    "{field} must be a date like 2024-02-29 (or a month like 2024-02 for month)"
+                ),
+            )
+        })
+}
+
+fn parse_order(query: &ListQuery) -> Result<AssetOrder, ApiError> {
+    let newest = match query.order.as_deref() {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_order",
+                "order is desc or asc",
+            ));
+        }
+    };
+    Ok(match (query.sort.as_deref(), newest) {
+        (None | Some("taken"), true) => AssetOrder::TakenNewest,
+        (None | Some("taken"), false) => AssetOrder::TakenOldest,
+        (Some("uploaded"), true) => AssetOrder::UploadedNewest,
+        (Some("uploaded"), false) => AssetOrder::UploadedOldest,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_sort",
+                "sort is taken or uploaded",
+            ));
+        }
+    })
+}
+
+pub(crate) fn parse_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
             "invalid_limit",
             "limit must be from 1 to 1000",
         ));
     }
+    Ok(limit)
+}
+
+pub(crate) async fn list(
+    query: web::Query<ListQuery>,
+    filter: web::Query<FilterQuery>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let cursor = query.cursor.as_deref().map(parse_cursor).transpose()?;
+    let limit = parse_limit(query.limit)?;
+    let order = parse_order(&query)?;
+    let filter = filter.to_filter()?;
+    if let Some(album) = &filter.album {
+        // Someone else's album is not found, not an empty page.
+        state.catalog.get_album(auth.user(), album).await?;
+    }
     let page = state
         .catalog
-        .list_assets(auth.user(), cursor.as_ref(), limit)
+        .list_assets(auth.user(), &filter, order, cursor.as_ref(), limit)
         .await?;
-    let mut assets = Vec::with_capacity(page.assets.len());
-    for asset in &page.assets {
-        assets.push(describe(&state, asset).await?);
-    }
     Ok(HttpResponse::Ok().json(AssetPageDto {
-        assets,
+        assets: describe_many(&state, &page.assets, &Audience::Owner).await?,
         next_cursor: page.next.as_ref().map(format_cursor),
     }))
 }
 
-/// Cursors are opaque to clients: `<sort_at ms>_<asset id>`.
-fn format_cursor(cursor: &SortCursor) -> String {
-    format!("{}_{}", cursor.sort_at, cursor.id)
+/// `PATCH /api/v1/assets/{id}`: title, caption, keywords, favorite, rating.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LibraryPatchBody {
+    #[serde(default, deserialize_with = "super::present")]
+    title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::present")]
+    caption: Option<Option<String>>,
+    keywords: Option<Vec<String>>,
+    favorite: Option<bool>,
+    rating: Option<u8>,
 }
 
-fn parse_cursor(raw: &str) -> Result<SortCursor, ApiError> {
+const MAX_TEXT_CHARS: usize = 2000;
+const MAX_KEYWORDS: usize = 100;
+
+pub(crate) async fn patch(
+    path: web::Path<String>,
+    body: web::Json<LibraryPatchBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let body = body.into_inner();
+    for (field, text) in [("title", &body.title), ("caption", &body.caption)] {
+        if let Some(Some(text)) = text
+            && text.chars().count() > MAX_TEXT_CHARS
+        {
+            return Err(invalid_field(
+                field,
+                format!("at most {MAX_TEXT_CHARS} characters"),
+            ));
+        }
+    }
+    if let Some(keywords) = &body.keywords
+        && (keywords.len() > MAX_KEYWORDS || keywords.iter().any(|k| k.chars().count() > 100))
+    {
+        return Err(invalid_field(
+            "keywords",
+            format!("at most {MAX_KEYWORDS} keywords of at most 100 characters"),
+        ));
+    }
+    if body.rating.is_some_and(|r| r > 5) {
+        return Err(invalid_field("rating", "0 (unrated) to 5".into()));
+    }
+    let blank_is_none = |v: Option<Option<String>>| {
+        v.map(|t| t.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()))
+    };
+    let patch = LibraryPatch {
+        title: blank_is_none(body.title),
+        caption: blank_is_none(body.caption),
+        keywords: body.keywords,
+        is_favorite: body.favorite,
+        rating: body.rating,
+    };
+    let asset = state
+        .catalog
+        .update_library_fields(auth.user(), &id, &patch)
+        .await?;
+    Ok(HttpResponse::Ok().json(describe(&state, &asset).await?))
+}
+
+pub(crate) fn invalid_field(field: &str, rule: String) -> ApiError {
+    ApiError::Unprocessable {
+        code: "invalid_field",
+        message: format!("{field}: {rule}"),
+    }
+}
+
+/// `DELETE /api/v1/assets/{id}`: to the trash (restorable until purged).
+pub(crate) async fn trash(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    state.catalog.trash_asset(auth.user(), &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/assets/{id}/restore`: back from the trash.
+pub(crate) async fn restore(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let asset = state.catalog.restore_asset(auth.user(), &id).await?;
+    Ok(HttpResponse::Ok().json(describe(&state, &asset).await?))
+}
+
+/// Cursors are opaque to clients: `<sort key>_<asset id>`.
+pub(crate) fn format_cursor(cursor: &SortCursor) -> String {
+    format!("{}_{}", cursor.key, cursor.id)
+}
+
+pub(crate) fn parse_cursor(raw: &str) -> Result<SortCursor, ApiError> {
     let invalid = || {
         ApiError::bad_request(
             "invalid_cursor",
             "cursor must be a next_cursor value from a listing",
         )
     };
-    let (sort_at, id) = raw.split_once('_').ok_or_else(invalid)?;
+    let (key, id) = raw.split_once('_').ok_or_else(invalid)?;
     Ok(SortCursor {
-        sort_at: sort_at.parse().map_err(|_| invalid())?,
+        key: key.parse().map_err(|_| invalid())?,
         id: id.parse().map_err(|_| invalid())?,
     })
 }
@@ -103,11 +352,26 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         let c = SortCursor {
-            sort_at: 1_700_000_000_000,
+            key: 1_700_000_000_000,
             id: darkroom_storage::AssetId::new(),
         };
         assert_eq!(parse_cursor(&format_cursor(&c)).unwrap(), c);
         assert!(parse_cursor("nope").is_err());
         assert!(parse_cursor("1_notanid").is_err());
+    }
+
+    #[test]
+    fn a_month_is_a_day_range() {
+        let q = FilterQuery {
+            month: Some("2024-02".into()),
+            ..FilterQuery::default()
+        };
+        let f = q.to_filter().unwrap();
+        assert_eq!((f.day_from, f.day_to), (Some(20240201), Some(20240232)));
+        let bad = FilterQuery {
+            month: Some("2024-13".into()),
+            ..FilterQuery::default()
+        };
+        assert!(bad.to_filter().is_err());
     }
 }

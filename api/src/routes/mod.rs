@@ -1,13 +1,22 @@
 //! The route table. Handlers live one resource per file.
 
+mod admin;
+mod albums;
 mod assets;
 mod health;
 mod originals;
 mod renditions;
+mod session;
+mod shared;
+mod shares;
+mod timeline;
+mod tokens;
+mod trash;
 mod upload;
 
 use actix_web::web;
 use darkroom_storage::catalog::{AssetRecord, Scope};
+use serde::Deserialize;
 
 use crate::ApiError;
 use crate::auth::Authenticated;
@@ -15,31 +24,97 @@ use crate::state::AppState;
 
 /// Wires every route.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/", web::get().to(health::index))
-        .service(
-            web::scope("/api/v1")
-                .route("/assets", web::post().to(upload::upload))
-                .route("/assets", web::get().to(assets::list))
-                .route("/assets/{id}", web::get().to(assets::get))
-                .route("/assets/{id}/original", web::get().to(originals::original))
-                .route(
-                    "/assets/{id}/renditions/retry",
-                    web::post().to(renditions::retry),
-                )
-                .route(
-                    "/assets/{id}/renditions/{name}",
-                    web::get().to(renditions::rendition),
-                ),
-        )
-        .default_service(web::to(|| async {
-            Err::<actix_web::HttpResponse, _>(ApiError::NotFound("route"))
-        }));
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(1024 * 1024)
+            .error_handler(|e, _| ApiError::bad_request("invalid_json", e.to_string()).into()),
+    )
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()),
+    )
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/readyz", web::get().to(health::readyz))
+    .route("/", web::get().to(health::index))
+    .service(
+        web::scope("/api/v1")
+            // Accounts and sessions
+            .route("/auth/login", web::post().to(session::login))
+            .route("/auth/logout", web::post().to(session::logout))
+            .route(
+                "/auth/logout-all",
+                web::post().to(session::logout_everywhere),
+            )
+            .route("/auth/session", web::get().to(session::session))
+            .route("/me", web::get().to(session::me))
+            .route("/me/password", web::put().to(session::change_password))
+            .route("/tokens", web::get().to(tokens::list))
+            .route("/tokens", web::post().to(tokens::create))
+            .route("/tokens/{id}", web::delete().to(tokens::revoke))
+            // The library
+            .route("/assets", web::post().to(upload::upload))
+            .route("/assets", web::get().to(assets::list))
+            .route("/assets/{id}", web::get().to(assets::get))
+            .route("/assets/{id}", web::patch().to(assets::patch))
+            .route("/assets/{id}", web::delete().to(assets::trash))
+            .route("/assets/{id}/restore", web::post().to(assets::restore))
+            .route("/assets/{id}/original", web::get().to(originals::original))
+            .route(
+                "/assets/{id}/renditions/retry",
+                web::post().to(renditions::retry),
+            )
+            .route(
+                "/assets/{id}/renditions/{name}",
+                web::get().to(renditions::rendition),
+            )
+            .route("/timeline", web::get().to(timeline::timeline))
+            .route("/trash", web::get().to(trash::list))
+            .route("/trash/empty", web::post().to(trash::empty))
+            .route("/trash/{id}", web::delete().to(trash::purge))
+            // Albums
+            .route("/albums", web::get().to(albums::list))
+            .route("/albums", web::post().to(albums::create))
+            .route("/albums/{id}", web::get().to(albums::get))
+            .route("/albums/{id}", web::patch().to(albums::patch))
+            .route("/albums/{id}", web::delete().to(albums::delete))
+            .route("/albums/{id}/assets", web::get().to(albums::assets))
+            .route("/albums/{id}/assets", web::post().to(albums::add))
+            .route("/albums/{id}/assets", web::delete().to(albums::remove))
+            .route("/albums/{id}/order", web::put().to(albums::arrange))
+            // Share links: the owner's side, and the holder's
+            .route("/shares", web::get().to(shares::list))
+            .route("/shares", web::post().to(shares::create))
+            .route("/shares/{id}", web::delete().to(shares::revoke))
+            .route("/shared/{token}", web::get().to(shared::describe))
+            .route("/shared/{token}/unlock", web::post().to(shared::unlock))
+            .route("/shared/{token}/assets", web::get().to(shared::assets))
+            .route("/shared/{token}/assets/{id}", web::get().to(shared::asset))
+            .route(
+                "/shared/{token}/assets/{id}/original",
+                web::get().to(shared::original),
+            )
+            .route(
+                "/shared/{token}/assets/{id}/renditions/{name}",
+                web::get().to(shared::rendition),
+            )
+            // Administration
+            .route("/admin/users", web::get().to(admin::list_users))
+            .route("/admin/users", web::post().to(admin::create_user))
+            .route("/admin/users/{id}", web::patch().to(admin::patch_user))
+            .route("/admin/usage", web::get().to(admin::usage))
+            .route(
+                "/admin/usage/recompute",
+                web::post().to(admin::recompute_usage),
+            )
+            .route("/admin/storage", web::get().to(admin::storage)),
+    )
+    .default_service(web::to(|| async {
+        Err::<actix_web::HttpResponse, _>(ApiError::NotFound("route"))
+    }));
 }
 
-/// The caller's asset named by a path segment, once the token's `scope` is
-/// checked. A malformed id, or another user's, is simply "not found".
+/// The caller's asset named by a path segment, once the credentials' `scope`
+/// is checked. A malformed id, another user's, or a trashed one is "not found".
 async fn owned_asset(
     state: &AppState,
     auth: &Authenticated,
@@ -49,6 +124,15 @@ async fn owned_asset(
     auth.require(scope)?;
     let id = raw_id.parse().map_err(|_| ApiError::NotFound("asset"))?;
     Ok(state.catalog.get_asset(auth.user(), &id).await?)
+}
+
+/// Tells an absent JSON field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// A strong ETag for content-addressed bytes.

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use darkroom_storage::catalog::Scope;
+use darkroom_storage::catalog::{AssetRecord, Scope, UsageKind};
 
 use crate::ApiError;
 use crate::auth::Authenticated;
@@ -16,6 +16,15 @@ pub(crate) async fn original(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let asset = super::owned_asset(&state, &auth, Scope::Read, &path).await?;
+    send_original(&req, &state, &asset).await
+}
+
+/// Streams an original (or a range of it), counted as the owner's download.
+pub(crate) async fn send_original(
+    req: &HttpRequest,
+    state: &AppState,
+    asset: &AssetRecord,
+) -> Result<HttpResponse, ApiError> {
     let etag = super::etag(&asset.hash);
     let mut response = HttpResponse::Ok();
     response
@@ -32,7 +41,7 @@ pub(crate) async fn original(
             header::CONTENT_DISPOSITION,
             attachment(&asset.original_name),
         ));
-    if super::not_modified(&req, &etag) {
+    if super::not_modified(req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());
@@ -64,6 +73,9 @@ pub(crate) async fn original(
     };
     let body_len = range.as_ref().map_or(len, |r| r.end - r.start);
     let stream = state.blobs.stream(&asset.hash, range).await?;
+    state
+        .meter
+        .add(&asset.owner, UsageKind::OriginalBytesDownloaded, body_len);
     Ok(response
         .status(status)
         .content_type(asset.media_type.as_str())
@@ -72,7 +84,7 @@ pub(crate) async fn original(
 }
 
 /// `attachment; filename*=UTF-8''…` (RFC 6266), so no name can break the header.
-fn attachment(name: &str) -> String {
+pub(crate) fn attachment(name: &str) -> String {
     let mut encoded = String::with_capacity(name.len() * 3);
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

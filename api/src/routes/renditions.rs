@@ -7,7 +7,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use darkroom_storage::catalog::Scope;
+use darkroom_storage::catalog::{AssetRecord, Scope, UsageKind};
 use darkroom_workers::RENDER_JOB_KIND;
 use serde_json::json;
 
@@ -24,17 +24,34 @@ pub(crate) async fn rendition(
 ) -> Result<HttpResponse, ApiError> {
     let (id, name) = path.into_inner();
     let asset = super::owned_asset(&state, &auth, Scope::Read, &id).await?;
+    send_rendition(&req, &state, &asset, &name).await
+}
+
+/// Serves a rendition (or says why it cannot yet), counted as the owner's
+/// download. Renditions never carry location: the pipeline's kept EXIF has
+/// no GPS fields, and by default they keep no metadata at all.
+pub(crate) async fn send_rendition(
+    req: &HttpRequest,
+    state: &AppState,
+    asset: &AssetRecord,
+    name: &str,
+) -> Result<HttpResponse, ApiError> {
     if !state.config.renditions.iter().any(|s| s.name() == name) {
         return Err(ApiError::NotFound("rendition"));
     }
-    if let Some(rendition) = state.catalog.get_rendition(&asset.id, &name).await? {
+    if let Some(rendition) = state.catalog.get_rendition(&asset.id, name).await? {
         let etag = super::etag(&rendition.hash);
-        if super::not_modified(&req, &etag) {
+        if super::not_modified(req, &etag) {
             return Ok(HttpResponse::NotModified()
                 .insert_header((header::ETAG, etag))
                 .finish());
         }
         let stream = state.blobs.stream(&rendition.hash, None).await?;
+        state.meter.add(
+            &asset.owner,
+            UsageKind::RenditionBytesDownloaded,
+            rendition.size,
+        );
         return Ok(HttpResponse::Ok()
             .insert_header((header::ETAG, etag))
             .insert_header((
@@ -46,7 +63,7 @@ pub(crate) async fn rendition(
             .streaming(stream));
     }
     let job = state.catalog.latest_job(&asset.id, RENDER_JOB_KIND).await?;
-    match pending_state(super::assets::can_render(&asset), job.as_ref()) {
+    match pending_state(super::assets::can_render(asset), job.as_ref()) {
         PendingState::Pending => Ok(HttpResponse::Accepted()
             .insert_header((header::RETRY_AFTER, "1"))
             .json(json!({

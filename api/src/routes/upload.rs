@@ -35,6 +35,11 @@ pub(crate) async fn upload(
     {
         return Err(ApiError::PayloadTooLarge { limit });
     }
+    // A declared length past the quota is refused before a byte is read.
+    if let Some(len) = content_length(&req) {
+        crate::ingest::check_quota(&state, auth.user(), len.saturating_sub(MULTIPART_OVERHEAD))
+            .await?;
+    }
     let expected_hash = match req.headers().get("x-content-blake3") {
         None => None,
         Some(v) => Some(
@@ -93,6 +98,8 @@ pub(crate) async fn upload(
     let (status, asset, code) = match outcome {
         AssetInsert::Created(asset) => (actix_web::http::StatusCode::CREATED, asset, "created"),
         AssetInsert::Duplicate(asset) => (actix_web::http::StatusCode::OK, asset, "duplicate"),
+        // The same bytes were in the owner's trash: they are back.
+        AssetInsert::Restored(asset) => (actix_web::http::StatusCode::OK, asset, "restored"),
     };
     let dto = super::assets::describe(&state, &asset).await?;
     Ok(HttpResponse::build(status)

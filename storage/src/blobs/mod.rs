@@ -141,6 +141,22 @@ impl BlobStore {
         }
     }
 
+    /// Lists stored blobs with their last-modified time in ms (for GC).
+    pub async fn list_hashes_with_age(&self) -> Result<Vec<(ContentHash, i64)>, StorageError> {
+        let metas: Vec<_> = self
+            .store
+            .list(Some(&Path::from(keys::BLOB_PREFIX)))
+            .try_collect()
+            .await?;
+        Ok(metas
+            .iter()
+            .filter_map(|m| {
+                let hash = m.location.filename()?.parse().ok()?;
+                Some((hash, m.last_modified.timestamp_millis()))
+            })
+            .collect())
+    }
+
     /// Lists the hashes of all stored blobs (for consistency checks and GC).
     pub async fn list_hashes(&self) -> Result<Vec<ContentHash>, StorageError> {
         let metas: Vec<_> = self

@@ -3,6 +3,8 @@
 use sqlx::Row;
 
 use super::jobs::{NewJob, insert_job};
+use super::ledger::{Tx, charge_usage, count_on_timeline, hold_blob, taken_day};
+use super::trash::restore_in;
 use super::{Catalog, parse_id};
 use crate::{AssetId, ContentHash, StorageError, UserId, now_ms};
 
@@ -26,6 +28,32 @@ pub struct NewAsset {
     pub taken_at_ms: Option<i64>,
     /// Metadata as JSON text.
     pub exif: Option<String>,
+    /// Searchable facts from the metadata.
+    pub facts: AssetFacts,
+    /// The rating the camera or an editor recorded (0–5), the library's start.
+    pub rating: u8,
+}
+
+/// What the filters search, copied out of the metadata at upload.
+#[derive(Clone, Debug, Default)]
+pub struct AssetFacts {
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub lens: Option<String>,
+    pub is_raw: bool,
+    pub has_location: bool,
+}
+
+/// What the photographer says about an asset.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LibraryFields {
+    pub title: Option<String>,
+    pub caption: Option<String>,
+    /// Lower-case, trimmed, distinct.
+    pub keywords: Vec<String>,
+    pub is_favorite: bool,
+    /// 0 (unrated) to 5.
+    pub rating: u8,
 }
 
 /// An asset as stored.
@@ -45,6 +73,13 @@ pub struct AssetRecord {
     pub sort_at: i64,
     pub exif: Option<String>,
     pub created_at: i64,
+    pub facts: AssetFacts,
+    pub library: LibraryFields,
+    /// The timeline day (YYYYMMDD).
+    pub taken_day: u32,
+    /// When it was moved to the trash; `None` while in the library.
+    pub trashed_at: Option<i64>,
+    pub updated_at: Option<i64>,
 }
 
 /// The outcome of recording an upload.
@@ -54,31 +89,29 @@ pub enum AssetInsert {
     Created(AssetRecord),
     /// The owner already had these bytes: here is that asset.
     Duplicate(AssetRecord),
+    /// The owner had these bytes in the trash: they are back in the library.
+    Restored(AssetRecord),
 }
 
-/// Position in the newest-first listing: (sort_at, id) of the last item seen.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SortCursor {
-    pub sort_at: i64,
-    pub id: AssetId,
+impl AssetInsert {
+    /// The asset, whichever way it was recorded.
+    pub fn asset(&self) -> &AssetRecord {
+        match self {
+            AssetInsert::Created(a) | AssetInsert::Duplicate(a) | AssetInsert::Restored(a) => a,
+        }
+    }
 }
 
-/// One page of a listing.
-#[derive(Clone, Debug)]
-pub struct AssetPage {
-    pub assets: Vec<AssetRecord>,
-    /// Where the next page starts; `None` on the last page.
-    pub next: Option<SortCursor>,
-}
-
-const ASSET_COLUMNS: &str = "id, owner_id, blob_hash, original_name, media_type, format, size,
-     width, height, orientation, taken_at, sort_at, exif, created_at";
+pub(super) const ASSET_COLUMNS: &str = "id, owner_id, blob_hash, original_name, media_type, format,
+     size, width, height, orientation, taken_at, sort_at, exif, created_at, title, caption,
+     keywords, is_favorite, rating, camera_make, camera_model, lens, is_raw, has_location,
+     taken_day, deleted_at, updated_at";
 
 fn opt_u32(v: Option<i64>) -> Option<u32> {
     v.and_then(|v| u32::try_from(v).ok())
 }
 
-fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, StorageError> {
+pub(super) fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, StorageError> {
     Ok(AssetRecord {
         id: parse_id("assets.id", &row.try_get::<String, _>("id")?)?,
         owner: parse_id("assets.owner_id", &row.try_get::<String, _>("owner_id")?)?,
@@ -96,6 +129,26 @@ fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, StorageError> 
         sort_at: row.try_get("sort_at")?,
         exif: row.try_get("exif")?,
         created_at: row.try_get("created_at")?,
+        facts: AssetFacts {
+            camera_make: row.try_get("camera_make")?,
+            camera_model: row.try_get("camera_model")?,
+            lens: row.try_get("lens")?,
+            is_raw: row.try_get::<i64, _>("is_raw")? != 0,
+            has_location: row.try_get::<i64, _>("has_location")? != 0,
+        },
+        library: LibraryFields {
+            title: row.try_get("title")?,
+            caption: row.try_get("caption")?,
+            keywords: serde_json::from_str(&row.try_get::<String, _>("keywords")?)
+                .map_err(|e| StorageError::Corrupt(format!("assets.keywords: {e}")))?,
+            is_favorite: row.try_get::<i64, _>("is_favorite")? != 0,
+            rating: row.try_get::<i64, _>("rating")?.clamp(0, 5) as u8,
+        },
+        taken_day: row
+            .try_get::<i64, _>("taken_day")?
+            .clamp(0, u32::MAX as i64) as u32,
+        trashed_at: row.try_get("deleted_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }
 
@@ -152,9 +205,13 @@ impl Catalog {
         }
     }
 
-    /// Records an upload whose bytes are already published in the blob store:
-    /// the blob row (insert-or-ignore, reference counted), the asset row
-    /// (unique per owner and hash) and its jobs, in one transaction.
+    /// Records an upload whose bytes are already published in the blob store
+    /// (and pinned, see [`Catalog::pin_blob`]): the asset row (unique per owner
+    /// and hash), its blob reference, the owner's usage (refused past the
+    /// quota), the timeline count and its jobs, in one transaction.
+    ///
+    /// Bytes the owner already holds give that asset back; bytes they hold in
+    /// the trash are restored from it.
     #[tracing::instrument(skip_all, fields(owner = %new.owner, hash = %new.hash))]
     pub async fn insert_asset(
         &self,
@@ -163,9 +220,12 @@ impl Catalog {
     ) -> Result<AssetInsert, StorageError> {
         let now = now_ms();
         let id = new.id;
+        let sort_at = new.taken_at_ms.unwrap_or(now);
+        let day = taken_day(new.taken_at.as_deref(), now);
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO blobs (hash, size, ref_count, created_at) VALUES ($1, $2, 0, $3)
+            "INSERT INTO blobs (hash, size, ref_count, created_at, orphaned_at)
+             VALUES ($1, $2, 0, $3, $3)
              ON CONFLICT (hash) DO NOTHING",
         )
         .bind(new.hash.to_hex())
@@ -175,8 +235,10 @@ impl Catalog {
         .await?;
         let inserted = sqlx::query(
             "INSERT INTO assets (id, owner_id, blob_hash, original_name, media_type, format, size,
-                width, height, orientation, taken_at, sort_at, exif, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                width, height, orientation, taken_at, sort_at, exif, created_at,
+                camera_make, camera_model, lens, is_raw, has_location, rating, taken_day)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                $15, $16, $17, $18, $19, $20, $21)
              ON CONFLICT (owner_id, blob_hash) DO NOTHING",
         )
         .bind(id.to_string())
@@ -190,102 +252,44 @@ impl Catalog {
         .bind(new.height.map(i64::from))
         .bind(new.orientation.map(i64::from))
         .bind(new.taken_at.as_deref())
-        .bind(new.taken_at_ms.unwrap_or(now)) // sort_at
+        .bind(sort_at)
         .bind(new.exif.as_deref())
         .bind(now)
+        .bind(new.facts.camera_make.as_deref())
+        .bind(new.facts.camera_model.as_deref())
+        .bind(new.facts.lens.as_deref())
+        .bind(i64::from(new.facts.is_raw))
+        .bind(i64::from(new.facts.has_location))
+        .bind(i64::from(new.rating.min(5)))
+        .bind(i64::from(day))
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if inserted == 0 {
-            // The owner already holds these bytes (perhaps a racing upload).
-            tx.commit().await?;
-            return self
-                .find_asset_by_hash(&new.owner, &new.hash)
+            // The owner already holds these bytes (perhaps a racing upload),
+            // in the library or in the trash.
+            let existing = find_by_hash(&mut tx, &new.owner, &new.hash)
                 .await?
-                .map(AssetInsert::Duplicate)
-                .ok_or(StorageError::NotFound { what: "asset" });
+                .ok_or(StorageError::NotFound { what: "asset" })?;
+            if existing.trashed_at.is_some() {
+                let restored = restore_in(&mut tx, &existing).await?;
+                tx.commit().await?;
+                return Ok(AssetInsert::Restored(restored));
+            }
+            tx.commit().await?;
+            return Ok(AssetInsert::Duplicate(existing));
         }
-        sqlx::query("UPDATE blobs SET ref_count = ref_count + 1 WHERE hash = $1")
-            .bind(new.hash.to_hex())
-            .execute(&mut *tx)
-            .await?;
+        // Refused past the quota: the transaction rolls back on drop, and the
+        // published blob stays an orphan for garbage collection.
+        charge_usage(&mut tx, &new.owner, new.size).await?;
+        hold_blob(&mut tx, &new.hash).await?;
+        count_on_timeline(&mut tx, &new.owner, day, 1).await?;
         for job in jobs {
             insert_job(&mut tx, job, Some(&id), now).await?;
         }
+        let created = get_in(&mut tx, &id).await?;
         tx.commit().await?;
-        Ok(AssetInsert::Created(AssetRecord {
-            id,
-            owner: new.owner,
-            hash: new.hash,
-            original_name: new.original_name.clone(),
-            media_type: new.media_type.clone(),
-            format: new.format.clone(),
-            size: new.size,
-            width: new.width,
-            height: new.height,
-            orientation: new.orientation,
-            taken_at: new.taken_at.clone(),
-            sort_at: new.taken_at_ms.unwrap_or(now),
-            exif: new.exif.clone(),
-            created_at: now,
-        }))
-    }
-
-    /// The owner's assets, newest taken first, `limit` at a time.
-    pub async fn list_assets(
-        &self,
-        owner: &UserId,
-        after: Option<&SortCursor>,
-        limit: u32,
-    ) -> Result<AssetPage, StorageError> {
-        let limit = limit.clamp(1, 1000);
-        // Keyset pagination: (sort_at, id) < cursor, expanded so that both
-        // databases use the (owner_id, sort_at DESC, id DESC) index.
-        let rows = match after {
-            Some(cursor) => {
-                let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {ASSET_COLUMNS} FROM assets
-                     WHERE owner_id = $1 AND deleted_at IS NULL
-                       AND (sort_at < $2 OR (sort_at = $2 AND id < $3))
-                     ORDER BY sort_at DESC, id DESC
-                     LIMIT $4"
-                ));
-                sqlx::query(sql)
-                    .bind(owner.to_string())
-                    .bind(cursor.sort_at)
-                    .bind(cursor.id.to_string())
-                    .bind(i64::from(limit) + 1)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {ASSET_COLUMNS} FROM assets
-                     WHERE owner_id = $1 AND deleted_at IS NULL
-                     ORDER BY sort_at DESC, id DESC
-                     LIMIT $2"
-                ));
-                sqlx::query(sql)
-                    .bind(owner.to_string())
-                    .bind(i64::from(limit) + 1)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        };
-        let mut assets = rows
-            .iter()
-            .map(asset_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = if assets.len() > limit as usize {
-            assets.truncate(limit as usize);
-            assets.last().map(|a| SortCursor {
-                sort_at: a.sort_at,
-                id: a.id,
-            })
-        } else {
-            None
-        };
-        Ok(AssetPage { assets, next })
+        Ok(AssetInsert::Created(created))
     }
 
     /// Number of blob rows and the sum of their reference counts.
@@ -296,5 +300,35 @@ impl Catalog {
         .fetch_one(&self.pool)
         .await?;
         Ok((row.try_get("n")?, row.try_get("refs")?))
+    }
+}
+
+/// The owner's asset holding these bytes, trashed or not, inside `tx`.
+async fn find_by_hash(
+    tx: &mut Tx,
+    owner: &UserId,
+    hash: &ContentHash,
+) -> Result<Option<AssetRecord>, StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ASSET_COLUMNS} FROM assets WHERE owner_id = $1 AND blob_hash = $2"
+    ));
+    let row = sqlx::query(sql)
+        .bind(owner.to_string())
+        .bind(hash.to_hex())
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(asset_from_row).transpose()
+}
+
+/// An asset by id inside `tx`, whatever its state.
+pub(super) async fn get_in(tx: &mut Tx, id: &AssetId) -> Result<AssetRecord, StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1"));
+    let row = sqlx::query(sql)
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    match row {
+        Some(row) => asset_from_row(&row),
+        None => Err(StorageError::NotFound { what: "asset" }),
     }
 }

@@ -4,9 +4,18 @@
 //! `Dialect`, the very same SQL text: `$N` placeholders, `ON CONFLICT`,
 //! `RETURNING`, BIGINT milliseconds and TEXT ids work in both.
 
+mod albums;
 mod assets;
+mod blob_refs;
 mod jobs;
+mod ledger;
+mod library;
+mod listing;
 mod renditions;
+mod sessions;
+mod shares;
+mod trash;
+mod usage;
 mod users;
 
 use std::str::FromStr;
@@ -15,10 +24,19 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use assets::{AssetInsert, AssetPage, AssetRecord, NewAsset, SortCursor};
+pub use albums::{AlbumOrder, AlbumPatch, AlbumRecord};
+pub use assets::{AssetFacts, AssetInsert, AssetRecord, LibraryFields, NewAsset};
+pub use blob_refs::StorageTotals;
 pub use jobs::{JobCounts, JobState, JobStatus, LeasedJob, NewJob};
+pub use ledger::{day_number, taken_day, utc_day};
+pub use library::{LibraryPatch, normalise_keywords};
+pub use listing::{AssetFilter, AssetOrder, AssetPage, SortCursor, TimelineDay};
 pub use renditions::{NewRendition, RenditionRecord};
-pub use users::{IssuedToken, Principal, Scope, UserRecord};
+pub use sessions::OpenedSession;
+pub use sessions::{NewSession, SessionRecord};
+pub use shares::{NewShareLink, ShareLinkRecord, ShareTarget};
+pub use usage::{UsageKind, UsageRow};
+pub use users::{IssuedToken, Principal, Scope, TokenRecord, UsageDrift, UserRecord};
 
 use crate::StorageError;
 

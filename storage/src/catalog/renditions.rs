@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use super::jobs::mark_done;
+use super::ledger::{hold_blob, release_blob};
 use super::{Catalog, parse_id};
 use crate::{AssetId, ContentHash, JobId, StorageError, now_ms};
 
@@ -72,7 +73,8 @@ impl Catalog {
         }
         for r in renditions {
             sqlx::query(
-                "INSERT INTO blobs (hash, size, ref_count, created_at) VALUES ($1, $2, 0, $3)
+                "INSERT INTO blobs (hash, size, ref_count, created_at, orphaned_at)
+                 VALUES ($1, $2, 0, $3, $3)
                  ON CONFLICT (hash) DO NOTHING",
             )
             .bind(r.hash.to_hex())
@@ -81,14 +83,19 @@ impl Catalog {
             .execute(&mut *tx)
             .await?;
             // A re-render replaces the previous rendition: release its blob.
-            sqlx::query(
-                "UPDATE blobs SET ref_count = ref_count - 1 WHERE hash IN
-                    (SELECT blob_hash FROM renditions WHERE asset_id = $1 AND name = $2)",
-            )
-            .bind(asset.to_string())
-            .bind(&r.name)
-            .execute(&mut *tx)
-            .await?;
+            let previous =
+                sqlx::query("SELECT blob_hash FROM renditions WHERE asset_id = $1 AND name = $2")
+                    .bind(asset.to_string())
+                    .bind(&r.name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(previous) = previous {
+                let hash: ContentHash = parse_id(
+                    "renditions.blob_hash",
+                    &previous.try_get::<String, _>("blob_hash")?,
+                )?;
+                release_blob(&mut tx, &hash).await?;
+            }
             sqlx::query("DELETE FROM renditions WHERE asset_id = $1 AND name = $2")
                 .bind(asset.to_string())
                 .bind(&r.name)
@@ -110,10 +117,7 @@ impl Catalog {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE blobs SET ref_count = ref_count + 1 WHERE hash = $1")
-                .bind(r.hash.to_hex())
-                .execute(&mut *tx)
-                .await?;
+            hold_blob(&mut tx, &r.hash).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -148,6 +152,28 @@ impl Catalog {
         .bind(asset.to_string())
         .fetch_all(&self.pool)
         .await?;
+        rows.iter().map(rendition_from_row).collect()
+    }
+
+    /// The renditions of many assets at once (for a page of a listing).
+    pub async fn list_renditions_of(
+        &self,
+        assets: &[AssetId],
+    ) -> Result<Vec<RenditionRecord>, StorageError> {
+        if assets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=assets.len()).map(|i| format!("${i}")).collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT asset_id, name, spec, blob_hash, media_type, width, height, size
+             FROM renditions WHERE asset_id IN ({}) ORDER BY asset_id, name",
+            placeholders.join(", ")
+        ));
+        let mut query = sqlx::query(sql);
+        for id in assets {
+            query = query.bind(id.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(rendition_from_row).collect()
     }
 }

@@ -1,0 +1,88 @@
+//! Password hashing: argon2id with the argon2 crate's defaults (19 MiB,
+//! 2 passes, 1 lane: OWASP's recommendation), stored as a PHC string.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+use crate::ApiError;
+
+/// Shortest and longest passwords accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Refuses passwords too short to resist guessing or too long to hash cheaply.
+pub fn check_policy(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ApiError::Unprocessable {
+            code: "weak_password",
+            message: format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
+        });
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::Unprocessable {
+            code: "invalid_password",
+            message: format!("a password may have at most {MAX_PASSWORD_BYTES} bytes"),
+        });
+    }
+    Ok(())
+}
+
+/// The argon2id PHC string of `password` with a fresh random salt.
+pub fn hash(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(format!("argon2: {e}")))
+}
+
+/// True when `password` matches the stored PHC string. A malformed stored
+/// hash never matches.
+pub fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Spends the time of one verification, so that an unknown account name
+/// answers no faster than a wrong password (no user enumeration by timing).
+pub fn verify_dummy(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash("not-a-real-password").unwrap_or_default());
+    let _ = verify(password, dummy);
+}
+
+/// Hashes or verifies off the async threads: argon2 is CPU work by design.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    actix_web::web::block(work)
+        .await
+        .map_err(|e| ApiError::Internal(format!("password worker: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_are_salted() {
+        let a = hash("correct horse battery").unwrap();
+        let b = hash("correct horse battery").unwrap();
+        assert!(a.starts_with("$argon2id$"));
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify("correct horse battery", &a));
+        assert!(!verify("correct horse battery!", &a));
+        assert!(!verify("anything", "not a phc string"));
+    }
+
+    #[test]
+    fn policy_names_the_problem() {
+        assert!(check_policy("short").is_err());
+        assert!(check_policy("long enough").is_ok());
+        assert!(check_policy(&"x".repeat(2000)).is_err());
+    }
+}

@@ -1,0 +1,93 @@
+//! Login rate limits, per account name and per client address, with
+//! `governor` (MIT; actix-governor is GPL-3.0, so the middleware is ours).
+
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::ApiError;
+
+/// How many login attempts are allowed per minute.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginLimits {
+    pub per_account_per_minute: u32,
+    pub per_address_per_minute: u32,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            per_account_per_minute: 5,
+            per_address_per_minute: 30,
+        }
+    }
+}
+
+/// The limiters a server keeps in memory (each process its own).
+pub struct LoginLimiter {
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl LoginLimiter {
+    pub fn new(limits: LoginLimits) -> Self {
+        let quota =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        LoginLimiter {
+            per_account: RateLimiter::keyed(quota(limits.per_account_per_minute)),
+            per_address: RateLimiter::keyed(quota(limits.per_address_per_minute)),
+        }
+    }
+
+    /// Counts one attempt; `429` with the wait when either limit is spent.
+    pub fn check(&self, account: &str, address: Option<IpAddr>) -> Result<(), ApiError> {
+        if let Some(address) = address {
+            check(&self.per_address, &address)?;
+        }
+        check(&self.per_account, &account.trim().to_lowercase())?;
+        // Forget idle keys now and then, so memory does not grow with guesses.
+        if self.per_account.len() > 10_000 {
+            self.per_account.retain_recent();
+        }
+        if self.per_address.len() > 10_000 {
+            self.per_address.retain_recent();
+        }
+        Ok(())
+    }
+}
+
+fn check<K: Hash + Eq + Clone>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &K,
+) -> Result<(), ApiError> {
+    limiter.check_key(key).map_err(|not_until| {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        ApiError::TooManyRequests {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sixth_attempt_in_a_minute_waits() {
+        let limiter = LoginLimiter::new(LoginLimits::default());
+        for _ in 0..5 {
+            limiter.check("alice", None).unwrap();
+        }
+        match limiter.check("Alice ", None) {
+            Err(ApiError::TooManyRequests { retry_after_secs }) => {
+                assert!((1..=60).contains(&retry_after_secs))
+            }
+            other => panic!("expected 429, got {other:?}"),
+        }
+        // Another account is not affected.
+        limiter.check("bob", None).unwrap();
+    }
+}

@@ -1,0 +1,330 @@
+//! Albums: create, rename, describe, order, cover, delete (photos stay), add
+//! and remove photos in bulk, and page through them.
+
+use actix_web::{HttpResponse, web};
+use darkroom_storage::catalog::{AlbumOrder, AlbumPatch, AlbumRecord, Scope};
+use darkroom_storage::{AlbumId, AssetId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::assets::{describe_many, format_cursor, invalid_field, parse_cursor, parse_limit};
+use crate::ApiError;
+use crate::auth::Authenticated;
+use crate::dto::{AssetPageDto, Audience, rfc3339};
+use crate::state::AppState;
+
+/// An album as clients see it.
+#[derive(Serialize)]
+pub(crate) struct AlbumDto {
+    id: String,
+    name: String,
+    description: String,
+    /// `taken` (oldest first) or `manual`.
+    order: &'static str,
+    asset_count: i64,
+    cover_asset_id: Option<String>,
+    /// The cover's thumbnail, when the album has photos.
+    cover_url: Option<String>,
+    assets_url: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl AlbumDto {
+    pub(crate) fn new(album: &AlbumRecord, state: &AppState, audience: &Audience<'_>) -> Self {
+        let thumb = state
+            .config
+            .renditions
+            .first()
+            .map(|s| s.name().to_string())
+            .unwrap_or_default();
+        let (asset_base, assets_url) = match audience {
+            Audience::Owner => (
+                "/api/v1/assets".to_string(),
+                format!("/api/v1/albums/{}/assets", album.id),
+            ),
+            Audience::ShareLink { token } => (
+                format!("/api/v1/shared/{token}/assets"),
+                format!("/api/v1/shared/{token}/assets"),
+            ),
+        };
+        AlbumDto {
+            id: album.id.to_string(),
+            name: album.name.clone(),
+            description: album.description.clone(),
+            order: album.order.as_str(),
+            asset_count: album.asset_count,
+            cover_asset_id: album.cover.map(|c| c.to_string()),
+            cover_url: album
+                .cover
+                .map(|c| format!("{asset_base}/{c}/renditions/{thumb}")),
+            assets_url,
+            created_at: rfc3339(album.created_at),
+            updated_at: rfc3339(album.updated_at),
+        }
+    }
+}
+
+const MAX_NAME_CHARS: usize = 200;
+const MAX_DESCRIPTION_CHARS: usize = 5000;
+/// Ids per bulk request.
+const MAX_BULK: usize = 10_000;
+
+fn check_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid_field(
+            "name",
+            format!("1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn check_description(text: &str) -> Result<String, ApiError> {
+    if text.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(invalid_field(
+            "description",
+            format!("at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    Ok(text.trim().to_string())
+}
+
+fn parse_order(text: &str) -> Result<AlbumOrder, ApiError> {
+    AlbumOrder::parse(text).ok_or_else(|| invalid_field("order", "taken or manual".into()))
+}
+
+fn album_id(raw: &str) -> Result<AlbumId, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound("album"))
+}
+
+/// Asset ids from a bulk body; a malformed one is a 422 naming it.
+fn asset_ids(raw: &[String]) -> Result<Vec<AssetId>, ApiError> {
+    if raw.len() > MAX_BULK {
+        return Err(invalid_field(
+            "asset_ids",
+            format!("at most {MAX_BULK} ids"),
+        ));
+    }
+    raw.iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| invalid_field("asset_ids", format!("{id:?} is not an asset id")))
+        })
+        .collect()
+}
+
+pub(crate) async fn list(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let albums = state.catalog.list_albums(auth.user()).await?;
+    let dtos: Vec<_> = albums
+        .iter()
+        .map(|a| AlbumDto::new(a, &state, &Audience::Owner))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "albums": dtos })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateBody {
+    name: String,
+    #[serde(default)]
+    description: String,
+    order: Option<String>,
+    #[serde(default)]
+    asset_ids: Vec<String>,
+}
+
+pub(crate) async fn create(
+    body: web::Json<CreateBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let name = check_name(&body.name)?;
+    let description = check_description(&body.description)?;
+    let order = body
+        .order
+        .as_deref()
+        .map(parse_order)
+        .transpose()?
+        .unwrap_or_default();
+    let ids = asset_ids(&body.asset_ids)?;
+    let album = state
+        .catalog
+        .create_album(auth.user(), &name, &description, order)
+        .await?;
+    let album = if ids.is_empty() {
+        album
+    } else {
+        state
+            .catalog
+            .add_to_album(auth.user(), &album.id, &ids)
+            .await?;
+        state.catalog.get_album(auth.user(), &album.id).await?
+    };
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/albums/{}", album.id)))
+        .json(AlbumDto::new(&album, &state, &Audience::Owner)))
+}
+
+pub(crate) async fn get(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let album = state
+        .catalog
+        .get_album(auth.user(), &album_id(&path)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(AlbumDto::new(&album, &state, &Audience::Owner)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PatchBody {
+    name: Option<String>,
+    description: Option<String>,
+    order: Option<String>,
+    /// An asset id, or null to go back to the first photo.
+    #[serde(default, deserialize_with = "super::present")]
+    cover_asset_id: Option<Option<String>>,
+}
+
+pub(crate) async fn patch(
+    path: web::Path<String>,
+    body: web::Json<PatchBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let id = album_id(&path)?;
+    let cover = match &body.cover_asset_id {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => Some(Some(raw.parse().map_err(|_| {
+            invalid_field("cover_asset_id", format!("{raw:?} is not an asset id"))
+        })?)),
+    };
+    let patch = AlbumPatch {
+        name: body.name.as_deref().map(check_name).transpose()?,
+        description: body
+            .description
+            .as_deref()
+            .map(check_description)
+            .transpose()?,
+        cover,
+        order: body.order.as_deref().map(parse_order).transpose()?,
+    };
+    let album = state.catalog.update_album(auth.user(), &id, &patch).await?;
+    Ok(HttpResponse::Ok().json(AlbumDto::new(&album, &state, &Audience::Owner)))
+}
+
+pub(crate) async fn delete(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    state
+        .catalog
+        .delete_album(auth.user(), &album_id(&path)?)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// The album's photos in its order.
+pub(crate) async fn assets(
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let album = state
+        .catalog
+        .get_album(auth.user(), &album_id(&path)?)
+        .await?;
+    album_page(&state, &album, &query, &Audience::Owner).await
+}
+
+/// One page of an album for `audience` (owner or share-link holder).
+pub(crate) async fn album_page(
+    state: &AppState,
+    album: &AlbumRecord,
+    query: &PageQuery,
+    audience: &Audience<'_>,
+) -> Result<HttpResponse, ApiError> {
+    let cursor = query.cursor.as_deref().map(parse_cursor).transpose()?;
+    let limit = parse_limit(query.limit)?;
+    let page = state
+        .catalog
+        .album_page(album, cursor.as_ref(), limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(AssetPageDto {
+        assets: describe_many(state, &page.assets, audience).await?,
+        next_cursor: page.next.as_ref().map(format_cursor),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IdsBody {
+    asset_ids: Vec<String>,
+}
+
+pub(crate) async fn add(
+    path: web::Path<String>,
+    body: web::Json<IdsBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let ids = asset_ids(&body.asset_ids)?;
+    let added = state
+        .catalog
+        .add_to_album(auth.user(), &album_id(&path)?, &ids)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "added": added })))
+}
+
+pub(crate) async fn remove(
+    path: web::Path<String>,
+    body: web::Json<IdsBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let ids = asset_ids(&body.asset_ids)?;
+    let removed = state
+        .catalog
+        .remove_from_album(auth.user(), &album_id(&path)?, &ids)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "removed": removed })))
+}
+
+/// `PUT /api/v1/albums/{id}/order`: these photos first, in this order.
+pub(crate) async fn arrange(
+    path: web::Path<String>,
+    body: web::Json<IdsBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let id = album_id(&path)?;
+    let ids = asset_ids(&body.asset_ids)?;
+    state.catalog.arrange_album(auth.user(), &id, &ids).await?;
+    let album = state.catalog.get_album(auth.user(), &id).await?;
+    Ok(HttpResponse::Ok().json(AlbumDto::new(&album, &state, &Audience::Owner)))
+}

@@ -1,0 +1,288 @@
+//! What a share-link holder sees, without an account: `/api/v1/shared/{token}`.
+//!
+//! The link is checked on every request, so revoking works at once; an
+//! expired or revoked link answers 410. A password-protected link wants the
+//! password once (`POST …/unlock`, which sets a cookie scoped to the link's
+//! path) or in `X-Share-Password` on each request. Nothing served here says
+//! where a photo was taken: no GPS in the JSON, none in renditions, and
+//! originals (when the owner allows downloads) with location stripped.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use darkroom_storage::catalog::{AssetRecord, ShareLinkRecord, ShareTarget, UsageKind};
+use darkroom_storage::now_ms;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::albums::{AlbumDto, PageQuery, album_page};
+use super::assets::describe_many;
+use crate::ApiError;
+use crate::auth::{constant_time_eq, password};
+use crate::dto::{AssetPageDto, Audience, rfc3339};
+use crate::state::AppState;
+
+const UNLOCK_COOKIE: &str = "drk_share";
+const PASSWORD_HEADER: &str = "x-share-password";
+
+/// The proof of a typed password kept in the cookie: it changes when the
+/// password does, and says nothing about the password itself.
+fn unlock_proof(link: &ShareLinkRecord) -> String {
+    let hash = link.password_hash.as_deref().unwrap_or_default();
+    blake3::keyed_hash(
+        blake3::hash(link.token.as_bytes()).as_bytes(),
+        hash.as_bytes(),
+    )
+    .to_hex()
+    .to_string()
+}
+
+/// The live link a token names: 404 unknown, 410 revoked or expired.
+async fn live_link(state: &AppState, token: &str) -> Result<ShareLinkRecord, ApiError> {
+    let link = state
+        .catalog
+        .find_share_link(token)
+        .await?
+        .ok_or(ApiError::NotFound("share link"))?;
+    if link.revoked_at.is_some() {
+        return Err(ApiError::Gone {
+            code: "share_revoked",
+            message: "this share link was revoked by its owner".into(),
+        });
+    }
+    if link.expires_at.is_some_and(|e| e <= now_ms()) {
+        return Err(ApiError::Gone {
+            code: "share_expired",
+            message: "this share link has expired".into(),
+        });
+    }
+    Ok(link)
+}
+
+/// A live link whose password (if any) the caller has given.
+async fn open_link(
+    req: &HttpRequest,
+    state: &AppState,
+    token: &str,
+) -> Result<ShareLinkRecord, ApiError> {
+    let link = live_link(state, token).await?;
+    let Some(stored) = link.password_hash.clone() else {
+        return Ok(link);
+    };
+    if let Some(cookie) = req.cookie(UNLOCK_COOKIE)
+        && constant_time_eq(cookie.value(), &unlock_proof(&link))
+    {
+        return Ok(link);
+    }
+    if let Some(given) = req
+        .headers()
+        .get(PASSWORD_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        let address = req.peer_addr().map(|a| a.ip());
+        state
+            .login_limiter
+            .check(&format!("share:{token}"), address)?;
+        let given = given.to_string();
+        if password::blocking(move || password::verify(&given, &stored)).await? {
+            return Ok(link);
+        }
+    }
+    Err(ApiError::Denied {
+        code: "share_password_required",
+        message: "this share link needs its password (POST …/unlock, or X-Share-Password)".into(),
+    })
+}
+
+/// The shared asset with this id, if the link covers it.
+async fn shared_asset(
+    state: &AppState,
+    link: &ShareLinkRecord,
+    raw_id: &str,
+) -> Result<AssetRecord, ApiError> {
+    let id = raw_id.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let covered = match link.target {
+        ShareTarget::Asset(shared) => shared == id,
+        ShareTarget::Album(album) => state.catalog.album_contains(&album, &id).await?,
+    };
+    if !covered {
+        return Err(ApiError::NotFound("asset"));
+    }
+    Ok(state.catalog.get_asset(&link.owner, &id).await?)
+}
+
+/// `GET /api/v1/shared/{token}`: what the link shares.
+pub(crate) async fn describe(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let link = open_link(&req, &state, &path).await?;
+    let audience = Audience::ShareLink { token: &link.token };
+    let mut body = json!({
+        "allow_download": link.allow_download,
+        "expires_at": link.expires_at.map(rfc3339),
+        "assets_url": format!("/api/v1/shared/{}/assets", link.token),
+    });
+    match link.target {
+        ShareTarget::Album(album) => {
+            let album = state.catalog.get_album_any_owner(&album).await?;
+            body["type"] = json!("album");
+            body["album"] = serde_json::to_value(AlbumDto::new(&album, &state, &audience))
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+        ShareTarget::Asset(asset) => {
+            let asset = state.catalog.get_asset(&link.owner, &asset).await?;
+            body["type"] = json!("asset");
+            body["asset"] = serde_json::to_value(
+                describe_many(&state, std::slice::from_ref(&asset), &audience)
+                    .await?
+                    .remove(0),
+            )
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UnlockBody {
+    password: String,
+}
+
+/// `POST /api/v1/shared/{token}/unlock`: the password, once, for a cookie.
+pub(crate) async fn unlock(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<UnlockBody>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let link = live_link(&state, &path).await?;
+    let Some(stored) = link.password_hash.clone() else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
+    let address = req.peer_addr().map(|a| a.ip());
+    state
+        .login_limiter
+        .check(&format!("share:{}", link.token), address)?;
+    let given = body.password.clone();
+    if !password::blocking(move || password::verify(&given, &stored)).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let cookie = Cookie::build(UNLOCK_COOKIE, unlock_proof(&link))
+        .path(format!("/api/v1/shared/{}", link.token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.force_secure_cookies || req.connection_info().scheme() == "https")
+        .finish();
+    Ok(HttpResponse::NoContent().cookie(cookie).finish())
+}
+
+/// `GET /api/v1/shared/{token}/assets`: the shared photos, a page at a time.
+pub(crate) async fn assets(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let link = open_link(&req, &state, &path).await?;
+    let audience = Audience::ShareLink { token: &link.token };
+    match link.target {
+        ShareTarget::Album(album) => {
+            let album = state.catalog.get_album_any_owner(&album).await?;
+            album_page(&state, &album, &query, &audience).await
+        }
+        ShareTarget::Asset(asset) => {
+            let asset = state.catalog.get_asset(&link.owner, &asset).await?;
+            Ok(HttpResponse::Ok().json(AssetPageDto {
+                assets: describe_many(&state, std::slice::from_ref(&asset), &audience).await?,
+                next_cursor: None,
+            }))
+        }
+    }
+}
+
+/// `GET /api/v1/shared/{token}/assets/{id}`.
+pub(crate) async fn asset(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, id) = path.into_inner();
+    let link = open_link(&req, &state, &token).await?;
+    let asset = shared_asset(&state, &link, &id).await?;
+    let audience = Audience::ShareLink { token: &link.token };
+    Ok(HttpResponse::Ok().json(
+        describe_many(&state, std::slice::from_ref(&asset), &audience)
+            .await?
+            .remove(0),
+    ))
+}
+
+/// `GET /api/v1/shared/{token}/assets/{id}/renditions/{name}`.
+pub(crate) async fn rendition(
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, id, name) = path.into_inner();
+    let link = open_link(&req, &state, &token).await?;
+    let asset = shared_asset(&state, &link, &id).await?;
+    let mut response = super::renditions::send_rendition(&req, &state, &asset, &name).await?;
+    // Public, but only for as long as the link lives: no shared caches.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(response)
+}
+
+/// Originals larger than this are not rewritten in memory for a share.
+const MAX_SHARED_ORIGINAL_BYTES: u64 = 512 * 1024 * 1024;
+
+/// `GET /api/v1/shared/{token}/assets/{id}/original`: only when the owner
+/// allowed downloads, and with location removed from the file.
+pub(crate) async fn original(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, id) = path.into_inner();
+    let link = open_link(&req, &state, &token).await?;
+    if !link.allow_download {
+        return Err(ApiError::Denied {
+            code: "download_not_allowed",
+            message: "the owner of this link does not allow downloading originals".into(),
+        });
+    }
+    let asset = shared_asset(&state, &link, &id).await?;
+    if asset.size > MAX_SHARED_ORIGINAL_BYTES {
+        return Err(ApiError::Unprocessable {
+            code: "original_not_shareable",
+            message: "this original is too large to be served through a share link".into(),
+        });
+    }
+    let bytes = state.blobs.get(&asset.hash).await?;
+    let stripped = web::block(move || darkroom_pipeline::strip_location(&bytes))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Unprocessable {
+            code: "original_not_shareable",
+            message: format!("{e}; the renditions can still be viewed"),
+        })?;
+    state.meter.add(
+        &asset.owner,
+        UsageKind::OriginalBytesDownloaded,
+        stripped.len() as u64,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type(asset.media_type.as_str())
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            super::originals::attachment(&asset.original_name),
+        ))
+        .body(stripped))
+}

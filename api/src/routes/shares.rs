@@ -1,0 +1,135 @@
+//! Share links, as their owner manages them: create, list, revoke.
+
+use actix_web::{HttpResponse, web};
+use darkroom_storage::ShareLinkId;
+use darkroom_storage::catalog::{NewShareLink, Scope, ShareLinkRecord, ShareTarget};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::assets::invalid_field;
+use crate::ApiError;
+use crate::auth::{Authenticated, password};
+use crate::dto::rfc3339;
+use crate::state::AppState;
+
+pub(crate) fn link_json(link: &ShareLinkRecord) -> serde_json::Value {
+    let (kind, target) = match link.target {
+        ShareTarget::Album(id) => ("album", id.to_string()),
+        ShareTarget::Asset(id) => ("asset", id.to_string()),
+    };
+    let state = if link.revoked_at.is_some() {
+        "revoked"
+    } else if link
+        .expires_at
+        .is_some_and(|e| e <= darkroom_storage::now_ms())
+    {
+        "expired"
+    } else {
+        "active"
+    };
+    json!({
+        "id": link.id.to_string(),
+        "token": link.token,
+        "url": format!("/api/v1/shared/{}", link.token),
+        "type": kind,
+        "target_id": target,
+        "has_password": link.password_hash.is_some(),
+        "allow_download": link.allow_download,
+        "expires_at": link.expires_at.map(rfc3339),
+        "created_at": rfc3339(link.created_at),
+        "revoked_at": link.revoked_at.map(rfc3339),
+        "state": state,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateBody {
+    album_id: Option<String>,
+    asset_id: Option<String>,
+    password: Option<String>,
+    /// RFC 3339; absent for a link that does not expire.
+    expires_at: Option<String>,
+    #[serde(default)]
+    allow_download: bool,
+}
+
+pub(crate) async fn create(
+    body: web::Json<CreateBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let target = match (&body.album_id, &body.asset_id) {
+        (Some(album), None) => {
+            ShareTarget::Album(album.parse().map_err(|_| ApiError::NotFound("album"))?)
+        }
+        (None, Some(asset)) => {
+            ShareTarget::Asset(asset.parse().map_err(|_| ApiError::NotFound("asset"))?)
+        }
+        _ => {
+            return Err(invalid_field(
+                "album_id",
+                "give exactly one of album_id and asset_id".into(),
+            ));
+        }
+    };
+    let expires_at = match &body.expires_at {
+        None => None,
+        Some(text) => {
+            let at = chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|_| {
+                    invalid_field(
+                        "expires_at",
+                        "an RFC 3339 time, e.g. 2026-12-31T23:59:59Z".into(),
+                    )
+                })?
+                .timestamp_millis();
+            if at <= darkroom_storage::now_ms() {
+                return Err(invalid_field("expires_at", "must be in the future".into()));
+            }
+            Some(at)
+        }
+    };
+    let password_hash = match body.password.clone() {
+        None => None,
+        Some(p) => {
+            password::check_policy(&p)?;
+            Some(password::blocking(move || password::hash(&p)).await??)
+        }
+    };
+    let link = state
+        .catalog
+        .create_share_link(&NewShareLink {
+            owner: *auth.user(),
+            target,
+            password_hash,
+            expires_at,
+            allow_download: body.allow_download,
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(link_json(&link)))
+}
+
+pub(crate) async fn list(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let links = state.catalog.list_share_links(auth.user()).await?;
+    Ok(
+        HttpResponse::Ok()
+            .json(json!({ "links": links.iter().map(link_json).collect::<Vec<_>>() })),
+    )
+}
+
+pub(crate) async fn revoke(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let id: ShareLinkId = path.parse().map_err(|_| ApiError::NotFound("share link"))?;
+    state.catalog.revoke_share_link(auth.user(), &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,48 @@
+//! `darkroom gc` and `darkroom scrub`: storage housekeeping, safe to run
+//! while servers and workers use the same storage.
+
+use super::GcArgs;
+use crate::settings::Settings;
+use darkroom_storage::maintenance::{collect_garbage, scrub as scrub_blobs};
+
+pub async fn gc(settings: Settings, _args: &GcArgs) -> anyhow::Result<()> {
+    let (catalog, blobs) = super::serve::open_storage(&settings).await?;
+    let report = collect_garbage(&catalog, &blobs, settings.gc).await?;
+    println!(
+        "purged {} trashed asset(s) past {} days; deleted {} unreferenced blob(s) older than {} s, \
+         {} untracked object(s), {} abandoned staging upload(s)",
+        report.purged_assets,
+        settings.gc.trash_retention.as_secs() / 86_400,
+        report.deleted_blobs,
+        settings.gc.blob_grace.as_secs(),
+        report.deleted_untracked,
+        report.swept_staging
+    );
+    catalog.close().await;
+    Ok(())
+}
+
+pub async fn scrub(settings: Settings) -> anyhow::Result<()> {
+    let (catalog, blobs) = super::serve::open_storage(&settings).await?;
+    let report = scrub_blobs(&catalog, &blobs).await?;
+    catalog.close().await;
+    println!(
+        "checked {} blob(s), {} bytes: {} missing, {} corrupt",
+        report.checked,
+        report.bytes,
+        report.missing.len(),
+        report.corrupt.len()
+    );
+    for hash in &report.missing {
+        println!("missing {hash}");
+    }
+    for (name, actual) in &report.corrupt {
+        println!("corrupt {name} (its bytes hash to {actual})");
+    }
+    anyhow::ensure!(
+        report.is_clean(),
+        "{} blob(s) missing or corrupt: restore them from a backup",
+        report.missing.len() + report.corrupt.len()
+    );
+    Ok(())
+}

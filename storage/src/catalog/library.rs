@@ -1,0 +1,131 @@
+//! What photographers write about their photos: title, caption, keywords,
+//! favorite flag and rating.
+
+use super::assets::{AssetRecord, get_in};
+use super::{Catalog, ledger::Tx};
+use crate::{AssetId, StorageError, UserId, now_ms};
+
+/// A change to some library fields; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct LibraryPatch {
+    /// `Some(None)` clears the title.
+    pub title: Option<Option<String>>,
+    pub caption: Option<Option<String>>,
+    /// Replaces all keywords.
+    pub keywords: Option<Vec<String>>,
+    pub is_favorite: Option<bool>,
+    pub rating: Option<u8>,
+}
+
+/// Keywords as stored: trimmed, lower case, distinct, none empty, in order.
+pub fn normalise_keywords(keywords: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for k in keywords {
+        let k = k.trim().to_lowercase();
+        if !k.is_empty() && !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+impl Catalog {
+    /// Applies `patch` to the owner's asset (in the library, not the trash).
+    pub async fn update_library_fields(
+        &self,
+        owner: &UserId,
+        id: &AssetId,
+        patch: &LibraryPatch,
+    ) -> Result<AssetRecord, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let found = sqlx::query(
+            "SELECT id FROM assets WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(owner.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if found.is_none() {
+            return Err(StorageError::NotFound { what: "asset" });
+        }
+        let now = now_ms();
+        if let Some(title) = &patch.title {
+            set_text(&mut tx, id, "title", title.as_deref()).await?;
+        }
+        if let Some(caption) = &patch.caption {
+            set_text(&mut tx, id, "caption", caption.as_deref()).await?;
+        }
+        if let Some(v) = patch.is_favorite {
+            set_int(&mut tx, id, "is_favorite", v.into()).await?;
+        }
+        if let Some(v) = patch.rating {
+            set_int(&mut tx, id, "rating", v.min(5).into()).await?;
+        }
+        if let Some(keywords) = &patch.keywords {
+            let keywords = normalise_keywords(keywords);
+            let json = serde_json::to_string(&keywords).unwrap_or_else(|_| "[]".into());
+            set_text(&mut tx, id, "keywords", Some(&json)).await?;
+            sqlx::query("DELETE FROM asset_keywords WHERE asset_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            for k in &keywords {
+                sqlx::query(
+                    "INSERT INTO asset_keywords (asset_id, owner_id, keyword) VALUES ($1, $2, $3)",
+                )
+                .bind(id.to_string())
+                .bind(owner.to_string())
+                .bind(k)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        set_int(&mut tx, id, "updated_at", now).await?;
+        let record = get_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+}
+
+/// `column` is one of the fixed names above, never user input.
+async fn set_text(
+    tx: &mut Tx,
+    id: &AssetId,
+    column: &'static str,
+    value: Option<&str>,
+) -> Result<(), StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!("UPDATE assets SET {column} = $1 WHERE id = $2"));
+    sqlx::query(sql)
+        .bind(value)
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn set_int(
+    tx: &mut Tx,
+    id: &AssetId,
+    column: &'static str,
+    value: i64,
+) -> Result<(), StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!("UPDATE assets SET {column} = $1 WHERE id = $2"));
+    sqlx::query(sql)
+        .bind(value)
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keywords_are_normalised() {
+        let k = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            super::normalise_keywords(&k(&[" Leica ", "leica", "", "Street"])),
+            k(&["leica", "street"])
+        );
+    }
+}

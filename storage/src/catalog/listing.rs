@@ -1,0 +1,361 @@
+//! Listing a library: filters, sort orders, keyset pages, and the timeline.
+//!
+//! Every filter is a plain condition on indexed columns of `assets` (or an
+//! `IN` over an indexed side table), so a filtered page is an index range scan
+//! whatever the size of the library. The timeline's bucket list reads the
+//! per-day counts kept in `timeline_days` when nothing is filtered.
+
+use sqlx::Row;
+
+use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row};
+use super::{Catalog, parse_id};
+use crate::{AlbumId, AssetId, StorageError, UserId};
+
+/// Which assets a listing or a timeline shows. Empty: the whole library.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssetFilter {
+    /// First and last timeline day (YYYYMMDD), inclusive.
+    pub day_from: Option<u32>,
+    pub day_to: Option<u32>,
+    /// Exact camera make, model or lens as the camera wrote it.
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub lens: Option<String>,
+    pub is_raw: Option<bool>,
+    pub has_location: Option<bool>,
+    pub favorite: Option<bool>,
+    /// At least this many stars.
+    pub min_rating: Option<u8>,
+    /// A keyword (compared in lower case).
+    pub keyword: Option<String>,
+    pub album: Option<AlbumId>,
+    /// A substring of the file name (case-insensitive).
+    pub name_contains: Option<String>,
+}
+
+impl AssetFilter {
+    /// True when nothing narrows the library.
+    pub fn is_empty(&self) -> bool {
+        *self == AssetFilter::default()
+    }
+}
+
+/// The order of a listing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AssetOrder {
+    /// By taken time (upload time when unknown), newest first.
+    #[default]
+    TakenNewest,
+    TakenOldest,
+    /// By upload time, newest first.
+    UploadedNewest,
+    UploadedOldest,
+}
+
+impl AssetOrder {
+    fn key_column(self) -> &'static str {
+        match self {
+            AssetOrder::TakenNewest | AssetOrder::TakenOldest => "sort_at",
+            AssetOrder::UploadedNewest | AssetOrder::UploadedOldest => "created_at",
+        }
+    }
+
+    fn descending(self) -> bool {
+        matches!(self, AssetOrder::TakenNewest | AssetOrder::UploadedNewest)
+    }
+
+    fn key_of(self, asset: &AssetRecord) -> i64 {
+        match self {
+            AssetOrder::TakenNewest | AssetOrder::TakenOldest => asset.sort_at,
+            AssetOrder::UploadedNewest | AssetOrder::UploadedOldest => asset.created_at,
+        }
+    }
+}
+
+/// Position in a listing: the sort key and id of the last item seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SortCursor {
+    pub key: i64,
+    pub id: AssetId,
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug)]
+pub struct AssetPage {
+    pub assets: Vec<AssetRecord>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<SortCursor>,
+}
+
+/// Assets on one timeline day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimelineDay {
+    /// YYYYMMDD.
+    pub day: u32,
+    pub count: i64,
+}
+
+/// A value to bind to a placeholder.
+#[derive(Clone, Debug)]
+pub(super) enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// SQL text with numbered placeholders and the values they stand for.
+#[derive(Default)]
+pub(super) struct QueryText {
+    pub text: String,
+    pub binds: Vec<Bind>,
+}
+
+impl QueryText {
+    /// Adds a value and returns its placeholder (`$n`).
+    pub fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(*v),
+                Bind::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query
+    }
+}
+
+/// Appends `AND …` conditions for `filter` (columns of `assets` as `a`).
+pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter) {
+    let cond = |q: &mut QueryText, sql: &str, value: Bind| {
+        let p = q.bind(value);
+        q.text.push_str(&format!(" AND {}", sql.replace("?", &p)));
+    };
+    if let Some(d) = filter.day_from {
+        cond(q, "a.taken_day >= ?", Bind::Int(d.into()));
+    }
+    if let Some(d) = filter.day_to {
+        cond(q, "a.taken_day <= ?", Bind::Int(d.into()));
+    }
+    if let Some(v) = &filter.camera_make {
+        cond(q, "a.camera_make = ?", Bind::Text(v.clone()));
+    }
+    if let Some(v) = &filter.camera_model {
+        cond(q, "a.camera_model = ?", Bind::Text(v.clone()));
+    }
+    if let Some(v) = &filter.lens {
+        cond(q, "a.lens = ?", Bind::Text(v.clone()));
+    }
+    if let Some(v) = filter.is_raw {
+        cond(q, "a.is_raw = ?", Bind::Int(v.into()));
+    }
+    if let Some(v) = filter.has_location {
+        cond(q, "a.has_location = ?", Bind::Int(v.into()));
+    }
+    if let Some(v) = filter.favorite {
+        cond(q, "a.is_favorite = ?", Bind::Int(v.into()));
+    }
+    if let Some(v) = filter.min_rating {
+        cond(q, "a.rating >= ?", Bind::Int(v.into()));
+    }
+    if let Some(v) = &filter.keyword {
+        cond(
+            q,
+            "a.id IN (SELECT k.asset_id FROM asset_keywords k WHERE k.owner_id = a.owner_id AND k.keyword = ?)",
+            Bind::Text(v.trim().to_lowercase()),
+        );
+    }
+    if let Some(v) = &filter.album {
+        cond(
+            q,
+            "a.id IN (SELECT m.asset_id FROM album_assets m WHERE m.album_id = ?)",
+            Bind::Text(v.to_string()),
+        );
+    }
+    if let Some(v) = &filter.name_contains {
+        cond(
+            q,
+            r"LOWER(a.original_name) LIKE ? ESCAPE '\'",
+            Bind::Text(format!("%{}%", escape_like(&v.to_lowercase()))),
+        );
+    }
+}
+
+/// Escapes LIKE's wildcards so a file name substring matches literally.
+fn escape_like(s: &str) -> String {
+    s.replace('\\', r"\\")
+        .replace('%', r"\%")
+        .replace('_', r"\_")
+}
+
+impl Catalog {
+    /// A page of the owner's library (not the trash), filtered and ordered.
+    pub async fn list_assets(
+        &self,
+        owner: &UserId,
+        filter: &AssetFilter,
+        order: AssetOrder,
+        after: Option<&SortCursor>,
+        limit: u32,
+    ) -> Result<AssetPage, StorageError> {
+        let limit = limit.clamp(1, 1000);
+        let key = order.key_column();
+        let (dir, cmp) = if order.descending() {
+            ("DESC", "<")
+        } else {
+            ("ASC", ">")
+        };
+        let mut q = QueryText::default();
+        let owner_p = q.bind(Bind::Text(owner.to_string()));
+        q.text = format!(
+            "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
+        );
+        push_filter(&mut q, filter);
+        if let Some(cursor) = after {
+            // Keyset pagination, expanded so both databases use the index.
+            let k = q.bind(Bind::Int(cursor.key));
+            let id = q.bind(Bind::Text(cursor.id.to_string()));
+            q.text.push_str(&format!(
+                " AND (a.{key} {cmp} {k} OR (a.{key} = {k} AND a.id {cmp} {id}))"
+            ));
+        }
+        let lim = q.bind(Bind::Int(i64::from(limit) + 1));
+        q.text
+            .push_str(&format!(" ORDER BY a.{key} {dir}, a.id {dir} LIMIT {lim}"));
+        let rows = q.query().fetch_all(&self.pool).await?;
+        let mut assets = rows
+            .iter()
+            .map(asset_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if assets.len() > limit as usize {
+            assets.truncate(limit as usize);
+            assets.last().map(|a| SortCursor {
+                key: order.key_of(a),
+                id: a.id,
+            })
+        } else {
+            None
+        };
+        Ok(AssetPage { assets, next })
+    }
+
+    /// Days with assets in the owner's library, newest first, with counts.
+    ///
+    /// Unfiltered, this reads the per-day counts (one row per day, however
+    /// many photos); filtered, it counts the matching assets.
+    pub async fn timeline(
+        &self,
+        owner: &UserId,
+        filter: &AssetFilter,
+    ) -> Result<Vec<TimelineDay>, StorageError> {
+        let mut q = QueryText::default();
+        let owner_p = q.bind(Bind::Text(owner.to_string()));
+        if filter.is_empty() {
+            q.text = format!(
+                "SELECT day, count FROM timeline_days
+                 WHERE owner_id = {owner_p} AND count > 0 ORDER BY day DESC"
+            );
+        } else {
+            q.text = format!(
+                "SELECT a.taken_day AS day, COUNT(*) AS count FROM assets a
+                 WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
+            );
+            push_filter(&mut q, filter);
+            q.text
+                .push_str(" GROUP BY a.taken_day ORDER BY a.taken_day DESC");
+        }
+        let rows = q.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TimelineDay {
+                    day: row.try_get::<i64, _>("day")?.clamp(0, u32::MAX as i64) as u32,
+                    count: row.try_get("count")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Checks the per-day counts against the assets; returns the days that
+    /// differ as (day, counted, stored). For tests and `darkroom admin`.
+    pub async fn verify_timeline(
+        &self,
+        owner: &UserId,
+    ) -> Result<Vec<(u32, i64, i64)>, StorageError> {
+        let stored = self.timeline(owner, &AssetFilter::default()).await?;
+        let counted = self
+            .timeline(
+                owner,
+                &AssetFilter {
+                    // Any always-true filter takes the counting path.
+                    min_rating: Some(0),
+                    ..AssetFilter::default()
+                },
+            )
+            .await?;
+        let mut days: Vec<u32> = stored.iter().chain(&counted).map(|d| d.day).collect();
+        days.sort_unstable();
+        days.dedup();
+        let count_of =
+            |list: &[TimelineDay], day| list.iter().find(|d| d.day == day).map_or(0, |d| d.count);
+        Ok(days
+            .into_iter()
+            .map(|day| (day, count_of(&counted, day), count_of(&stored, day)))
+            .filter(|(_, a, b)| a != b)
+            .collect())
+    }
+
+    /// The owner's assets among `ids` (in the library, not the trash).
+    pub async fn owned_asset_ids(
+        &self,
+        owner: &UserId,
+        ids: &[AssetId],
+    ) -> Result<Vec<AssetId>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryText::default();
+        let owner_p = q.bind(Bind::Text(owner.to_string()));
+        let list: Vec<String> = ids
+            .iter()
+            .map(|id| q.bind(Bind::Text(id.to_string())))
+            .collect();
+        q.text = format!(
+            "SELECT id FROM assets WHERE owner_id = {owner_p} AND deleted_at IS NULL
+             AND id IN ({})",
+            list.join(", ")
+        );
+        let rows = q.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| parse_id("assets.id", &row.try_get::<String, _>("id")?))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_match_literally() {
+        assert_eq!(escape_like("100%_a\\b"), r"100\%\_a\\b");
+    }
+
+    #[test]
+    fn filters_become_numbered_conditions() {
+        let mut q = QueryText::default();
+        q.bind(Bind::Text("owner".into()));
+        push_filter(
+            &mut q,
+            &AssetFilter {
+                favorite: Some(true),
+                min_rating: Some(3),
+                ..AssetFilter::default()
+            },
+        );
+        assert_eq!(q.text, " AND a.is_favorite = $2 AND a.rating >= $3");
+        assert_eq!(q.binds.len(), 3);
+    }
+}

@@ -1,0 +1,189 @@
+//! Share links: a capability (an unguessable token) to one album or one
+//! asset, read-only, optionally with a password, an expiry and permission to
+//! download originals. Revoking takes effect on the next request.
+
+use sqlx::Row;
+
+use super::{Catalog, parse_id};
+use crate::{AlbumId, AssetId, ShareLinkId, StorageError, UserId, now_ms};
+
+/// What a link shares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareTarget {
+    Album(AlbumId),
+    Asset(AssetId),
+}
+
+/// A link to create.
+#[derive(Clone, Debug)]
+pub struct NewShareLink {
+    pub owner: UserId,
+    pub target: ShareTarget,
+    /// argon2id PHC string of the password, when the link has one.
+    pub password_hash: Option<String>,
+    pub expires_at: Option<i64>,
+    pub allow_download: bool,
+}
+
+/// A stored link.
+#[derive(Clone, Debug)]
+pub struct ShareLinkRecord {
+    pub id: ShareLinkId,
+    pub owner: UserId,
+    /// The capability in the URL: 160 bits from the OS CSPRNG.
+    pub token: String,
+    pub target: ShareTarget,
+    pub password_hash: Option<String>,
+    pub expires_at: Option<i64>,
+    pub allow_download: bool,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+const LINK_COLUMNS: &str = "id, owner_id, token, album_id, asset_id, password_hash, expires_at,
+    allow_download, created_at, revoked_at";
+
+fn link_from_row(row: &sqlx::any::AnyRow) -> Result<ShareLinkRecord, StorageError> {
+    let album: Option<String> = row.try_get("album_id")?;
+    let asset: Option<String> = row.try_get("asset_id")?;
+    let target = match (album, asset) {
+        (Some(a), None) => ShareTarget::Album(parse_id("share_links.album_id", &a)?),
+        (None, Some(a)) => ShareTarget::Asset(parse_id("share_links.asset_id", &a)?),
+        _ => {
+            return Err(StorageError::Corrupt(
+                "share link without one target".into(),
+            ));
+        }
+    };
+    Ok(ShareLinkRecord {
+        id: parse_id("share_links.id", &row.try_get::<String, _>("id")?)?,
+        owner: parse_id(
+            "share_links.owner_id",
+            &row.try_get::<String, _>("owner_id")?,
+        )?,
+        token: row.try_get("token")?,
+        target,
+        password_hash: row.try_get("password_hash")?,
+        expires_at: row.try_get("expires_at")?,
+        allow_download: row.try_get::<i64, _>("allow_download")? != 0,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+impl Catalog {
+    /// Creates a link to one of the owner's albums or assets.
+    pub async fn create_share_link(
+        &self,
+        new: &NewShareLink,
+    ) -> Result<ShareLinkRecord, StorageError> {
+        let (album, asset) = match new.target {
+            ShareTarget::Album(id) => {
+                self.get_album(&new.owner, &id).await?;
+                (Some(id.to_string()), None)
+            }
+            ShareTarget::Asset(id) => {
+                self.get_asset(&new.owner, &id).await?;
+                (None, Some(id.to_string()))
+            }
+        };
+        let id = ShareLinkId::new();
+        sqlx::query(
+            "INSERT INTO share_links (id, owner_id, token, album_id, asset_id, password_hash,
+                expires_at, allow_download, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id.to_string())
+        .bind(new.owner.to_string())
+        .bind(super::users::random_hex(20))
+        .bind(album)
+        .bind(asset)
+        .bind(new.password_hash.as_deref())
+        .bind(new.expires_at)
+        .bind(i64::from(new.allow_download))
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        self.get_share_link(&new.owner, &id).await
+    }
+
+    /// The owner's links (revoked ones included), newest first.
+    pub async fn list_share_links(
+        &self,
+        owner: &UserId,
+    ) -> Result<Vec<ShareLinkRecord>, StorageError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {LINK_COLUMNS} FROM share_links WHERE owner_id = $1
+             ORDER BY created_at DESC, id DESC"
+        ));
+        let rows = sqlx::query(sql)
+            .bind(owner.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(link_from_row).collect()
+    }
+
+    /// One of the owner's links.
+    pub async fn get_share_link(
+        &self,
+        owner: &UserId,
+        id: &ShareLinkId,
+    ) -> Result<ShareLinkRecord, StorageError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {LINK_COLUMNS} FROM share_links WHERE id = $1 AND owner_id = $2"
+        ));
+        let row = sqlx::query(sql)
+            .bind(id.to_string())
+            .bind(owner.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => link_from_row(&row),
+            None => Err(StorageError::NotFound { what: "share link" }),
+        }
+    }
+
+    /// Revokes one of the owner's links.
+    pub async fn revoke_share_link(
+        &self,
+        owner: &UserId,
+        id: &ShareLinkId,
+    ) -> Result<(), StorageError> {
+        let revoked = sqlx::query(
+            "UPDATE share_links SET revoked_at = $1
+             WHERE id = $2 AND owner_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id.to_string())
+        .bind(owner.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if revoked == 0 {
+            return Err(StorageError::NotFound { what: "share link" });
+        }
+        Ok(())
+    }
+
+    /// The link a token names, whatever its state (the caller tells revoked,
+    /// expired and live apart), if it exists and its owner is not disabled.
+    pub async fn find_share_link(
+        &self,
+        token: &str,
+    ) -> Result<Option<ShareLinkRecord>, StorageError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM share_links l JOIN users u ON u.id = l.owner_id
+             WHERE l.token = $1 AND u.disabled_at IS NULL",
+            LINK_COLUMNS
+                .split(',')
+                .map(|c| format!("l.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let row = sqlx::query(sql)
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(link_from_row).transpose()
+    }
+}

@@ -1,0 +1,138 @@
+//! Keeping storage tidy and honest: purging expired trash, collecting blobs
+//! nothing refers to, and scrubbing (re-hashing what is stored).
+
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::{BlobStore, Catalog, ContentHash, StorageError, now_ms};
+
+/// What one garbage collection did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GcReport {
+    /// Trashed assets purged because their retention period ended.
+    pub purged_assets: u64,
+    /// Blobs deleted from the store (and forgotten by the catalog).
+    pub deleted_blobs: u64,
+    /// Objects in the store the catalog has no row for, deleted.
+    pub deleted_untracked: u64,
+    /// Abandoned staging uploads removed.
+    pub swept_staging: usize,
+}
+
+/// How long things wait before they are collected.
+#[derive(Clone, Copy, Debug)]
+pub struct GcPolicy {
+    /// How long a trashed asset can still be restored.
+    pub trash_retention: Duration,
+    /// How long an unreferenced blob is kept before it is deleted, so an
+    /// upload of the same bytes in flight can still take it.
+    pub blob_grace: Duration,
+}
+
+impl Default for GcPolicy {
+    fn default() -> Self {
+        GcPolicy {
+            trash_retention: Duration::from_secs(30 * 24 * 3600),
+            blob_grace: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Purges expired trash, then deletes blobs unreferenced for longer than the
+/// grace period, then objects the catalog has never heard of (older than the
+/// grace period: a crash between writing bytes and recording them).
+pub async fn collect_garbage(
+    catalog: &Catalog,
+    blobs: &BlobStore,
+    policy: GcPolicy,
+) -> Result<GcReport, StorageError> {
+    let mut report = GcReport {
+        purged_assets: catalog
+            .purge_expired_trash(now_ms() - policy.trash_retention.as_millis() as i64)
+            .await?,
+        ..GcReport::default()
+    };
+    // Deletions a stopped collector left half-done are finished first.
+    for hash in catalog.blobs_being_deleted().await? {
+        blobs.delete(&hash).await?;
+        catalog.forget_blob(&hash).await?;
+        report.deleted_blobs += 1;
+    }
+    let cutoff = now_ms() - policy.blob_grace.as_millis() as i64;
+    loop {
+        let batch = catalog.collectable_blobs(cutoff, 500).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for hash in batch {
+            if catalog.mark_blob_deleting(&hash, cutoff).await? {
+                blobs.delete(&hash).await?;
+                catalog.forget_blob(&hash).await?;
+                report.deleted_blobs += 1;
+            }
+        }
+    }
+    for (hash, modified_ms) in blobs.list_hashes_with_age().await? {
+        if modified_ms < cutoff && !catalog.blob_known(&hash).await? {
+            // A writer pins (creates the row) before writing bytes, so an
+            // object without a row that is older than the grace is no upload
+            // in flight: it was left by a crash before the pin existed.
+            blobs.delete(&hash).await?;
+            report.deleted_untracked += 1;
+        }
+    }
+    report.swept_staging = blobs.sweep_staging(policy.blob_grace).await?;
+    if report != GcReport::default() {
+        tracing::info!(?report, "garbage collected");
+    }
+    Ok(report)
+}
+
+/// What scrubbing found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScrubReport {
+    /// Blobs read and re-hashed.
+    pub checked: u64,
+    pub bytes: u64,
+    /// Blobs whose bytes no longer hash to their name: (name, actual hash).
+    pub corrupt: Vec<(ContentHash, ContentHash)>,
+    /// Blobs the catalog refers to that the store does not have.
+    pub missing: Vec<ContentHash>,
+}
+
+impl ScrubReport {
+    /// True when everything referenced is present and intact.
+    pub fn is_clean(&self) -> bool {
+        self.corrupt.is_empty() && self.missing.is_empty()
+    }
+}
+
+/// Re-hashes every referenced blob, streaming, and reports any whose bytes
+/// are missing or no longer match their name.
+pub async fn scrub(catalog: &Catalog, blobs: &BlobStore) -> Result<ScrubReport, StorageError> {
+    let mut report = ScrubReport::default();
+    for (hash, _size) in catalog.referenced_blobs().await? {
+        let mut stream = match blobs.stream(&hash, None).await {
+            Ok(stream) => stream,
+            Err(e) if e.is_not_found() => {
+                report.missing.push(hash);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut hasher = blake3::Hasher::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            report.bytes += chunk.len() as u64;
+            hasher.update(&chunk);
+        }
+        let actual = ContentHash::from_hasher(&hasher);
+        if actual != hash {
+            tracing::error!(%hash, %actual, "stored blob does not match its name");
+            report.corrupt.push((hash, actual));
+        }
+        report.checked += 1;
+    }
+    Ok(report)
+}
