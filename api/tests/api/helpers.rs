@@ -107,6 +107,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         limits,
         job_attempts: worker_config.max_attempts,
         http_workers: Some(2),
+        login_limits: darkroom_api::LoginLimits {
+            per_account_per_minute: 5,
+            // Tests share 127.0.0.1; only the per-account limit is under test.
+            per_address_per_minute: 10_000,
+        },
         ..ApiConfig::default()
     };
     let app = Application::build(
@@ -135,6 +140,54 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Sends `method path` as `token` (or anonymously), with a JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// [`call`](Self::call), expecting `status`, returning the JSON body
+    /// (`null` for an empty one).
+    pub async fn call_expect(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
+        let response = self.call(method.clone(), Some(token), path, body).await;
+        let got = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        assert_eq!(got, status, "{method} {path}: {text}");
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        }
+    }
+
+    /// Uploads as `token` and returns the new asset's id.
+    pub async fn upload_id(&self, token: &str, name: &str, bytes: Vec<u8>) -> String {
+        let response = self.upload_as(token, name, bytes).await;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("upload JSON");
+        assert!(status == 201 || status == 200, "upload {name}: {body}");
+        body["id"].as_str().expect("id").to_string()
     }
 
     /// A new user and a token for them with the given scopes.

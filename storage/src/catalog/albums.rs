@@ -72,10 +72,15 @@ const ALBUM_SELECT: &str = "SELECT al.id, al.owner_id, al.name, al.description, 
         COALESCE(
             (SELECT m.asset_id FROM album_assets m JOIN assets a ON a.id = m.asset_id
                 WHERE m.album_id = al.id AND m.asset_id = al.cover_asset_id AND a.deleted_at IS NULL),
-            (SELECT m.asset_id FROM album_assets m JOIN assets a ON a.id = m.asset_id
-                WHERE m.album_id = al.id AND a.deleted_at IS NULL
-                ORDER BY CASE WHEN al.sort_order = 'manual' THEN m.position ELSE a.sort_at END, a.id
-                LIMIT 1)) AS cover
+            CASE WHEN al.sort_order = 'manual' THEN
+                (SELECT m.asset_id FROM album_assets m JOIN assets a ON a.id = m.asset_id
+                    WHERE m.album_id = al.id AND a.deleted_at IS NULL
+                    ORDER BY m.position, m.asset_id LIMIT 1)
+            ELSE
+                (SELECT m.asset_id FROM album_assets m JOIN assets a ON a.id = m.asset_id
+                    WHERE m.album_id = al.id AND a.deleted_at IS NULL
+                    ORDER BY a.sort_at, a.id LIMIT 1)
+            END) AS cover
      FROM albums al";
 
 fn album_from_row(row: &sqlx::any::AnyRow) -> Result<AlbumRecord, StorageError> {
