@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod accounts; // passwords, sessions, CSRF, rate limits, tokens
 mod auth; // who may see and do what
 mod errors; // bad input gets a 4xx with a JSON body, and stores nothing
 mod jobs; // retries, backoff, visible failure, lease take-over

@@ -1,0 +1,358 @@
+//! Accounts: passwords, web sessions with CSRF, login rate limits, tokens.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::{TestApp, assert_error};
+use darkroom_storage::catalog::Scope;
+
+backend_tests!(
+    a_session_signs_in_needs_csrf_and_signs_out,
+    logins_are_rate_limited_per_account,
+    tokens_are_listed_scoped_and_revoked,
+    disabled_accounts_lose_every_credential,
+);
+
+/// Creates `name` with `password` through the admin API.
+async fn user_with_password(app: &TestApp, name: &str, password: &str) -> Value {
+    app.call_expect(
+        Method::POST,
+        &app.token,
+        "/api/v1/admin/users",
+        Some(json!({"name": name, "password": password})),
+        201,
+    )
+    .await
+}
+
+/// A client that keeps cookies, as a browser does.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+async fn login(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": name, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_session_signs_in_needs_csrf_and_signs_out(app: TestApp) {
+    user_with_password(&app, "alice", "correct horse battery").await;
+    let web = browser();
+    let wrong = login(&app, &web, "alice", "wrong password").await;
+    assert_error(wrong, 401, "invalid_credentials").await;
+    let nobody = login(&app, &web, "nobody", "whatever password").await;
+    assert_error(nobody, 401, "invalid_credentials").await;
+
+    let ok = login(&app, &web, "alice", "correct horse battery").await;
+    assert_eq!(ok.status(), 200);
+    let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("drk_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain HTTP here: {cookie}");
+    let body: Value = ok.json().await.unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_string();
+    assert_eq!(body["user"]["name"], "alice");
+
+    // Reads work with the cookie alone.
+    let me = web.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    // Writes need the CSRF token too.
+    let create = |token: Option<String>| {
+        let mut r = web
+            .post(app.url("/api/v1/albums"))
+            .json(&json!({"name": "from the web"}));
+        if let Some(t) = token {
+            r = r.header("x-csrf-token", t);
+        }
+        r.send()
+    };
+    assert_error(create(None).await.unwrap(), 403, "csrf_failed").await;
+    assert_error(
+        create(Some("forged".into())).await.unwrap(),
+        403,
+        "csrf_failed",
+    )
+    .await;
+    assert_eq!(create(Some(csrf.clone())).await.unwrap().status(), 201);
+    // The session endpoint gives the CSRF token back (after a reload).
+    let session: Value = web
+        .get(app.url("/api/v1/auth/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(session["csrf_token"], json!(csrf));
+
+    // A second browser; "log out everywhere" ends both.
+    let other = browser();
+    assert_eq!(
+        login(&app, &other, "alice", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+    let out = web
+        .post(app.url("/api/v1/auth/logout-all"))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    let after: Value = out.json().await.unwrap();
+    assert_eq!(after["sessions_ended"], 2);
+    for client in [&web, &other] {
+        let r = client.get(app.url("/api/v1/me")).send().await.unwrap();
+        assert_error(r, 401, "unauthorized").await;
+    }
+
+    // Logout ends just that session.
+    let web = browser();
+    let body: Value = login(&app, &web, "alice", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_string();
+    let out = web
+        .post(app.url("/api/v1/auth/logout"))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let r = web.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_error(r, 401, "unauthorized").await;
+
+    // Changing the password needs the current one, from a session. (Another
+    // account: alice has used her five login attempts for this minute.)
+    user_with_password(&app, "alicia", "correct horse battery").await;
+    let web = browser();
+    let body: Value = login(&app, &web, "alicia", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_string();
+    let change = |current: &str| {
+        web.put(app.url("/api/v1/me/password"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"current_password": current, "new_password": "a new long passphrase"}))
+            .send()
+    };
+    assert_error(change("not it").await.unwrap(), 401, "invalid_credentials").await;
+    assert_eq!(change("correct horse battery").await.unwrap().status(), 204);
+    assert_eq!(
+        login(&app, &browser(), "alicia", "a new long passphrase")
+            .await
+            .status(),
+        200
+    );
+    let weak = app
+        .call(
+            Method::POST,
+            Some(&app.token),
+            "/api/v1/admin/users",
+            Some(json!({"name": "bob", "password": "short"})),
+        )
+        .await;
+    assert_error(weak, 422, "weak_password").await;
+    // A token cannot change a password.
+    let by_token = app
+        .call(
+            Method::PUT,
+            Some(&app.token),
+            "/api/v1/me/password",
+            Some(json!({"new_password": "another long one"})),
+        )
+        .await;
+    assert_error(by_token, 403, "session_required").await;
+}
+
+async fn logins_are_rate_limited_per_account(app: TestApp) {
+    user_with_password(&app, "carol", "correct horse battery").await;
+    let client = browser();
+    for _ in 0..5 {
+        let r = login(&app, &client, "carol", "guess").await;
+        assert_eq!(r.status(), 401);
+    }
+    // Even the right password waits now: the limit is on attempts.
+    let limited = login(&app, &client, "carol", "correct horse battery").await;
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_error(limited, 429, "too_many_requests").await;
+    // Other accounts are not affected.
+    user_with_password(&app, "dave", "correct horse battery").await;
+    assert_eq!(
+        login(&app, &client, "dave", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+}
+
+async fn tokens_are_listed_scoped_and_revoked(app: TestApp) {
+    let uploader = app.user_token("erin", &[Scope::Read, Scope::Upload]).await;
+    let created = app
+        .call_expect(
+            Method::POST,
+            &uploader,
+            "/api/v1/tokens",
+            Some(json!({"name": "phone", "scopes": ["read"]})),
+            201,
+        )
+        .await;
+    let secret = created["token"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("drk_"));
+    // No one mints a scope they lack.
+    let escalate = app
+        .call(
+            Method::POST,
+            Some(&uploader),
+            "/api/v1/tokens",
+            Some(json!({"name": "x", "scopes": ["edit"]})),
+        )
+        .await;
+    assert_error(escalate, 403, "forbidden").await;
+    let bad = app
+        .call(
+            Method::POST,
+            Some(&uploader),
+            "/api/v1/tokens",
+            Some(json!({"name": "x", "scopes": ["root"]})),
+        )
+        .await;
+    assert_error(bad, 422, "invalid_field").await;
+    // Listed without secrets, with a last-used time once used.
+    app.call_expect(Method::GET, &secret, "/api/v1/assets", None, 200)
+        .await;
+    let listed = app
+        .call_expect(Method::GET, &uploader, "/api/v1/tokens", None, 200)
+        .await;
+    let tokens = listed["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert!(
+        !listed.to_string().contains(&secret),
+        "secrets are never listed"
+    );
+    let phone = tokens.iter().find(|t| t["name"] == "phone").unwrap();
+    assert!(phone["last_used_at"].is_string());
+    assert_eq!(phone["scopes"], json!(["read"]));
+    // Revoked: it stops working at once. Another user cannot revoke it.
+    let id = created["id"].as_str().unwrap();
+    let stranger = app.user_token("mallory", &[Scope::Read, Scope::Edit]).await;
+    app.call_expect(
+        Method::DELETE,
+        &stranger,
+        &format!("/api/v1/tokens/{id}"),
+        None,
+        404,
+    )
+    .await;
+    app.call_expect(
+        Method::DELETE,
+        &uploader,
+        &format!("/api/v1/tokens/{id}"),
+        None,
+        204,
+    )
+    .await;
+    let r = app
+        .call(Method::GET, Some(&secret), "/api/v1/assets", None)
+        .await;
+    assert_error(r, 401, "unauthorized").await;
+}
+
+async fn disabled_accounts_lose_every_credential(app: TestApp) {
+    let user = user_with_password(&app, "frank", "correct horse battery").await;
+    let id = user["id"].as_str().unwrap();
+    let frank = app
+        .catalog
+        .find_user_by_name("frank")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = app
+        .catalog
+        .issue_token(&frank.id, "t", &[Scope::Read])
+        .await
+        .unwrap()
+        .secret;
+    let web = browser();
+    assert_eq!(
+        login(&app, &web, "frank", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+    app.call_expect(
+        Method::PATCH,
+        &app.token,
+        &format!("/api/v1/admin/users/{id}"),
+        Some(json!({"disabled": true})),
+        200,
+    )
+    .await;
+    let r = app
+        .call(Method::GET, Some(&token), "/api/v1/assets", None)
+        .await;
+    assert_error(r, 401, "unauthorized").await;
+    let r = web.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_error(r, 401, "unauthorized").await;
+    let r = login(&app, &web, "frank", "correct horse battery").await;
+    assert_error(r, 403, "account_disabled").await;
+    // An admin cannot lock themselves out.
+    let admin = app
+        .catalog
+        .find_user_by_name("admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = app
+        .call(
+            Method::PATCH,
+            Some(&app.token),
+            &format!("/api/v1/admin/users/{}", admin.id),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_error(r, 409, "cannot_disable_self").await;
+    // Re-enabled, the token works again.
+    app.call_expect(
+        Method::PATCH,
+        &app.token,
+        &format!("/api/v1/admin/users/{id}"),
+        Some(json!({"disabled": false})),
+        200,
+    )
+    .await;
+    app.call_expect(Method::GET, &token, "/api/v1/assets", None, 200)
+        .await;
+}
