@@ -11,6 +11,7 @@ mod auth; // who may see and do what
 mod errors; // bad input gets a 4xx with a JSON body, and stores nothing
 mod jobs; // retries, backoff, visible failure, lease take-over
 mod library; // fields, filters, timeline, albums
+mod lifecycle; // trash, quotas, usage, garbage collection
 mod reading; // listing, originals (ranges, ETags), health
 mod upload; // ingest, dedup, races, renditions
 

@@ -233,51 +233,29 @@ impl Catalog {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO assets (id, owner_id, blob_hash, original_name, media_type, format, size,
-                width, height, orientation, taken_at, sort_at, exif, created_at,
-                camera_make, camera_model, lens, is_raw, has_location, rating, taken_day)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                $15, $16, $17, $18, $19, $20, $21)
-             ON CONFLICT (owner_id, blob_hash) DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(new.owner.to_string())
-        .bind(new.hash.to_hex())
-        .bind(&new.original_name)
-        .bind(&new.media_type)
-        .bind(&new.format)
-        .bind(new.size as i64)
-        .bind(new.width.map(i64::from))
-        .bind(new.height.map(i64::from))
-        .bind(new.orientation.map(i64::from))
-        .bind(new.taken_at.as_deref())
-        .bind(sort_at)
-        .bind(new.exif.as_deref())
-        .bind(now)
-        .bind(new.facts.camera_make.as_deref())
-        .bind(new.facts.camera_model.as_deref())
-        .bind(new.facts.lens.as_deref())
-        .bind(i64::from(new.facts.is_raw))
-        .bind(i64::from(new.facts.has_location))
-        .bind(i64::from(new.rating.min(5)))
-        .bind(i64::from(day))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
+        let mut attempts = 0;
+        while insert_row(&mut tx, new, sort_at, day, now).await? == 0 {
             // The owner already holds these bytes (perhaps a racing upload),
-            // in the library or in the trash.
-            let existing = find_by_hash(&mut tx, &new.owner, &new.hash)
-                .await?
-                .ok_or(StorageError::NotFound { what: "asset" })?;
-            if existing.trashed_at.is_some() {
-                let restored = restore_in(&mut tx, &existing).await?;
-                tx.commit().await?;
-                return Ok(AssetInsert::Restored(restored));
+            // in the library or in the trash. Locked, so a concurrent purge
+            // either finishes first (then the row is gone: insert again) or
+            // waits for this restore (and then leaves the asset alone).
+            match find_by_hash(&mut tx, &new.owner, &new.hash, self.for_update()).await? {
+                Some(existing) if existing.trashed_at.is_some() => {
+                    let restored = restore_in(&mut tx, &existing).await?;
+                    tx.commit().await?;
+                    return Ok(AssetInsert::Restored(restored));
+                }
+                Some(existing) => {
+                    tx.commit().await?;
+                    return Ok(AssetInsert::Duplicate(existing));
+                }
+                None if attempts < 3 => attempts += 1,
+                None => {
+                    return Err(StorageError::Busy(
+                        "the same photo is being deleted at this moment; try again".into(),
+                    ));
+                }
             }
-            tx.commit().await?;
-            return Ok(AssetInsert::Duplicate(existing));
         }
         // Refused past the quota: the transaction rolls back on drop, and the
         // published blob stays an orphan for garbage collection.
@@ -303,14 +281,59 @@ impl Catalog {
     }
 }
 
-/// The owner's asset holding these bytes, trashed or not, inside `tx`.
+/// Inserts the asset row unless the owner holds these bytes; returns the
+/// number of rows inserted.
+async fn insert_row(
+    tx: &mut Tx,
+    new: &NewAsset,
+    sort_at: i64,
+    day: u32,
+    now: i64,
+) -> Result<u64, StorageError> {
+    Ok(sqlx::query(
+        "INSERT INTO assets (id, owner_id, blob_hash, original_name, media_type, format, size,
+            width, height, orientation, taken_at, sort_at, exif, created_at,
+            camera_make, camera_model, lens, is_raw, has_location, rating, taken_day)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+            $15, $16, $17, $18, $19, $20, $21)
+         ON CONFLICT (owner_id, blob_hash) DO NOTHING",
+    )
+    .bind(new.id.to_string())
+    .bind(new.owner.to_string())
+    .bind(new.hash.to_hex())
+    .bind(&new.original_name)
+    .bind(&new.media_type)
+    .bind(&new.format)
+    .bind(new.size as i64)
+    .bind(new.width.map(i64::from))
+    .bind(new.height.map(i64::from))
+    .bind(new.orientation.map(i64::from))
+    .bind(new.taken_at.as_deref())
+    .bind(sort_at)
+    .bind(new.exif.as_deref())
+    .bind(now)
+    .bind(new.facts.camera_make.as_deref())
+    .bind(new.facts.camera_model.as_deref())
+    .bind(new.facts.lens.as_deref())
+    .bind(i64::from(new.facts.is_raw))
+    .bind(i64::from(new.facts.has_location))
+    .bind(i64::from(new.rating.min(5)))
+    .bind(i64::from(day))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// The owner's asset holding these bytes, trashed or not, inside `tx`;
+/// `lock` is [`Catalog::for_update`] to lock the row.
 async fn find_by_hash(
     tx: &mut Tx,
     owner: &UserId,
     hash: &ContentHash,
+    lock: &str,
 ) -> Result<Option<AssetRecord>, StorageError> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ASSET_COLUMNS} FROM assets WHERE owner_id = $1 AND blob_hash = $2"
+        "SELECT {ASSET_COLUMNS} FROM assets WHERE owner_id = $1 AND blob_hash = $2 {lock}"
     ));
     let row = sqlx::query(sql)
         .bind(owner.to_string())
@@ -322,7 +345,19 @@ async fn find_by_hash(
 
 /// An asset by id inside `tx`, whatever its state.
 pub(super) async fn get_in(tx: &mut Tx, id: &AssetId) -> Result<AssetRecord, StorageError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1"));
+    get_locked(tx, id, "").await
+}
+
+/// An asset by id inside `tx`, locked with `lock` ([`Catalog::for_update`])
+/// so that trash, restore and purge of one asset never interleave.
+pub(super) async fn get_locked(
+    tx: &mut Tx,
+    id: &AssetId,
+    lock: &str,
+) -> Result<AssetRecord, StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1 {lock}"
+    ));
     let row = sqlx::query(sql)
         .bind(id.to_string())
         .fetch_optional(&mut **tx)

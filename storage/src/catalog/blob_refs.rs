@@ -115,9 +115,10 @@ impl Catalog {
     /// Blobs claimed for deletion whose deletion has not finished (a
     /// collector stopped half-way): the next collection finishes them.
     pub async fn blobs_being_deleted(&self) -> Result<Vec<ContentHash>, StorageError> {
-        let rows = sqlx::query("SELECT hash FROM blobs WHERE deleting_at IS NOT NULL")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT hash FROM blobs WHERE deleting_at IS NOT NULL AND ref_count = 0")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| parse_id("blobs.hash", &r.try_get::<String, _>("hash")?))
             .collect()
@@ -125,10 +126,12 @@ impl Catalog {
 
     /// Forgets a claimed blob once its object is gone.
     pub async fn forget_blob(&self, hash: &ContentHash) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM blobs WHERE hash = $1 AND deleting_at IS NOT NULL")
-            .bind(hash.to_hex())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "DELETE FROM blobs WHERE hash = $1 AND deleting_at IS NOT NULL AND ref_count = 0",
+        )
+        .bind(hash.to_hex())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -8,12 +8,23 @@ use crate::{ContentHash, StorageError, UserId, now_ms};
 pub(super) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// Takes one more reference on a blob row (which must exist); a referenced
-/// blob is not an orphan, whatever grace period it was in.
+/// blob is not an orphan, whatever grace period it was in. `Busy` when the
+/// collector has already claimed the blob (the writer outlived the grace
+/// period): the caller's transaction must roll back and try again later.
 pub(super) async fn hold_blob(tx: &mut Tx, hash: &ContentHash) -> Result<(), StorageError> {
-    sqlx::query("UPDATE blobs SET ref_count = ref_count + 1, orphaned_at = NULL WHERE hash = $1")
-        .bind(hash.to_hex())
-        .execute(&mut **tx)
-        .await?;
+    let held = sqlx::query(
+        "UPDATE blobs SET ref_count = ref_count + 1, orphaned_at = NULL
+         WHERE hash = $1 AND deleting_at IS NULL",
+    )
+    .bind(hash.to_hex())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if held == 0 {
+        return Err(StorageError::Busy(
+            "these bytes were being garbage-collected; upload them again".into(),
+        ));
+    }
     Ok(())
 }
 

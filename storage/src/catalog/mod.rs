@@ -134,6 +134,16 @@ impl Catalog {
         self.pool.close().await;
     }
 
+    /// The clause that locks selected rows until the transaction ends:
+    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose write
+    /// transactions ([`begin_write`](Self::begin_write)) are serialised.
+    fn for_update(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR UPDATE",
+        }
+    }
+
     /// Begins a transaction that will write.
     ///
     /// On SQLite this takes the write lock up front (`BEGIN IMMEDIATE`): a

@@ -5,7 +5,7 @@
 
 use sqlx::Row;
 
-use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row, get_in};
+use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row, get_in, get_locked};
 use super::ledger::{Tx, count_on_timeline, refund_usage, release_blob};
 use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
@@ -15,7 +15,7 @@ impl Catalog {
     /// Moves the owner's asset to the trash. Already trashed: nothing changes.
     pub async fn trash_asset(&self, owner: &UserId, id: &AssetId) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
-        let asset = owned_in(&mut tx, owner, id).await?;
+        let asset = owned_in(&mut tx, owner, id, self.for_update()).await?;
         if asset.trashed_at.is_none() {
             let now = now_ms();
             sqlx::query("UPDATE assets SET deleted_at = $1, updated_at = $1 WHERE id = $2")
@@ -36,7 +36,7 @@ impl Catalog {
         id: &AssetId,
     ) -> Result<AssetRecord, StorageError> {
         let mut tx = self.begin_write().await?;
-        let asset = owned_in(&mut tx, owner, id).await?;
+        let asset = owned_in(&mut tx, owner, id, self.for_update()).await?;
         let restored = if asset.trashed_at.is_some() {
             restore_in(&mut tx, &asset).await?
         } else {
@@ -68,7 +68,7 @@ impl Catalog {
     /// Purges one asset of the owner's trash now.
     pub async fn purge_asset(&self, owner: &UserId, id: &AssetId) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
-        let asset = owned_in(&mut tx, owner, id).await?;
+        let asset = owned_in(&mut tx, owner, id, self.for_update()).await?;
         if asset.trashed_at.is_none() {
             return Err(StorageError::Conflict(
                 "only assets in the trash can be purged; delete it first".into(),
@@ -113,7 +113,7 @@ impl Catalog {
                 let id: AssetId = parse_id("assets.id", &row.try_get::<String, _>("id")?)?;
                 let mut tx = self.begin_write().await?;
                 // Restored meanwhile, or purged by someone else: skip it.
-                match get_in(&mut tx, &id).await {
+                match get_locked(&mut tx, &id, self.for_update()).await {
                     Ok(asset) if asset.trashed_at.is_some() => {
                         purge_in(&mut tx, &asset).await?;
                         tx.commit().await?;
@@ -127,9 +127,14 @@ impl Catalog {
     }
 }
 
-/// The owner's asset by id, in the library or the trash, inside `tx`.
-async fn owned_in(tx: &mut Tx, owner: &UserId, id: &AssetId) -> Result<AssetRecord, StorageError> {
-    match get_in(tx, id).await {
+/// The owner's asset by id, in the library or the trash, locked inside `tx`.
+async fn owned_in(
+    tx: &mut Tx,
+    owner: &UserId,
+    id: &AssetId,
+    lock: &str,
+) -> Result<AssetRecord, StorageError> {
+    match get_locked(tx, id, lock).await {
         Ok(asset) if asset.owner == *owner => Ok(asset),
         Ok(_) => Err(StorageError::NotFound { what: "asset" }),
         Err(e) => Err(e),
