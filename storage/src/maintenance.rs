@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
+use crate::blobs::DEFAULT_STAGING_GRACE;
 use crate::{BlobStore, Catalog, ContentHash, StorageError, now_ms};
 
 /// What one garbage collection did.
@@ -82,7 +83,8 @@ pub async fn collect_garbage(
             report.deleted_untracked += 1;
         }
     }
-    report.swept_staging = blobs.sweep_staging(policy.blob_grace).await?;
+    // Staging objects are uploads in flight: they get their own, longer grace.
+    report.swept_staging = blobs.sweep_staging(DEFAULT_STAGING_GRACE).await?;
     if report != GcReport::default() {
         tracing::info!(?report, "garbage collected");
     }

@@ -24,8 +24,12 @@ impl BlobStore {
             .await?;
         for meta in staged {
             if SystemTime::from(meta.last_modified) < cutoff {
-                self.store.delete(&meta.location).await?;
-                removed += 1;
+                match self.store.delete(&meta.location).await {
+                    Ok(()) => removed += 1,
+                    // Finished (or swept by another process) meanwhile.
+                    Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         if let Some(root) = &self.local_root {
