@@ -7,12 +7,14 @@
 mod helpers;
 
 mod accounts; // passwords, sessions, CSRF, rate limits, tokens
+mod admin; // usage metering, storage totals, admin-only routes
 mod auth; // who may see and do what
 mod errors; // bad input gets a 4xx with a JSON body, and stores nothing
 mod jobs; // retries, backoff, visible failure, lease take-over
 mod library; // fields, filters, timeline, albums
 mod lifecycle; // trash, quotas, usage, garbage collection
 mod reading; // listing, originals (ranges, ETags), health
+mod sharing; // share links: passwords, expiry, revocation, no location
 mod upload; // ingest, dedup, races, renditions
 
 /// Instantiates each named `async fn(TestApp)` test once per backend.

@@ -1,0 +1,347 @@
+//! Share links: what a holder sees without an account, and never where.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::{TestApp, assert_error, jpeg};
+
+backend_tests!(
+    album_links_serve_the_album_without_location,
+    passwords_expiry_and_revocation_are_enforced,
+);
+
+/// A JPEG whose EXIF has a GPS position (and a Make to prove the rest stays).
+fn jpeg_with_gps(seed: u32) -> Vec<u8> {
+    let plain = jpeg(64, 48, seed, None, None);
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    let mut entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+        t.extend_from_slice(&tag.to_le_bytes());
+        t.extend_from_slice(&kind.to_le_bytes());
+        t.extend_from_slice(&count.to_le_bytes());
+        t.extend_from_slice(&value);
+    };
+    entry(&mut tiff, 0x010F, 2, 4, *b"Abc\0");
+    entry(&mut tiff, 0x8825, 4, 1, 38u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(&4u16.to_le_bytes());
+    entry(&mut tiff, 1, 2, 2, *b"N\0\0\0");
+    entry(&mut tiff, 2, 5, 3, 92u32.to_le_bytes());
+    entry(&mut tiff, 3, 2, 2, *b"E\0\0\0");
+    entry(&mut tiff, 4, 5, 3, 116u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    for v in [48u32, 1, 51, 1, 2959, 100, 2, 1, 17, 1, 4000, 100] {
+        tiff.extend_from_slice(&v.to_le_bytes());
+    }
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+fn mentions_location(value: &Value) -> bool {
+    let text = value.to_string().to_lowercase();
+    text.contains("gps") || text.contains("latitude") || text.contains("has_location")
+}
+
+async fn album_links_serve_the_album_without_location(app: TestApp) {
+    let located = app
+        .upload_id(&app.token, "paris.jpg", jpeg_with_gps(1))
+        .await;
+    let other = app
+        .upload_id(&app.token, "b.jpg", jpeg(64, 48, 200, None, None))
+        .await;
+    let private = app
+        .upload_id(&app.token, "c.jpg", jpeg(64, 48, 120, None, None))
+        .await;
+    app.run_jobs().await;
+    let owner_view = app
+        .call_expect(
+            Method::GET,
+            &app.token,
+            &format!("/api/v1/assets/{located}"),
+            None,
+            200,
+        )
+        .await;
+    assert!(
+        owner_view["metadata"]["gps"].is_object(),
+        "the owner sees the location"
+    );
+    assert_eq!(owner_view["has_location"], true);
+    let album = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/albums",
+            Some(json!({"name": "Paris", "asset_ids": [located, other]})),
+            201,
+        )
+        .await;
+    let link = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"album_id": album["id"], "allow_download": true})),
+            201,
+        )
+        .await;
+    let token = link["token"].as_str().unwrap().to_string();
+    assert!(token.len() >= 32, "at least 128 bits");
+    let anon = reqwest::Client::new();
+    let get = |path: String| anon.get(app.url(&path)).send();
+
+    let shared: Value = get(format!("/api/v1/shared/{token}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shared["type"], "album");
+    assert_eq!(shared["album"]["asset_count"], 2);
+    let page: Value = get(format!("/api/v1/shared/{token}/assets"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["assets"].as_array().unwrap().len(), 2);
+    assert!(
+        !mentions_location(&page),
+        "no location in shared JSON: {page}"
+    );
+    assert_eq!(
+        page["assets"][0]["camera_make"], "Abc",
+        "the rest of the metadata stays"
+    );
+    let url = page["assets"][0]["renditions"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        url.starts_with(&format!("/api/v1/shared/{token}/")),
+        "{url}"
+    );
+
+    // Renditions and the original carry no GPS either.
+    let thumb = get(format!(
+        "/api/v1/shared/{token}/assets/{located}/renditions/thumb"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(thumb.status(), 200);
+    let thumb = thumb.bytes().await.unwrap();
+    assert!(
+        darkroom_pipeline::info(&thumb)
+            .map(|i| i.metadata.gps.is_none())
+            .unwrap_or(true)
+    );
+    let original = get(format!("/api/v1/shared/{token}/assets/{located}/original"))
+        .await
+        .unwrap();
+    assert_eq!(original.status(), 200);
+    let original = original.bytes().await.unwrap();
+    let info = darkroom_pipeline::info(&original).expect("a photo");
+    assert_eq!(info.metadata.gps, None);
+    assert_eq!(info.metadata.make.as_deref(), Some("Abc"));
+    assert_eq!(
+        image::load_from_memory(&original)
+            .unwrap()
+            .to_rgb8()
+            .dimensions(),
+        (64, 48)
+    );
+
+    // Only what the link covers.
+    let r = get(format!("/api/v1/shared/{token}/assets/{private}"))
+        .await
+        .unwrap();
+    assert_error(r, 404, "not_found").await;
+    let r = get(format!(
+        "/api/v1/shared/{token}/assets/{private}/renditions/thumb"
+    ))
+    .await
+    .unwrap();
+    assert_error(r, 404, "not_found").await;
+    // A trashed photo leaves the share with it.
+    app.call_expect(
+        Method::DELETE,
+        &app.token,
+        &format!("/api/v1/assets/{other}"),
+        None,
+        204,
+    )
+    .await;
+    let r = get(format!("/api/v1/shared/{token}/assets/{other}"))
+        .await
+        .unwrap();
+    assert_error(r, 404, "not_found").await;
+    // The link holder cannot use owner routes.
+    let r = anon
+        .get(app.url(&format!("/api/v1/assets/{located}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "unauthorized").await;
+    // Without download permission, no original.
+    let view_only = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"asset_id": located})),
+            201,
+        )
+        .await;
+    let view_only = view_only["token"].as_str().unwrap();
+    let r = get(format!(
+        "/api/v1/shared/{view_only}/assets/{located}/original"
+    ))
+    .await
+    .unwrap();
+    assert_error(r, 403, "download_not_allowed").await;
+    let one: Value = get(format!("/api/v1/shared/{view_only}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["type"], "asset");
+    assert!(!mentions_location(&one), "{one}");
+}
+
+async fn passwords_expiry_and_revocation_are_enforced(app: TestApp) {
+    let id = app
+        .upload_id(&app.token, "a.jpg", jpeg(32, 32, 1, None, None))
+        .await;
+    let link = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"asset_id": id, "password": "open sesame!"})),
+            201,
+        )
+        .await;
+    let token = link["token"].as_str().unwrap().to_string();
+    assert_eq!(link["has_password"], true);
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let describe = format!("/api/v1/shared/{token}");
+    let r = browser.get(app.url(&describe)).send().await.unwrap();
+    assert_error(r, 403, "share_password_required").await;
+    let wrong = browser
+        .post(app.url(&format!("{describe}/unlock")))
+        .json(&json!({"password": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(wrong, 401, "invalid_credentials").await;
+    let ok = browser
+        .post(app.url(&format!("{describe}/unlock")))
+        .json(&json!({"password": "open sesame!"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 204);
+    assert_eq!(
+        browser
+            .get(app.url(&describe))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Partners can send the password on each request instead.
+    let r = reqwest::Client::new()
+        .get(app.url(&describe))
+        .header("x-share-password", "open sesame!")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Revoked: 410 at once, for everyone.
+    let link_id = link["id"].as_str().unwrap();
+    app.call_expect(
+        Method::DELETE,
+        &app.token,
+        &format!("/api/v1/shares/{link_id}"),
+        None,
+        204,
+    )
+    .await;
+    let r = browser.get(app.url(&describe)).send().await.unwrap();
+    assert_error(r, 410, "share_revoked").await;
+    let listed = app
+        .call_expect(Method::GET, &app.token, "/api/v1/shares", None, 200)
+        .await;
+    assert_eq!(listed["links"][0]["state"], "revoked");
+
+    // Expiry in the past is refused; a link that expires answers 410 after.
+    let past = app
+        .call(
+            Method::POST,
+            Some(&app.token),
+            "/api/v1/shares",
+            Some(json!({"asset_id": id, "expires_at": "2001-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_error(past, 422, "invalid_field").await;
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(300)).to_rfc3339();
+    let expiring = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"asset_id": id, "expires_at": soon})),
+            201,
+        )
+        .await;
+    let expiring = expiring["token"].as_str().unwrap();
+    assert_eq!(
+        reqwest::get(app.url(&format!("/api/v1/shared/{expiring}")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let r = reqwest::get(app.url(&format!("/api/v1/shared/{expiring}")))
+        .await
+        .unwrap();
+    assert_error(r, 410, "share_expired").await;
+    // Unknown tokens are simply not found; other users' assets cannot be shared.
+    let r = reqwest::get(app.url("/api/v1/shared/0123456789abcdef0123456789abcdef01234567"))
+        .await
+        .unwrap();
+    assert_error(r, 404, "not_found").await;
+    let stranger = app
+        .user_token(
+            "ivan",
+            &[
+                darkroom_storage::catalog::Scope::Read,
+                darkroom_storage::catalog::Scope::Edit,
+            ],
+        )
+        .await;
+    let r = app
+        .call(
+            Method::POST,
+            Some(&stranger),
+            "/api/v1/shares",
+            Some(json!({"asset_id": id})),
+        )
+        .await;
+    assert_error(r, 404, "not_found").await;
+}
