@@ -7,6 +7,7 @@ backend_tests!(
     every_api_route_needs_a_token,
     scopes_are_enforced,
     another_users_ids_answer_404_everywhere,
+    id_routes_follow_the_authorization_matrix,
 );
 
 async fn every_api_route_needs_a_token(app: TestApp) {
@@ -103,4 +104,167 @@ async fn another_users_ids_answer_404_everywhere(app: TestApp) {
         .await
         .unwrap();
     assert!(listing["assets"].as_array().unwrap().is_empty());
+}
+
+/// The authorization matrix for the routes that take an id: the owner may,
+/// another user (even with every scope) gets 404 and changes nothing, an
+/// admin acting on someone else's id gets 404 too (admins manage accounts,
+/// not other people's photos), anonymous callers get 401, and a share-link
+/// token is no credential on these routes.
+async fn id_routes_follow_the_authorization_matrix(app: TestApp) {
+    use reqwest::Method;
+    use serde_json::json;
+    let owner = app.user_token("olga", &Scope::ALL[..3]).await;
+    let other = app.user_token("pete", &Scope::ALL[..3]).await;
+    let asset = app
+        .upload_id(&owner, "o.jpg", jpeg(32, 32, 50, None, None))
+        .await;
+    let trashed = app
+        .upload_id(&owner, "t.jpg", jpeg(32, 32, 150, None, None))
+        .await;
+    app.call_expect(
+        Method::DELETE,
+        &owner,
+        &format!("/api/v1/assets/{trashed}"),
+        None,
+        204,
+    )
+    .await;
+    let album = app
+        .call_expect(
+            Method::POST,
+            &owner,
+            "/api/v1/albums",
+            Some(json!({"name": "a", "asset_ids": [asset]})),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = app
+        .call_expect(
+            Method::POST,
+            &owner,
+            "/api/v1/shares",
+            Some(json!({"album_id": album})),
+            201,
+        )
+        .await;
+    let (link_id, link_token) = (
+        link["id"].as_str().unwrap().to_string(),
+        link["token"].as_str().unwrap().to_string(),
+    );
+    let token_id = app
+        .call_expect(
+            Method::POST,
+            &owner,
+            "/api/v1/tokens",
+            Some(json!({"name": "n", "scopes": ["read"]})),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // (method, path, body, the owner's expected status); the owner's call
+    // runs last so destructive ones do not hide the others' answers.
+    let routes: Vec<(Method, String, Option<serde_json::Value>, u16)> = vec![
+        (Method::GET, format!("/api/v1/assets/{asset}"), None, 200),
+        (
+            Method::PATCH,
+            format!("/api/v1/assets/{asset}"),
+            Some(json!({"rating": 3})),
+            200,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assets/{asset}/original"),
+            None,
+            200,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/assets/{trashed}/restore"),
+            None,
+            200,
+        ),
+        (Method::GET, format!("/api/v1/albums/{album}"), None, 200),
+        (
+            Method::GET,
+            format!("/api/v1/albums/{album}/assets"),
+            None,
+            200,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/albums/{album}"),
+            Some(json!({"name": "b"})),
+            200,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/albums/{album}/assets"),
+            Some(json!({"asset_ids": [trashed]})),
+            200,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/albums/{album}/order"),
+            Some(json!({"asset_ids": [asset]})),
+            200,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/albums/{album}/assets"),
+            Some(json!({"asset_ids": [trashed]})),
+            200,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/shares/{link_id}"),
+            None,
+            204,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/tokens/{token_id}"),
+            None,
+            204,
+        ),
+        (Method::DELETE, format!("/api/v1/assets/{asset}"), None, 204),
+        (Method::DELETE, format!("/api/v1/trash/{asset}"), None, 204),
+        (Method::DELETE, format!("/api/v1/albums/{album}"), None, 204),
+    ];
+    for (method, path, body, owner_status) in routes {
+        for (who, token) in [("another user", &other), ("an admin", &app.token)] {
+            let r = app
+                .call(method.clone(), Some(token), &path, body.clone())
+                .await;
+            assert_eq!(r.status(), 404, "{who}: {method} {path}");
+        }
+        let r = app.call(method.clone(), None, &path, body.clone()).await;
+        assert_eq!(r.status(), 401, "anonymous: {method} {path}");
+        let r = app
+            .call(method.clone(), Some(&link_token), &path, body.clone())
+            .await;
+        assert_eq!(r.status(), 401, "share token: {method} {path}");
+        let r = app
+            .call(method.clone(), Some(&owner), &path, body.clone())
+            .await;
+        assert_eq!(r.status().as_u16(), owner_status, "owner: {method} {path}");
+    }
+    // Nothing the others tried changed anything: the owner's usage is intact
+    // and their listings never showed the owner's photos.
+    assert!(app.catalog.recompute_usage().await.unwrap().is_empty());
+    for token in [&other, &app.token] {
+        let listing = app
+            .call_expect(Method::GET, token, "/api/v1/assets", None, 200)
+            .await;
+        assert!(!listing.to_string().contains(&trashed));
+        let albums = app
+            .call_expect(Method::GET, token, "/api/v1/albums", None, 200)
+            .await;
+        assert!(!albums.to_string().contains(&album));
+    }
 }
