@@ -6,6 +6,7 @@ mod helpers;
 mod admin; // the command-line contract: exit codes, what goes to stdout
 mod crashes; // killed workers, abandoned staging files
 mod info; // `darkroom info`: metadata as JSON, against known values
+mod maintenance; // admin accounts and quotas, gc, scrub
 mod memory; // a large upload streams through bounded memory
 mod raw; // camera RAW: DNGs developed in the helper process, against LibRaw
 mod render; // `darkroom render`: names, defaults, failures reported, exit status
