@@ -16,7 +16,7 @@ fn jpeg_with_gps(seed: u32) -> Vec<u8> {
     let plain = jpeg(64, 48, seed, None, None);
     let mut tiff = b"II*\0\x08\0\0\0".to_vec();
     tiff.extend_from_slice(&2u16.to_le_bytes());
-    let mut entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+    let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
         t.extend_from_slice(&tag.to_le_bytes());
         t.extend_from_slice(&kind.to_le_bytes());
         t.extend_from_slice(&count.to_le_bytes());
