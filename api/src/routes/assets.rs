@@ -37,6 +37,21 @@ pub(crate) async fn describe_many(
         .iter()
         .map(|s| s.name().to_string())
         .collect();
+    // Only assets still waiting for a rendition need their job's state.
+    let waiting: Vec<_> = assets
+        .iter()
+        .filter(|a| {
+            can_render(a)
+                && names
+                    .iter()
+                    .any(|n| !rendered.iter().any(|r| r.asset_id == a.id && &r.name == n))
+        })
+        .map(|a| a.id)
+        .collect();
+    let jobs = state
+        .catalog
+        .latest_jobs_of(&waiting, RENDER_JOB_KIND)
+        .await?;
     let mut out = Vec::with_capacity(assets.len());
     for asset in assets {
         let mine: Vec<_> = rendered
@@ -44,14 +59,8 @@ pub(crate) async fn describe_many(
             .filter(|r| r.asset_id == asset.id)
             .cloned()
             .collect();
-        let missing = names.iter().any(|n| !mine.iter().any(|r| &r.name == n));
-        // Only an asset still waiting needs its job looked up.
-        let job = if missing && can_render(asset) {
-            state.catalog.latest_job(&asset.id, RENDER_JOB_KIND).await?
-        } else {
-            None
-        };
-        let pending = pending_state(can_render(asset), job.as_ref());
+        let job = jobs.iter().find(|(a, _)| *a == asset.id).map(|(_, j)| j);
+        let pending = pending_state(can_render(asset), job);
         out.push(AssetDto::new(asset, &names, &mine, &pending, audience));
     }
     Ok(out)

@@ -5,7 +5,7 @@
 use sqlx::Row;
 
 use super::assets::{ASSET_COLUMNS, asset_from_row};
-use super::listing::{AssetFilter, AssetOrder, AssetPage, SortCursor};
+use super::listing::{AssetPage, Bind, QueryText, SortCursor};
 use super::{Catalog, parse_id};
 use crate::{AlbumId, AssetId, StorageError, UserId, now_ms};
 
@@ -347,58 +347,53 @@ impl Catalog {
     /// A page of an album's photos (not trashed ones) in the album's order.
     /// The album's owner is not checked here: callers have done so (owner
     /// routes) or hold a share link to it.
+    ///
+    /// Driven from the album's own rows, so a page costs what the album
+    /// holds, not what the library holds.
     pub async fn album_page(
         &self,
         album: &AlbumRecord,
         after: Option<&SortCursor>,
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
-        if album.order == AlbumOrder::Taken {
-            let filter = AssetFilter {
-                album: Some(album.id),
-                ..AssetFilter::default()
-            };
-            return self
-                .list_assets(&album.owner, &filter, AssetOrder::TakenOldest, after, limit)
-                .await;
-        }
         let limit = limit.clamp(1, 1000);
+        let key = match album.order {
+            AlbumOrder::Manual => "m.position",
+            AlbumOrder::Taken => "a.sort_at",
+        };
         let columns: String = ASSET_COLUMNS
             .split(',')
             .map(|c| format!("a.{}", c.trim()))
             .collect::<Vec<_>>()
             .join(", ");
-        let (cursor_sql, key, id) = match after {
-            Some(c) => (
-                "AND (m.position > $2 OR (m.position = $2 AND m.asset_id > $3))",
-                c.key,
-                c.id.to_string(),
-            ),
-            None => ("AND $2 = $2 AND $3 = $3", 0, String::new()),
-        };
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {columns}, m.position AS album_position
+        let mut q = QueryText::default();
+        let album_p = q.bind(Bind::Text(album.id.to_string()));
+        q.text = format!(
+            "SELECT {columns}, {key} AS page_key
              FROM album_assets m JOIN assets a ON a.id = m.asset_id
-             WHERE m.album_id = $1 AND a.deleted_at IS NULL {cursor_sql}
-             ORDER BY m.position, m.asset_id LIMIT $4"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(album.id.to_string())
-            .bind(key)
-            .bind(id)
-            .bind(i64::from(limit) + 1)
-            .fetch_all(&self.pool)
-            .await?;
+             WHERE m.album_id = {album_p} AND a.deleted_at IS NULL"
+        );
+        if let Some(c) = after {
+            let k = q.bind(Bind::Int(c.key));
+            let id = q.bind(Bind::Text(c.id.to_string()));
+            q.text.push_str(&format!(
+                " AND ({key} > {k} OR ({key} = {k} AND a.id > {id}))"
+            ));
+        }
+        let lim = q.bind(Bind::Int(i64::from(limit) + 1));
+        q.text
+            .push_str(&format!(" ORDER BY {key}, a.id LIMIT {lim}"));
+        let rows = q.query().fetch_all(&self.pool).await?;
         let mut assets = Vec::with_capacity(rows.len());
-        let mut positions = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
         for row in &rows {
             assets.push(asset_from_row(row)?);
-            positions.push(row.try_get::<i64, _>("album_position")?);
+            keys.push(row.try_get::<i64, _>("page_key")?);
         }
         let next = if assets.len() > limit as usize {
             assets.truncate(limit as usize);
             assets.last().map(|a| SortCursor {
-                key: positions[limit as usize - 1],
+                key: keys[limit as usize - 1],
                 id: a.id,
             })
         } else {

@@ -282,6 +282,48 @@ impl Catalog {
         .transpose()
     }
 
+    /// The newest job of `kind` for each of many assets (one query, for a
+    /// page of a listing); assets without one are absent.
+    pub async fn latest_jobs_of(
+        &self,
+        assets: &[AssetId],
+        kind: &str,
+    ) -> Result<Vec<(AssetId, JobStatus)>, StorageError> {
+        if assets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (2..assets.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT asset_id, id, state, attempts, max_attempts, last_error FROM jobs
+             WHERE kind = $1 AND asset_id IN ({})
+             ORDER BY asset_id, created_at DESC, id DESC",
+            placeholders.join(", ")
+        ));
+        let mut query = sqlx::query(sql).bind(kind);
+        for id in assets {
+            query = query.bind(id.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut latest: Vec<(AssetId, JobStatus)> = Vec::new();
+        for row in rows {
+            let asset: AssetId = parse_id("jobs.asset_id", &row.try_get::<String, _>("asset_id")?)?;
+            if latest.last().is_some_and(|(a, _)| *a == asset) {
+                continue; // an older job of the same asset
+            }
+            latest.push((
+                asset,
+                JobStatus {
+                    id: parse_id("jobs.id", &row.try_get::<String, _>("id")?)?,
+                    state: JobState::parse(&row.try_get::<String, _>("state")?)?,
+                    attempts: row.try_get::<i64, _>("attempts")?.max(0) as u32,
+                    max_attempts: row.try_get::<i64, _>("max_attempts")?.max(0) as u32,
+                    last_error: row.try_get("last_error")?,
+                },
+            ));
+        }
+        Ok(latest)
+    }
+
     /// How many jobs are in each state.
     pub async fn job_counts(&self) -> Result<JobCounts, StorageError> {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")

@@ -14,6 +14,7 @@ mod listing;
 mod renditions;
 mod sessions;
 mod shares;
+mod synthetic;
 mod trash;
 mod usage;
 mod users;
