@@ -75,7 +75,7 @@ impl Catalog {
                 let r = mix.next();
                 let sort_at = now - (r % span_ms as u64) as i64;
                 let taken = chrono::DateTime::from_timestamp_millis(sort_at).unwrap_or_default();
-                let raw = r % 33 == 0;
+                let raw = r.is_multiple_of(33);
                 rows.push(Row {
                     id: AssetId::new(),
                     hash: ContentHash::of(&(done + i).to_le_bytes()),
@@ -87,7 +87,7 @@ impl Catalog {
                     camera: CAMERAS[(r >> 8) as usize % CAMERAS.len()],
                     location: (r >> 16) % 5 < 2,
                     rating: [0, 0, 0, 1, 2, 3, 3, 4, 5][(r >> 20) as usize % 9],
-                    favorite: (r >> 24) % 20 == 0,
+                    favorite: (r >> 24).is_multiple_of(20),
                     day: super::ledger::utc_day(sort_at) as i64,
                 });
             }
