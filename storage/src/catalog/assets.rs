@@ -221,7 +221,12 @@ impl Catalog {
         let now = now_ms();
         let id = new.id;
         let sort_at = new.taken_at_ms.unwrap_or(now);
-        let day = taken_day(new.taken_at.as_deref(), now);
+        // An undated photo (or one whose time cannot be read) sorts and
+        // buckets by its upload, so its day and sort key always agree.
+        let day = match new.taken_at_ms {
+            Some(_) => taken_day(new.taken_at.as_deref(), now),
+            None => taken_day(None, now),
+        };
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO blobs (hash, size, ref_count, created_at, orphaned_at)

@@ -134,11 +134,21 @@ pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter) {
         let p = q.bind(value);
         q.text.push_str(&format!(" AND {}", sql.replace("?", &p)));
     };
+    // A day range also bounds the sort key: a photo of local day D was taken
+    // between D 00:00 at UTC+14 and D+1 00:00 at UTC-12 (and an undated one's
+    // day is its upload's UTC day), so the sort index narrows to the range
+    // instead of scanning from the newest photo down to it.
     if let Some(d) = filter.day_from {
         cond(q, "a.taken_day >= ?", Bind::Int(d.into()));
+        if let Some(start) = day_start_ms(d) {
+            cond(q, "a.sort_at >= ?", Bind::Int(start - 14 * HOUR_MS));
+        }
     }
     if let Some(d) = filter.day_to {
         cond(q, "a.taken_day <= ?", Bind::Int(d.into()));
+        if let Some(start) = day_start_ms(d) {
+            cond(q, "a.sort_at < ?", Bind::Int(start + DAY_MS + 12 * HOUR_MS));
+        }
     }
     if let Some(v) = &filter.camera_make {
         cond(q, "a.camera_make = ?", Bind::Text(v.clone()));
@@ -149,14 +159,17 @@ pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter) {
     if let Some(v) = &filter.lens {
         cond(q, "a.lens = ?", Bind::Text(v.clone()));
     }
-    if let Some(v) = filter.is_raw {
-        cond(q, "a.is_raw = ?", Bind::Int(v.into()));
-    }
-    if let Some(v) = filter.has_location {
-        cond(q, "a.has_location = ?", Bind::Int(v.into()));
-    }
-    if let Some(v) = filter.favorite {
-        cond(q, "a.is_favorite = ?", Bind::Int(v.into()));
+    // Flags are written as literals, not parameters: only a literal lets the
+    // planners use the partial index on favorites.
+    for (column, value) in [
+        ("is_raw", filter.is_raw),
+        ("has_location", filter.has_location),
+        ("is_favorite", filter.favorite),
+    ] {
+        if let Some(v) = value {
+            q.text
+                .push_str(&format!(" AND a.{column} = {}", i64::from(v)));
+        }
     }
     if let Some(v) = filter.min_rating {
         cond(q, "a.rating >= ?", Bind::Int(v.into()));
@@ -182,6 +195,17 @@ pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter) {
             Bind::Text(format!("%{}%", escape_like(&v.to_lowercase()))),
         );
     }
+}
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// Midnight UTC of a YYYYMMDD day, in ms (a day past the month's end, as
+/// `month=` asks for, rolls over).
+fn day_start_ms(day: u32) -> Option<i64> {
+    let first = chrono::NaiveDate::from_ymd_opt((day / 10_000) as i32, day / 100 % 100, 1)?;
+    let date = first.checked_add_days(chrono::Days::new(u64::from(day % 100).saturating_sub(1)))?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
 }
 
 /// Escapes LIKE's wildcards so a file name substring matches literally.
@@ -339,6 +363,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn days_start_at_utc_midnight_and_roll_over() {
+        assert_eq!(day_start_ms(19700102), Some(DAY_MS));
+        assert_eq!(day_start_ms(20240232), day_start_ms(20240303));
+        assert_eq!(day_start_ms(20241301), None);
+    }
+
+    #[test]
     fn like_wildcards_match_literally() {
         assert_eq!(escape_like("100%_a\\b"), r"100\%\_a\\b");
     }
@@ -355,7 +386,7 @@ mod tests {
                 ..AssetFilter::default()
             },
         );
-        assert_eq!(q.text, " AND a.is_favorite = $2 AND a.rating >= $3");
-        assert_eq!(q.binds.len(), 3);
+        assert_eq!(q.text, " AND a.is_favorite = 1 AND a.rating >= $2");
+        assert_eq!(q.binds.len(), 2);
     }
 }
