@@ -1,6 +1,6 @@
 //! JSON shapes of the public API (domain types never derive them directly).
 
-use darkroom_storage::catalog::{AssetRecord, JobState, JobStatus, RenditionRecord};
+use darkroom_storage::catalog::{AssetRecord, JobState, JobStatus, RenditionRecord, UserRecord};
 use serde::Serialize;
 
 /// An asset as clients see it.
@@ -38,6 +38,38 @@ pub(crate) struct AssetDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<String>,
     pub renditions: Vec<RenditionDto>,
+}
+
+/// An account, as its holder and administrators see it.
+#[derive(Serialize)]
+pub(crate) struct UserDto {
+    pub id: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub disabled_at: Option<String>,
+    /// Whether web sign-in is possible.
+    pub has_password: bool,
+    pub usage_bytes: u64,
+    /// `null`: no quota.
+    pub quota_bytes: Option<u64>,
+    pub created_at: String,
+}
+
+impl UserDto {
+    pub fn new(user: &UserRecord) -> Self {
+        UserDto {
+            id: user.id.to_string(),
+            name: user.name.clone(),
+            is_admin: user.is_admin,
+            disabled: user.disabled_at.is_some(),
+            disabled_at: user.disabled_at.map(rfc3339),
+            has_password: user.has_password,
+            usage_bytes: user.usage_bytes,
+            quota_bytes: user.quota_bytes,
+            created_at: rfc3339(user.created_at),
+        }
+    }
 }
 
 /// Who an asset is shown to.

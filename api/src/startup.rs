@@ -44,6 +44,7 @@ impl Application {
             waker: services.waker,
             login_limiter: LoginLimiter::new(config.login_limits),
             meter: Meter::default(),
+            share_passwords: Default::default(),
             config,
         });
         let app_state = state.clone();

@@ -2,6 +2,7 @@ use darkroom_storage::{BlobStore, Catalog};
 use darkroom_workers::Waker;
 
 use crate::ApiConfig;
+use crate::auth::password::RecentlyVerified;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::metering::Meter;
 
@@ -13,4 +14,5 @@ pub(crate) struct AppState {
     pub config: ApiConfig,
     pub login_limiter: LoginLimiter,
     pub meter: Meter,
+    pub share_passwords: RecentlyVerified,
 }

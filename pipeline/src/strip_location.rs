@@ -51,20 +51,10 @@ pub fn strip_location(original: &[u8]) -> Result<Vec<u8>, PipelineError> {
     }
 }
 
-/// Bytes one value of a TIFF field type takes.
-fn type_size(kind: u16) -> usize {
-    match kind {
-        3 | 8 => 2,
-        4 | 9 | 11 | 13 => 4,
-        5 | 10 | 12 => 8,
-        _ => 1,
-    }
-}
-
 /// Zeroes, in a TIFF structure, every GPS IFD (entries and values) and, with
 /// `blocks`, the XMP and IPTC values. Offsets outside `tiff` are skipped.
 fn scrub_tiff(tiff: &mut [u8], blocks: bool) {
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
     {
         let t = TiffBytes::new(tiff);
         for ifd in t.all_ifds() {
@@ -72,39 +62,26 @@ fn scrub_tiff(tiff: &mut [u8], blocks: bool) {
             if let Some(gps) = crate::tiff::find(&entries, GPS_IFD_TAG).and_then(|e| t.scalar(e)) {
                 let gps = gps as usize;
                 let gps_entries = t.entries(gps);
-                for e in &gps_entries {
-                    let len = type_size(e.kind).saturating_mul(e.count as usize);
-                    if len > 4
-                        && let Some(at) = t.u32_at(e.value_at)
-                    {
-                        ranges.push((at as usize, len));
-                    }
-                }
-                // The entries themselves, then the count (an empty IFD).
-                ranges.push((gps + 2, gps_entries.len() * 12));
-                ranges.push((gps, 2));
+                // The values, the entries, then the count (an empty IFD).
+                ranges.extend(gps_entries.iter().filter_map(|e| t.value_range(e)));
+                ranges.push(gps + 2..gps + 2 + gps_entries.len() * 12);
+                ranges.push(gps..gps + 2);
             }
             if blocks {
                 for tag in [XMP_TAG, IPTC_TAG] {
-                    if let Some(e) = crate::tiff::find(&entries, tag) {
-                        let len = type_size(e.kind).saturating_mul(e.count as usize);
-                        let at = if len <= 4 {
-                            Some(e.value_at)
-                        } else {
-                            t.u32_at(e.value_at).map(|o| o as usize)
-                        };
-                        if let Some(at) = at {
-                            ranges.push((at, len));
-                        }
+                    if let Some(range) =
+                        crate::tiff::find(&entries, tag).and_then(|e| t.value_range(e))
+                    {
+                        ranges.push(range);
                     }
                 }
             }
         }
     }
-    for (at, len) in ranges {
-        let end = at.saturating_add(len).min(tiff.len());
-        if at < end {
-            tiff[at..end].fill(0);
+    for range in ranges {
+        let end = range.end.min(tiff.len());
+        if range.start < end {
+            tiff[range.start..end].fill(0);
         }
     }
 }

@@ -115,15 +115,22 @@ impl<'a> TiffBytes<'a> {
             .collect()
     }
 
-    /// The bytes an entry's value points at (any type), for byte blobs.
-    pub(crate) fn blob(&self, entry: &Entry) -> Option<&'a [u8]> {
-        let len = entry.count as usize;
+    /// Where an entry's value lies (inline when it fits in 4 bytes, else at
+    /// the offset the entry holds), whatever its type; not bounds-checked
+    /// against the bytes.
+    pub(crate) fn value_range(&self, entry: &Entry) -> Option<std::ops::Range<usize>> {
+        let len = type_size(entry.kind).checked_mul(entry.count as usize)?;
         let at = if len <= 4 {
             entry.value_at
         } else {
             self.u32_at(entry.value_at)? as usize
         };
-        self.head.get(at..at.checked_add(len)?)
+        Some(at..at.checked_add(len)?)
+    }
+
+    /// The bytes an entry's value occupies (any type), for byte blobs.
+    pub(crate) fn blob(&self, entry: &Entry) -> Option<&'a [u8]> {
+        self.head.get(self.value_range(entry)?)
     }
 
     /// The IFDs reachable from IFD0: its chain (IFD1 …) and, one level
@@ -151,6 +158,16 @@ impl<'a> TiffBytes<'a> {
             }
         }
         found
+    }
+}
+
+/// Bytes one value of a TIFF field type takes.
+fn type_size(kind: u16) -> usize {
+    match kind {
+        3 | 8 => 2,
+        4 | 9 | 11 | 13 => 4,
+        5 | 10 | 12 => 8,
+        _ => 1,
     }
 }
 

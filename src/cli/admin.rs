@@ -138,7 +138,7 @@ fn parse_date(text: &str) -> anyhow::Result<chrono::NaiveDate> {
         .with_context(|| format!("{text:?} is not a date like 2024-02-29"))
 }
 
-/// Prints usage as CSV (the same columns as `GET /api/v1/admin/usage?format=csv`).
+/// Prints usage as CSV (the same as `GET /api/v1/admin/usage?format=csv`).
 async fn usage(settings: Settings, args: &UsageArgs) -> anyhow::Result<()> {
     let to = match &args.to {
         Some(t) => parse_date(t)?,
@@ -153,24 +153,7 @@ async fn usage(settings: Settings, args: &UsageArgs) -> anyhow::Result<()> {
     let rows = catalog
         .usage_report(day_number(from), day_number(to))
         .await?;
-    println!(
-        "day,user_id,user,bytes_stored,bytes_uploaded,bytes_downloaded_originals,bytes_downloaded_renditions,render_cpu_ms"
-    );
-    for r in rows {
-        println!(
-            "{:04}-{:02}-{:02},{},{},{},{},{},{},{}",
-            r.day / 10_000,
-            r.day / 100 % 100,
-            r.day % 100,
-            r.user,
-            r.user_name,
-            r.bytes_stored,
-            r.bytes_uploaded,
-            r.bytes_downloaded_originals,
-            r.bytes_downloaded_renditions,
-            r.render_cpu_ms
-        );
-    }
+    print!("{}", darkroom_api::usage_csv(&rows));
     catalog.close().await;
     Ok(())
 }
@@ -207,13 +190,27 @@ async fn recount(settings: Settings) -> anyhow::Result<()> {
     for (hash, stored, counted) in &refs {
         println!("blob {hash}: {stored} references recorded, {counted} counted (fixed)");
     }
+    let mut days = 0;
+    for user in catalog.list_users().await? {
+        let wrong = catalog.verify_timeline(&user.id).await?;
+        if !wrong.is_empty() {
+            for (day, counted, stored) in &wrong {
+                println!(
+                    "timeline of {:?}, day {day}: {stored} recorded, {counted} counted (fixed)",
+                    user.name
+                );
+            }
+            catalog.rebuild_timeline(&user.id).await?;
+            days += wrong.len();
+        }
+    }
     catalog.close().await;
-    if drifts.is_empty() && refs.is_empty() {
-        println!("usage and references match the catalog");
+    if drifts.is_empty() && refs.is_empty() && days == 0 {
+        println!("usage, references and timelines match the catalog");
         Ok(())
     } else {
         anyhow::bail!(
-            "{} usage and {} reference count(s) had drifted and were fixed",
+            "{} usage, {} reference and {days} timeline count(s) had drifted and were fixed",
             drifts.len(),
             refs.len()
         )
@@ -221,6 +218,7 @@ async fn recount(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn create_user(settings: Settings, args: &CreateUserArgs) -> anyhow::Result<()> {
+    darkroom_api::check_user_name(&args.name).map_err(|e| anyhow::anyhow!("{e}"))?;
     let catalog = super::serve::open_catalog(&settings).await?;
     let user = catalog.create_user(&args.name, args.admin).await?;
     println!("{}", user.id);

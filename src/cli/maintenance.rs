@@ -3,11 +3,15 @@
 
 use super::GcArgs;
 use crate::settings::Settings;
-use darkroom_storage::maintenance::{collect_garbage, scrub as scrub_blobs};
+use darkroom_storage::maintenance::{GcPolicy, collect_garbage, scrub as scrub_blobs};
 
 pub async fn gc(settings: Settings, _args: &GcArgs) -> anyhow::Result<()> {
     let (catalog, blobs) = super::serve::open_storage(&settings).await?;
-    let report = collect_garbage(&catalog, &blobs, settings.gc).await?;
+    let policy = GcPolicy {
+        scan_store: true,
+        ..settings.gc
+    };
+    let report = collect_garbage(&catalog, &blobs, policy).await?;
     println!(
         "purged {} trashed asset(s) past {} days; deleted {} unreferenced blob(s) older than {} s, \
          {} untracked object(s), {} abandoned staging upload(s)",

@@ -113,7 +113,7 @@ pub enum AdminCommand {
     Usage(UsageArgs),
     /// Storage totals, including the space deduplication saves.
     Storage(StorageArgs),
-    /// Recount every user's usage and every blob's references from the
+    /// Recount every user's usage, every blob's references and every timeline from the
     /// catalog's rows, fix them, and report any difference.
     Recount(StorageArgs),
 }

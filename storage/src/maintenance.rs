@@ -29,6 +29,10 @@ pub struct GcPolicy {
     /// How long an unreferenced blob is kept before it is deleted, so an
     /// upload of the same bytes in flight can still take it.
     pub blob_grace: Duration,
+    /// Also list the whole blob store for objects the catalog never recorded
+    /// (left by versions before pins, or by hand). A full LIST of the store:
+    /// for `darkroom gc`, not for the collection a server runs every few minutes.
+    pub scan_store: bool,
 }
 
 impl Default for GcPolicy {
@@ -36,6 +40,7 @@ impl Default for GcPolicy {
         GcPolicy {
             trash_retention: Duration::from_secs(30 * 24 * 3600),
             blob_grace: Duration::from_secs(3600),
+            scan_store: false,
         }
     }
 }
@@ -74,13 +79,22 @@ pub async fn collect_garbage(
             }
         }
     }
-    for (hash, modified_ms) in blobs.list_hashes_with_age().await? {
-        if modified_ms < cutoff && !catalog.blob_known(&hash).await? {
-            // A writer pins (creates the row) before writing bytes, so an
-            // object without a row that is older than the grace is no upload
-            // in flight: it was left by a crash before the pin existed.
-            blobs.delete(&hash).await?;
-            report.deleted_untracked += 1;
+    if policy.scan_store {
+        // A writer pins (creates the row) before writing bytes, so an object
+        // without a row that is older than the grace is no upload in flight.
+        let old: Vec<ContentHash> = blobs
+            .list_hashes_with_age()
+            .await?
+            .into_iter()
+            .filter(|(_, modified_ms)| *modified_ms < cutoff)
+            .map(|(hash, _)| hash)
+            .collect();
+        for batch in old.chunks(500) {
+            let known = catalog.known_blobs(batch).await?;
+            for hash in batch.iter().filter(|h| !known.contains(h)) {
+                blobs.delete(hash).await?;
+                report.deleted_untracked += 1;
+            }
         }
     }
     // Staging objects are uploads in flight: they get their own, longer grace.

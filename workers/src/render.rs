@@ -79,10 +79,9 @@ impl Runner {
             let size = r.bytes.len() as u64;
             // Pinned first, so garbage collection cannot take these bytes
             // between writing them and recording the rendition.
-            self.catalog
-                .pin_blob(&ContentHash::of(&r.bytes), size)
-                .await?;
-            let hash = self.blobs.put_bytes(Bytes::from(r.bytes)).await?;
+            let hash = ContentHash::of(&r.bytes);
+            self.catalog.pin_blob(&hash, size).await?;
+            self.blobs.put_bytes(&hash, Bytes::from(r.bytes)).await?;
             rows.push(NewRendition {
                 name: r.spec.name().to_string(),
                 spec: r.spec.key(),

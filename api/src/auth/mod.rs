@@ -30,7 +30,15 @@ pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 pub(crate) struct Authenticated {
     pub principal: Principal,
     /// The session cookie's secret, when the caller came with one.
-    pub session_secret: Option<String>,
+    pub session: Option<WebSession>,
+}
+
+/// The web session a caller came with.
+pub(crate) struct WebSession {
+    /// The cookie's secret.
+    pub secret: String,
+    /// The token its state-changing requests must echo.
+    pub csrf_token: String,
 }
 
 impl Authenticated {
@@ -98,7 +106,7 @@ impl FromRequest for Authenticated {
                     .ok_or(ApiError::Unauthorized)?;
                 Authenticated {
                     principal,
-                    session_secret: None,
+                    session: None,
                 }
             } else if let Some(secret) = cookie {
                 let session = state
@@ -116,7 +124,10 @@ impl FromRequest for Authenticated {
                 }
                 Authenticated {
                     principal: Principal::for_session(session.user),
-                    session_secret: Some(secret),
+                    session: Some(WebSession {
+                        secret,
+                        csrf_token: session.csrf_token,
+                    }),
                 }
             } else {
                 return Err(ApiError::Unauthorized);
@@ -127,6 +138,22 @@ impl FromRequest for Authenticated {
             );
             Ok(authenticated)
         })
+    }
+}
+
+/// Account names: what people type at sign-in, so kept plain.
+pub fn check_user_name(name: &str) -> Result<(), ApiError> {
+    let ok = (1..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::routes::invalid_field(
+            "name",
+            "1 to 64 letters, digits, '.', '_', '-' or '@'".into(),
+        ))
     }
 }
 

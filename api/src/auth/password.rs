@@ -55,13 +55,74 @@ pub fn verify_dummy(password: &str) {
     let _ = verify(password, dummy);
 }
 
-/// Hashes or verifies off the async threads: argon2 is CPU work by design.
-pub async fn blocking<T: Send + 'static>(
+/// A new password, checked against the policy and hashed, off the async
+/// threads (argon2 is CPU work by design).
+pub async fn hash_new(password: &str) -> Result<String, ApiError> {
+    check_policy(password)?;
+    let password = password.to_string();
+    blocking(move || hash(&password)).await?
+}
+
+/// Whether `attempt` matches the stored hash, off the async threads. With no
+/// stored hash (no such account, or no password set) it never matches, and
+/// takes as long as a real check.
+pub async fn matches(attempt: &str, stored: Option<String>) -> Result<bool, ApiError> {
+    let attempt = attempt.to_string();
+    blocking(move || match stored {
+        Some(stored) => verify(&attempt, &stored),
+        None => {
+            verify_dummy(&attempt);
+            false
+        }
+    })
+    .await
+}
+
+async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     actix_web::web::block(work)
         .await
         .map_err(|e| ApiError::Internal(format!("password worker: {e}")))
+}
+
+/// Passwords recently verified, by a digest of (what they unlock, password),
+/// so a client that sends a share link's password with every request (as
+/// `X-Share-Password` allows) costs one argon2 check and one rate-limit
+/// attempt, not one per thumbnail. Bounded: forgotten wholesale when full.
+#[derive(Default)]
+pub struct RecentlyVerified {
+    digests: std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
+}
+
+const RECENTLY_VERIFIED_MAX: usize = 10_000;
+
+impl RecentlyVerified {
+    fn digest(scope: &str, password: &str) -> [u8; 32] {
+        let mut hasher = blake3::Hasher::new();
+        hasher
+            .update(scope.as_bytes())
+            .update(&[0])
+            .update(password.as_bytes());
+        *hasher.finalize().as_bytes()
+    }
+
+    /// True when `password` was verified for `scope` (which must change when
+    /// the stored hash does) before.
+    pub fn contains(&self, scope: &str, password: &str) -> bool {
+        let digest = Self::digest(scope, password);
+        self.digests.lock().is_ok_and(|d| d.contains(&digest))
+    }
+
+    pub fn insert(&self, scope: &str, password: &str) {
+        let digest = Self::digest(scope, password);
+        if let Ok(mut digests) = self.digests.lock() {
+            if digests.len() >= RECENTLY_VERIFIED_MAX {
+                digests.clear();
+            }
+            digests.insert(digest);
+        }
+    }
 }
 
 #[cfg(test)]

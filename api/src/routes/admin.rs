@@ -3,29 +3,14 @@
 
 use actix_web::{HttpResponse, web};
 use darkroom_storage::UserId;
-use darkroom_storage::catalog::{UsageRow, UserRecord, utc_day};
+use darkroom_storage::catalog::{UsageRow, utc_day};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::assets::invalid_field;
 use crate::ApiError;
 use crate::auth::{Authenticated, password};
-use crate::dto::{day_text, rfc3339};
+use crate::dto::{UserDto, day_text};
 use crate::state::AppState;
-
-fn user_json(user: &UserRecord) -> serde_json::Value {
-    json!({
-        "id": user.id.to_string(),
-        "name": user.name,
-        "is_admin": user.is_admin,
-        "disabled": user.disabled_at.is_some(),
-        "disabled_at": user.disabled_at.map(rfc3339),
-        "has_password": user.has_password,
-        "usage_bytes": user.usage_bytes,
-        "quota_bytes": user.quota_bytes,
-        "created_at": rfc3339(user.created_at),
-    })
-}
 
 pub(crate) async fn list_users(
     auth: Authenticated,
@@ -33,10 +18,8 @@ pub(crate) async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
     let users = state.catalog.list_users().await?;
-    Ok(
-        HttpResponse::Ok()
-            .json(json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() })),
-    )
+    Ok(HttpResponse::Ok()
+        .json(json!({ "users": users.iter().map(UserDto::new).collect::<Vec<_>>() })))
 }
 
 #[derive(Deserialize)]
@@ -49,34 +32,15 @@ pub(crate) struct CreateUserBody {
     quota_bytes: Option<u64>,
 }
 
-/// Account names: what people type at sign-in, so kept plain.
-pub(crate) fn check_user_name(name: &str) -> Result<(), ApiError> {
-    let ok = (1..=64).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid_field(
-            "name",
-            "1 to 64 letters, digits, '.', '_', '-' or '@'".into(),
-        ))
-    }
-}
-
 pub(crate) async fn create_user(
     body: web::Json<CreateUserBody>,
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
-    check_user_name(&body.name)?;
-    let hash = match body.password.clone() {
-        Some(p) => {
-            password::check_policy(&p)?;
-            Some(password::blocking(move || password::hash(&p)).await??)
-        }
+    crate::auth::check_user_name(&body.name)?;
+    let hash = match &body.password {
+        Some(p) => Some(password::hash_new(p).await?),
         None => None,
     };
     let user = state.catalog.create_user(&body.name, body.is_admin).await?;
@@ -87,7 +51,7 @@ pub(crate) async fn create_user(
         state.catalog.set_quota(&user.id, body.quota_bytes).await?;
     }
     let user = state.catalog.get_user(&user.id).await?;
-    Ok(HttpResponse::Created().json(user_json(&user)))
+    Ok(HttpResponse::Created().json(UserDto::new(&user)))
 }
 
 #[derive(Deserialize)]
@@ -115,9 +79,8 @@ pub(crate) async fn patch_user(
             message: "administrators cannot disable their own account".into(),
         });
     }
-    if let Some(p) = body.password.clone() {
-        password::check_policy(&p)?;
-        let hash = password::blocking(move || password::hash(&p)).await??;
+    if let Some(p) = &body.password {
+        let hash = password::hash_new(p).await?;
         state.catalog.set_password_hash(&id, &hash).await?;
         state.catalog.close_all_sessions(&id).await?;
     }
@@ -128,7 +91,7 @@ pub(crate) async fn patch_user(
         state.catalog.set_user_disabled(&id, disabled).await?;
     }
     let user = state.catalog.get_user(&id).await?;
-    Ok(HttpResponse::Ok().json(user_json(&user)))
+    Ok(HttpResponse::Ok().json(UserDto::new(&user)))
 }
 
 #[derive(Deserialize)]
@@ -142,15 +105,6 @@ pub(crate) struct UsageQuery {
     format: Option<String>,
 }
 
-fn parse_day(field: &str, text: &str) -> Result<chrono::NaiveDate, ApiError> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        ApiError::bad_request(
-            "invalid_date",
-            format!("{field} must be a date like 2024-02-29"),
-        )
-    })
-}
-
 /// `GET /api/v1/admin/usage`: per user per day, as JSON or CSV.
 pub(crate) async fn usage(
     query: web::Query<UsageQuery>,
@@ -162,11 +116,11 @@ pub(crate) async fn usage(
     let to = query
         .to
         .as_deref()
-        .map(|t| parse_day("to", t))
+        .map(|t| super::parse_date("to", t))
         .transpose()?
         .unwrap_or(today);
     let from = match query.from.as_deref() {
-        Some(f) => parse_day("from", f)?,
+        Some(f) => super::parse_date("from", f)?,
         None => to - chrono::Days::new(30),
     };
     if from > to || (to - from).num_days() > 3660 {
@@ -196,7 +150,7 @@ pub(crate) async fn usage(
                 "Content-Disposition",
                 format!("attachment; filename=\"darkroom-usage-{from}-{to}.csv\""),
             ))
-            .body(usage_csv(&rows))),
+            .body(crate::usage_csv::usage_csv(&rows))),
         Some(_) => Err(ApiError::bad_request(
             "invalid_format",
             "format is json or csv",
@@ -215,41 +169,6 @@ fn usage_json(r: &UsageRow) -> serde_json::Value {
         "bytes_downloaded_renditions": r.bytes_downloaded_renditions,
         "render_cpu_ms": r.render_cpu_ms,
     })
-}
-
-const CSV_HEADER: &str = "day,user_id,user,bytes_stored,bytes_uploaded,bytes_downloaded_originals,bytes_downloaded_renditions,render_cpu_ms\n";
-
-fn usage_csv(rows: &[UsageRow]) -> String {
-    let mut out = String::from(CSV_HEADER);
-    for r in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            day_text(r.day),
-            r.user,
-            csv_field(&r.user_name),
-            r.bytes_stored,
-            r.bytes_uploaded,
-            r.bytes_downloaded_originals,
-            r.bytes_downloaded_renditions,
-            r.render_cpu_ms
-        ));
-    }
-    out
-}
-
-/// A CSV field, quoted when needed, and never read as a formula by a
-/// spreadsheet (a leading =, +, - or @ is prefixed with ').
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
 }
 
 /// `GET /api/v1/admin/storage`: totals, and the space deduplication saves.
@@ -288,15 +207,4 @@ pub(crate) async fn recompute_usage(
             "counted_bytes": d.counted,
         })).collect::<Vec<_>>()
     })))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(super::csv_field("alice"), "alice");
-        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
-        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
 }

@@ -7,7 +7,8 @@ use darkroom_storage::{AlbumId, AssetId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::assets::{describe_many, format_cursor, invalid_field, parse_cursor, parse_limit};
+use super::assets::{describe_many, format_cursor, parse_cursor, parse_limit};
+use super::invalid_field;
 use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::dto::{AssetPageDto, Audience, rfc3339};

@@ -9,6 +9,7 @@ use darkroom_storage::catalog::{
 use darkroom_workers::RENDER_JOB_KIND;
 use serde::Deserialize;
 
+use super::invalid_field;
 use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::dto::{AssetDto, AssetPageDto, Audience, pending_state};
@@ -153,7 +154,9 @@ impl FilterQuery {
             ));
         }
         if let Some(month) = &self.month {
-            let first = parse_day("month", &format!("{month}-01"))?;
+            let first = parse_day("month", &format!("{month}-01")).map_err(|_| {
+                ApiError::bad_request("invalid_date", "month must be a month like 2024-02")
+            })?;
             filter.day_from = Some(first);
             filter.day_to = Some(first + 31);
         }
@@ -168,16 +171,7 @@ impl FilterQuery {
 
 /// YYYY-MM-DD as YYYYMMDD.
 fn parse_day(field: &str, text: &str) -> Result<u32, ApiError> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(darkroom_storage::catalog::day_number)
-        .map_err(|_| {
-            ApiError::bad_request(
-                "invalid_date",
-                format!(
-                    "{field} must be a date like 2024-02-29 (or a month like 2024-02 for month)"
-                ),
-            )
-        })
+    super::parse_date(field, text).map(darkroom_storage::catalog::day_number)
 }
 
 fn parse_order(query: &ListQuery) -> Result<AssetOrder, ApiError> {
@@ -302,13 +296,6 @@ pub(crate) async fn patch(
         .update_library_fields(auth.user(), &id, &patch)
         .await?;
     Ok(HttpResponse::Ok().json(describe(&state, &asset).await?))
-}
-
-pub(crate) fn invalid_field(field: &str, rule: String) -> ApiError {
-    ApiError::Unprocessable {
-        code: "invalid_field",
-        message: format!("{field}: {rule}"),
-    }
 }
 
 /// `DELETE /api/v1/assets/{id}`: to the trash (restorable until purged).

@@ -135,6 +135,24 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A 422 naming the field and the rule it breaks.
+pub(crate) fn invalid_field(field: &str, rule: String) -> ApiError {
+    ApiError::Unprocessable {
+        code: "invalid_field",
+        message: format!("{field}: {rule}"),
+    }
+}
+
+/// A date parameter, YYYY-MM-DD.
+fn parse_date(field: &str, text: &str) -> Result<chrono::NaiveDate, ApiError> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        ApiError::bad_request(
+            "invalid_date",
+            format!("{field} must be a date like 2024-02-29"),
+        )
+    })
+}
+
 /// A strong ETag for content-addressed bytes.
 fn etag(hash: &darkroom_storage::ContentHash) -> String {
     format!("\"{}\"", hash.to_hex())

@@ -5,13 +5,13 @@
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
-use darkroom_storage::catalog::{NewSession, UserRecord};
-use serde::{Deserialize, Serialize};
+use darkroom_storage::catalog::NewSession;
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::ApiError;
 use crate::auth::{Authenticated, SESSION_COOKIE, password};
-use crate::dto::rfc3339;
+use crate::dto::{UserDto, rfc3339};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -19,30 +19,6 @@ use crate::state::AppState;
 pub(crate) struct LoginBody {
     username: String,
     password: String,
-}
-
-/// The signed-in user as they see themselves.
-#[derive(Serialize)]
-pub(crate) struct MeDto {
-    id: String,
-    name: String,
-    is_admin: bool,
-    usage_bytes: u64,
-    quota_bytes: Option<u64>,
-    created_at: String,
-}
-
-impl MeDto {
-    pub(crate) fn new(user: &UserRecord) -> Self {
-        MeDto {
-            id: user.id.to_string(),
-            name: user.name.clone(),
-            is_admin: user.is_admin,
-            usage_bytes: user.usage_bytes,
-            quota_bytes: user.quota_bytes,
-            created_at: rfc3339(user.created_at),
-        }
-    }
 }
 
 pub(crate) async fn login(
@@ -60,15 +36,7 @@ pub(crate) async fn login(
         Some(user) => state.catalog.password_hash(&user.id).await?,
         None => None,
     };
-    let attempt = body.password.clone();
-    let matches = password::blocking(move || match stored {
-        Some(stored) => password::verify(&attempt, &stored),
-        None => {
-            password::verify_dummy(&attempt);
-            false
-        }
-    })
-    .await?;
+    let matches = password::matches(&body.password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
         tracing::info!(username = %body.username, "failed login");
         return Err(ApiError::InvalidCredentials);
@@ -99,7 +67,7 @@ pub(crate) async fn login(
         .max_age(CookieDuration::milliseconds(state.config.session_idle_ms()))
         .finish();
     Ok(HttpResponse::Ok().cookie(cookie).json(json!({
-        "user": MeDto::new(&user),
+        "user": UserDto::new(&user),
         "csrf_token": opened.csrf_token,
         "expires_at": rfc3339(opened.expires_at),
     })))
@@ -107,7 +75,7 @@ pub(crate) async fn login(
 
 /// True when the client reached us over HTTPS (directly or, as the proxy's
 /// `Forwarded`/`X-Forwarded-Proto` says, through a TLS-terminating proxy).
-fn is_https(req: &HttpRequest, state: &AppState) -> bool {
+pub(crate) fn is_https(req: &HttpRequest, state: &AppState) -> bool {
     state.config.force_secure_cookies || req.connection_info().scheme() == "https"
 }
 
@@ -125,21 +93,10 @@ fn expired_cookie(req: &HttpRequest, state: &AppState) -> Cookie<'static> {
 
 /// `GET /api/v1/auth/session`: who is signed in, and the CSRF token again
 /// (for a page reloaded in a browser).
-pub(crate) async fn session(
-    auth: Authenticated,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let csrf = match &auth.session_secret {
-        Some(secret) => state
-            .catalog
-            .resume_session(secret, state.config.session_idle_ms())
-            .await?
-            .map(|s| s.csrf_token),
-        None => None,
-    };
+pub(crate) async fn session(auth: Authenticated) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(json!({
-        "user": MeDto::new(&auth.principal.user),
-        "csrf_token": csrf,
+        "user": UserDto::new(&auth.principal.user),
+        "csrf_token": auth.session.as_ref().map(|s| &s.csrf_token),
         "scopes": auth.principal.scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     })))
 }
@@ -149,8 +106,8 @@ pub(crate) async fn logout(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(secret) = &auth.session_secret {
-        state.catalog.close_session(secret).await?;
+    if let Some(session) = &auth.session {
+        state.catalog.close_session(&session.secret).await?;
     }
     Ok(HttpResponse::NoContent()
         .cookie(expired_cookie(&req, &state))
@@ -184,7 +141,7 @@ pub(crate) async fn change_password(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(this_session) = auth.session_secret.as_deref() else {
+    let Some(this_session) = auth.session.as_ref().map(|s| s.secret.as_str()) else {
         return Err(ApiError::Denied {
             code: "session_required",
             message: "passwords are changed from a signed-in web session, not with an API token"
@@ -194,14 +151,12 @@ pub(crate) async fn change_password(
     password::check_policy(&body.new_password)?;
     let user = auth.principal.user.clone();
     if let Some(stored) = state.catalog.password_hash(&user.id).await? {
-        let current = body.current_password.clone().unwrap_or_default();
-        let ok = password::blocking(move || password::verify(&current, &stored)).await?;
-        if !ok {
+        let current = body.current_password.as_deref().unwrap_or_default();
+        if !password::matches(current, Some(stored)).await? {
             return Err(ApiError::InvalidCredentials);
         }
     }
-    let new = body.new_password.clone();
-    let hash = password::blocking(move || password::hash(&new)).await??;
+    let hash = password::hash_new(&body.new_password).await?;
     state.catalog.set_password_hash(&user.id, &hash).await?;
     state
         .catalog
@@ -212,5 +167,5 @@ pub(crate) async fn change_password(
 
 /// `GET /api/v1/me`.
 pub(crate) async fn me(auth: Authenticated) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(MeDto::new(&auth.principal.user)))
+    Ok(HttpResponse::Ok().json(UserDto::new(&auth.principal.user)))
 }

@@ -10,8 +10,9 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use darkroom_storage::catalog::{AssetRecord, ShareLinkRecord, ShareTarget, UsageKind};
-use darkroom_storage::now_ms;
+use darkroom_storage::catalog::{
+    AssetRecord, ShareLinkRecord, ShareLinkState, ShareTarget, UsageKind,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -44,19 +45,17 @@ async fn live_link(state: &AppState, token: &str) -> Result<ShareLinkRecord, Api
         .find_share_link(token)
         .await?
         .ok_or(ApiError::NotFound("share link"))?;
-    if link.revoked_at.is_some() {
-        return Err(ApiError::Gone {
+    match link.state() {
+        ShareLinkState::Active => Ok(link),
+        ShareLinkState::Revoked => Err(ApiError::Gone {
             code: "share_revoked",
             message: "this share link was revoked by its owner".into(),
-        });
-    }
-    if link.expires_at.is_some_and(|e| e <= now_ms()) {
-        return Err(ApiError::Gone {
+        }),
+        ShareLinkState::Expired => Err(ApiError::Gone {
             code: "share_expired",
             message: "this share link has expired".into(),
-        });
+        }),
     }
-    Ok(link)
 }
 
 /// A live link whose password (if any) the caller has given.
@@ -78,20 +77,39 @@ async fn open_link(
         .headers()
         .get(PASSWORD_HEADER)
         .and_then(|v| v.to_str().ok())
+        && password_is(req, state, &link, given, stored).await?
     {
-        let address = req.peer_addr().map(|a| a.ip());
-        state
-            .login_limiter
-            .check(&format!("share:{token}"), address)?;
-        let given = given.to_string();
-        if password::blocking(move || password::verify(&given, &stored)).await? {
-            return Ok(link);
-        }
+        return Ok(link);
     }
     Err(ApiError::Denied {
         code: "share_password_required",
         message: "this share link needs its password (POST …/unlock, or X-Share-Password)".into(),
     })
+}
+
+/// Whether `given` is the link's password: an attempt counted against the
+/// link's rate limit and checked with argon2, unless this very password was
+/// verified for this link (and its current hash) before.
+async fn password_is(
+    req: &HttpRequest,
+    state: &AppState,
+    link: &ShareLinkRecord,
+    given: &str,
+    stored: String,
+) -> Result<bool, ApiError> {
+    let scope = unlock_proof(link);
+    if state.share_passwords.contains(&scope, given) {
+        return Ok(true);
+    }
+    let address = req.peer_addr().map(|a| a.ip());
+    state
+        .login_limiter
+        .check(&format!("share:{}", link.token), address)?;
+    let ok = password::matches(given, Some(stored)).await?;
+    if ok {
+        state.share_passwords.insert(&scope, given);
+    }
+    Ok(ok)
 }
 
 /// The shared asset with this id, if the link covers it.
@@ -162,19 +180,14 @@ pub(crate) async fn unlock(
     let Some(stored) = link.password_hash.clone() else {
         return Ok(HttpResponse::NoContent().finish());
     };
-    let address = req.peer_addr().map(|a| a.ip());
-    state
-        .login_limiter
-        .check(&format!("share:{}", link.token), address)?;
-    let given = body.password.clone();
-    if !password::blocking(move || password::verify(&given, &stored)).await? {
+    if !password_is(&req, &state, &link, &body.password, stored).await? {
         return Err(ApiError::InvalidCredentials);
     }
     let cookie = Cookie::build(UNLOCK_COOKIE, unlock_proof(&link))
         .path(format!("/api/v1/shared/{}", link.token))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.config.force_secure_cookies || req.connection_info().scheme() == "https")
+        .secure(super::session::is_https(&req, &state))
         .finish();
     Ok(HttpResponse::NoContent().cookie(cookie).finish())
 }

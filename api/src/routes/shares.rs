@@ -6,7 +6,7 @@ use darkroom_storage::catalog::{NewShareLink, Scope, ShareLinkRecord, ShareTarge
 use serde::Deserialize;
 use serde_json::json;
 
-use super::assets::invalid_field;
+use super::invalid_field;
 use crate::ApiError;
 use crate::auth::{Authenticated, password};
 use crate::dto::rfc3339;
@@ -16,16 +16,6 @@ pub(crate) fn link_json(link: &ShareLinkRecord) -> serde_json::Value {
     let (kind, target) = match link.target {
         ShareTarget::Album(id) => ("album", id.to_string()),
         ShareTarget::Asset(id) => ("asset", id.to_string()),
-    };
-    let state = if link.revoked_at.is_some() {
-        "revoked"
-    } else if link
-        .expires_at
-        .is_some_and(|e| e <= darkroom_storage::now_ms())
-    {
-        "expired"
-    } else {
-        "active"
     };
     json!({
         "id": link.id.to_string(),
@@ -38,7 +28,7 @@ pub(crate) fn link_json(link: &ShareLinkRecord) -> serde_json::Value {
         "expires_at": link.expires_at.map(rfc3339),
         "created_at": rfc3339(link.created_at),
         "revoked_at": link.revoked_at.map(rfc3339),
-        "state": state,
+        "state": link.state().as_str(),
     })
 }
 
@@ -91,12 +81,9 @@ pub(crate) async fn create(
             Some(at)
         }
     };
-    let password_hash = match body.password.clone() {
+    let password_hash = match &body.password {
         None => None,
-        Some(p) => {
-            password::check_policy(&p)?;
-            Some(password::blocking(move || password::hash(&p)).await??)
-        }
+        Some(p) => Some(password::hash_new(p).await?),
     };
     let link = state
         .catalog

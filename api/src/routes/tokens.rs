@@ -7,7 +7,7 @@ use darkroom_storage::catalog::Scope;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::assets::invalid_field;
+use super::invalid_field;
 use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::dto::rfc3339;

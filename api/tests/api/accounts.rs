@@ -171,25 +171,25 @@ async fn a_session_signs_in_needs_csrf_and_signs_out(app: TestApp) {
             .status(),
         200
     );
-    let weak = app
-        .call(
-            Method::POST,
-            Some(&app.token),
-            "/api/v1/admin/users",
-            Some(json!({"name": "bob", "password": "short"})),
-        )
-        .await;
-    assert_error(weak, 422, "weak_password").await;
+    app.call_error(
+        Method::POST,
+        Some(&app.token),
+        "/api/v1/admin/users",
+        Some(json!({"name": "bob", "password": "short"})),
+        422,
+        "weak_password",
+    )
+    .await;
     // A token cannot change a password.
-    let by_token = app
-        .call(
-            Method::PUT,
-            Some(&app.token),
-            "/api/v1/me/password",
-            Some(json!({"new_password": "another long one"})),
-        )
-        .await;
-    assert_error(by_token, 403, "session_required").await;
+    app.call_error(
+        Method::PUT,
+        Some(&app.token),
+        "/api/v1/me/password",
+        Some(json!({"new_password": "another long one"})),
+        403,
+        "session_required",
+    )
+    .await;
 }
 
 async fn logins_are_rate_limited_per_account(app: TestApp) {
@@ -232,24 +232,24 @@ async fn tokens_are_listed_scoped_and_revoked(app: TestApp) {
     let secret = created["token"].as_str().unwrap().to_string();
     assert!(secret.starts_with("drk_"));
     // No one mints a scope they lack.
-    let escalate = app
-        .call(
-            Method::POST,
-            Some(&uploader),
-            "/api/v1/tokens",
-            Some(json!({"name": "x", "scopes": ["edit"]})),
-        )
-        .await;
-    assert_error(escalate, 403, "forbidden").await;
-    let bad = app
-        .call(
-            Method::POST,
-            Some(&uploader),
-            "/api/v1/tokens",
-            Some(json!({"name": "x", "scopes": ["root"]})),
-        )
-        .await;
-    assert_error(bad, 422, "invalid_field").await;
+    app.call_error(
+        Method::POST,
+        Some(&uploader),
+        "/api/v1/tokens",
+        Some(json!({"name": "x", "scopes": ["edit"]})),
+        403,
+        "forbidden",
+    )
+    .await;
+    app.call_error(
+        Method::POST,
+        Some(&uploader),
+        "/api/v1/tokens",
+        Some(json!({"name": "x", "scopes": ["root"]})),
+        422,
+        "invalid_field",
+    )
+    .await;
     // Listed without secrets, with a last-used time once used.
     app.call_expect(Method::GET, &secret, "/api/v1/assets", None, 200)
         .await;
@@ -284,10 +284,15 @@ async fn tokens_are_listed_scoped_and_revoked(app: TestApp) {
         204,
     )
     .await;
-    let r = app
-        .call(Method::GET, Some(&secret), "/api/v1/assets", None)
-        .await;
-    assert_error(r, 401, "unauthorized").await;
+    app.call_error(
+        Method::GET,
+        Some(&secret),
+        "/api/v1/assets",
+        None,
+        401,
+        "unauthorized",
+    )
+    .await;
 }
 
 async fn disabled_accounts_lose_every_credential(app: TestApp) {
@@ -320,10 +325,15 @@ async fn disabled_accounts_lose_every_credential(app: TestApp) {
         200,
     )
     .await;
-    let r = app
-        .call(Method::GET, Some(&token), "/api/v1/assets", None)
-        .await;
-    assert_error(r, 401, "unauthorized").await;
+    app.call_error(
+        Method::GET,
+        Some(&token),
+        "/api/v1/assets",
+        None,
+        401,
+        "unauthorized",
+    )
+    .await;
     let r = web.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_error(r, 401, "unauthorized").await;
     let r = login(&app, &web, "frank", "correct horse battery").await;
@@ -335,15 +345,15 @@ async fn disabled_accounts_lose_every_credential(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    let r = app
-        .call(
-            Method::PATCH,
-            Some(&app.token),
-            &format!("/api/v1/admin/users/{}", admin.id),
-            Some(json!({"disabled": true})),
-        )
-        .await;
-    assert_error(r, 409, "cannot_disable_self").await;
+    app.call_error(
+        Method::PATCH,
+        Some(&app.token),
+        &format!("/api/v1/admin/users/{}", admin.id),
+        Some(json!({"disabled": true})),
+        409,
+        "cannot_disable_self",
+    )
+    .await;
     // Re-enabled, the token works again.
     app.call_expect(
         Method::PATCH,

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::helpers::{TestApp, assert_error, jpeg};
+use crate::helpers::{TestApp, jpeg};
 use darkroom_storage::catalog::Scope;
 
 backend_tests!(
@@ -208,31 +208,43 @@ async fn only_administrators_reach_admin_routes(app: TestApp) {
     ];
     for (method, path, body) in &routes {
         for token in [&user, &weak_admin] {
-            let r = app
-                .call(method.clone(), Some(token), path, body.clone())
-                .await;
-            assert_error(r, 403, "forbidden").await;
+            app.call_error(
+                method.clone(),
+                Some(token),
+                path,
+                body.clone(),
+                403,
+                "forbidden",
+            )
+            .await;
         }
-        let r = app.call(method.clone(), None, path, body.clone()).await;
-        assert_error(r, 401, "unauthorized").await;
+        app.call_error(
+            method.clone(),
+            None,
+            path,
+            body.clone(),
+            401,
+            "unauthorized",
+        )
+        .await;
     }
     // Names are checked and unique.
-    let r = app
-        .call(
-            Method::POST,
-            Some(&app.token),
-            "/api/v1/admin/users",
-            Some(json!({"name": "a b"})),
-        )
-        .await;
-    assert_error(r, 422, "invalid_field").await;
-    let r = app
-        .call(
-            Method::POST,
-            Some(&app.token),
-            "/api/v1/admin/users",
-            Some(json!({"name": "lee"})),
-        )
-        .await;
-    assert_error(r, 409, "conflict").await;
+    app.call_error(
+        Method::POST,
+        Some(&app.token),
+        "/api/v1/admin/users",
+        Some(json!({"name": "a b"})),
+        422,
+        "invalid_field",
+    )
+    .await;
+    app.call_error(
+        Method::POST,
+        Some(&app.token),
+        "/api/v1/admin/users",
+        Some(json!({"name": "lee"})),
+        409,
+        "conflict",
+    )
+    .await;
 }

@@ -122,14 +122,7 @@ async fn id_routes_follow_the_authorization_matrix(app: TestApp) {
     let trashed = app
         .upload_id(&owner, "t.jpg", jpeg(32, 32, 150, None, None))
         .await;
-    app.call_expect(
-        Method::DELETE,
-        &owner,
-        &format!("/api/v1/assets/{trashed}"),
-        None,
-        204,
-    )
-    .await;
+    app.trash_as(&owner, &trashed).await;
     let album = app
         .call_expect(
             Method::POST,

@@ -181,6 +181,32 @@ impl TestApp {
         }
     }
 
+    /// [`call`](Self::call), asserting an error answer: its status and the
+    /// code in its JSON body. Returns the body.
+    pub async fn call_error(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+        code: &str,
+    ) -> Value {
+        assert_error(self.call(method, token, path, body).await, status, code).await
+    }
+
+    /// `DELETE /api/v1/assets/{id}` as `token`: to the trash, expecting 204.
+    pub async fn trash_as(&self, token: &str, id: &str) {
+        self.call_expect(
+            reqwest::Method::DELETE,
+            token,
+            &format!("/api/v1/assets/{id}"),
+            None,
+            204,
+        )
+        .await;
+    }
+
     /// Uploads as `token` and returns the new asset's id.
     pub async fn upload_id(&self, token: &str, name: &str, bytes: Vec<u8>) -> String {
         let response = self.upload_as(token, name, bytes).await;

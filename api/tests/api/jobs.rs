@@ -65,7 +65,8 @@ async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retr
     assert_eq!(app.catalog.job_counts().await.unwrap().failed, 1);
 
     // The store recovers; an explicit retry renders.
-    app.blobs.put_bytes(bytes.into()).await.unwrap();
+    let hash = darkroom_storage::ContentHash::of(&bytes);
+    app.blobs.put_bytes(&hash, bytes.into()).await.unwrap();
     let retry = app.retry_renditions_as(&app.token, &id).await;
     assert_eq!(retry.status(), 202);
     assert_eq!(

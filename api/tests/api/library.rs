@@ -72,26 +72,26 @@ async fn library_fields_are_editable_and_validated(app: TestApp) {
             .unwrap()
             .contains("rating")
     );
-    let unknown = app
-        .call(
-            Method::PATCH,
-            Some(&app.token),
-            &path,
-            Some(json!({"stars": 3})),
-        )
-        .await;
-    assert_error(unknown, 400, "invalid_json").await;
+    app.call_error(
+        Method::PATCH,
+        Some(&app.token),
+        &path,
+        Some(json!({"stars": 3})),
+        400,
+        "invalid_json",
+    )
+    .await;
     // Editing needs the edit scope.
     let reader = app.user_token("reader", &[Scope::Read]).await;
-    let denied = app
-        .call(
-            Method::PATCH,
-            Some(&reader),
-            &path,
-            Some(json!({"rating": 1})),
-        )
-        .await;
-    assert_error(denied, 403, "forbidden").await;
+    app.call_error(
+        Method::PATCH,
+        Some(&reader),
+        &path,
+        Some(json!({"rating": 1})),
+        403,
+        "forbidden",
+    )
+    .await;
 }
 
 async fn filters_narrow_listings_and_pages_do_not_repeat(app: TestApp) {
@@ -415,15 +415,15 @@ async fn albums_hold_order_and_cover_and_never_own_photos(app: TestApp) {
         (covered["cover_asset_id"].clone(), covered["name"].clone()),
         (json!(photos[1]), json!("Summer '23"))
     );
-    let not_member = app
-        .call(
-            Method::PATCH,
-            Some(&app.token),
-            &base,
-            Some(json!({"cover_asset_id": foreign})),
-        )
-        .await;
-    assert_error(not_member, 409, "conflict").await;
+    app.call_error(
+        Method::PATCH,
+        Some(&app.token),
+        &base,
+        Some(json!({"cover_asset_id": foreign})),
+        409,
+        "conflict",
+    )
+    .await;
     // A trashed photo drops out of the album's count until restored.
     app.call_expect(
         Method::DELETE,
@@ -487,17 +487,17 @@ async fn albums_hold_order_and_cover_and_never_own_photos(app: TestApp) {
         (Method::GET, format!("/api/v1/assets?album={theirs}")),
         (Method::DELETE, format!("/api/v1/albums/{theirs}")),
     ] {
-        let r = app.call(method, Some(&app.token), &path, None).await;
-        assert_error(r, 404, "not_found").await;
+        app.call_error(method, Some(&app.token), &path, None, 404, "not_found")
+            .await;
     }
     // Names are validated.
-    let nameless = app
-        .call(
-            Method::POST,
-            Some(&app.token),
-            "/api/v1/albums",
-            Some(json!({"name": "  "})),
-        )
-        .await;
-    assert_error(nameless, 422, "invalid_field").await;
+    app.call_error(
+        Method::POST,
+        Some(&app.token),
+        "/api/v1/albums",
+        Some(json!({"name": " "})),
+        422,
+        "invalid_field",
+    )
+    .await;
 }

@@ -23,6 +23,7 @@ fn policy(grace: Duration) -> GcPolicy {
     GcPolicy {
         trash_retention: Duration::from_secs(30 * 86_400),
         blob_grace: grace,
+        scan_store: true,
     }
 }
 
@@ -45,14 +46,7 @@ async fn trash_restores_and_purges_with_usage_and_blobs(app: TestApp) {
     assert_eq!(blobs_with_renditions, 3);
 
     // Trash: gone from the library, listed in the trash, still counted.
-    app.call_expect(
-        Method::DELETE,
-        &app.token,
-        &format!("/api/v1/assets/{id}"),
-        None,
-        204,
-    )
-    .await;
+    app.trash_as(&app.token, &id).await;
     app.call_expect(
         Method::GET,
         &app.token,
@@ -99,14 +93,7 @@ async fn trash_restores_and_purges_with_usage_and_blobs(app: TestApp) {
         409,
     )
     .await;
-    app.call_expect(
-        Method::DELETE,
-        &app.token,
-        &format!("/api/v1/assets/{id}"),
-        None,
-        204,
-    )
-    .await;
+    app.trash_as(&app.token, &id).await;
     let emptied = app
         .call_expect(Method::POST, &app.token, "/api/v1/trash/empty", None, 200)
         .await;
@@ -215,14 +202,7 @@ async fn concurrent_purge_reupload_and_gc_never_lose_a_referenced_blob(app: Test
     for round in 0..6u32 {
         let bytes = jpeg(48, 32, 7 + round * 37, None, None);
         let id = app.upload_id(&app.token, "r.jpg", bytes.clone()).await;
-        app.call_expect(
-            Method::DELETE,
-            &app.token,
-            &format!("/api/v1/assets/{id}"),
-            None,
-            204,
-        )
-        .await;
+        app.trash_as(&app.token, &id).await;
         // At once: purge it, upload the same bytes (as its owner and as
         // another user), and collect garbage with no grace at all.
         let purge = app.call(Method::POST, Some(&app.token), "/api/v1/trash/empty", None);

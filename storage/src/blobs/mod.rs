@@ -88,20 +88,25 @@ impl BlobStore {
         }
     }
 
-    /// Stores a small, complete buffer (a rendition) under its hash,
-    /// create-only; bytes already stored are success. Returns the hash.
-    pub async fn put_bytes(&self, bytes: Bytes) -> Result<ContentHash, StorageError> {
-        let hash = ContentHash::of(&bytes);
+    /// Stores a small, complete buffer (a rendition) under `hash`, which the
+    /// caller computed with [`ContentHash::of`] (once: it pins the blob with
+    /// it first), create-only; bytes already stored are success.
+    pub async fn put_bytes(&self, hash: &ContentHash, bytes: Bytes) -> Result<(), StorageError> {
+        debug_assert_eq!(
+            *hash,
+            ContentHash::of(&bytes),
+            "put_bytes under a wrong name"
+        );
         let opts = PutOptions {
             mode: PutMode::Create,
             ..Default::default()
         };
         match self
             .store
-            .put_opts(&keys::blob_key(&hash), PutPayload::from_bytes(bytes), opts)
+            .put_opts(&keys::blob_key(hash), PutPayload::from_bytes(bytes), opts)
             .await
         {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(hash),
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
@@ -159,14 +164,11 @@ impl BlobStore {
 
     /// Lists the hashes of all stored blobs (for consistency checks and GC).
     pub async fn list_hashes(&self) -> Result<Vec<ContentHash>, StorageError> {
-        let metas: Vec<_> = self
-            .store
-            .list(Some(&Path::from(keys::BLOB_PREFIX)))
-            .try_collect()
-            .await?;
-        Ok(metas
-            .iter()
-            .filter_map(|m| m.location.filename().and_then(|f| f.parse().ok()))
+        Ok(self
+            .list_hashes_with_age()
+            .await?
+            .into_iter()
+            .map(|(hash, _)| hash)
             .collect())
     }
 }

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::assets::{ASSET_COLUMNS, asset_from_row};
 use super::listing::{AssetPage, Bind, QueryText, SortCursor};
-use super::{Catalog, parse_id};
+use super::{Catalog, parse_id, qualified};
 use crate::{AlbumId, AssetId, StorageError, UserId, now_ms};
 
 /// How an album's photos are ordered.
@@ -361,11 +361,7 @@ impl Catalog {
             AlbumOrder::Manual => "m.position",
             AlbumOrder::Taken => "a.sort_at",
         };
-        let columns: String = ASSET_COLUMNS
-            .split(',')
-            .map(|c| format!("a.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = qualified(ASSET_COLUMNS, "a");
         let mut q = QueryText::default();
         let album_p = q.bind(Bind::Text(album.id.to_string()));
         q.text = format!(

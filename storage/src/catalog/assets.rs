@@ -93,15 +93,6 @@ pub enum AssetInsert {
     Restored(AssetRecord),
 }
 
-impl AssetInsert {
-    /// The asset, whichever way it was recorded.
-    pub fn asset(&self) -> &AssetRecord {
-        match self {
-            AssetInsert::Created(a) | AssetInsert::Duplicate(a) | AssetInsert::Restored(a) => a,
-        }
-    }
-}
-
 pub(super) const ASSET_COLUMNS: &str = "id, owner_id, blob_hash, original_name, media_type, format,
      size, width, height, orientation, taken_at, sort_at, exif, created_at, title, caption,
      keywords, is_favorite, rating, camera_make, camera_model, lens, is_raw, has_location,
@@ -228,16 +219,6 @@ impl Catalog {
             None => taken_day(None, now),
         };
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO blobs (hash, size, ref_count, created_at, orphaned_at)
-             VALUES ($1, $2, 0, $3, $3)
-             ON CONFLICT (hash) DO NOTHING",
-        )
-        .bind(new.hash.to_hex())
-        .bind(new.size as i64)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
         let mut attempts = 0;
         while insert_row(&mut tx, new, sort_at, day, now).await? == 0 {
             // The owner already holds these bytes (perhaps a racing upload),

@@ -10,7 +10,11 @@
 //! they were written. So a concurrent upload of the same bytes never loses
 //! its blob.
 
+use std::collections::HashSet;
+
 use sqlx::Row;
+
+use super::listing::{Bind, QueryText};
 
 use super::{Catalog, parse_id};
 use crate::{ContentHash, StorageError, now_ms};
@@ -135,13 +139,21 @@ impl Catalog {
         Ok(())
     }
 
-    /// True when the catalog has a row for `hash` (any state).
-    pub async fn blob_known(&self, hash: &ContentHash) -> Result<bool, StorageError> {
-        Ok(sqlx::query("SELECT 1 AS one FROM blobs WHERE hash = $1")
-            .bind(hash.to_hex())
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some())
+    /// Those of `hashes` the catalog has a row for (any state).
+    pub async fn known_blobs(
+        &self,
+        hashes: &[ContentHash],
+    ) -> Result<HashSet<ContentHash>, StorageError> {
+        if hashes.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut q = QueryText::default();
+        let list = q.bind_list(hashes.iter().map(|h| Bind::Text(h.to_hex())));
+        q.text = format!("SELECT hash FROM blobs WHERE hash IN ({list})");
+        let rows = q.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| parse_id("blobs.hash", &r.try_get::<String, _>("hash")?))
+            .collect()
     }
 
     /// Every hash the catalog still refers to (ref_count > 0), for scrubbing.

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use sqlx::Row;
 
+use super::listing::{Bind, QueryText};
 use super::{Catalog, Dialect, parse_id};
 use crate::{AssetId, JobId, StorageError, now_ms};
 
@@ -262,24 +263,11 @@ impl Catalog {
         asset: &AssetId,
         kind: &str,
     ) -> Result<Option<JobStatus>, StorageError> {
-        let row = sqlx::query(
-            "SELECT id, state, attempts, max_attempts, last_error FROM jobs
-             WHERE asset_id = $1 AND kind = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
-        )
-        .bind(asset.to_string())
-        .bind(kind)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(JobStatus {
-                id: parse_id("jobs.id", &row.try_get::<String, _>("id")?)?,
-                state: JobState::parse(&row.try_get::<String, _>("state")?)?,
-                attempts: row.try_get::<i64, _>("attempts")?.max(0) as u32,
-                max_attempts: row.try_get::<i64, _>("max_attempts")?.max(0) as u32,
-                last_error: row.try_get("last_error")?,
-            })
-        })
-        .transpose()
+        Ok(self
+            .latest_jobs_of(std::slice::from_ref(asset), kind)
+            .await?
+            .pop()
+            .map(|(_, job)| job))
     }
 
     /// The newest job of `kind` for each of many assets (one query, for a
@@ -292,18 +280,15 @@ impl Catalog {
         if assets.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (2..assets.len() + 2).map(|i| format!("${i}")).collect();
-        let sql = sqlx::AssertSqlSafe(format!(
+        let mut q = QueryText::default();
+        let kind = q.bind(Bind::Text(kind.to_string()));
+        let ids = q.bind_list(assets.iter().map(|a| Bind::Text(a.to_string())));
+        q.text = format!(
             "SELECT asset_id, id, state, attempts, max_attempts, last_error FROM jobs
-             WHERE kind = $1 AND asset_id IN ({})
-             ORDER BY asset_id, created_at DESC, id DESC",
-            placeholders.join(", ")
-        ));
-        let mut query = sqlx::query(sql).bind(kind);
-        for id in assets {
-            query = query.bind(id.to_string());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+             WHERE kind = {kind} AND asset_id IN ({ids})
+             ORDER BY asset_id, created_at DESC, id DESC"
+        );
+        let rows = q.query().fetch_all(&self.pool).await?;
         let mut latest: Vec<(AssetId, JobStatus)> = Vec::new();
         for row in rows {
             let asset: AssetId = parse_id("jobs.asset_id", &row.try_get::<String, _>("asset_id")?)?;

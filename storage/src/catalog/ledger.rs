@@ -7,10 +7,14 @@ use crate::{ContentHash, StorageError, UserId, now_ms};
 
 pub(super) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-/// Takes one more reference on a blob row (which must exist); a referenced
-/// blob is not an orphan, whatever grace period it was in. `Busy` when the
-/// collector has already claimed the blob (the writer outlived the grace
-/// period): the caller's transaction must roll back and try again later.
+/// Takes one more reference on a blob; a referenced blob is not an orphan,
+/// whatever grace period it was in. Only [`Catalog::pin_blob`] creates blob
+/// rows, before the bytes are written: so a row that is missing or claimed
+/// by the collector here means the writer outlived the grace period and its
+/// bytes may be gone. Then `Busy`: the transaction rolls back, the caller
+/// writes again.
+///
+/// [`Catalog::pin_blob`]: super::Catalog::pin_blob
 pub(super) async fn hold_blob(tx: &mut Tx, hash: &ContentHash) -> Result<(), StorageError> {
     let held = sqlx::query(
         "UPDATE blobs SET ref_count = ref_count + 1, orphaned_at = NULL
@@ -145,7 +149,7 @@ pub fn day_number(date: chrono::NaiveDate) -> u32 {
 /// The day a photo belongs to on the timeline: the calendar date the camera
 /// recorded (its local date, whatever the offset), else the UTC date of
 /// `fallback_ms` (the upload).
-pub fn taken_day(taken_at: Option<&str>, fallback_ms: i64) -> u32 {
+pub(super) fn taken_day(taken_at: Option<&str>, fallback_ms: i64) -> u32 {
     taken_at
         .and_then(|t| t.get(..10))
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())

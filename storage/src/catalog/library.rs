@@ -2,7 +2,7 @@
 //! favorite flag and rating.
 
 use super::assets::{AssetRecord, get_in};
-use super::{Catalog, ledger::Tx};
+use super::{Catalog, set_column};
 use crate::{AssetId, StorageError, UserId, now_ms};
 
 /// A change to some library fields; `None` leaves a field as it is.
@@ -18,7 +18,7 @@ pub struct LibraryPatch {
 }
 
 /// Keywords as stored: trimmed, lower case, distinct, none empty, in order.
-pub fn normalise_keywords(keywords: &[String]) -> Vec<String> {
+pub(super) fn normalise_keywords(keywords: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for k in keywords {
         let k = k.trim().to_lowercase();
@@ -48,23 +48,24 @@ impl Catalog {
         if found.is_none() {
             return Err(StorageError::NotFound { what: "asset" });
         }
-        let now = now_ms();
+        // Fixed column names; each value bound with its own type.
+        let key = || id.to_string();
         if let Some(title) = &patch.title {
-            set_text(&mut tx, id, "title", title.as_deref()).await?;
+            set_column(&mut *tx, "assets", "title", key(), title.clone()).await?;
         }
         if let Some(caption) = &patch.caption {
-            set_text(&mut tx, id, "caption", caption.as_deref()).await?;
+            set_column(&mut *tx, "assets", "caption", key(), caption.clone()).await?;
         }
         if let Some(v) = patch.is_favorite {
-            set_int(&mut tx, id, "is_favorite", v.into()).await?;
+            set_column(&mut *tx, "assets", "is_favorite", key(), i64::from(v)).await?;
         }
         if let Some(v) = patch.rating {
-            set_int(&mut tx, id, "rating", v.min(5).into()).await?;
+            set_column(&mut *tx, "assets", "rating", key(), i64::from(v.min(5))).await?;
         }
         if let Some(keywords) = &patch.keywords {
             let keywords = normalise_keywords(keywords);
             let json = serde_json::to_string(&keywords).unwrap_or_else(|_| "[]".into());
-            set_text(&mut tx, id, "keywords", Some(&json)).await?;
+            set_column(&mut *tx, "assets", "keywords", key(), json).await?;
             sqlx::query("DELETE FROM asset_keywords WHERE asset_id = $1")
                 .bind(id.to_string())
                 .execute(&mut *tx)
@@ -80,42 +81,11 @@ impl Catalog {
                 .await?;
             }
         }
-        set_int(&mut tx, id, "updated_at", now).await?;
+        set_column(&mut *tx, "assets", "updated_at", key(), now_ms()).await?;
         let record = get_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(record)
     }
-}
-
-/// `column` is one of the fixed names above, never user input.
-async fn set_text(
-    tx: &mut Tx,
-    id: &AssetId,
-    column: &'static str,
-    value: Option<&str>,
-) -> Result<(), StorageError> {
-    let sql = sqlx::AssertSqlSafe(format!("UPDATE assets SET {column} = $1 WHERE id = $2"));
-    sqlx::query(sql)
-        .bind(value)
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-async fn set_int(
-    tx: &mut Tx,
-    id: &AssetId,
-    column: &'static str,
-    value: i64,
-) -> Result<(), StorageError> {
-    let sql = sqlx::AssertSqlSafe(format!("UPDATE assets SET {column} = $1 WHERE id = $2"));
-    sqlx::query(sql)
-        .bind(value)
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -116,6 +116,15 @@ impl QueryText {
         format!("${}", self.binds.len())
     }
 
+    /// Adds values for an `IN (…)` list and returns its placeholders.
+    pub fn bind_list(&mut self, values: impl IntoIterator<Item = Bind>) -> String {
+        values
+            .into_iter()
+            .map(|v| self.bind(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
         for bind in &self.binds {
@@ -208,6 +217,13 @@ fn day_start_ms(day: u32) -> Option<i64> {
     Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
 }
 
+fn timeline_day(row: &sqlx::any::AnyRow) -> Result<TimelineDay, StorageError> {
+    Ok(TimelineDay {
+        day: row.try_get::<i64, _>("day")?.clamp(0, u32::MAX as i64) as u32,
+        count: row.try_get("count")?,
+    })
+}
+
 /// Escapes LIKE's wildcards so a file name substring matches literally.
 fn escape_like(s: &str) -> String {
     s.replace('\\', r"\\")
@@ -275,50 +291,52 @@ impl Catalog {
         owner: &UserId,
         filter: &AssetFilter,
     ) -> Result<Vec<TimelineDay>, StorageError> {
+        if filter.is_empty() {
+            self.stored_days(owner).await
+        } else {
+            self.counted_days(owner, filter).await
+        }
+    }
+
+    /// The per-day counts kept with every change.
+    async fn stored_days(&self, owner: &UserId) -> Result<Vec<TimelineDay>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT day, count FROM timeline_days
+             WHERE owner_id = $1 AND count > 0 ORDER BY day DESC",
+        )
+        .bind(owner.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(timeline_day).collect()
+    }
+
+    /// The matching assets, counted per day.
+    async fn counted_days(
+        &self,
+        owner: &UserId,
+        filter: &AssetFilter,
+    ) -> Result<Vec<TimelineDay>, StorageError> {
         let mut q = QueryText::default();
         let owner_p = q.bind(Bind::Text(owner.to_string()));
-        if filter.is_empty() {
-            q.text = format!(
-                "SELECT day, count FROM timeline_days
-                 WHERE owner_id = {owner_p} AND count > 0 ORDER BY day DESC"
-            );
-        } else {
-            q.text = format!(
-                "SELECT a.taken_day AS day, COUNT(*) AS count FROM assets a
-                 WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
-            );
-            push_filter(&mut q, filter);
-            q.text
-                .push_str(" GROUP BY a.taken_day ORDER BY a.taken_day DESC");
-        }
+        q.text = format!(
+            "SELECT a.taken_day AS day, COUNT(*) AS count FROM assets a
+             WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
+        );
+        push_filter(&mut q, filter);
+        q.text
+            .push_str(" GROUP BY a.taken_day ORDER BY a.taken_day DESC");
         let rows = q.query().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(TimelineDay {
-                    day: row.try_get::<i64, _>("day")?.clamp(0, u32::MAX as i64) as u32,
-                    count: row.try_get("count")?,
-                })
-            })
-            .collect()
+        rows.iter().map(timeline_day).collect()
     }
 
     /// Checks the per-day counts against the assets; returns the days that
-    /// differ as (day, counted, stored). For tests and `darkroom admin`.
+    /// differ as (day, counted, stored).
     pub async fn verify_timeline(
         &self,
         owner: &UserId,
     ) -> Result<Vec<(u32, i64, i64)>, StorageError> {
-        let stored = self.timeline(owner, &AssetFilter::default()).await?;
-        let counted = self
-            .timeline(
-                owner,
-                &AssetFilter {
-                    // Any always-true filter takes the counting path.
-                    min_rating: Some(0),
-                    ..AssetFilter::default()
-                },
-            )
-            .await?;
+        let stored = self.stored_days(owner).await?;
+        let counted = self.counted_days(owner, &AssetFilter::default()).await?;
         let mut days: Vec<u32> = stored.iter().chain(&counted).map(|d| d.day).collect();
         days.sort_unstable();
         days.dedup();
@@ -329,6 +347,25 @@ impl Catalog {
             .map(|day| (day, count_of(&counted, day), count_of(&stored, day)))
             .filter(|(_, a, b)| a != b)
             .collect())
+    }
+
+    /// Replaces the owner's per-day counts with a count of their assets.
+    pub async fn rebuild_timeline(&self, owner: &UserId) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM timeline_days WHERE owner_id = $1")
+            .bind(owner.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO timeline_days (owner_id, day, count)
+             SELECT owner_id, taken_day, COUNT(*) FROM assets
+             WHERE owner_id = $1 AND deleted_at IS NULL GROUP BY owner_id, taken_day",
+        )
+        .bind(owner.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The owner's assets among `ids` (in the library, not the trash).
@@ -342,14 +379,10 @@ impl Catalog {
         }
         let mut q = QueryText::default();
         let owner_p = q.bind(Bind::Text(owner.to_string()));
-        let list: Vec<String> = ids
-            .iter()
-            .map(|id| q.bind(Bind::Text(id.to_string())))
-            .collect();
+        let list = q.bind_list(ids.iter().map(|id| Bind::Text(id.to_string())));
         q.text = format!(
             "SELECT id FROM assets WHERE owner_id = {owner_p} AND deleted_at IS NULL
-             AND id IN ({})",
-            list.join(", ")
+             AND id IN ({list})"
         );
         let rows = q.query().fetch_all(&self.pool).await?;
         rows.iter()

@@ -29,13 +29,13 @@ pub use albums::{AlbumOrder, AlbumPatch, AlbumRecord};
 pub use assets::{AssetFacts, AssetInsert, AssetRecord, LibraryFields, NewAsset};
 pub use blob_refs::StorageTotals;
 pub use jobs::{JobCounts, JobState, JobStatus, LeasedJob, NewJob};
-pub use ledger::{day_number, taken_day, utc_day};
-pub use library::{LibraryPatch, normalise_keywords};
+pub use ledger::{day_number, utc_day};
+pub use library::LibraryPatch;
 pub use listing::{AssetFilter, AssetOrder, AssetPage, SortCursor, TimelineDay};
 pub use renditions::{NewRendition, RenditionRecord};
 pub use sessions::OpenedSession;
 pub use sessions::{NewSession, SessionRecord};
-pub use shares::{NewShareLink, ShareLinkRecord, ShareTarget};
+pub use shares::{NewShareLink, ShareLinkRecord, ShareLinkState, ShareTarget};
 pub use usage::{UsageKind, UsageRow};
 pub use users::{IssuedToken, Principal, Scope, TokenRecord, UsageDrift, UserRecord};
 
@@ -156,6 +156,37 @@ impl Catalog {
             Dialect::Postgres => self.pool.begin().await?,
         })
     }
+}
+
+/// `UPDATE {table} SET {column} = value WHERE id = id`, returning the rows
+/// changed. `table` and `column` are names written in this crate, never input.
+async fn set_column<'e, E, T>(
+    executor: E,
+    table: &'static str,
+    column: &'static str,
+    id: String,
+    value: T,
+) -> Result<u64, StorageError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+    T: 'e + Send + sqlx::Encode<'e, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    let sql = sqlx::AssertSqlSafe(format!("UPDATE {table} SET {column} = $1 WHERE id = $2"));
+    Ok(sqlx::query(sql)
+        .bind(value)
+        .bind(id)
+        .execute(executor)
+        .await?
+        .rows_affected())
+}
+
+/// Selected columns qualified with a table alias (`id, name` → `a.id, a.name`).
+fn qualified(columns: &str, alias: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Parses an id column; a malformed id in the catalog is corruption.

@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::jobs::mark_done;
 use super::ledger::{hold_blob, release_blob};
+use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
 use crate::{AssetId, ContentHash, JobId, StorageError, now_ms};
 
@@ -72,16 +73,6 @@ impl Catalog {
             return Ok(false);
         }
         for r in renditions {
-            sqlx::query(
-                "INSERT INTO blobs (hash, size, ref_count, created_at, orphaned_at)
-                 VALUES ($1, $2, 0, $3, $3)
-                 ON CONFLICT (hash) DO NOTHING",
-            )
-            .bind(r.hash.to_hex())
-            .bind(r.size as i64)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
             // A re-render replaces the previous rendition: release its blob.
             let previous =
                 sqlx::query("SELECT blob_hash FROM renditions WHERE asset_id = $1 AND name = $2")
@@ -140,21 +131,6 @@ impl Catalog {
         row.as_ref().map(rendition_from_row).transpose()
     }
 
-    /// All renditions of an asset.
-    pub async fn list_renditions(
-        &self,
-        asset: &AssetId,
-    ) -> Result<Vec<RenditionRecord>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT asset_id, name, spec, blob_hash, media_type, width, height, size
-             FROM renditions WHERE asset_id = $1 ORDER BY name",
-        )
-        .bind(asset.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(rendition_from_row).collect()
-    }
-
     /// The renditions of many assets at once (for a page of a listing).
     pub async fn list_renditions_of(
         &self,
@@ -163,17 +139,13 @@ impl Catalog {
         if assets.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=assets.len()).map(|i| format!("${i}")).collect();
-        let sql = sqlx::AssertSqlSafe(format!(
+        let mut q = QueryText::default();
+        let ids = q.bind_list(assets.iter().map(|a| Bind::Text(a.to_string())));
+        q.text = format!(
             "SELECT asset_id, name, spec, blob_hash, media_type, width, height, size
-             FROM renditions WHERE asset_id IN ({}) ORDER BY asset_id, name",
-            placeholders.join(", ")
-        ));
-        let mut query = sqlx::query(sql);
-        for id in assets {
-            query = query.bind(id.to_string());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+             FROM renditions WHERE asset_id IN ({ids}) ORDER BY asset_id, name"
+        );
+        let rows = q.query().fetch_all(&self.pool).await?;
         rows.iter().map(rendition_from_row).collect()
     }
 }

@@ -5,7 +5,7 @@
 use sqlx::Row;
 
 use super::Catalog;
-use super::users::{USER_COLUMNS, UserRecord, user_from_row};
+use super::users::{USER_COLUMNS, UserRecord, random_hex, secret_hash, user_from_row};
 use crate::{StorageError, UserId, now_ms};
 
 /// A session to open.
@@ -36,17 +36,13 @@ pub struct OpenedSession {
 /// How often a session's expiry is pushed forward (not on every request).
 const SLIDE_GRANULARITY_MS: i64 = 60_000;
 
-fn session_hash(secret: &str) -> String {
-    blake3::hash(secret.as_bytes()).to_hex().to_string()
-}
-
 impl Catalog {
     /// Opens a session; the secret goes into the cookie and is not stored.
     pub async fn open_session(&self, new: &NewSession) -> Result<OpenedSession, StorageError> {
         let now = now_ms();
         let opened = OpenedSession {
-            secret: super::users::random_hex(32),
-            csrf_token: super::users::random_hex(32),
+            secret: random_hex(32),
+            csrf_token: random_hex(32),
             expires_at: now + new.idle_lifetime_ms,
         };
         sqlx::query(
@@ -54,7 +50,7 @@ impl Catalog {
                 expires_at, user_agent)
              VALUES ($1, $2, $3, $4, $4, $5, $6)",
         )
-        .bind(session_hash(&opened.secret))
+        .bind(secret_hash(&opened.secret))
         .bind(new.user.to_string())
         .bind(&opened.csrf_token)
         .bind(now)
@@ -79,7 +75,7 @@ impl Catalog {
         ));
         let now = now_ms();
         let Some(row) = sqlx::query(sql)
-            .bind(session_hash(secret))
+            .bind(secret_hash(secret))
             .bind(now)
             .fetch_optional(&self.pool)
             .await?
@@ -95,7 +91,7 @@ impl Catalog {
             )
             .bind(now)
             .bind(expires_at)
-            .bind(session_hash(secret))
+            .bind(secret_hash(secret))
             .execute(&self.pool)
             .await?;
         }
@@ -109,7 +105,7 @@ impl Catalog {
     /// Ends one session (logout).
     pub async fn close_session(&self, secret: &str) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(session_hash(secret))
+            .bind(secret_hash(secret))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -133,7 +129,7 @@ impl Catalog {
         Ok(
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
                 .bind(user.to_string())
-                .bind(session_hash(keep))
+                .bind(secret_hash(keep))
                 .execute(&self.pool)
                 .await?
                 .rows_affected(),
@@ -147,17 +143,5 @@ impl Catalog {
             .execute(&self.pool)
             .await?
             .rows_affected())
-    }
-
-    /// Number of live sessions of a user.
-    pub async fn count_sessions(&self, user: &UserId) -> Result<i64, StorageError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1 AND expires_at > $2",
-        )
-        .bind(user.to_string())
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("n")?)
     }
 }

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::{Catalog, parse_id};
+use super::{Catalog, parse_id, qualified};
 use crate::{AlbumId, AssetId, ShareLinkId, StorageError, UserId, now_ms};
 
 /// What a link shares.
@@ -38,6 +38,37 @@ pub struct ShareLinkRecord {
     pub allow_download: bool,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+}
+
+/// Whether a link still opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareLinkState {
+    Active,
+    Revoked,
+    Expired,
+}
+
+impl ShareLinkState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShareLinkState::Active => "active",
+            ShareLinkState::Revoked => "revoked",
+            ShareLinkState::Expired => "expired",
+        }
+    }
+}
+
+impl ShareLinkRecord {
+    /// The link's state now: revocation wins over expiry.
+    pub fn state(&self) -> ShareLinkState {
+        if self.revoked_at.is_some() {
+            ShareLinkState::Revoked
+        } else if self.expires_at.is_some_and(|e| e <= now_ms()) {
+            ShareLinkState::Expired
+        } else {
+            ShareLinkState::Active
+        }
+    }
 }
 
 const LINK_COLUMNS: &str = "id, owner_id, token, album_id, asset_id, password_hash, expires_at,
@@ -174,11 +205,7 @@ impl Catalog {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM share_links l JOIN users u ON u.id = l.owner_id
              WHERE l.token = $1 AND u.disabled_at IS NULL",
-            LINK_COLUMNS
-                .split(',')
-                .map(|c| format!("l.{}", c.trim()))
-                .collect::<Vec<_>>()
-                .join(", ")
+            qualified(LINK_COLUMNS, "l")
         ));
         let row = sqlx::query(sql)
             .bind(token)

@@ -155,15 +155,7 @@ impl Catalog {
             done += n;
         }
         // What the write path keeps in step, rebuilt in one go.
-        sqlx::query(
-            "INSERT INTO timeline_days (owner_id, day, count)
-             SELECT owner_id, taken_day, COUNT(*) FROM assets
-             WHERE owner_id = $1 AND deleted_at IS NULL GROUP BY owner_id, taken_day
-             ON CONFLICT (owner_id, day) DO UPDATE SET count = excluded.count",
-        )
-        .bind(owner.to_string())
-        .execute(&self.pool)
-        .await?;
+        self.rebuild_timeline(owner).await?;
         self.recompute_usage().await?;
         let album = self
             .create_album(owner, "Synthetic", "", super::AlbumOrder::Taken)

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use rand::RngCore;
 use sqlx::Row;
 
-use super::{Catalog, parse_id};
+use super::{Catalog, parse_id, set_column};
 use crate::{StorageError, TokenId, UserId, now_ms};
 
 /// An account.
@@ -128,9 +128,9 @@ const TOKEN_PREFIX: &str = "drk_";
 /// How often `last_used_at` is refreshed, so reads do not all become writes.
 const LAST_USED_GRANULARITY_MS: i64 = 60_000;
 
-/// Tokens carry 256 random bits, so a fast hash (not a password hash) is the
-/// right way to store them: there is nothing to brute-force.
-fn token_hash(secret: &str) -> String {
+/// How token and session secrets are stored. They carry 256 random bits, so
+/// a fast hash (not a password hash) is right: there is nothing to brute-force.
+pub(super) fn secret_hash(secret: &str) -> String {
     blake3::hash(secret.as_bytes()).to_hex().to_string()
 }
 
@@ -245,7 +245,7 @@ impl Catalog {
         .bind(issued.id.to_string())
         .bind(user.to_string())
         .bind(name)
-        .bind(token_hash(&issued.secret))
+        .bind(secret_hash(&issued.secret))
         .bind(scopes.join(","))
         .bind(now_ms())
         .execute(&self.pool)
@@ -264,7 +264,7 @@ impl Catalog {
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
         ));
         let row = sqlx::query(sql)
-            .bind(token_hash(secret))
+            .bind(secret_hash(secret))
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
@@ -341,22 +341,15 @@ impl Catalog {
 
     /// Stores a new password hash (computed by the caller).
     pub async fn set_password_hash(&self, id: &UserId, hash: &str) -> Result<(), StorageError> {
-        self.update_user_column(id, "password_hash", Some(hash.to_string()))
+        self.update_user(id, "password_hash", Some(hash.to_string()))
             .await
     }
 
     /// Disables (no sign-in, no token works) or re-enables an account.
     /// Disabling also ends its sessions.
     pub async fn set_user_disabled(&self, id: &UserId, disabled: bool) -> Result<(), StorageError> {
-        let updated = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
-            .bind(disabled.then(now_ms))
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if updated == 0 {
-            return Err(StorageError::NotFound { what: "user" });
-        }
+        self.update_user(id, "disabled_at", disabled.then(now_ms))
+            .await?;
         if disabled {
             self.close_all_sessions(id).await?;
         }
@@ -366,35 +359,24 @@ impl Catalog {
     /// Sets (or with `None`, removes) a user's storage quota. A quota below
     /// current usage is allowed: it only stops new uploads.
     pub async fn set_quota(&self, id: &UserId, quota: Option<u64>) -> Result<(), StorageError> {
-        let updated = sqlx::query("UPDATE users SET quota_bytes = $1 WHERE id = $2")
-            .bind(quota.map(|q| q.min(i64::MAX as u64) as i64))
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if updated == 0 {
-            return Err(StorageError::NotFound { what: "user" });
-        }
-        Ok(())
+        let quota = quota.map(|q| q.min(i64::MAX as u64) as i64);
+        self.update_user(id, "quota_bytes", quota).await
     }
 
-    async fn update_user_column(
+    /// Sets one column of a user; an unknown user is "not found".
+    async fn update_user<T>(
         &self,
         id: &UserId,
         column: &'static str,
-        value: Option<String>,
-    ) -> Result<(), StorageError> {
-        let sql = sqlx::AssertSqlSafe(format!("UPDATE users SET {column} = $1 WHERE id = $2"));
-        let updated = sqlx::query(sql)
-            .bind(value)
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if updated == 0 {
-            return Err(StorageError::NotFound { what: "user" });
+        value: T,
+    ) -> Result<(), StorageError>
+    where
+        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        match set_column(&self.pool, "users", column, id.to_string(), value).await? {
+            0 => Err(StorageError::NotFound { what: "user" }),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// The user's live (unrevoked) tokens, newest first.
