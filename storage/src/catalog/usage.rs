@@ -110,8 +110,9 @@ impl Catalog {
     }
 }
 
-/// One row per user and day in `from..=to`, from the recorded rows (sorted by
-/// user, then day), carrying bytes stored forward.
+/// One row per user and day in `from..=to` from the user's first recorded
+/// day on, from the recorded rows (sorted by user, then day), carrying bytes
+/// stored forward.
 fn fill_days(recorded: &[UsageRow], from: u32, to: u32) -> Vec<UsageRow> {
     let days = days_between(from, to);
     let mut out = Vec::new();
@@ -119,7 +120,8 @@ fn fill_days(recorded: &[UsageRow], from: u32, to: u32) -> Vec<UsageRow> {
         let first = &user_rows[0];
         let mut stored = 0;
         let mut rows = user_rows.iter().peekable();
-        for &day in &days {
+        // No rows for days before the account had any usage at all.
+        for &day in days.iter().filter(|d| **d >= first.day) {
             let mut today = None;
             while let Some(r) = rows.next_if(|r| r.day <= day) {
                 stored = r.bytes_stored;
@@ -198,6 +200,14 @@ mod tests {
                 (20240302, 50, 0)
             ]
         );
+    }
+
+    #[test]
+    fn no_rows_before_a_users_first_day() {
+        let u = UserId::new();
+        let filled = fill_days(&[row(u, 20240301, 50, 50)], 20240228, 20240302);
+        let days: Vec<u32> = filled.iter().map(|r| r.day).collect();
+        assert_eq!(days, [20240301, 20240302]);
     }
 
     #[test]
