@@ -79,7 +79,7 @@ const ALBUM_SELECT: &str = "SELECT al.id, al.owner_id, al.name, al.description, 
             ELSE
                 (SELECT m.asset_id FROM album_assets m JOIN assets a ON a.id = m.asset_id
                     WHERE m.album_id = al.id AND a.deleted_at IS NULL
-                    ORDER BY a.sort_at, a.id LIMIT 1)
+                    ORDER BY m.sort_at, m.asset_id LIMIT 1)
             END) AS cover
      FROM albums al";
 
@@ -254,8 +254,9 @@ impl Catalog {
             .filter(|a| owned.contains(a) && seen.insert(**a))
         {
             added += sqlx::query(
-                "INSERT INTO album_assets (album_id, asset_id, position, added_at)
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (album_id, asset_id) DO NOTHING",
+                "INSERT INTO album_assets (album_id, asset_id, position, added_at, sort_at)
+                 SELECT $1, id, $3, $4, sort_at FROM assets WHERE id = $2
+                 ON CONFLICT (album_id, asset_id) DO NOTHING",
             )
             .bind(id.to_string())
             .bind(asset.to_string())
@@ -359,7 +360,8 @@ impl Catalog {
         let limit = limit.clamp(1, 1000);
         let key = match album.order {
             AlbumOrder::Manual => "m.position",
-            AlbumOrder::Taken => "a.sort_at",
+            // The members' own copy of the sort key: an index range.
+            AlbumOrder::Taken => "m.sort_at",
         };
         let columns = qualified(ASSET_COLUMNS, "a");
         let mut q = QueryText::default();
@@ -373,12 +375,12 @@ impl Catalog {
             let k = q.bind(Bind::Int(c.key));
             let id = q.bind(Bind::Text(c.id.to_string()));
             q.text.push_str(&format!(
-                " AND ({key} > {k} OR ({key} = {k} AND a.id > {id}))"
+                " AND ({key} > {k} OR ({key} = {k} AND m.asset_id > {id}))"
             ));
         }
         let lim = q.bind(Bind::Int(i64::from(limit) + 1));
         q.text
-            .push_str(&format!(" ORDER BY {key}, a.id LIMIT {lim}"));
+            .push_str(&format!(" ORDER BY {key}, m.asset_id LIMIT {lim}"));
         let rows = q.query().fetch_all(&self.pool).await?;
         let mut assets = Vec::with_capacity(rows.len());
         let mut keys = Vec::with_capacity(rows.len());
