@@ -13,6 +13,7 @@
 mod buffers;
 mod colour;
 mod decode;
+pub mod edit;
 mod encode;
 mod error;
 #[cfg(test)]
@@ -38,6 +39,8 @@ mod resize;
 mod spec;
 pub mod stages;
 mod strip_location;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod tiff;
 mod timezone;
 mod xmp;

@@ -40,6 +40,20 @@ impl Orientation {
         }
     }
 
+    /// The EXIF tag value (1–8).
+    pub fn to_exif(self) -> u16 {
+        match self {
+            Orientation::Normal => 1,
+            Orientation::FlipHorizontal => 2,
+            Orientation::Rotate180 => 3,
+            Orientation::FlipVertical => 4,
+            Orientation::Transpose => 5,
+            Orientation::Rotate90 => 6,
+            Orientation::Transverse => 7,
+            Orientation::Rotate270 => 8,
+        }
+    }
+
     /// True when displaying swaps width and height.
     pub fn swaps_dimensions(self) -> bool {
         matches!(

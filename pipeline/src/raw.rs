@@ -14,7 +14,7 @@
 //! this only inside its RAW helper process (`darkroom raw-helper`, run by the
 //! workers with memory and CPU limits): see [`SourceFormat::decodes_in_helper`].
 
-use image::DynamicImage;
+use image::{DynamicImage, Rgb32FImage};
 use rawler::RawImage;
 use rawler::decoders::RawDecodeParams;
 use rawler::imgop::chromatic_adaption::adapt_bradford;
@@ -60,7 +60,7 @@ pub(crate) fn decode_raw(
     let largest = needed_long_edge(width, height, orientation);
     let half_is_enough = u64::from(largest) * 2 <= u64::from(width.max(height));
     let image = match half_size_matrix(&raw).filter(|_| half_is_enough) {
-        Some(cam_to_srgb) => develop_half(raw, &cam_to_srgb),
+        Some(matrices) => develop_half(raw, &matrices.camera_to_srgb),
         None => develop_full(&raw),
     }
     .map_err(corrupt)?;
@@ -82,14 +82,14 @@ fn develop_full(raw: &RawImage) -> Result<DynamicImage, String> {
 /// The camera-to-sRGB matrix when the half-size develop covers this sensor:
 /// RGB Bayer with a three-colour matrix. `None` for X-Trans, four-colour,
 /// linear or monochrome files, which the full develop handles.
-fn half_size_matrix(raw: &RawImage) -> Option<[[f32; 3]; 3]> {
+fn half_size_matrix(raw: &RawImage) -> Option<CameraMatrices> {
     let RawPhotometricInterpretation::Cfa(config) = &raw.photometric else {
         return None;
     };
     if raw.cpp != 1 || !config.cfa.is_rgb() || config.sensor != SensorType::Bayer {
         return None;
     }
-    camera_to_srgb(raw)
+    camera_matrices(raw)
 }
 
 /// The half-size develop for RGB Bayer sensors: black and white levels, each
@@ -98,7 +98,45 @@ fn half_size_matrix(raw: &RawImage) -> Option<[[f32; 3]; 3]> {
 /// sRGB, highlight clipping that keeps hue, the sRGB curve, the default crop.
 /// The same steps as rawler's full develop, in the same order, on a quarter
 /// of the pixels.
-fn develop_half(mut raw: RawImage, cam_to_srgb: &[[f32; 3]; 3]) -> Result<DynamicImage, String> {
+fn develop_half(raw: RawImage, cam_to_srgb: &[[f32; 3]; 3]) -> Result<DynamicImage, String> {
+    let wb = as_shot_multipliers(&raw);
+    let quads = half_size_camera(raw)?;
+    let (w, h) = quads.dimensions();
+    let mut rgb = Vec::with_capacity(quads.len());
+    for quad in quads.pixels() {
+        let encoded = srgb_apply_gamma_n(camera_to_linear_srgb(quad.0, wb, cam_to_srgb));
+        rgb.extend(encoded.map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16));
+    }
+    // 16 bits, kept until the renditions are encoded.
+    let image = image::ImageBuffer::from_raw(w, h, rgb)
+        .ok_or_else(|| "the develop produced no image".to_string())?;
+    Ok(DynamicImage::ImageRgb16(image))
+}
+
+/// The camera's as-shot white balance multipliers (1, 1, 1 when it has none).
+fn as_shot_multipliers(raw: &RawImage) -> [f32; 3] {
+    if raw.wb_coeffs[0].is_nan() {
+        [1.0; 3]
+    } else {
+        [raw.wb_coeffs[0], raw.wb_coeffs[1], raw.wb_coeffs[2]]
+    }
+}
+
+/// One half-size pixel of camera data to linear sRGB: white balance, the
+/// colour matrix, highlight clipping that keeps hue (rawler's).
+pub(crate) fn camera_to_linear_srgb(
+    camera: [f32; 3],
+    multipliers: [f32; 3],
+    cam_to_srgb: &[[f32; 3]; 3],
+) -> [f32; 3] {
+    let balanced = [0, 1, 2].map(|i| camera[i] * multipliers[i]);
+    clip_euclidean_norm_avg(&multiply_row1(cam_to_srgb, &balanced))
+}
+
+/// The first steps of the half-size develop: black and white levels, each
+/// 2×2 quad to one pixel of camera RGB (linear, 0..1, not yet balanced),
+/// red and blue moved to the quad's centre, the default crop.
+fn half_size_camera(mut raw: RawImage) -> Result<Rgb32FImage, String> {
     let RawPhotometricInterpretation::Cfa(config) = raw.photometric.clone() else {
         return Err("not a colour-filter-array sensor".into());
     };
@@ -120,37 +158,21 @@ fn develop_half(mut raw: RawImage, cam_to_srgb: &[[f32; 3]; 3]) -> Result<Dynami
         recentre(&mut quads.data, quads.width, quads.height, 0, red);
         recentre(&mut quads.data, quads.width, quads.height, 2, blue);
     }
-    let wb = if raw.wb_coeffs[0].is_nan() {
-        [1.0; 3]
-    } else {
-        [raw.wb_coeffs[0], raw.wb_coeffs[1], raw.wb_coeffs[2]]
-    };
-    let mut rgb = Vec::with_capacity(quads.data.len() * 3);
-    for quad in &quads.data {
-        let balanced = [quad[0] * wb[0], quad[1] * wb[1], quad[2] * wb[2]];
-        let srgb = multiply_row1(cam_to_srgb, &balanced);
-        let encoded = srgb_apply_gamma_n(clip_euclidean_norm_avg(&srgb));
-        rgb.extend(encoded.map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16));
-    }
-    let (w, h) = (quads.width, quads.height);
-    // 16 bits, kept until the renditions are encoded.
-    let image = image::ImageBuffer::from_raw(w as u32, h as u32, rgb)
+    let (w, h) = (quads.width as u32, quads.height as u32);
+    let flat: Vec<f32> = quads.data.iter().flatten().copied().collect();
+    let mut image = Rgb32FImage::from_raw(w, h, flat)
         .ok_or_else(|| "the develop produced no image".to_string())?;
-    let mut image = DynamicImage::ImageRgb16(image);
     // The default crop, in half-size coordinates within the active area.
     if let Some(mut crop) = raw.crop_area {
         if let Some(active) = &raw.active_area {
             crop = crop.adapt(active);
         }
         crop.scale(0.5);
-        let fits = crop.p.x + crop.d.w <= w && crop.p.y + crop.d.h <= h;
-        if fits && (crop.d.w, crop.d.h) != (w, h) && crop.d.w > 0 && crop.d.h > 0 {
-            image = image.crop_imm(
-                crop.p.x as u32,
-                crop.p.y as u32,
-                crop.d.w as u32,
-                crop.d.h as u32,
-            );
+        let (cw, ch) = (crop.d.w as u32, crop.d.h as u32);
+        let (cx, cy) = (crop.p.x as u32, crop.p.y as u32);
+        let fits = cx + cw <= w && cy + ch <= h;
+        if fits && (cw, ch) != (w, h) && cw > 0 && ch > 0 {
+            image = image::imageops::crop_imm(&image, cx, cy, cw, ch).to_image();
         }
     }
     Ok(image)
@@ -201,11 +223,46 @@ fn recentre(
     }
 }
 
+/// Scales an RGB colour-filter mosaic's sites by their colour's white
+/// balance multiplier, and tells rawler's develop that the data is balanced.
+/// Other sensors keep the multipliers for rawler to apply after demosaicing.
+fn balance_mosaic(raw: &mut RawImage, multipliers: [f32; 3]) -> Result<(), String> {
+    let RawPhotometricInterpretation::Cfa(config) = raw.photometric.clone() else {
+        raw.wb_coeffs = [multipliers[0], multipliers[1], multipliers[2], f32::NAN];
+        return Ok(());
+    };
+    if raw.cpp != 1 || !config.cfa.is_rgb() {
+        raw.wb_coeffs = [multipliers[0], multipliers[1], multipliers[2], f32::NAN];
+        return Ok(());
+    }
+    // Black and white levels first (to 0..1), so that the multipliers
+    // scale light, not the black offset; rawler's develop finds it done.
+    raw.apply_scaling().map_err(|e| e.to_string())?;
+    let width = raw.width;
+    if let rawler::RawImageData::Float(values) = &mut raw.data {
+        for (index, value) in values.iter_mut().enumerate() {
+            let colour = config.cfa.color_at(index / width, index % width);
+            *value *= multipliers.get(colour).copied().unwrap_or(1.0);
+        }
+    }
+    raw.wb_coeffs = [1.0; 4];
+    Ok(())
+}
+
+/// A camera's colour matrices, for D65.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CameraMatrices {
+    /// CIE XYZ → camera RGB: where a light's white lands in camera data.
+    pub xyz_to_camera: [[f32; 3]; 3],
+    /// White-balanced camera RGB → linear sRGB.
+    pub camera_to_srgb: [[f32; 3]; 3],
+}
+
 /// The camera-RGB → linear-sRGB matrix from the file's colour matrix (D65,
 /// or another illuminant's adapted to D65 as rawler does), each row of its
-/// inverse normalised so that white stays white. `None` for four-colour
-/// matrices.
-fn camera_to_srgb(raw: &RawImage) -> Option<[[f32; 3]; 3]> {
+/// inverse normalised so that white stays white; and the XYZ → camera
+/// matrix it came from. `None` for four-colour matrices.
+fn camera_matrices(raw: &RawImage) -> Option<CameraMatrices> {
     let (illuminant, matrix) = raw.color_matrix_find_first([
         Illuminant::D65,
         Illuminant::A,
@@ -224,5 +281,71 @@ fn camera_to_srgb(raw: &RawImage) -> Option<[[f32; 3]; 3]> {
         adapt_bradford(&illuminant, &Illuminant::D65, &xyz_to_cam)
     };
     let srgb_to_cam = normalize(multiply(&xyz_to_cam, &SRGB_TO_XYZ_D65));
-    Some(pseudo_inverse(srgb_to_cam))
+    Some(CameraMatrices {
+        xyz_to_camera: xyz_to_cam,
+        camera_to_srgb: pseudo_inverse(srgb_to_cam),
+    })
+}
+
+/// Decodes a RAW for editing (see [`crate::edit::WorkingCopy`]): when half
+/// the sensor is enough and the sensor is RGB Bayer, as linear camera data
+/// not yet white-balanced, so that a white balance can be applied to it
+/// as to the raw data, and changed, without decoding again; else developed
+/// at full size with `white_balance` (or the camera's) set on the raw data
+/// before demosaicing.
+pub(crate) fn decode_raw_for_edit(
+    format: SourceFormat,
+    bytes: &[u8],
+    limits: &Limits,
+    needed_long_edge: crate::decode::NeededLongEdge<'_>,
+    white_balance: Option<&crate::edit::WhiteBalance>,
+) -> Result<crate::edit::WorkingCopy, PipelineError> {
+    use crate::edit::{WorkingColour, WorkingCopy};
+    let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
+    let source = RawSource::new_from_slice(bytes);
+    let decoder = rawler::get_decoder(&source).map_err(|e| corrupt(e.to_string()))?;
+    let params = RawDecodeParams::default();
+    let header = decoder
+        .raw_image(&source, &params, true)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let dimension = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    let (width, height) = (dimension(header.width), dimension(header.height));
+    limits.check_dimensions(width, height)?;
+    let mut raw = decoder
+        .raw_image(&source, &params, false)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let orientation = Orientation::from_exif(raw.orientation.to_u16());
+    let largest = needed_long_edge(width, height, orientation);
+    let half_is_enough = u64::from(largest) * 2 <= u64::from(width.max(height));
+    if let Some(matrices) = half_size_matrix(&raw).filter(|_| half_is_enough) {
+        let as_shot = as_shot_multipliers(&raw);
+        let pixels = half_size_camera(raw).map_err(corrupt)?;
+        return Ok(WorkingCopy::new(
+            pixels,
+            orientation,
+            WorkingColour::Camera {
+                xyz_to_camera: matrices.xyz_to_camera,
+                camera_to_srgb: matrices.camera_to_srgb,
+                as_shot,
+            },
+            (width, height),
+        ));
+    }
+    // White balance on the raw data, before rawler's demosaic.
+    let multipliers = match white_balance {
+        Some(wb) => camera_matrices(&raw)
+            .and_then(|m| crate::edit::camera_multipliers(&m.xyz_to_camera, wb))
+            .ok_or_else(|| corrupt("no colour matrix to white-balance with".into()))?,
+        None => as_shot_multipliers(&raw),
+    };
+    balance_mosaic(&mut raw, multipliers).map_err(corrupt)?;
+    let developed = develop_full(&raw).map_err(corrupt)?;
+    Ok(WorkingCopy::new(
+        crate::edit::to_linear(&developed),
+        orientation,
+        WorkingColour::Developed {
+            white_balance: white_balance.cloned(),
+        },
+        (width, height),
+    ))
 }

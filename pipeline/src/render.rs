@@ -214,14 +214,19 @@ fn to_eight_bits(image: &DynamicImage) -> Option<DynamicImage> {
 
 /// Where one rendition comes from: the size the picture is resized to (in
 /// stored orientation), and for `Fit::Cover` the box cropped from its centre.
-struct Placement {
-    resized: (u32, u32),
+pub(crate) struct Placement {
+    pub(crate) resized: (u32, u32),
     /// Crop box in stored orientation, when the fit crops.
     crop_to: Option<(u32, u32)>,
 }
 
 impl Placement {
-    fn of(spec: &RenditionSpec, width: u32, height: u32, orientation: Orientation) -> Self {
+    pub(crate) fn of(
+        spec: &RenditionSpec,
+        width: u32,
+        height: u32,
+        orientation: Orientation,
+    ) -> Self {
         let (bw, bh) = Self::stored_box(spec, orientation);
         let (sw, sh) = (f64::from(width.max(1)), f64::from(height.max(1)));
         let scale = Self::scale(spec, width, height, orientation).min(1.0); // never upscale
@@ -243,7 +248,12 @@ impl Placement {
 
     /// How much `spec` scales a `width × height` picture, before the
     /// never-upscale clamp: above 1 means the picture is too small for it.
-    fn scale(spec: &RenditionSpec, width: u32, height: u32, orientation: Orientation) -> f64 {
+    pub(crate) fn scale(
+        spec: &RenditionSpec,
+        width: u32,
+        height: u32,
+        orientation: Orientation,
+    ) -> f64 {
         let (bw, bh) = Self::stored_box(spec, orientation);
         let (fx, fy) = (
             f64::from(bw) / f64::from(width.max(1)),
@@ -256,7 +266,7 @@ impl Placement {
     }
 
     /// The centre crop for `Fit::Cover`; `None` when nothing is cut.
-    fn crop(&self, resized: &DynamicImage) -> Option<DynamicImage> {
+    pub(crate) fn crop(&self, resized: &DynamicImage) -> Option<DynamicImage> {
         let (w, h) = self.crop_to?;
         let (w, h) = (w.min(resized.width()), h.min(resized.height()));
         if (w, h) == (resized.width(), resized.height()) {

@@ -32,120 +32,15 @@ fn srgb_to_linear(v: u8) -> f32 {
 }
 
 /// A DNG of `scene`: RGGB mosaic of its linear values, as a camera with
-/// linear-sRGB primaries (ColorMatrix1 = XYZ→linear sRGB) and as-shot
-/// neutral (0.5, 1, 0.667) would record it, 14-bit values above a black
-/// level of 1024, in 16-bit words, one strip. `orientation` is EXIF's.
+/// linear-sRGB primaries and as-shot neutral (0.5, 1, 0.667) would record
+/// it. `orientation` is EXIF's.
 fn dng(scene: &RgbImage, orientation: u16) -> Vec<u8> {
-    const BLACK: f32 = 1024.0;
-    const WHITE: f32 = 16383.0;
     const NEUTRAL: [f32; 3] = [0.5, 1.0, 0.6667];
-    let (w, h) = scene.dimensions();
-    let mut mosaic = Vec::with_capacity((w * h * 2) as usize);
-    for y in 0..h {
-        for x in 0..w {
-            let channel = match (y % 2, x % 2) {
-                (0, 0) => 0,
-                (1, 1) => 2,
-                _ => 1,
-            };
-            let linear = srgb_to_linear(scene.get_pixel(x, y)[channel]) * NEUTRAL[channel];
-            let value = (BLACK + linear * (WHITE - BLACK)).round() as u16;
-            mosaic.extend_from_slice(&value.to_le_bytes());
-        }
-    }
-    let srational = |v: f64| {
-        let mut b = ((v * 10_000.0).round() as i32).to_le_bytes().to_vec();
-        b.extend_from_slice(&10_000i32.to_le_bytes());
-        b
-    };
-    let rational = |v: f64| {
-        let mut b = ((v * 10_000.0).round() as u32).to_le_bytes().to_vec();
-        b.extend_from_slice(&10_000u32.to_le_bytes());
-        b
-    };
-    let xyz_to_srgb = [
-        3.2404542, -1.5371385, -0.4985314, -0.9692660, 1.8760108, 0.0415560, 0.0556434, -0.2040259,
-        1.0572252,
-    ];
-    // (tag, type, count, value bytes); types: 1 BYTE, 2 ASCII, 3 SHORT,
-    // 4 LONG, 5 RATIONAL, 10 SRATIONAL.
-    let short = |v: u16| v.to_le_bytes().to_vec();
-    let long = |v: u32| v.to_le_bytes().to_vec();
-    let ascii = |s: &str| {
-        let mut b = s.as_bytes().to_vec();
-        b.push(0);
-        b
-    };
-    let mut entries: Vec<(u16, u16, u32, Vec<u8>)> = vec![
-        (254, 4, 1, long(0)),
-        (256, 4, 1, long(w)),
-        (257, 4, 1, long(h)),
-        (258, 3, 1, short(16)),
-        (259, 3, 1, short(1)),
-        (262, 3, 1, short(32803)),
-        (271, 2, 9, ascii("darkroom")),
-        (272, 2, 9, ascii("test-cam")),
-        (273, 4, 1, long(0)), // strip offset, patched below
-        (274, 3, 1, short(orientation)),
-        (277, 3, 1, short(1)),
-        (278, 4, 1, long(h)),
-        (279, 4, 1, long(w * h * 2)),
-        (33421, 3, 2, [short(2), short(2)].concat()),
-        (33422, 1, 4, vec![0, 1, 1, 2]),
-        (50706, 1, 4, vec![1, 4, 0, 0]),
-        (50708, 2, 18, ascii("darkroom test-cam")),
-        (50714, 4, 1, long(BLACK as u32)),
-        (50717, 4, 1, long(WHITE as u32)),
-        (
-            50721,
-            10,
-            9,
-            xyz_to_srgb.iter().flat_map(|&v| srational(v)).collect(),
-        ),
-        (
-            50728,
-            5,
-            3,
-            NEUTRAL
-                .iter()
-                .flat_map(|&v| rational(f64::from(v)))
-                .collect(),
-        ),
-        (50778, 3, 1, short(21)), // D65
-    ];
-    entries.sort_by_key(|e| e.0);
-    let ifd_len = 2 + entries.len() * 12 + 4;
-    let mut extra_at = 8 + ifd_len;
-    let extra_len: usize = entries
-        .iter()
-        .filter(|e| e.3.len() > 4)
-        .map(|e| e.3.len())
-        .sum();
-    let strip_at = (8 + ifd_len + extra_len) as u32;
-    entries.iter_mut().find(|e| e.0 == 273).unwrap().3 = long(strip_at);
-    let mut out = b"II*\0".to_vec();
-    out.extend_from_slice(&8u32.to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    let mut extra = Vec::new();
-    for (tag, kind, count, value) in &entries {
-        out.extend_from_slice(&tag.to_le_bytes());
-        out.extend_from_slice(&kind.to_le_bytes());
-        out.extend_from_slice(&count.to_le_bytes());
-        if value.len() <= 4 {
-            let mut inline = value.clone();
-            inline.resize(4, 0);
-            out.extend_from_slice(&inline);
-        } else {
-            out.extend_from_slice(&(extra_at as u32).to_le_bytes());
-            extra_at += value.len();
-            extra.extend_from_slice(value);
-        }
-    }
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&extra);
-    assert_eq!(out.len() as u32, strip_at);
-    out.extend_from_slice(&mosaic);
-    out
+    let camera = image::Rgb32FImage::from_fn(scene.width(), scene.height(), |x, y| {
+        let p = scene.get_pixel(x, y);
+        image::Rgb([0, 1, 2].map(|c| srgb_to_linear(p[c]) * NEUTRAL[c]))
+    });
+    darkroom_pipeline::testing::bayer_dng(&camera, NEUTRAL, orientation)
 }
 
 fn render(dir: &Path, files: &[&str], env: &[(&str, &str)]) -> Output {

@@ -1,0 +1,698 @@
+//! From an original and a recipe to renditions, previews and exports.
+
+use image::{DynamicImage, Rgb32FImage};
+use serde::{Deserialize, Serialize};
+
+use super::geometry::{apply_geometry, edited_size, orient};
+use super::light::{encode_in_place, quantise_8, quantise_16, to_linear};
+use super::recipe::{EditRecipe, WhiteBalance};
+use super::sharpen::sharpen;
+use super::tone::apply_tone;
+use super::white_balance::rendered_correction;
+use super::{Matrix3, camera_multipliers};
+use crate::colour::{convert_to_srgb, srgb_profile};
+use crate::decode::{Decoded, decode};
+use crate::encode::{encode, encode_jpeg};
+use crate::kept_exif::kept_exif;
+use crate::render::Placement;
+use crate::resize::resize;
+use crate::spec::{KeepMetadata, RenditionSpec};
+use crate::{Limits, Orientation, PipelineError, Rendered, ShrinkOnLoad, guard, sniff};
+
+/// What the working copy's numbers mean.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum WorkingColour {
+    /// Linear sRGB as a camera or program rendered it, already balanced:
+    /// the recipe's white balance is a relative correction.
+    Rendered,
+    /// Linear sRGB developed from a RAW with this white balance (the
+    /// camera's when `None`) applied to the raw data.
+    Developed { white_balance: Option<WhiteBalance> },
+    /// Linear camera RGB from a RAW, not yet balanced.
+    Camera {
+        xyz_to_camera: Matrix3,
+        camera_to_srgb: Matrix3,
+        as_shot: [f32; 3],
+    },
+}
+
+impl WorkingColour {
+    /// Turns working pixels into balanced linear sRGB.
+    fn to_linear_srgb(&self, image: &mut Rgb32FImage, recipe: &EditRecipe) {
+        match self {
+            WorkingColour::Rendered => {
+                if let Some(wb) = &recipe.white_balance {
+                    let m = rendered_correction(wb.temperature, wb.tint);
+                    for p in image.pixels_mut() {
+                        let [r, g, b] = p.0;
+                        p.0 = [0, 1, 2].map(|i| m[i][0] * r + m[i][1] * g + m[i][2] * b);
+                    }
+                }
+            }
+            WorkingColour::Developed { .. } => {}
+            WorkingColour::Camera {
+                xyz_to_camera,
+                camera_to_srgb,
+                as_shot,
+            } => {
+                let multipliers = recipe
+                    .white_balance
+                    .as_ref()
+                    .and_then(|wb| camera_multipliers(xyz_to_camera, wb))
+                    .unwrap_or(*as_shot);
+                for p in image.pixels_mut() {
+                    p.0 = crate::raw::camera_to_linear_srgb(p.0, multipliers, camera_to_srgb);
+                }
+            }
+        }
+    }
+}
+
+/// An original decoded for editing: linear f32 pixels in stored
+/// orientation, as large as the outputs it was decoded for need. Made once
+/// when a photo is opened for editing and kept (see the workers' preview
+/// cache), so that each slider move costs the recipe, not a decode.
+#[derive(Clone, Debug)]
+pub struct WorkingCopy {
+    pixels: Rgb32FImage,
+    orientation: Orientation,
+    colour: WorkingColour,
+    source_width: u32,
+    source_height: u32,
+    warning: Option<String>,
+}
+
+/// The working copy's header when it crosses a process boundary.
+#[derive(Serialize, Deserialize)]
+struct WireHeader {
+    width: u32,
+    height: u32,
+    orientation: u16,
+    colour: WorkingColour,
+    source_width: u32,
+    source_height: u32,
+    warning: Option<String>,
+}
+
+/// How large to decode: the long edge, in stored pixels, that gives every
+/// output its size after the recipe's geometry; the stored size itself for
+/// `None` (a full-size export).
+fn needed_source_edge(
+    specs: Option<&[RenditionSpec]>,
+    recipe: &EditRecipe,
+    width: u32,
+    height: u32,
+    orientation: Orientation,
+) -> u32 {
+    let long = width.max(height);
+    let Some(specs) = specs else {
+        return long;
+    };
+    let (uw, uh) = if orientation.swaps_dimensions() {
+        (height, width)
+    } else {
+        (width, height)
+    };
+    let (fw, fh) = edited_size(uw, uh, recipe);
+    let largest = specs
+        .iter()
+        .map(|s| Placement::of(s, fw.round() as u32, fh.round() as u32, Orientation::Normal))
+        .map(|p| p.resized.0.max(p.resized.1))
+        .max()
+        .unwrap_or(1);
+    let scale = f64::from(largest) / fw.max(fh);
+    ((scale * f64::from(long)).ceil() as u32).clamp(1, long)
+}
+
+impl WorkingCopy {
+    pub(crate) fn new(
+        pixels: Rgb32FImage,
+        orientation: Orientation,
+        colour: WorkingColour,
+        (source_width, source_height): (u32, u32),
+    ) -> Self {
+        WorkingCopy {
+            pixels,
+            orientation,
+            colour,
+            source_width,
+            source_height,
+            warning: None,
+        }
+    }
+
+    /// Decodes `original` for outputs as large as `specs` need after
+    /// `recipe`'s geometry, or at full size for `None`. A RAW's white
+    /// balance can change later without decoding again unless the RAW had
+    /// to be developed at full size (see [`WorkingCopy::serves`]).
+    pub fn decode(
+        original: &[u8],
+        recipe: &EditRecipe,
+        specs: Option<&[RenditionSpec]>,
+        limits: &Limits,
+        shrink: ShrinkOnLoad,
+    ) -> Result<Self, PipelineError> {
+        let format = sniff(original)
+            .ok_or_else(|| PipelineError::UnsupportedType("unrecognised file".to_string()))?;
+        if !format.can_render() {
+            return Err(PipelineError::NoDecoder(format));
+        }
+        guard(format, || {
+            let needed =
+                |w: u32, h: u32, o: Orientation| needed_source_edge(specs, recipe, w, h, o);
+            if format.is_camera_raw() {
+                return crate::raw::decode_raw_for_edit(
+                    format,
+                    original,
+                    limits,
+                    &needed,
+                    recipe.white_balance.as_ref(),
+                );
+            }
+            let decoded = decode(format, original, limits, &needed, shrink)?;
+            Ok(Self::from_decoded(decoded, &needed))
+        })
+    }
+
+    /// Shrinks decoded pixels to what is needed (in their own encoding, as
+    /// unedited renditions are), converts them to sRGB and linearises them.
+    fn from_decoded(decoded: Decoded, needed: &dyn Fn(u32, u32, Orientation) -> u32) -> Self {
+        let Decoded {
+            mut image,
+            orientation,
+            source_width,
+            source_height,
+            mut warning,
+            icc,
+        } = decoded;
+        let target = needed(source_width, source_height, orientation);
+        let long = image.width().max(image.height());
+        if target < long {
+            let scale = f64::from(target) / f64::from(long);
+            let size = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+            if let Ok(smaller) = resize(&image, size(image.width()), size(image.height())) {
+                image = smaller;
+            }
+        }
+        if let Some(profile) = icc
+            && let Err(e) = convert_to_srgb(&profile, &mut image)
+        {
+            warning.get_or_insert(e);
+        }
+        WorkingCopy {
+            pixels: to_linear(&image),
+            orientation,
+            colour: WorkingColour::Rendered,
+            source_width,
+            source_height,
+            warning,
+        }
+    }
+
+    /// False when this copy cannot show `recipe`: a RAW developed at full
+    /// size carries the white balance it was developed with.
+    pub fn serves(&self, recipe: &EditRecipe) -> bool {
+        match &self.colour {
+            WorkingColour::Developed { white_balance } => *white_balance == recipe.white_balance,
+            _ => true,
+        }
+    }
+
+    /// Bytes of pixels held (for a cache's budget).
+    pub fn memory_bytes(&self) -> usize {
+        self.pixels.as_raw().len() * std::mem::size_of::<f32>()
+    }
+
+    /// The original's size as stored.
+    pub fn source_size(&self) -> (u32, u32) {
+        (self.source_width, self.source_height)
+    }
+
+    /// Geometry, white balance and tone: the edited picture in sRGB-encoded
+    /// f32, resized (in linear light) to `size` when given, else whole.
+    fn finish(
+        &self,
+        recipe: &EditRecipe,
+        size: Option<(u32, u32)>,
+    ) -> Result<Rgb32FImage, PipelineError> {
+        let framed = apply_geometry(orient(self.pixels.clone(), self.orientation), recipe);
+        let mut image = match size {
+            Some((w, h)) if (w, h) != framed.dimensions() => {
+                let (w, h) = (w.min(framed.width()), h.min(framed.height()));
+                resize(&DynamicImage::ImageRgb32F(framed), w, h)?.into_rgb32f()
+            }
+            _ => framed,
+        };
+        self.colour.to_linear_srgb(&mut image, recipe);
+        apply_tone(&mut image, recipe);
+        encode_in_place(&mut image);
+        Ok(image)
+    }
+
+    /// Renders `specs` from this copy with `recipe`. `original` is read for
+    /// the EXIF that specs keep (none when `None`).
+    pub fn render(
+        &self,
+        recipe: &EditRecipe,
+        specs: &[RenditionSpec],
+        original: Option<&[u8]>,
+    ) -> Result<Vec<Rendered>, PipelineError> {
+        let (uw, uh) = if self.orientation.swaps_dimensions() {
+            (self.source_height, self.source_width)
+        } else {
+            (self.source_width, self.source_height)
+        };
+        let (fw, fh) = edited_size(uw, uh, recipe);
+        let (fw, fh) = (fw.round() as u32, fh.round() as u32);
+        let mut plan: Vec<(&RenditionSpec, Placement)> = specs
+            .iter()
+            .map(|s| (s, Placement::of(s, fw, fh, Orientation::Normal)))
+            .collect();
+        plan.sort_by_key(|(_, p)| {
+            std::cmp::Reverse(u64::from(p.resized.0) * u64::from(p.resized.1))
+        });
+        let Some((_, largest)) = plan.first() else {
+            return Ok(Vec::new());
+        };
+        let mut source = DynamicImage::ImageRgb32F(self.finish(recipe, Some(largest.resized))?);
+        let mut out = Vec::with_capacity(specs.len());
+        for (spec, placement) in plan {
+            let (w, h) = placement.resized;
+            let (w, h) = (w.min(source.width()), h.min(source.height()));
+            if (w, h) != (source.width(), source.height()) {
+                source = resize(&source, w, h)?;
+            }
+            let mut framed = placement
+                .crop(&source)
+                .unwrap_or_else(|| source.clone())
+                .into_rgb32f();
+            if let Some(sharpening) = &recipe.sharpening {
+                sharpen(&mut framed, sharpening);
+            }
+            let eight_bit = quantise_8(&framed);
+            let exif = original.and_then(|o| kept_exif(o, spec.keep()));
+            let bytes = encode(&eight_bit, spec, exif.as_deref())?;
+            out.push(Rendered {
+                spec: spec.clone(),
+                bytes,
+                width: eight_bit.width(),
+                height: eight_bit.height(),
+                source_width: self.source_width,
+                source_height: self.source_height,
+                decode_warning: self.warning.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The copy as bytes, to cross from the RAW helper process: a JSON
+    /// header line, then the pixels as little-endian f32.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = WireHeader {
+            width: self.pixels.width(),
+            height: self.pixels.height(),
+            orientation: self.orientation.to_exif(),
+            colour: self.colour.clone(),
+            source_width: self.source_width,
+            source_height: self.source_height,
+            warning: self.warning.clone(),
+        };
+        let mut out = serde_json::to_vec(&header).expect("invariant: headers serialise");
+        out.push(b'\n');
+        out.reserve(self.memory_bytes());
+        for v in self.pixels.as_raw() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads [`WorkingCopy::to_bytes`]' output back.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, PipelineError> {
+        let broken = |why: &str| PipelineError::Encode(format!("working copy: {why}"));
+        let line_end = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| broken("no header"))?;
+        let header: WireHeader =
+            serde_json::from_slice(&bytes[..line_end]).map_err(|e| broken(&e.to_string()))?;
+        let body = &bytes[line_end + 1..];
+        let expected = u64::from(header.width) * u64::from(header.height) * 12;
+        if body.len() as u64 != expected {
+            return Err(broken("pixel data of the wrong length"));
+        }
+        let values = body
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let pixels = Rgb32FImage::from_raw(header.width, header.height, values)
+            .ok_or_else(|| broken("pixel data of the wrong length"))?;
+        Ok(WorkingCopy {
+            pixels,
+            orientation: Orientation::from_exif(header.orientation),
+            colour: header.colour,
+            source_width: header.source_width,
+            source_height: header.source_height,
+            warning: header.warning,
+        })
+    }
+}
+
+/// Renders `specs` of `original` as `recipe` edits it. An identity recipe
+/// renders exactly as [`crate::render`] does.
+pub fn render_edited(
+    original: &[u8],
+    specs: &[RenditionSpec],
+    recipe: &EditRecipe,
+    limits: &Limits,
+    shrink: ShrinkOnLoad,
+) -> Result<Vec<Rendered>, PipelineError> {
+    if recipe.is_identity() {
+        return crate::render(original, specs, limits, shrink);
+    }
+    let copy = WorkingCopy::decode(original, recipe, Some(specs), limits, shrink)?;
+    copy.render(recipe, specs, Some(original))
+}
+
+/// Full-size export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// 8-bit JPEG of this quality (1–100).
+    Jpeg {
+        /// libjpeg quality.
+        quality: u8,
+    },
+    /// 16-bit RGB TIFF (uncompressed, sRGB profile embedded), for further
+    /// work in other software.
+    Tiff16,
+}
+
+impl ExportFormat {
+    /// The media type served.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ExportFormat::Jpeg { .. } => "image/jpeg",
+            ExportFormat::Tiff16 => "image/tiff",
+        }
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Jpeg { .. } => "jpg",
+            ExportFormat::Tiff16 => "tif",
+        }
+    }
+}
+
+/// An exported picture.
+#[derive(Clone, Debug)]
+pub struct Exported {
+    /// The encoded file.
+    pub bytes: Vec<u8>,
+    /// Its width.
+    pub width: u32,
+    /// Its height.
+    pub height: u32,
+    /// What the decoder went past, if anything.
+    pub decode_warning: Option<String>,
+}
+
+/// Renders `original` with `recipe` at full resolution. The JPEG keeps the
+/// camera, exposure and copyright EXIF (never location).
+pub fn export(
+    original: &[u8],
+    recipe: &EditRecipe,
+    format: ExportFormat,
+    limits: &Limits,
+) -> Result<Exported, PipelineError> {
+    WorkingCopy::decode(original, recipe, None, limits, ShrinkOnLoad::Exact)?.export(
+        recipe,
+        format,
+        Some(original),
+    )
+}
+
+impl WorkingCopy {
+    /// True when this copy has the pixels `specs` need after `recipe`'s
+    /// geometry (a tight crop needs more of them) and can show its white
+    /// balance.
+    pub fn covers(&self, recipe: &EditRecipe, specs: &[RenditionSpec]) -> bool {
+        let needed = needed_source_edge(
+            Some(specs),
+            recipe,
+            self.source_width,
+            self.source_height,
+            self.orientation,
+        );
+        let have = self.pixels.width().max(self.pixels.height());
+        let full = self.source_width.max(self.source_height);
+        self.serves(recipe) && (have >= needed || have >= full)
+    }
+
+    /// The edited picture at this copy's full size (decode it with no specs
+    /// for a full-resolution export), encoded as `format`. `original` is read
+    /// for the EXIF a JPEG keeps.
+    pub fn export(
+        self,
+        recipe: &EditRecipe,
+        format: ExportFormat,
+        original: Option<&[u8]>,
+    ) -> Result<Exported, PipelineError> {
+        let mut image = self.finish(recipe, None)?;
+        let decode_warning = self.warning.clone();
+        drop(self);
+        if let Some(sharpening) = &recipe.sharpening {
+            sharpen(&mut image, sharpening);
+        }
+        let (width, height) = image.dimensions();
+        let bytes = match format {
+            ExportFormat::Jpeg { quality } => {
+                let exif = original.and_then(|o| kept_exif(o, KeepMetadata::Exif));
+                encode_jpeg(&quantise_8(&image), quality.clamp(1, 100), exif.as_deref())?
+            }
+            ExportFormat::Tiff16 => {
+                use image::ImageEncoder;
+                let pixels = quantise_16(&image);
+                drop(image);
+                let mut out = std::io::Cursor::new(Vec::new());
+                let mut encoder = image::codecs::tiff::TiffEncoder::new(&mut out);
+                encoder
+                    .set_icc_profile(srgb_profile().to_vec())
+                    .map_err(|e| PipelineError::Encode(e.to_string()))?;
+                encoder
+                    .write_image(
+                        &bytemuck_u16(pixels.as_raw()),
+                        width,
+                        height,
+                        image::ExtendedColorType::Rgb16,
+                    )
+                    .map_err(|e| PipelineError::Encode(e.to_string()))?;
+                out.into_inner()
+            }
+        };
+        Ok(Exported {
+            bytes,
+            width,
+            height,
+            decode_warning,
+        })
+    }
+}
+
+/// 16-bit samples as the native-endian bytes `ImageEncoder` takes.
+fn bytemuck_u16(samples: &[u16]) -> Vec<u8> {
+    samples.iter().flat_map(|s| s.to_ne_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::jpeg;
+    use crate::testing::bayer_dng;
+    use image::Rgb;
+
+    fn recipe(json: &str) -> EditRecipe {
+        EditRecipe::from_json(json.as_bytes()).unwrap()
+    }
+
+    fn specs(list: &[&str]) -> Vec<RenditionSpec> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    fn edited(original: &[u8], spec: &str, json: &str) -> image::RgbImage {
+        let out = render_edited(
+            original,
+            &specs(&[spec]),
+            &recipe(json),
+            &Limits::default(),
+            ShrinkOnLoad::Fast,
+        )
+        .unwrap();
+        image::load_from_memory(&out[0].bytes).unwrap().to_rgb8()
+    }
+
+    fn mean(image: &image::RgbImage, channel: usize) -> f64 {
+        image.pixels().map(|p| f64::from(p[channel])).sum::<f64>()
+            / f64::from(image.width() * image.height())
+    }
+
+    #[test]
+    fn an_identity_recipe_renders_the_unedited_bytes() {
+        let original = jpeg(900, 600);
+        let list = RenditionSpec::defaults();
+        let plain =
+            crate::render(&original, &list, &Limits::default(), ShrinkOnLoad::Fast).unwrap();
+        let same = render_edited(
+            &original,
+            &list,
+            &recipe(r#"{"exposure": 0, "crop": {"x": 0, "y": 0, "width": 1, "height": 1}}"#),
+            &Limits::default(),
+            ShrinkOnLoad::Fast,
+        )
+        .unwrap();
+        for (a, b) in plain.iter().zip(&same) {
+            assert_eq!(a.bytes, b.bytes, "{}", a.spec.name());
+        }
+    }
+
+    #[test]
+    fn every_geometry_operation_reaches_the_renditions() {
+        // The fixture's red grows left to right, green top to bottom.
+        let original = jpeg(1200, 800);
+        let left_half = edited(
+            &original,
+            "p:600",
+            r#"{"crop": {"x": 0, "y": 0, "width": 0.5, "height": 1}}"#,
+        );
+        // 600 × 800 of the original, inside a 600 px box.
+        assert_eq!(left_half.dimensions(), (450, 600));
+        assert!(left_half.pixels().all(|p| p[0] < 135), "only the left half");
+        let turned = edited(&original, "p:600", r#"{"rotate": 90}"#);
+        assert_eq!(turned.dimensions(), (400, 600));
+        // Clockwise: the bottom edge (most green) is now on the left.
+        assert!(turned.get_pixel(5, 300)[1] > turned.get_pixel(395, 300)[1] + 150);
+        let flipped = edited(&original, "p:600", r#"{"flip_horizontal": true}"#);
+        assert!(flipped.get_pixel(5, 200)[0] > flipped.get_pixel(595, 200)[0] + 150);
+        let straight = edited(&original, "p:600", r#"{"straighten": 10}"#);
+        // Same shape, the whole frame covered (no black corners).
+        assert_eq!(straight.dimensions(), (600, 400));
+        assert!(straight.get_pixel(0, 0)[1] > 10 || straight.get_pixel(0, 0)[0] > 10);
+    }
+
+    #[test]
+    fn tone_and_colour_reach_the_renditions() {
+        let original = jpeg(600, 400);
+        let base = edited(&original, "p:300", r#"{"sharpening": {"amount": 0.001}}"#);
+        let brighter = edited(&original, "p:300", r#"{"exposure": 1}"#);
+        assert!(
+            mean(&brighter, 2) > mean(&base, 2) * 1.25,
+            "blue 90 → about 124"
+        );
+        let grey = edited(&original, "p:300", r#"{"monochrome": {}}"#);
+        assert!(grey.pixels().all(|p| p[0] == p[1] && p[1] == p[2]));
+        let vignette = edited(&original, "p:300", r#"{"vignette": {"amount": -100}}"#);
+        // 1.5 stops down at the corner: sRGB 90 becomes about 53.
+        assert!(vignette.get_pixel(0, 0)[2] < base.get_pixel(0, 0)[2] * 2 / 3);
+        let cooler = edited(
+            &original,
+            "p:300",
+            r#"{"white_balance": {"temperature": 3000}}"#,
+        );
+        assert!(mean(&cooler, 2) > mean(&base, 2) + 20.0);
+        assert!(mean(&cooler, 0) < mean(&base, 0) - 5.0);
+    }
+
+    #[test]
+    fn white_balance_on_a_raw_grey_card_makes_it_neutral() {
+        // A grey card lit by a 3200 K lamp, as a camera with linear-sRGB
+        // primaries records it: the lamp's white in linear sRGB, at 18 %.
+        let lamp = super::super::white_balance::light_xyz(3200.0, 0.0);
+        let xyz_to_srgb = super::super::white_balance::XYZ_TO_SRGB;
+        let card: [f32; 3] = [0, 1, 2].map(|i| {
+            let v: f64 = (0..3).map(|k| f64::from(xyz_to_srgb[i][k]) * lamp[k]).sum();
+            (v * 0.18 / lamp[1]) as f32
+        });
+        assert!(card[0] > card[2] * 2.0, "orange under tungsten: {card:?}");
+        let camera = Rgb32FImage::from_pixel(64, 48, Rgb(card));
+        // The camera guessed daylight: as-shot neutral is white.
+        let raw = bayer_dng(&camera, [1.0, 1.0, 1.0], 1);
+        let as_shot = edited(&raw, "p:32", r#"{"exposure": 0.001}"#);
+        let balanced = edited(&raw, "p:32", r#"{"white_balance": {"temperature": 3200}}"#);
+        let p = as_shot.get_pixel(16, 12).0;
+        assert!(p[0] > p[2] + 40, "as shot, the card is orange: {p:?}");
+        let p = balanced.get_pixel(16, 12).0;
+        assert!(
+            p[0].abs_diff(p[1]) <= 2 && p[1].abs_diff(p[2]) <= 2,
+            "balanced for the lamp, the card is grey: {p:?}"
+        );
+        // Balanced with green kept as it is: the card's green level.
+        let level = (crate::edit::light::linear_to_srgb(card[1]) * 255.0).round() as u8;
+        assert!(p[1].abs_diff(level) <= 3, "{p:?} vs {level}");
+        // Developed at full size (for an export), the same.
+        let full = export(
+            &raw,
+            &recipe(r#"{"white_balance": {"temperature": 3200}}"#),
+            ExportFormat::Jpeg { quality: 95 },
+            &Limits::default(),
+        )
+        .unwrap();
+        let full = image::load_from_memory(&full.bytes).unwrap().to_rgb8();
+        let p = full.get_pixel(32, 24).0;
+        assert!(
+            p[0].abs_diff(p[1]) <= 3 && p[1].abs_diff(p[2]) <= 3,
+            "full develop: {p:?}"
+        );
+    }
+
+    #[test]
+    fn exports_are_full_size_in_jpeg_and_sixteen_bit_tiff() {
+        let original = jpeg(640, 480);
+        let r = recipe(
+            r#"{"crop": {"x": 0.25, "y": 0.25, "width": 0.5, "height": 0.5}, "exposure": 0.5}"#,
+        );
+        let jpeg = export(
+            &original,
+            &r,
+            ExportFormat::Jpeg { quality: 90 },
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!((jpeg.width, jpeg.height), (320, 240));
+        let decoded = image::load_from_memory(&jpeg.bytes).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (320, 240));
+        let tiff = export(&original, &r, ExportFormat::Tiff16, &Limits::default()).unwrap();
+        let decoded = image::load_from_memory(&tiff.bytes).unwrap();
+        assert!(matches!(decoded, DynamicImage::ImageRgb16(_)));
+        assert_eq!((decoded.width(), decoded.height()), (320, 240));
+        // The 16 bits are used: an 8-bit picture stretched to 16 bits would
+        // hold multiples of 257 only.
+        assert!(decoded.to_rgb16().pixels().any(|p| p[0] % 257 != 0));
+    }
+
+    #[test]
+    fn working_copies_cross_a_process_boundary_intact() {
+        let original = jpeg(800, 600);
+        let r = recipe(r#"{"exposure": 0.3}"#);
+        let copy = WorkingCopy::decode(
+            &original,
+            &r,
+            Some(&specs(&["p:400"])),
+            &Limits::default(),
+            ShrinkOnLoad::Fast,
+        )
+        .unwrap();
+        assert!(
+            copy.pixels.width() <= 400 + 1,
+            "decoded no larger than needed"
+        );
+        let back = WorkingCopy::from_bytes(&copy.to_bytes()).unwrap();
+        assert_eq!(back.pixels, copy.pixels);
+        assert_eq!(back.colour, copy.colour);
+        let a = copy.render(&r, &specs(&["p:300"]), None).unwrap();
+        let b = back.render(&r, &specs(&["p:300"]), None).unwrap();
+        assert_eq!(a[0].bytes, b[0].bytes);
+        assert!(WorkingCopy::from_bytes(b"{}\n").is_err());
+        assert!(WorkingCopy::from_bytes(&copy.to_bytes()[..100]).is_err());
+    }
+}

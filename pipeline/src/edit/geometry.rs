@@ -1,0 +1,279 @@
+//! Geometry, in this order: the EXIF orientation, quarter turns, flips,
+//! straightening (with its automatic crop), the crop. All of it is in
+//! proportions of the frame, so the same recipe gives the same picture from
+//! a thumbnail-sized working copy and from the full-size original.
+
+use image::{Rgb, Rgb32FImage, imageops};
+
+use super::recipe::{Crop, EditRecipe, parse_aspect};
+use crate::Orientation;
+
+/// Turns stored pixels upright.
+pub(crate) fn orient(image: Rgb32FImage, orientation: Orientation) -> Rgb32FImage {
+    match orientation {
+        Orientation::Normal => image,
+        Orientation::FlipHorizontal => imageops::flip_horizontal(&image),
+        Orientation::Rotate180 => imageops::rotate180(&image),
+        Orientation::FlipVertical => imageops::flip_vertical(&image),
+        Orientation::Transpose => imageops::flip_horizontal(&imageops::rotate90(&image)),
+        Orientation::Rotate90 => imageops::rotate90(&image),
+        Orientation::Transverse => imageops::flip_horizontal(&imageops::rotate270(&image)),
+        Orientation::Rotate270 => imageops::rotate270(&image),
+    }
+}
+
+/// The recipe's geometry applied to upright pixels.
+pub(crate) fn apply_geometry(image: Rgb32FImage, recipe: &EditRecipe) -> Rgb32FImage {
+    let mut image = match recipe.rotate {
+        90 => imageops::rotate90(&image),
+        180 => imageops::rotate180(&image),
+        270 => imageops::rotate270(&image),
+        _ => image,
+    };
+    if recipe.flip_horizontal {
+        imageops::flip_horizontal_in_place(&mut image);
+    }
+    if recipe.flip_vertical {
+        imageops::flip_vertical_in_place(&mut image);
+    }
+    if recipe.straighten != 0.0 {
+        image = straighten(&image, recipe.straighten);
+    }
+    match &recipe.crop {
+        Some(crop) => {
+            let (x, y, w, h) = crop_rect(crop, image.width(), image.height());
+            if (x, y, w, h) == (0, 0, image.width(), image.height()) {
+                image
+            } else {
+                imageops::crop_imm(&image, x, y, w, h).to_image()
+            }
+        }
+        None => image,
+    }
+}
+
+/// The size of the edited frame, in pixels of an upright `width × height`
+/// picture (fractional: used to plan how large to decode).
+pub(crate) fn edited_size(width: u32, height: u32, recipe: &EditRecipe) -> (f64, f64) {
+    let (mut w, mut h) = (f64::from(width), f64::from(height));
+    if matches!(recipe.rotate, 90 | 270) {
+        (w, h) = (h, w);
+    }
+    let keep = straighten_scale(w, h, recipe.straighten);
+    (w, h) = (w * keep, h * keep);
+    if let Some(crop) = &recipe.crop {
+        let (cw, ch) = (w * f64::from(crop.width), h * f64::from(crop.height));
+        (w, h) = match crop.aspect.as_deref().and_then(parse_aspect) {
+            Some(ratio) if cw / ch > ratio => (ch * ratio, ch),
+            Some(ratio) => (cw, cw / ratio),
+            None => (cw, ch),
+        };
+    }
+    (w.max(1.0), h.max(1.0))
+}
+
+/// How much of each side is kept when a `w × h` frame is turned by
+/// `degrees` and cropped to the largest centred rectangle of the same shape
+/// with no empty corners.
+fn straighten_scale(w: f64, h: f64, degrees: f32) -> f64 {
+    let theta = f64::from(degrees).to_radians().abs();
+    let (s, c) = theta.sin_cos();
+    (w / (w * c + h * s)).min(h / (w * s + h * c))
+}
+
+/// Turns the picture `degrees` counter-clockwise about its centre, sampling
+/// bilinearly, and keeps the largest centred rectangle of the same aspect
+/// ratio that the turned picture covers completely.
+pub(crate) fn straighten(image: &Rgb32FImage, degrees: f32) -> Rgb32FImage {
+    let (w, h) = (f64::from(image.width()), f64::from(image.height()));
+    let keep = straighten_scale(w, h, degrees);
+    let (ow, oh) = (
+        ((w * keep).floor() as u32).max(1),
+        ((h * keep).floor() as u32).max(1),
+    );
+    let (sin, cos) = f64::from(degrees).to_radians().sin_cos();
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    let (ocx, ocy) = (f64::from(ow) / 2.0, f64::from(oh) / 2.0);
+    Rgb32FImage::from_fn(ow, oh, |x, y| {
+        // The output pixel's centre, relative to the centre, turned back
+        // (clockwise on screen, where y points down) into the source.
+        let (dx, dy) = (f64::from(x) + 0.5 - ocx, f64::from(y) + 0.5 - ocy);
+        let sx = cx + dx * cos - dy * sin;
+        let sy = cy + dx * sin + dy * cos;
+        bilinear(image, sx - 0.5, sy - 0.5)
+    })
+}
+
+/// The picture's value at (`x`, `y`) in pixel-centre coordinates, edges
+/// extended.
+fn bilinear(image: &Rgb32FImage, x: f64, y: f64) -> Rgb<f32> {
+    let (w, h) = (image.width() as i64, image.height() as i64);
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = ((x - x0) as f32, (y - y0) as f32);
+    let at = |xi: i64, yi: i64| {
+        let (xi, yi) = (xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32);
+        image.get_pixel(xi, yi).0
+    };
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let (a, b, c, d) = (
+        at(x0, y0),
+        at(x0 + 1, y0),
+        at(x0, y0 + 1),
+        at(x0 + 1, y0 + 1),
+    );
+    Rgb([0, 1, 2].map(|i| {
+        let top = a[i] + (b[i] - a[i]) * fx;
+        let bottom = c[i] + (d[i] - c[i]) * fx;
+        top + (bottom - top) * fy
+    }))
+}
+
+/// The crop in whole pixels of a `width × height` frame: (x, y, w, h), at
+/// least one pixel, narrowed about its centre to the fixed aspect if any.
+pub(crate) fn crop_rect(crop: &Crop, width: u32, height: u32) -> (u32, u32, u32, u32) {
+    let (fw, fh) = (f64::from(width), f64::from(height));
+    let mut x = f64::from(crop.x) * fw;
+    let mut y = f64::from(crop.y) * fh;
+    let mut w = f64::from(crop.width) * fw;
+    let mut h = f64::from(crop.height) * fh;
+    if let Some(ratio) = crop.aspect.as_deref().and_then(parse_aspect) {
+        if w / h > ratio {
+            let narrower = h * ratio;
+            x += (w - narrower) / 2.0;
+            w = narrower;
+        } else {
+            let shorter = w / ratio;
+            y += (h - shorter) / 2.0;
+            h = shorter;
+        }
+    }
+    let x = (x.round() as u32).min(width - 1);
+    let y = (y.round() as u32).min(height - 1);
+    let w = (w.round() as u32).clamp(1, width - x);
+    let h = (h.round() as u32).clamp(1, height - y);
+    (x, y, w, h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipe(json: &str) -> EditRecipe {
+        EditRecipe::from_json(json.as_bytes()).unwrap()
+    }
+
+    /// Every pixel different: (x, y, x·y) scaled.
+    fn numbered(w: u32, h: u32) -> Rgb32FImage {
+        Rgb32FImage::from_fn(w, h, |x, y| {
+            Rgb([x as f32, y as f32, (x * 1000 + y) as f32])
+        })
+    }
+
+    #[test]
+    fn four_quarter_turns_give_the_input_back() {
+        let input = numbered(7, 4);
+        let mut image = input.clone();
+        for _ in 0..4 {
+            image = apply_geometry(image, &recipe(r#"{"rotate": 90}"#));
+        }
+        assert_eq!(image, input);
+        let once = apply_geometry(input.clone(), &recipe(r#"{"rotate": 90}"#));
+        assert_eq!(once.dimensions(), (4, 7));
+        // Clockwise: the bottom-left pixel comes to the top left.
+        assert_eq!(once.get_pixel(0, 0), input.get_pixel(0, 3));
+        let twice = apply_geometry(input.clone(), &recipe(r#"{"flip_horizontal": true}"#));
+        assert_eq!(
+            apply_geometry(twice, &recipe(r#"{"flip_horizontal": true}"#)),
+            input
+        );
+    }
+
+    #[test]
+    fn a_crop_has_exactly_the_requested_pixels() {
+        let input = numbered(200, 100);
+        let out = apply_geometry(
+            input.clone(),
+            &recipe(r#"{"crop": {"x": 0.25, "y": 0.1, "width": 0.5, "height": 0.3}}"#),
+        );
+        assert_eq!(out.dimensions(), (100, 30));
+        for (x, y, p) in out.enumerate_pixels() {
+            assert_eq!(p, input.get_pixel(x + 50, y + 10));
+        }
+        // A fixed 1:1 aspect narrows the wider side about its centre.
+        let square = apply_geometry(
+            input,
+            &recipe(r#"{"crop": {"x": 0, "y": 0, "width": 1, "height": 1, "aspect": "1:1"}}"#),
+        );
+        assert_eq!(square.dimensions(), (100, 100));
+        assert_eq!(square.get_pixel(0, 0).0[0], 50.0);
+    }
+
+    #[test]
+    fn straightening_levels_a_tilted_horizon_and_leaves_no_empty_corners() {
+        // A horizon rising 5° to the right on a 400 × 300 picture: sky (1)
+        // above, ground (0) below.
+        let tilt = 5f64.to_radians().tan();
+        let (w, h) = (400u32, 300u32);
+        let picture = Rgb32FImage::from_fn(w, h, |x, y| {
+            let horizon = 150.0 - (f64::from(x) - 200.0) * tilt;
+            Rgb([if f64::from(y) < horizon { 1.0 } else { 0.0 }; 3])
+        });
+        // Turning it 5° clockwise levels it.
+        let level = straighten(&picture, -5.0);
+        let horizon_at = |x: u32| {
+            (0..level.height())
+                .find(|&y| level.get_pixel(x, y).0[0] < 0.5)
+                .unwrap()
+        };
+        let (left, right) = (horizon_at(5), horizon_at(level.width() - 5));
+        assert!(left.abs_diff(right) <= 1, "{left} vs {right}");
+        // Same shape, smaller, as the formula says.
+        let keep = straighten_scale(400.0, 300.0, 5.0);
+        assert_eq!(level.width(), (400.0 * keep).floor() as u32);
+        assert_eq!(level.height(), (300.0 * keep).floor() as u32);
+        // No empty corners: a white picture stays white to every corner.
+        let white = Rgb32FImage::from_pixel(w, h, Rgb([1.0; 3]));
+        let turned = straighten(&white, 12.0);
+        assert!(turned.pixels().all(|p| p.0 == [1.0; 3]));
+        assert_eq!(
+            straighten_scale(400.0, 300.0, 0.0),
+            1.0,
+            "no turn, nothing cut"
+        );
+    }
+
+    #[test]
+    fn the_edited_size_matches_the_pixels() {
+        let input = numbered(300, 200);
+        let r = recipe(
+            r#"{"rotate": 90, "straighten": 3, "crop": {"x": 0.1, "y": 0.2, "width": 0.5, "height": 0.5, "aspect": "4:5"}}"#,
+        );
+        let out = apply_geometry(input, &r);
+        let (w, h) = edited_size(300, 200, &r);
+        assert!(
+            (f64::from(out.width()) - w).abs() <= 1.5,
+            "{} vs {w}",
+            out.width()
+        );
+        assert!(
+            (f64::from(out.height()) - h).abs() <= 1.5,
+            "{} vs {h}",
+            out.height()
+        );
+    }
+
+    #[test]
+    fn orientations_match_the_eight_exif_meanings() {
+        let input = numbered(3, 2);
+        // Orientation 6 (turn clockwise): stored top-left shows top-right.
+        let out = orient(input.clone(), Orientation::Rotate90);
+        assert_eq!(out.dimensions(), (2, 3));
+        assert_eq!(out.get_pixel(1, 0), input.get_pixel(0, 0));
+        // 5 (transpose): (x, y) shows at (y, x).
+        let out = orient(input.clone(), Orientation::Transpose);
+        assert_eq!(out.get_pixel(1, 2), input.get_pixel(2, 1));
+        // 7 (transverse): (x, y) shows at (h-1-y, w-1-x).
+        let out = orient(input.clone(), Orientation::Transverse);
+        assert_eq!(out.get_pixel(0, 0), input.get_pixel(2, 1));
+    }
+}

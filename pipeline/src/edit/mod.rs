@@ -1,0 +1,50 @@
+//! Non-destructive editing: an [`EditRecipe`] applied to an original's
+//! pixels, never to the original.
+//!
+//! The operations run in this fixed order (documented for users in
+//! `docs/edit-recipe.md`):
+//!
+//! 1. **Decode** into linear light, f32: a rendered file (JPEG, PNG…) is
+//!    decoded (shrunk on load as far as the outputs allow), converted to
+//!    sRGB from its ICC profile and linearised; a camera RAW is kept as
+//!    linear camera data, not yet white-balanced (see [`WorkingCopy`]).
+//! 2. **Geometry**: EXIF orientation, quarter turns, flips, straighten (with
+//!    its automatic crop), crop — in proportions of the frame.
+//! 3. **Resize** to the largest output, in linear light.
+//! 4. **White balance**: for a RAW, channel multipliers on the camera data
+//!    and then the camera's matrix to sRGB; for a rendered file, a Bradford
+//!    adaptation in linear sRGB.
+//! 5. **Tone and colour** in linear light: exposure, whites and blacks,
+//!    the tone curve (shadows, highlights, contrast), saturation and
+//!    vibrance, monochrome, vignette.
+//! 6. **Output**: the sRGB curve; then, for each output from the largest,
+//!    resize, sharpen at that size, quantise, encode.
+//!
+//! A recipe that changes nothing ([`EditRecipe::is_identity`]) is not run at
+//! all: the renditions are those of the unedited photo, byte for byte.
+
+mod develop;
+mod geometry;
+mod light;
+mod recipe;
+mod sharpen;
+mod tone;
+mod white_balance;
+
+pub(crate) use develop::WorkingColour;
+pub use develop::{ExportFormat, Exported, WorkingCopy, export, render_edited};
+pub(crate) use light::to_linear;
+pub use recipe::{
+    Crop, EditRecipe, InvalidRecipe, Monochrome, RECIPE_VERSION, Sharpening, Vignette, WhiteBalance,
+};
+
+/// A 3×3 colour matrix, rows by columns.
+pub(crate) type Matrix3 = [[f32; 3]; 3];
+
+/// The camera channel multipliers that neutralise `white_balance`'s light.
+pub(crate) fn camera_multipliers(
+    xyz_to_camera: &Matrix3,
+    white_balance: &WhiteBalance,
+) -> Option<[f32; 3]> {
+    white_balance::camera_multipliers(xyz_to_camera, white_balance.temperature, white_balance.tint)
+}
