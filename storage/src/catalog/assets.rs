@@ -80,6 +80,18 @@ pub struct AssetRecord {
     /// When it was moved to the trash; `None` while in the library.
     pub trashed_at: Option<i64>,
     pub updated_at: Option<i64>,
+    pub edit: EditState,
+}
+
+/// Where an asset's edit stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EditState {
+    /// The current edit version; 0 when never edited.
+    pub version: u32,
+    /// The current recipe's fingerprint; '' when unedited (or edited back
+    /// to a recipe that changes nothing). Renditions are current when
+    /// rendered with this.
+    pub recipe_hash: String,
 }
 
 /// The outcome of recording an upload.
@@ -96,7 +108,7 @@ pub enum AssetInsert {
 pub(super) const ASSET_COLUMNS: &str = "id, owner_id, blob_hash, original_name, media_type, format,
      size, width, height, orientation, taken_at, sort_at, exif, created_at, title, caption,
      keywords, is_favorite, rating, camera_make, camera_model, lens, is_raw, has_location,
-     taken_day, deleted_at, updated_at";
+     taken_day, deleted_at, updated_at, edit_version, recipe_hash";
 
 fn opt_u32(v: Option<i64>) -> Option<u32> {
     v.and_then(|v| u32::try_from(v).ok())
@@ -140,6 +152,12 @@ pub(super) fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, Sto
             .clamp(0, u32::MAX as i64) as u32,
         trashed_at: row.try_get("deleted_at")?,
         updated_at: row.try_get("updated_at")?,
+        edit: EditState {
+            version: row
+                .try_get::<i64, _>("edit_version")?
+                .clamp(0, u32::MAX as i64) as u32,
+            recipe_hash: row.try_get("recipe_hash")?,
+        },
     })
 }
 

@@ -7,6 +7,7 @@
 mod albums;
 mod assets;
 mod blob_refs;
+mod edits;
 mod jobs;
 mod ledger;
 mod library;
@@ -26,8 +27,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use albums::{AlbumOrder, AlbumPatch, AlbumRecord};
-pub use assets::{AssetFacts, AssetInsert, AssetRecord, LibraryFields, NewAsset};
+pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields, NewAsset};
 pub use blob_refs::StorageTotals;
+pub use edits::EditVersion;
 pub use jobs::{JobCounts, JobState, JobStatus, LeasedJob, NewJob};
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;

@@ -28,6 +28,8 @@ pub struct RenditionRecord {
     pub asset_id: AssetId,
     pub name: String,
     pub spec: String,
+    /// The fingerprint of the edit recipe it was rendered with ('' unedited).
+    pub recipe_hash: String,
     pub hash: ContentHash,
     pub media_type: String,
     pub width: u32,
@@ -43,6 +45,7 @@ fn rendition_from_row(row: &sqlx::any::AnyRow) -> Result<RenditionRecord, Storag
         )?,
         name: row.try_get("name")?,
         spec: row.try_get("spec")?,
+        recipe_hash: row.try_get("recipe_hash")?,
         hash: parse_id(
             "renditions.blob_hash",
             &row.try_get::<String, _>("blob_hash")?,
@@ -56,14 +59,19 @@ fn rendition_from_row(row: &sqlx::any::AnyRow) -> Result<RenditionRecord, Storag
 
 impl Catalog {
     /// Records a render job's renditions and marks the job done, atomically.
+    /// `recipe_hash` is the fingerprint of the edit they were rendered with.
     ///
     /// Returns false (and records nothing) when `worker` lost the job's lease:
-    /// another worker owns the job now and will record its own result.
+    /// another worker owns the job now and will record its own result. When
+    /// the asset's edit changed while it rendered, the job is done and
+    /// nothing is recorded either (the save queued a render of the new
+    /// edit): renditions never go back to an older edit.
     pub async fn finish_render_job(
         &self,
         job: &JobId,
         worker: &str,
         asset: &AssetId,
+        recipe_hash: &str,
         renditions: &[NewRendition],
     ) -> Result<bool, StorageError> {
         let now = now_ms();
@@ -71,6 +79,22 @@ impl Catalog {
         if !mark_done(&mut tx, job, worker).await? {
             tx.rollback().await?;
             return Ok(false);
+        }
+        // Read under the transaction (and locked on PostgreSQL) so that a
+        // save cannot slip in between this check and the rows below.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT recipe_hash FROM assets WHERE id = $1 {}",
+            self.for_update()
+        ));
+        let current: Option<String> = sqlx::query(sql)
+            .bind(asset.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get("recipe_hash"))
+            .transpose()?;
+        if current.as_deref() != Some(recipe_hash) {
+            tx.commit().await?;
+            return Ok(true);
         }
         for r in renditions {
             // A re-render replaces the previous rendition: release its blob.
@@ -94,8 +118,8 @@ impl Catalog {
                 .await?;
             sqlx::query(
                 "INSERT INTO renditions (asset_id, name, spec, blob_hash, media_type,
-                    width, height, size, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    width, height, size, created_at, recipe_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(asset.to_string())
             .bind(&r.name)
@@ -106,6 +130,7 @@ impl Catalog {
             .bind(i64::from(r.height))
             .bind(r.size as i64)
             .bind(now)
+            .bind(recipe_hash)
             .execute(&mut *tx)
             .await?;
             hold_blob(&mut tx, &r.hash).await?;
@@ -121,7 +146,7 @@ impl Catalog {
         name: &str,
     ) -> Result<Option<RenditionRecord>, StorageError> {
         let row = sqlx::query(
-            "SELECT asset_id, name, spec, blob_hash, media_type, width, height, size
+            "SELECT asset_id, name, spec, recipe_hash, blob_hash, media_type, width, height, size
              FROM renditions WHERE asset_id = $1 AND name = $2",
         )
         .bind(asset.to_string())
@@ -142,7 +167,7 @@ impl Catalog {
         let mut q = QueryText::default();
         let ids = q.bind_list(assets.iter().map(|a| Bind::Text(a.to_string())));
         q.text = format!(
-            "SELECT asset_id, name, spec, blob_hash, media_type, width, height, size
+            "SELECT asset_id, name, spec, recipe_hash, blob_hash, media_type, width, height, size
              FROM renditions WHERE asset_id IN ({ids}) ORDER BY asset_id, name"
         );
         let rows = q.query().fetch_all(&self.pool).await?;
