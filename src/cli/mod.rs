@@ -9,6 +9,7 @@ pub mod render;
 pub mod serve;
 pub mod worker;
 
+use darkroom_pipeline::edit::EditRecipe;
 use darkroom_pipeline::{RenditionSpec, ShrinkOnLoad};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -65,7 +66,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct RawHelperArgs {
-    #[arg(long = "rendition", required = true)]
+    /// Renditions to make (none with --working-copy: a full-size copy).
+    #[arg(long = "rendition", required_unless_present = "working_copy")]
     pub renditions: Vec<RenditionSpec>,
     #[arg(long)]
     pub max_pixels: u64,
@@ -77,6 +79,17 @@ pub struct RawHelperArgs {
     pub memory_bytes: u64,
     #[arg(long)]
     pub cpu_secs: u64,
+    /// The edit recipe (JSON) to render with.
+    #[arg(long, value_parser = parse_recipe)]
+    pub recipe: Option<EditRecipe>,
+    /// Answer with a working copy for editing instead of renditions.
+    #[arg(long)]
+    pub working_copy: bool,
+}
+
+/// An edit recipe given as JSON on the command line.
+fn parse_recipe(json: &str) -> Result<EditRecipe, String> {
+    EditRecipe::from_json(json.as_bytes()).map_err(|e| e.to_string())
 }
 
 impl Command {
@@ -256,6 +269,10 @@ pub struct RenderArgs {
     /// [default: thumb:256:jpeg:80 and preview:1440:jpeg:85].
     #[arg(long = "rendition")]
     pub renditions: Vec<String>,
+    /// An edit recipe (a JSON file, see docs/edit-recipe.md) to render every
+    /// file with.
+    #[arg(long)]
+    pub recipe: Option<PathBuf>,
     /// Threads to render on [default: one per core].
     #[arg(long)]
     pub threads: Option<usize>,

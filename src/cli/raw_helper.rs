@@ -28,6 +28,8 @@ pub fn run(args: &RawHelperArgs) -> ExitCode {
         shrink: args.shrink_on_load,
         memory_bytes: args.memory_bytes,
         cpu_secs: args.cpu_secs,
+        recipe: args.recipe.clone(),
+        working_copy: args.working_copy,
     };
     match serve_helper(&request) {
         Ok(0) => ExitCode::SUCCESS,

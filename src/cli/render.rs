@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use darkroom_pipeline::RenditionSpec;
+use darkroom_pipeline::edit::EditRecipe;
 use darkroom_workers::{WorkerConfig, render_original};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -21,6 +22,15 @@ pub fn run(settings: Settings, args: &RenderArgs) -> anyhow::Result<()> {
             .iter()
             .map(|s| s.parse::<RenditionSpec>())
             .collect::<Result<Vec<_>, _>>()?
+    };
+    let recipe = match &args.recipe {
+        Some(path) => {
+            let json =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            EditRecipe::from_json(&json)
+                .with_context(|| format!("the recipe in {}", path.display()))?
+        }
+        None => EditRecipe::default(),
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
@@ -51,7 +61,7 @@ pub fn run(settings: Settings, args: &RenderArgs) -> anyhow::Result<()> {
         for _ in 0..pool.current_num_threads() {
             scope.spawn(|_| {
                 while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let result = render_file(file, &specs, &settings.workers, &args.out);
+                    let result = render_file(file, &specs, &recipe, &settings.workers, &args.out);
                     progress.inc(1);
                     match result {
                         Ok((pixels, warning)) => {
@@ -105,6 +115,7 @@ fn largest_first(files: &[PathBuf]) -> Vec<&Path> {
 fn render_file(
     file: &Path,
     specs: &[RenditionSpec],
+    recipe: &EditRecipe,
     config: &WorkerConfig,
     out: &Path,
 ) -> anyhow::Result<(u64, Option<String>)> {
@@ -112,6 +123,7 @@ fn render_file(
     let rendered = render_original(
         &bytes,
         specs,
+        recipe,
         &config.limits,
         config.shrink_on_load,
         config.raw_helper.as_ref(),

@@ -7,7 +7,7 @@ use darkroom_api::{Application, Services};
 use darkroom_storage::blobs::DEFAULT_STAGING_GRACE;
 use darkroom_storage::maintenance::{GcPolicy, collect_garbage};
 use darkroom_storage::{BlobStore, Catalog};
-use darkroom_workers::{CpuPool, Runner, Waker};
+use darkroom_workers::{CpuPool, EditRenderer, Runner, Waker};
 
 use super::ServeArgs;
 use crate::settings::Settings;
@@ -33,11 +33,15 @@ pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
     ));
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // One pool for the render jobs and the edit previews: the cores are
+    // shared either way, and a slider waits behind at most one render.
+    let pool = CpuPool::new(None);
+    let editing = EditRenderer::new(pool.clone(), &settings.workers);
     let (waker, workers) = if settings.workers.concurrency > 0 {
         let runner = Runner::new(
             catalog.clone(),
             blobs.clone(),
-            CpuPool::new(None),
+            pool,
             settings.workers.clone(),
         );
         (runner.waker(), Some(tokio::spawn(runner.run(stopped))))
@@ -50,6 +54,7 @@ pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
             catalog: catalog.clone(),
             blobs,
             waker,
+            editing,
         },
     )
     .with_context(|| format!("cannot listen on {}", settings.api.listen))?;

@@ -31,6 +31,9 @@ pub struct WorkerConfig {
     /// library users and in-process tests) fails RAW renditions with a clear
     /// error instead of decoding them in this process.
     pub raw_helper: Option<RawHelper>,
+    /// Memory for the working copies of photos being edited (previews),
+    /// least recently used dropped first; about 50 MB each.
+    pub edit_cache_bytes: usize,
     /// Fault injection for crash tests: hold each job this long before
     /// writing its result, so a test can kill the process mid-job.
     pub hold_each_job: Option<Duration>,
@@ -49,6 +52,7 @@ impl Default for WorkerConfig {
             renditions: RenditionSpec::defaults(),
             shrink_on_load: ShrinkOnLoad::default(),
             raw_helper: None,
+            edit_cache_bytes: 512 << 20,
             hold_each_job: None,
         }
     }

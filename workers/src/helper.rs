@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use darkroom_pipeline::edit::{EditRecipe, WorkingCopy, render_edited};
 use darkroom_pipeline::{
     Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, SourceFormat,
 };
@@ -62,6 +63,9 @@ struct RenditionHeader {
 #[serde(rename_all = "snake_case")]
 enum Reply {
     Renditions(Vec<RenditionHeader>),
+    /// A working copy for editing ([`WorkingCopy::to_bytes`]) of this many
+    /// bytes follows.
+    WorkingCopy(usize),
     Error(HelperError),
 }
 
@@ -149,24 +153,90 @@ impl HelperError {
     }
 }
 
+/// What the helper is asked for, besides the renditions' specs.
+#[derive(Clone, Copy, Debug)]
+pub struct HelperJob<'a> {
+    /// Decode limits.
+    pub limits: &'a Limits,
+    /// Shrink-on-load (for RAWs whose embedded previews are JPEGs).
+    pub shrink: ShrinkOnLoad,
+    /// The edit to render with (`None`: unedited).
+    pub recipe: Option<&'a EditRecipe>,
+}
+
 /// Renders `original`, sniffed as `format`, in a helper process (see the
-/// module documentation).
+/// module documentation), as `job.recipe` edits it.
 /// Blocks the calling thread until the helper is done or killed.
 pub fn render_in_helper(
     helper: &RawHelper,
     format: SourceFormat,
     original: &[u8],
     specs: &[RenditionSpec],
-    limits: &Limits,
-    shrink: ShrinkOnLoad,
+    job: HelperJob<'_>,
 ) -> Result<Vec<Rendered>, PipelineError> {
     let failed = |reason: String| PipelineError::Corrupt { format, reason };
+    match run_helper(helper, format, original, specs, job, false)? {
+        (Reply::Renditions(headers), bodies) => headers
+            .into_iter()
+            .zip(bodies)
+            .map(|(h, bytes)| {
+                Ok(Rendered {
+                    spec: h
+                        .spec
+                        .parse()
+                        .map_err(|e| failed(format!("RAW helper: {e}")))?,
+                    bytes,
+                    width: h.width,
+                    height: h.height,
+                    source_width: h.source_width,
+                    source_height: h.source_height,
+                    decode_warning: h.decode_warning,
+                })
+            })
+            .collect(),
+        _ => Err(failed("the RAW helper answered out of turn".into())),
+    }
+}
+
+/// Decodes `original` for editing in a helper process: a working copy
+/// large enough for `specs` after `job.recipe`'s geometry.
+pub fn working_copy_in_helper(
+    helper: &RawHelper,
+    format: SourceFormat,
+    original: &[u8],
+    specs: &[RenditionSpec],
+    job: HelperJob<'_>,
+) -> Result<WorkingCopy, PipelineError> {
+    match run_helper(helper, format, original, specs, job, true)? {
+        (Reply::WorkingCopy(_), mut bodies) if bodies.len() == 1 => {
+            WorkingCopy::from_bytes(&bodies.remove(0))
+        }
+        _ => Err(PipelineError::Corrupt {
+            format,
+            reason: "the RAW helper answered out of turn".into(),
+        }),
+    }
+}
+
+/// Starts the helper, feeds it `original`, waits (killing it at the
+/// timeout) and reads its reply; an error reply or a crash becomes the
+/// [`PipelineError`] it stands for.
+fn run_helper(
+    helper: &RawHelper,
+    format: SourceFormat,
+    original: &[u8],
+    specs: &[RenditionSpec],
+    job: HelperJob<'_>,
+    working_copy: bool,
+) -> Result<(Reply, Vec<Vec<u8>>), PipelineError> {
+    let failed = |reason: String| PipelineError::Corrupt { format, reason };
+    let limits = job.limits;
     let mut command = Command::new(&helper.program);
     command
         .arg("raw-helper")
         .args(["--max-pixels", &limits.max_pixels.to_string()])
         .args(["--max-edge", &limits.max_edge.to_string()])
-        .args(["--shrink-on-load", &shrink.to_string()])
+        .args(["--shrink-on-load", &job.shrink.to_string()])
         .args(["--memory-bytes", &helper.memory_bytes.to_string()])
         .args(["--cpu-secs", &helper.timeout.as_secs().max(1).to_string()])
         // rawler parallelises inside one image; the workers already run one
@@ -177,6 +247,12 @@ pub fn render_in_helper(
         .stderr(Stdio::piped());
     for spec in specs {
         command.args(["--rendition", &spec.key()]);
+    }
+    if let Some(recipe) = job.recipe {
+        command.args(["--recipe", &recipe.canonical_json()]);
+    }
+    if working_copy {
+        command.arg("--working-copy");
     }
     let mut child = command.spawn().map_err(|e| {
         failed(format!(
@@ -220,25 +296,8 @@ pub fn render_in_helper(
         )));
     };
     match output {
-        Some(Ok((Reply::Renditions(headers), bodies))) if status.success() => headers
-            .into_iter()
-            .zip(bodies)
-            .map(|(h, bytes)| {
-                Ok(Rendered {
-                    spec: h
-                        .spec
-                        .parse()
-                        .map_err(|e| failed(format!("RAW helper: {e}")))?,
-                    bytes,
-                    width: h.width,
-                    height: h.height,
-                    source_width: h.source_width,
-                    source_height: h.source_height,
-                    decode_warning: h.decode_warning,
-                })
-            })
-            .collect(),
         Some(Ok((Reply::Error(e), _))) => Err(e.into_pipeline_error(format)),
+        Some(Ok(reply)) if status.success() => Ok(reply),
         _ => {
             let last_words = errors
                 .lines()
@@ -260,13 +319,16 @@ fn read_reply(stdout: impl Read) -> std::io::Result<(Reply, Vec<Vec<u8>>)> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let reply: Reply = serde_json::from_str(&line).map_err(std::io::Error::other)?;
-    let mut bodies = Vec::new();
-    if let Reply::Renditions(headers) = &reply {
-        for h in headers {
-            let mut body = vec![0; h.bytes];
-            reader.read_exact(&mut body)?;
-            bodies.push(body);
-        }
+    let lengths: Vec<usize> = match &reply {
+        Reply::Renditions(headers) => headers.iter().map(|h| h.bytes).collect(),
+        Reply::WorkingCopy(bytes) => vec![*bytes],
+        Reply::Error(_) => Vec::new(),
+    };
+    let mut bodies = Vec::with_capacity(lengths.len());
+    for length in lengths {
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        bodies.push(body);
     }
     Ok((reply, bodies))
 }
@@ -284,6 +346,10 @@ pub struct HelperRequest {
     pub memory_bytes: u64,
     /// CPU-time limit to set on itself.
     pub cpu_secs: u64,
+    /// The edit to render with.
+    pub recipe: Option<EditRecipe>,
+    /// Answer with a working copy for editing instead of renditions.
+    pub working_copy: bool,
 }
 
 /// The helper's side: limits itself, reads the original from standard
@@ -305,9 +371,36 @@ pub fn serve_helper(request: &HelperRequest) -> std::io::Result<i32> {
     std::io::stdin()
         .take(request.limits.max_upload_bytes.saturating_add(1))
         .read_to_end(&mut original)?;
-    let result =
-        darkroom_pipeline::render(&original, &request.specs, &request.limits, request.shrink);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let recipe = request.recipe.clone().unwrap_or_default();
+    if request.working_copy {
+        // No specs: full size, for an export.
+        let specs = Some(request.specs.as_slice()).filter(|s| !s.is_empty());
+        let copy = WorkingCopy::decode(&original, &recipe, specs, &request.limits, request.shrink);
+        let code = match copy {
+            Ok(copy) => {
+                let bytes = copy.to_bytes();
+                serde_json::to_writer(&mut out, &Reply::WorkingCopy(bytes.len()))?;
+                out.write_all(b"\n")?;
+                out.write_all(&bytes)?;
+                0
+            }
+            Err(e) => {
+                serde_json::to_writer(&mut out, &Reply::Error(HelperError::from(&e)))?;
+                out.write_all(b"\n")?;
+                2
+            }
+        };
+        out.flush()?;
+        return Ok(code);
+    }
+    let result = render_edited(
+        &original,
+        &request.specs,
+        &recipe,
+        &request.limits,
+        request.shrink,
+    );
     let code = match result {
         Ok(rendered) => {
             let headers = rendered

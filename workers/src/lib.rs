@@ -8,6 +8,7 @@
 //! worker (or the same one, restarted) takes the job over.
 
 mod config;
+mod editing;
 mod error;
 mod helper;
 mod job;
@@ -16,8 +17,11 @@ mod render;
 mod runner;
 
 pub use config::WorkerConfig;
+pub use editing::{EditRenderer, MAX_PREVIEW_EDGE, Preview, WORKING_COPY_EDGE};
 pub use error::WorkerError;
-pub use helper::{HelperRequest, RawHelper, render_in_helper, serve_helper};
+pub use helper::{
+    HelperJob, HelperRequest, RawHelper, render_in_helper, serve_helper, working_copy_in_helper,
+};
 pub use job::{Job, RENDER_JOB_KIND};
 pub use pool::CpuPool;
 pub use render::render_original;

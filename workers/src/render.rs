@@ -4,24 +4,40 @@ use bytes::Bytes;
 use darkroom_storage::catalog::{LeasedJob, NewRendition, UsageKind};
 use darkroom_storage::{AssetId, ContentHash};
 
+use darkroom_pipeline::edit::{EditRecipe, render_edited};
 use darkroom_pipeline::{
     Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, render_from_embedded_preview,
     sniff,
 };
 
-use crate::{RawHelper, Runner, WorkerError, render_in_helper};
+use crate::{HelperJob, RawHelper, Runner, WorkerError, render_in_helper};
 
-/// Renders in this process; a camera RAW from its embedded JPEG preview when
-/// that is large enough, else developed in the RAW helper.
+/// Renders `original` as `recipe` edits it, in this process; a camera RAW
+/// from its embedded JPEG preview when unedited and that is large enough,
+/// else developed in the RAW helper.
 pub fn render_original(
     original: &[u8],
     specs: &[RenditionSpec],
+    recipe: &EditRecipe,
     limits: &Limits,
     shrink: ShrinkOnLoad,
     helper: Option<&RawHelper>,
 ) -> Result<Vec<Rendered>, PipelineError> {
     match sniff(original) {
         Some(format) if format.decodes_in_helper() => {
+            let job = HelperJob {
+                limits,
+                shrink,
+                recipe: Some(recipe).filter(|r| !r.is_identity()),
+            };
+            // An edit (a white balance especially) is made from the raw
+            // data, never from the camera's JPEG.
+            if job.recipe.is_some() {
+                return match helper {
+                    Some(helper) => render_in_helper(helper, format, original, specs, job),
+                    None => Err(PipelineError::NoDecoder(format)),
+                };
+            }
             // The camera's own JPEG, when large enough, in milliseconds and in
             // process (libjpeg and a bounds-checked TIFF walk: nothing that
             // needs the helper's fences); a clean one, else the develop.
@@ -32,11 +48,11 @@ pub fn render_original(
                 return Ok(rendered);
             }
             match helper {
-                Some(helper) => render_in_helper(helper, format, original, specs, limits, shrink),
+                Some(helper) => render_in_helper(helper, format, original, specs, job),
                 None => Err(PipelineError::NoDecoder(format)),
             }
         }
-        _ => darkroom_pipeline::render(original, specs, limits, shrink),
+        _ => render_edited(original, specs, recipe, limits, shrink),
     }
 }
 
@@ -54,6 +70,17 @@ impl Runner {
             }
             Err(e) => return Err(e.into()),
         };
+        // The edit to render: read with its fingerprint, which the result is
+        // recorded against (a newer save makes this render moot).
+        let edit = self.catalog.current_edit(&asset_id).await?;
+        let (recipe, recipe_hash) = match &edit {
+            Some(edit) => (
+                EditRecipe::from_json(edit.recipe.as_bytes())
+                    .map_err(|e| WorkerError::BadJob(format!("stored recipe: {e}")))?,
+                edit.recipe_hash.clone(),
+            ),
+            None => (EditRecipe::default(), String::new()),
+        };
         let original = self.blobs.get(&asset.hash).await?;
         let specs = self.config.renditions.clone();
         let limits = self.config.limits;
@@ -65,7 +92,8 @@ impl Runner {
                 // One asset renders on one core (or in the one-threaded helper):
                 // the time spent here is the CPU time metered for the owner.
                 let started = std::time::Instant::now();
-                let rendered = render_original(&original, &specs, &limits, shrink, helper.as_ref());
+                let rendered =
+                    render_original(&original, &specs, &recipe, &limits, shrink, helper.as_ref());
                 rendered.map(|r| (r, started.elapsed()))
             })
             .await??;
@@ -101,7 +129,7 @@ impl Runner {
         }
         let recorded = self
             .catalog
-            .finish_render_job(&job.id, self.id(), &asset_id, &rows)
+            .finish_render_job(&job.id, self.id(), &asset_id, &recipe_hash, &rows)
             .await?;
         if recorded {
             let cpu_ms = busy.as_millis().max(1) as i64;
