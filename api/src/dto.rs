@@ -37,6 +37,10 @@ pub(crate) struct AssetDto {
     /// When it went to the trash (RFC 3339); absent while in the library.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<String>,
+    /// The current edit version (0: never edited; the original is never
+    /// changed). Absent through share links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit_version: Option<u32>,
     pub renditions: Vec<RenditionDto>,
 }
 
@@ -86,7 +90,13 @@ pub(crate) struct RenditionDto {
     pub name: String,
     /// `ready`, `pending`, `failed` or `unsupported`.
     pub status: &'static str,
+    /// Where to fetch it. Ready renditions' URLs name their bytes (`?v=`),
+    /// so they can be cached for good and change when an edit changes them.
     pub url: String,
+    /// True while a ready rendition still shows an earlier edit and the
+    /// current one is being rendered.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub outdated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -160,7 +170,8 @@ impl AssetDto {
                     Some(r) => RenditionDto {
                         name: name.clone(),
                         status: "ready",
-                        url,
+                        url: format!("{url}?v={}", rendition_version(&r.hash)),
+                        outdated: r.recipe_hash != asset.edit.recipe_hash,
                         width: Some(r.width),
                         height: Some(r.height),
                         error: None,
@@ -181,6 +192,7 @@ impl AssetDto {
                             name: name.clone(),
                             status,
                             url,
+                            outdated: false,
                             width: None,
                             height: None,
                             error,
@@ -218,9 +230,15 @@ impl AssetDto {
             has_location: (!share).then_some(asset.facts.has_location),
             day: day_text(asset.taken_day),
             trashed_at: asset.trashed_at.map(rfc3339),
+            edit_version: (!share).then_some(asset.edit.version),
             renditions,
         }
     }
+}
+
+/// The `v` a rendition URL carries: the start of its bytes' hash.
+pub(crate) fn rendition_version(hash: &darkroom_storage::ContentHash) -> String {
+    hash.to_hex()[..16].to_string()
 }
 
 /// Metadata with every location field removed (for share links).

@@ -6,7 +6,7 @@ use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use darkroom_storage::{BlobStore, Catalog};
-use darkroom_workers::Waker;
+use darkroom_workers::{EditRenderer, Waker};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::ApiConfig;
@@ -23,6 +23,8 @@ pub struct Services {
     pub blobs: BlobStore,
     /// Wakes in-process workers after an enqueue (a no-op without them).
     pub waker: Waker,
+    /// Renders edit previews and exports (on the CPU pool).
+    pub editing: EditRenderer,
 }
 
 /// A bound, not yet running, HTTP server.
@@ -42,6 +44,7 @@ impl Application {
             catalog: services.catalog,
             blobs: services.blobs,
             waker: services.waker,
+            editing: services.editing,
             login_limiter: LoginLimiter::new(config.login_limits),
             meter: Meter::default(),
             share_passwords: Default::default(),

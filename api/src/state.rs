@@ -1,5 +1,5 @@
 use darkroom_storage::{BlobStore, Catalog};
-use darkroom_workers::Waker;
+use darkroom_workers::{EditRenderer, Waker};
 
 use crate::ApiConfig;
 use crate::auth::password::RecentlyVerified;
@@ -11,6 +11,7 @@ pub(crate) struct AppState {
     pub catalog: Catalog,
     pub blobs: BlobStore,
     pub waker: Waker,
+    pub editing: EditRenderer,
     pub config: ApiConfig,
     pub login_limiter: LoginLimiter,
     pub meter: Meter,

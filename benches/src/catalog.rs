@@ -20,7 +20,7 @@ use anyhow::Context;
 use darkroom_api::{ApiConfig, Application, Services};
 use darkroom_storage::catalog::{Scope, create_postgres_database};
 use darkroom_storage::{BlobConfig, BlobStore, Catalog};
-use darkroom_workers::Waker;
+use darkroom_workers::{CpuPool, EditRenderer, Waker, WorkerConfig};
 
 struct Args {
     sizes: Vec<usize>,
@@ -164,6 +164,7 @@ async fn main() -> anyhow::Result<()> {
                 catalog: catalog.clone(),
                 blobs: BlobStore::open(&BlobConfig::Local(dir.path().join("blobs")))?,
                 waker: Waker::default(),
+                editing: EditRenderer::new(CpuPool::new(Some(1)), &WorkerConfig::default()),
             },
         )?;
         let url = format!("http://127.0.0.1:{}", app.port());

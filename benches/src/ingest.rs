@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use darkroom_api::{ApiConfig, Application, Services};
 use darkroom_storage::{BlobConfig, BlobStore, Catalog};
-use darkroom_workers::Waker;
+use darkroom_workers::{CpuPool, EditRenderer, Waker, WorkerConfig};
 use futures::StreamExt;
 
 struct Args {
@@ -156,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
             catalog,
             blobs,
             waker: Waker::default(),
+            editing: EditRenderer::new(CpuPool::new(Some(1)), &WorkerConfig::default()),
         },
     )?;
     let url = format!("http://127.0.0.1:{}/api/v1/assets", app.port());

@@ -3,6 +3,7 @@
 mod admin;
 mod albums;
 mod assets;
+mod edits;
 mod health;
 mod originals;
 mod renditions;
@@ -59,6 +60,12 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/assets/{id}", web::delete().to(assets::trash))
             .route("/assets/{id}/restore", web::post().to(assets::restore))
             .route("/assets/{id}/original", web::get().to(originals::original))
+            // Editing
+            .route("/assets/{id}/edit", web::get().to(edits::current))
+            .route("/assets/{id}/edit", web::put().to(edits::save))
+            .route("/assets/{id}/edit/history", web::get().to(edits::history))
+            .route("/assets/{id}/edit/preview", web::post().to(edits::preview))
+            .route("/assets/{id}/export", web::get().to(edits::export))
             .route(
                 "/assets/{id}/renditions/retry",
                 web::post().to(renditions::retry),

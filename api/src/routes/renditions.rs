@@ -52,12 +52,21 @@ pub(crate) async fn send_rendition(
             UsageKind::RenditionBytesDownloaded,
             rendition.size,
         );
+        // A URL naming these bytes (`?v=`, as listings give it) never
+        // changes what it serves; the bare URL does when the photo is
+        // edited, so caches check it again (a 304 by ETag, usually).
+        let versioned = web::Query::<RenditionVersion>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.into_inner().v)
+            .is_some_and(|v| v == crate::dto::rendition_version(&rendition.hash));
+        let caching = if versioned {
+            "private, max-age=31536000, immutable"
+        } else {
+            "private, no-cache"
+        };
         return Ok(HttpResponse::Ok()
             .insert_header((header::ETAG, etag))
-            .insert_header((
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable",
-            ))
+            .insert_header((header::CACHE_CONTROL, caching))
             .content_type(rendition.media_type.as_str())
             .no_chunking(rendition.size)
             .streaming(stream));
@@ -83,6 +92,12 @@ pub(crate) async fn send_rendition(
             ),
         }),
     }
+}
+
+/// The `?v=` of a rendition URL.
+#[derive(serde::Deserialize)]
+struct RenditionVersion {
+    v: Option<String>,
 }
 
 /// Re-queues an asset's failed render jobs with fresh attempts.

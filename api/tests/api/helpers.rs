@@ -7,7 +7,7 @@ use darkroom_api::{ApiConfig, Application, Services};
 use darkroom_pipeline::Limits;
 use darkroom_storage::catalog::{Scope, create_postgres_database};
 use darkroom_storage::{BlobConfig, BlobStore, Catalog};
-use darkroom_workers::{CpuPool, JobOutcome, Runner, WorkerConfig};
+use darkroom_workers::{CpuPool, EditRenderer, JobOutcome, Runner, WorkerConfig};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -96,12 +96,9 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         limits,
         ..WorkerConfig::default()
     };
-    let runner = Runner::new(
-        catalog.clone(),
-        blobs.clone(),
-        CpuPool::new(Some(2)),
-        worker_config.clone(),
-    );
+    let pool = CpuPool::new(Some(2));
+    let editing = EditRenderer::new(pool.clone(), &worker_config);
+    let runner = Runner::new(catalog.clone(), blobs.clone(), pool, worker_config.clone());
     let config = ApiConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         limits,
@@ -120,6 +117,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             catalog: catalog.clone(),
             blobs: blobs.clone(),
             waker: runner.waker(),
+            editing,
         },
     )
     .expect("bind");

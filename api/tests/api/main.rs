@@ -9,6 +9,7 @@ mod helpers;
 mod accounts; // passwords, sessions, CSRF, rate limits, tokens
 mod admin; // usage metering, storage totals, admin-only routes
 mod auth; // who may see and do what
+mod edits; // recipes, versions, previews, exports
 mod errors; // bad input gets a 4xx with a JSON body, and stores nothing
 mod jobs; // retries, backoff, visible failure, lease take-over
 mod library; // fields, filters, timeline, albums

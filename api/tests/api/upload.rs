@@ -34,9 +34,24 @@ async fn upload_renders_upright_thumb_and_preview(app: TestApp) {
 
     assert_eq!(app.run_jobs().await, vec![JobOutcome::Done]);
 
-    let thumb = app
+    // The listing's URL names the bytes (`?v=`): cacheable for good. The
+    // bare URL changes what it serves when the photo is edited.
+    let listed = app.get_json(&format!("/api/v1/assets/{id}")).await;
+    let url = listed["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "thumb")
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(url.contains("/renditions/thumb?v="), "{url}");
+    let bare = app
         .get(&format!("/api/v1/assets/{id}/renditions/thumb"))
         .await;
+    assert_eq!(bare.headers()["cache-control"], "private, no-cache");
+    let thumb = app.get(&url).await;
     assert_eq!(thumb.status(), 200);
     assert_eq!(thumb.headers()["content-type"], "image/jpeg");
     assert!(

@@ -1,0 +1,271 @@
+//! Non-destructive editing: the recipe and its history, live previews, and
+//! full-size exports. The original is never changed; saving a recipe makes a
+//! new version and re-renders the renditions (see docs/edit-recipe.md).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use bytes::Bytes;
+use darkroom_pipeline::edit::{EditRecipe, ExportFormat};
+use darkroom_storage::catalog::{AssetRecord, EditVersion, Scope, UsageKind};
+use darkroom_workers::{Job, MAX_PREVIEW_EDGE, WorkerError};
+use serde::{Deserialize, Serialize};
+
+use super::{invalid_field, owned_asset};
+use crate::ApiError;
+use crate::auth::Authenticated;
+use crate::dto::rfc3339;
+use crate::state::AppState;
+
+/// A recipe is a few hundred bytes; this bounds what is parsed.
+const MAX_RECIPE_BYTES: usize = 64 * 1024;
+
+/// One version of an asset's edit.
+#[derive(Serialize)]
+pub(crate) struct EditVersionDto {
+    /// 1 for the first save; 0 for "never edited".
+    version: u32,
+    /// The recipe, in canonical form.
+    recipe: serde_json::Value,
+    /// Its fingerprint ('' for a recipe that changes nothing); renditions
+    /// rendered with it are current.
+    recipe_hash: String,
+    /// When it was saved; absent for "never edited".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved_at: Option<String>,
+}
+
+impl EditVersionDto {
+    fn new(version: &EditVersion) -> Self {
+        EditVersionDto {
+            version: version.version,
+            recipe: serde_json::from_str(&version.recipe).unwrap_or_default(),
+            recipe_hash: version.recipe_hash.clone(),
+            saved_at: Some(rfc3339(version.created_at)),
+        }
+    }
+
+    /// An unedited photo: version 0, the identity recipe.
+    fn unedited() -> Self {
+        let identity = EditRecipe::default();
+        EditVersionDto {
+            version: 0,
+            recipe: serde_json::from_str(&identity.canonical_json()).unwrap_or_default(),
+            recipe_hash: String::new(),
+            saved_at: None,
+        }
+    }
+}
+
+/// Parses and validates a recipe body: a 422 naming the field for any
+/// problem.
+fn parse_recipe(body: &[u8]) -> Result<EditRecipe, ApiError> {
+    if body.len() > MAX_RECIPE_BYTES {
+        return Err(invalid_field(
+            "recipe",
+            format!("at most {MAX_RECIPE_BYTES} bytes"),
+        ));
+    }
+    EditRecipe::from_json(body).map_err(|e| invalid_field(&e.field, e.reason))
+}
+
+/// What went wrong rendering a preview or export, as the API says it.
+fn render_error(e: WorkerError) -> ApiError {
+    match e {
+        WorkerError::Pipeline(e) => e.into(),
+        WorkerError::Storage(e) => e.into(),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// `GET /assets/{id}/edit`: the current recipe.
+pub(crate) async fn current(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let asset = owned_asset(&state, &auth, Scope::Read, &path).await?;
+    let current = state.catalog.current_edit(&asset.id).await?;
+    Ok(HttpResponse::Ok().json(
+        current
+            .as_ref()
+            .map_or_else(EditVersionDto::unedited, EditVersionDto::new),
+    ))
+}
+
+/// `PUT /assets/{id}/edit`: saves the recipe as a new version (reverting is
+/// saving an old one) and queues the renditions' re-render.
+pub(crate) async fn save(
+    path: web::Path<String>,
+    body: Bytes,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let recipe = parse_recipe(&body)?;
+    let asset = state.catalog.get_asset(auth.user(), &id).await?;
+    let jobs = if super::assets::can_render(&asset) {
+        vec![Job::RenderRenditions { asset_id: asset.id }.to_new_job(state.config.job_attempts)]
+    } else {
+        Vec::new()
+    };
+    let (_, saved) = state
+        .catalog
+        .save_edit(
+            auth.user(),
+            &asset.id,
+            &recipe.canonical_json(),
+            &recipe.fingerprint(),
+            &jobs,
+        )
+        .await?;
+    if !jobs.is_empty() {
+        state.waker.wake();
+    }
+    Ok(HttpResponse::Ok().json(EditVersionDto::new(&saved)))
+}
+
+/// `GET /assets/{id}/edit/history`: every saved version, newest first.
+pub(crate) async fn history(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let asset = owned_asset(&state, &auth, Scope::Read, &path).await?;
+    let versions = state.catalog.edit_history(auth.user(), &asset.id).await?;
+    let current = asset.edit.version;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "current_version": current,
+        "versions": versions.iter().map(EditVersionDto::new).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PreviewQuery {
+    /// Long edge in pixels (64 to 2560); 1440 by default.
+    size: Option<u32>,
+}
+
+/// `POST /assets/{id}/edit/preview`: renders a candidate recipe (the body)
+/// at screen size and returns the JPEG, without saving anything.
+pub(crate) async fn preview(
+    path: web::Path<String>,
+    query: web::Query<PreviewQuery>,
+    body: Bytes,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let asset = owned_asset(&state, &auth, Scope::Read, &path).await?;
+    let size = query.size.unwrap_or(1440);
+    if !(64..=MAX_PREVIEW_EDGE).contains(&size) {
+        return Err(invalid_field(
+            "size",
+            format!("must be between 64 and {MAX_PREVIEW_EDGE}"),
+        ));
+    }
+    let recipe = parse_recipe(&body)?;
+    refuse_unrenderable(&asset)?;
+    let blobs = state.blobs.clone();
+    let hash = asset.hash;
+    let original = async move { Ok::<_, WorkerError>(blobs.get(&hash).await?) };
+    let preview = state
+        .editing
+        .preview(asset.id, asset.hash, original, recipe, size)
+        .await
+        .map_err(render_error)?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            "X-Working-Copy",
+            if preview.decoded { "decoded" } else { "cached" },
+        ))
+        .insert_header(("X-Image-Width", preview.width.to_string()))
+        .insert_header(("X-Image-Height", preview.height.to_string()))
+        .body(preview.jpeg))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ExportQuery {
+    /// `jpeg` (default) or `tiff16`.
+    format: Option<String>,
+    /// JPEG quality, 1 to 100 (92 by default).
+    quality: Option<u8>,
+}
+
+/// `GET /assets/{id}/export`: the current version at full resolution, as a
+/// download.
+pub(crate) async fn export(
+    path: web::Path<String>,
+    query: web::Query<ExportQuery>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let asset = owned_asset(&state, &auth, Scope::Read, &path).await?;
+    let format = match (query.format.as_deref().unwrap_or("jpeg"), query.quality) {
+        ("jpeg" | "jpg", quality) => {
+            let quality = quality.unwrap_or(92);
+            if !(1..=100).contains(&quality) {
+                return Err(invalid_field("quality", "must be between 1 and 100".into()));
+            }
+            ExportFormat::Jpeg { quality }
+        }
+        ("tiff16", None) => ExportFormat::Tiff16,
+        ("tiff16", Some(_)) => {
+            return Err(invalid_field(
+                "quality",
+                "applies to jpeg only; tiff16 is lossless".into(),
+            ));
+        }
+        (other, _) => {
+            return Err(invalid_field(
+                "format",
+                format!("must be jpeg or tiff16, not {other:?}"),
+            ));
+        }
+    };
+    refuse_unrenderable(&asset)?;
+    let recipe = match state.catalog.current_edit(&asset.id).await? {
+        Some(edit) => EditRecipe::from_json(edit.recipe.as_bytes())
+            .map_err(|e| ApiError::Internal(format!("stored recipe: {e}")))?,
+        None => EditRecipe::default(),
+    };
+    let original = state.blobs.get(&asset.hash).await?;
+    let exported = state
+        .editing
+        .export(original, recipe, format)
+        .await
+        .map_err(render_error)?;
+    state.meter.add(
+        &asset.owner,
+        UsageKind::OriginalBytesDownloaded,
+        exported.bytes.len() as u64,
+    );
+    let stem = asset
+        .original_name
+        .rsplit_once('.')
+        .map_or(asset.original_name.as_str(), |(stem, _)| stem);
+    let filename = format!("{stem}-v{}.{}", asset.edit.version, format.extension());
+    Ok(HttpResponse::Ok()
+        .content_type(format.media_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            header::ContentDisposition::attachment(filename),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .body(exported.bytes))
+}
+
+/// A 422 for a format this build stores but cannot decode.
+fn refuse_unrenderable(asset: &AssetRecord) -> Result<(), ApiError> {
+    if super::assets::can_render(asset) {
+        return Ok(());
+    }
+    Err(ApiError::Unprocessable {
+        code: "edit_unsupported",
+        message: format!(
+            "{} is not decoded by this build, so it cannot be edited",
+            asset.format
+        ),
+    })
+}
