@@ -3,6 +3,13 @@
 
 use image::Rgb32FImage;
 
+/// A grey card of `reflectance` (0.18: middle grey) under a light of
+/// `kelvin`, as a camera with linear-sRGB primaries records it (green =
+/// `reflectance`): the scene for white balance tests.
+pub fn grey_card_under(kelvin: f32, reflectance: f32) -> [f32; 3] {
+    crate::edit::light_in_linear_srgb(kelvin, 0.0).map(|v| v * reflectance)
+}
+
 /// A DNG holding `camera` as a camera would record it: an RGGB mosaic of
 /// its linear values (0..1, clipped), 14-bit above a black level of 1024,
 /// in 16-bit words, one strip, from a camera whose primaries are linear

@@ -442,3 +442,118 @@ async fn the_server_renders_an_uploaded_dng_through_the_helper() {
     // Orientation 8 turns the 600×400 picture portrait.
     assert_eq!((thumb.width(), thumb.height()), (171, 256));
 }
+
+/// Polls the asset until its `name` rendition is ready and shows the
+/// current edit; returns its pixels.
+async fn current_rendition(url: &str, token: &str, id: &str, name: &str) -> RgbImage {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let asset: serde_json::Value = client()
+            .get(format!("{url}/api/v1/assets/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rendition = asset["renditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()
+            .clone();
+        if rendition["status"] == "ready" && rendition["outdated"].is_null() {
+            let bytes = client()
+                .get(format!("{url}{}", rendition["url"].as_str().unwrap()))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            return image::load_from_memory(&bytes).unwrap().to_rgb8();
+        }
+        assert!(
+            rendition["status"] != "failed" && std::time::Instant::now() < deadline,
+            "{rendition}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+fn is_neutral(p: [u8; 3], tolerance: u8) -> bool {
+    p[0].abs_diff(p[1]) <= tolerance && p[1].abs_diff(p[2]) <= tolerance
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_raw_white_balance_edit_is_applied_to_the_raw_data_in_the_helper() {
+    // A grey card under a 3200 K lamp; the camera guessed daylight.
+    let card = darkroom_pipeline::testing::grey_card_under(3200.0, 0.18);
+    let camera = image::Rgb32FImage::from_pixel(96, 64, image::Rgb(card));
+    let raw = darkroom_pipeline::testing::bayer_dng(&camera, [1.0, 1.0, 1.0], 1);
+    let storage = Storage::embedded();
+    let (_server, url) = serve(&storage, &[], &[]);
+    let token = token_for(&storage, "raw");
+    let id = upload(&url, &token, raw).await;
+    let as_shot = current_rendition(&url, &token, &id, "thumb").await;
+    let p = as_shot.get_pixel(48, 32).0;
+    assert!(p[0] > p[2] + 40, "as shot, the card is orange: {p:?}");
+
+    let recipe = serde_json::json!({"white_balance": {"temperature": 3200}});
+    let saved = client()
+        .put(format!("{url}/api/v1/assets/{id}/edit"))
+        .bearer_auth(&token)
+        .json(&recipe)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    // The renditions, rendered in the helper with the recipe.
+    let balanced = current_rendition(&url, &token, &id, "thumb").await;
+    let p = balanced.get_pixel(48, 32).0;
+    assert!(is_neutral(p, 2), "renditions: {p:?}");
+    // The preview, from a working copy the helper decoded.
+    let preview = client()
+        .post(format!("{url}/api/v1/assets/{id}/edit/preview?size=96"))
+        .bearer_auth(&token)
+        .json(&recipe)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), 200, "{:?}", preview.headers());
+    let preview = image::load_from_memory(&preview.bytes().await.unwrap())
+        .unwrap()
+        .to_rgb8();
+    assert!(is_neutral(preview.get_pixel(48, 32).0, 2), "preview");
+    // Another white balance: no longer neutral. (This small RAW is developed
+    // at full size, so its working copy carries its white balance and is
+    // decoded again; a camera-sized one keeps the raw data and is not — see
+    // the pipeline's working-copy tests.)
+    let warmer = client()
+        .post(format!("{url}/api/v1/assets/{id}/edit/preview?size=96"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"white_balance": {"temperature": 6500}}))
+        .send()
+        .await
+        .unwrap();
+    let warmer = image::load_from_memory(&warmer.bytes().await.unwrap())
+        .unwrap()
+        .to_rgb8();
+    let p = warmer.get_pixel(48, 32).0;
+    assert!(p[0] > p[2] + 40, "daylight balance leaves it orange: {p:?}");
+    // The full-size export, developed in the helper.
+    let export = client()
+        .get(format!("{url}/api/v1/assets/{id}/export?format=tiff16"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    let export = image::load_from_memory(&export.bytes().await.unwrap()).unwrap();
+    assert_eq!((export.width(), export.height()), (96, 64));
+    let p = export.to_rgb8().get_pixel(48, 32).0;
+    assert!(is_neutral(p, 3), "export: {p:?}");
+}

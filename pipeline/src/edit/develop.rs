@@ -606,13 +606,8 @@ mod tests {
     #[test]
     fn white_balance_on_a_raw_grey_card_makes_it_neutral() {
         // A grey card lit by a 3200 K lamp, as a camera with linear-sRGB
-        // primaries records it: the lamp's white in linear sRGB, at 18 %.
-        let lamp = super::super::white_balance::light_xyz(3200.0, 0.0);
-        let xyz_to_srgb = super::super::white_balance::XYZ_TO_SRGB;
-        let card: [f32; 3] = [0, 1, 2].map(|i| {
-            let v: f64 = (0..3).map(|k| f64::from(xyz_to_srgb[i][k]) * lamp[k]).sum();
-            (v * 0.18 / lamp[1]) as f32
-        });
+        // primaries records it.
+        let card = crate::testing::grey_card_under(3200.0, 0.18);
         assert!(card[0] > card[2] * 2.0, "orange under tungsten: {card:?}");
         let camera = Rgb32FImage::from_pixel(64, 48, Rgb(card));
         // The camera guessed daylight: as-shot neutral is white.
@@ -643,6 +638,51 @@ mod tests {
             p[0].abs_diff(p[1]) <= 3 && p[1].abs_diff(p[2]) <= 3,
             "full develop: {p:?}"
         );
+    }
+
+    #[test]
+    fn a_raw_working_copy_keeps_camera_data_so_white_balance_can_change() {
+        let card = crate::testing::grey_card_under(3200.0, 0.18);
+        let raw = bayer_dng(&Rgb32FImage::from_pixel(600, 400, Rgb(card)), [1.0; 3], 1);
+        // Half the sensor is plenty for a 200 px preview: the copy holds the
+        // raw data, not yet balanced.
+        let copy = WorkingCopy::decode(
+            &raw,
+            &EditRecipe::default(),
+            Some(&specs(&["p:200"])),
+            &Limits::default(),
+            ShrinkOnLoad::Fast,
+        )
+        .unwrap();
+        assert!(matches!(copy.colour, WorkingColour::Camera { .. }));
+        let tungsten = recipe(r#"{"white_balance": {"temperature": 3200}}"#);
+        let daylight = recipe(r#"{"white_balance": {"temperature": 6500}}"#);
+        assert!(copy.covers(&tungsten, &specs(&["p:200"])));
+        let centre = |r: &EditRecipe| {
+            let out = copy.render(r, &specs(&["p:200"]), None).unwrap();
+            image::load_from_memory(&out[0].bytes)
+                .unwrap()
+                .to_rgb8()
+                .get_pixel(100, 66)
+                .0
+        };
+        let p = centre(&tungsten);
+        assert!(
+            p[0].abs_diff(p[1]) <= 2 && p[1].abs_diff(p[2]) <= 2,
+            "{p:?}"
+        );
+        let p = centre(&daylight);
+        assert!(p[0] > p[2] + 40, "{p:?}");
+        // Developed at full size instead, the copy is tied to its balance.
+        let full = WorkingCopy::decode(
+            &raw,
+            &tungsten,
+            None,
+            &Limits::default(),
+            ShrinkOnLoad::Fast,
+        )
+        .unwrap();
+        assert!(full.serves(&tungsten) && !full.serves(&daylight));
     }
 
     #[test]

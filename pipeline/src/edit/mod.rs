@@ -41,6 +41,17 @@ pub use recipe::{
 /// A 3×3 colour matrix, rows by columns.
 pub(crate) type Matrix3 = [[f32; 3]; 3];
 
+/// The white of a light of `kelvin` and `tint`, in linear sRGB with green
+/// 1: how a camera with sRGB primaries records a grey card under it (for
+/// test fixtures).
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn light_in_linear_srgb(kelvin: f32, tint: f32) -> [f32; 3] {
+    let xyz = white_balance::light_xyz(kelvin, tint);
+    let m = white_balance::XYZ_TO_SRGB;
+    let rgb = [0, 1, 2].map(|i| (0..3).map(|k| f64::from(m[i][k]) * xyz[k]).sum::<f64>());
+    rgb.map(|v| (v / rgb[1]) as f32)
+}
+
 /// The camera channel multipliers that neutralise `white_balance`'s light.
 pub(crate) fn camera_multipliers(
     xyz_to_camera: &Matrix3,
