@@ -319,7 +319,15 @@ pub(crate) fn decode_raw_for_edit(
     let half_is_enough = u64::from(largest) * 2 <= u64::from(width.max(height));
     if let Some(matrices) = half_size_matrix(&raw).filter(|_| half_is_enough) {
         let as_shot = as_shot_multipliers(&raw);
-        let pixels = half_size_camera(raw).map_err(corrupt)?;
+        let mut pixels = half_size_camera(raw).map_err(corrupt)?;
+        // No more than the outputs need: linear camera data shrinks exactly.
+        let long = pixels.width().max(pixels.height());
+        if largest < long {
+            let scale = f64::from(largest) / f64::from(long);
+            let size = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+            pixels =
+                crate::resize::resize_linear(&pixels, size(pixels.width()), size(pixels.height()))?;
+        }
         return Ok(WorkingCopy::new(
             pixels,
             orientation,

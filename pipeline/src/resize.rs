@@ -38,6 +38,20 @@ pub(crate) fn resize(
     Ok(dst)
 }
 
+/// Resizes linear-light f32 RGB to exactly `width × height`.
+pub(crate) fn resize_linear(
+    src: &image::Rgb32FImage,
+    width: u32,
+    height: u32,
+) -> Result<image::Rgb32FImage, PipelineError> {
+    let mut dst = image::Rgb32FImage::new(width, height);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    RESIZER
+        .with(|r| r.borrow_mut().resize(src, &mut dst, &options))
+        .map_err(|e| PipelineError::Encode(format!("resize: {e}")))?;
+    Ok(dst)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

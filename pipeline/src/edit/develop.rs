@@ -3,7 +3,7 @@
 use image::{DynamicImage, Rgb32FImage};
 use serde::{Deserialize, Serialize};
 
-use super::geometry::{apply_geometry, edited_size, orient};
+use super::geometry::{edited_size, frame};
 use super::light::{encode_in_place, quantise_8, quantise_16, to_linear};
 use super::recipe::{EditRecipe, WhiteBalance};
 use super::sharpen::sharpen;
@@ -15,7 +15,7 @@ use crate::decode::{Decoded, decode};
 use crate::encode::{encode, encode_jpeg};
 use crate::kept_exif::kept_exif;
 use crate::render::Placement;
-use crate::resize::resize;
+use crate::resize::{resize, resize_linear};
 use crate::spec::{KeepMetadata, RenditionSpec};
 use crate::{Limits, Orientation, PipelineError, Rendered, ShrinkOnLoad, guard, sniff};
 
@@ -230,20 +230,53 @@ impl WorkingCopy {
     }
 
     /// Geometry, white balance and tone: the edited picture in sRGB-encoded
-    /// f32, resized (in linear light) to `size` when given, else whole.
+    /// f32, about `size` when given (within a pixel or two: the caller
+    /// resizes or crops to exact sizes), else whole.
+    ///
+    /// The working copy is shrunk first, to the scale the output needs, so
+    /// that turning, straightening and the tone work touch only
+    /// output-sized pixels (resizing commutes with all of them up to
+    /// resampling).
     fn finish(
         &self,
         recipe: &EditRecipe,
         size: Option<(u32, u32)>,
     ) -> Result<Rgb32FImage, PipelineError> {
-        let framed = apply_geometry(orient(self.pixels.clone(), self.orientation), recipe);
-        let mut image = match size {
-            Some((w, h)) if (w, h) != framed.dimensions() => {
-                let (w, h) = (w.min(framed.width()), h.min(framed.height()));
-                resize(&DynamicImage::ImageRgb32F(framed), w, h)?.into_rgb32f()
-            }
-            _ => framed,
+        let (pw, ph) = self.pixels.dimensions();
+        let (uw, uh) = if self.orientation.swaps_dimensions() {
+            (ph, pw)
+        } else {
+            (pw, ph)
         };
+        let (fw, fh) = edited_size(uw, uh, recipe);
+        let scale = size.map_or(1.0, |(w, h)| {
+            (f64::from(w) / fw).max(f64::from(h) / fh).min(1.0)
+        });
+        let shrunk = if scale < 0.999 {
+            let dimension = |v: u32| ((f64::from(v) * scale).ceil() as u32).max(1);
+            Some(resize_linear(&self.pixels, dimension(pw), dimension(ph))?)
+        } else {
+            None
+        };
+        let mut image = frame(
+            shrunk.as_ref().unwrap_or(&self.pixels),
+            self.orientation,
+            recipe,
+        );
+        if let Some((w, h)) = size {
+            let (w, h) = (w.min(image.width()), h.min(image.height()));
+            let (extra_w, extra_h) = (image.width() - w, image.height() - h);
+            if extra_w <= 2 && extra_h <= 2 {
+                // Rounding left a pixel or two: trim them from the centre
+                // rather than resample the whole picture.
+                if (extra_w, extra_h) != (0, 0) {
+                    image = image::imageops::crop_imm(&image, extra_w / 2, extra_h / 2, w, h)
+                        .to_image();
+                }
+            } else {
+                image = resize_linear(&image, w, h)?;
+            }
+        }
         self.colour.to_linear_srgb(&mut image, recipe);
         apply_tone(&mut image, recipe);
         encode_in_place(&mut image);

@@ -3,53 +3,129 @@
 //! proportions of the frame, so the same recipe gives the same picture from
 //! a thumbnail-sized working copy and from the full-size original.
 
-use image::{Rgb, Rgb32FImage, imageops};
+use image::{Rgb32FImage, imageops};
 
 use super::recipe::{Crop, EditRecipe, parse_aspect};
 use crate::Orientation;
 
 /// Turns stored pixels upright.
+#[cfg(test)]
 pub(crate) fn orient(image: Rgb32FImage, orientation: Orientation) -> Rgb32FImage {
-    match orientation {
-        Orientation::Normal => image,
-        Orientation::FlipHorizontal => imageops::flip_horizontal(&image),
-        Orientation::Rotate180 => imageops::rotate180(&image),
-        Orientation::FlipVertical => imageops::flip_vertical(&image),
-        Orientation::Transpose => imageops::flip_horizontal(&imageops::rotate90(&image)),
-        Orientation::Rotate90 => imageops::rotate90(&image),
-        Orientation::Transverse => imageops::flip_horizontal(&imageops::rotate270(&image)),
-        Orientation::Rotate270 => imageops::rotate270(&image),
-    }
+    oriented(&image, orientation).unwrap_or(image)
+}
+
+/// Stored pixels turned upright; `None` when they already are.
+fn oriented(image: &Rgb32FImage, orientation: Orientation) -> Option<Rgb32FImage> {
+    Some(match orientation {
+        Orientation::Normal => return None,
+        Orientation::FlipHorizontal => imageops::flip_horizontal(image),
+        Orientation::Rotate180 => imageops::rotate180(image),
+        Orientation::FlipVertical => imageops::flip_vertical(image),
+        Orientation::Transpose => imageops::flip_horizontal(&imageops::rotate90(image)),
+        Orientation::Rotate90 => imageops::rotate90(image),
+        Orientation::Transverse => imageops::flip_horizontal(&imageops::rotate270(image)),
+        Orientation::Rotate270 => imageops::rotate270(image),
+    })
+}
+
+/// The edited frame from stored pixels: upright, turned, flipped,
+/// straightened, cropped — copying the pixels only where a step moves them.
+pub(crate) fn frame(
+    pixels: &Rgb32FImage,
+    orientation: Orientation,
+    recipe: &EditRecipe,
+) -> Rgb32FImage {
+    let upright = oriented(pixels, orientation);
+    let upright = upright.as_ref().unwrap_or(pixels);
+    let turned = turned(upright, recipe);
+    straighten_and_crop(turned.as_ref().unwrap_or(upright), recipe)
 }
 
 /// The recipe's geometry applied to upright pixels.
+#[cfg(test)]
 pub(crate) fn apply_geometry(image: Rgb32FImage, recipe: &EditRecipe) -> Rgb32FImage {
-    let mut image = match recipe.rotate {
-        90 => imageops::rotate90(&image),
-        180 => imageops::rotate180(&image),
-        270 => imageops::rotate270(&image),
-        _ => image,
+    frame(&image, Orientation::Normal, recipe)
+}
+
+/// Quarter turns and flips (exact pixel moves); `None` when there are none.
+fn turned(image: &Rgb32FImage, recipe: &EditRecipe) -> Option<Rgb32FImage> {
+    let mut out = match recipe.rotate {
+        90 => Some(imageops::rotate90(image)),
+        180 => Some(imageops::rotate180(image)),
+        270 => Some(imageops::rotate270(image)),
+        _ => None,
     };
     if recipe.flip_horizontal {
-        imageops::flip_horizontal_in_place(&mut image);
+        match &mut out {
+            Some(turned) => imageops::flip_horizontal_in_place(turned),
+            None => out = Some(imageops::flip_horizontal(image)),
+        }
     }
     if recipe.flip_vertical {
-        imageops::flip_vertical_in_place(&mut image);
+        match &mut out {
+            Some(turned) => imageops::flip_vertical_in_place(turned),
+            None => out = Some(imageops::flip_vertical(image)),
+        }
     }
-    if recipe.straighten != 0.0 {
-        image = straighten(&image, recipe.straighten);
+    out
+}
+
+/// Straightening and the crop in one pass: only the kept pixels are
+/// computed, each sampled once (bilinearly when straightening, copied
+/// otherwise).
+fn straighten_and_crop(image: &Rgb32FImage, recipe: &EditRecipe) -> Rgb32FImage {
+    let (w, h) = image.dimensions();
+    // The straightened frame's size (the whole picture when not turned).
+    let (sw, sh) = if recipe.straighten == 0.0 {
+        (w, h)
+    } else {
+        let keep = straighten_scale(f64::from(w), f64::from(h), recipe.straighten);
+        (
+            ((f64::from(w) * keep).floor() as u32).max(1),
+            ((f64::from(h) * keep).floor() as u32).max(1),
+        )
+    };
+    let (cx, cy, cw, ch) = match &recipe.crop {
+        Some(crop) => crop_rect(crop, sw, sh),
+        None => (0, 0, sw, sh),
+    };
+    if recipe.straighten == 0.0 {
+        return if (cx, cy, cw, ch) == (0, 0, w, h) {
+            image.clone()
+        } else {
+            imageops::crop_imm(image, cx, cy, cw, ch).to_image()
+        };
     }
-    match &recipe.crop {
-        Some(crop) => {
-            let (x, y, w, h) = crop_rect(crop, image.width(), image.height());
-            if (x, y, w, h) == (0, 0, image.width(), image.height()) {
-                image
-            } else {
-                imageops::crop_imm(&image, x, y, w, h).to_image()
+    let (sin, cos) = f64::from(recipe.straighten).to_radians().sin_cos();
+    let (sin, cos) = (sin as f32, cos as f32);
+    let source = image.as_raw();
+    let (wi, hi) = (w as usize, h as usize);
+    let (max_x, max_y) = ((w - 1) as f32, (h - 1) as f32);
+    let (centre_x, centre_y) = (w as f32 / 2.0, h as f32 / 2.0);
+    let (frame_x, frame_y) = (sw as f32 / 2.0, sh as f32 / 2.0);
+    let mut out = Vec::with_capacity(cw as usize * ch as usize * 3);
+    for y in cy..cy + ch {
+        let dy = y as f32 + 0.5 - frame_y;
+        for x in cx..cx + cw {
+            // The output pixel's centre, relative to the frame's centre,
+            // turned back (clockwise on screen, y pointing down) into the
+            // source; minus a half for pixel-centre coordinates.
+            let dx = x as f32 + 0.5 - frame_x;
+            let sx = (centre_x + dx * cos - dy * sin - 0.5).clamp(0.0, max_x);
+            let sy = (centre_y + dx * sin + dy * cos - 0.5).clamp(0.0, max_y);
+            let (x0, y0) = (sx as usize, sy as usize);
+            let (x1, y1) = ((x0 + 1).min(wi - 1), (y0 + 1).min(hi - 1));
+            let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
+            let at = |xx: usize, yy: usize| (yy * wi + xx) * 3;
+            let (a, b, c, d) = (at(x0, y0), at(x1, y0), at(x0, y1), at(x1, y1));
+            for channel in 0..3 {
+                let top = source[a + channel] + (source[b + channel] - source[a + channel]) * fx;
+                let bottom = source[c + channel] + (source[d + channel] - source[c + channel]) * fx;
+                out.push(top + (bottom - top) * fy);
             }
         }
-        None => image,
     }
+    Rgb32FImage::from_raw(cw, ch, out).expect("invariant: three samples per pixel")
 }
 
 /// The size of the edited frame, in pixels of an upright `width × height`
@@ -81,51 +157,16 @@ fn straighten_scale(w: f64, h: f64, degrees: f32) -> f64 {
     (w / (w * c + h * s)).min(h / (w * s + h * c))
 }
 
-/// Turns the picture `degrees` counter-clockwise about its centre, sampling
-/// bilinearly, and keeps the largest centred rectangle of the same aspect
-/// ratio that the turned picture covers completely.
-pub(crate) fn straighten(image: &Rgb32FImage, degrees: f32) -> Rgb32FImage {
-    let (w, h) = (f64::from(image.width()), f64::from(image.height()));
-    let keep = straighten_scale(w, h, degrees);
-    let (ow, oh) = (
-        ((w * keep).floor() as u32).max(1),
-        ((h * keep).floor() as u32).max(1),
-    );
-    let (sin, cos) = f64::from(degrees).to_radians().sin_cos();
-    let (cx, cy) = (w / 2.0, h / 2.0);
-    let (ocx, ocy) = (f64::from(ow) / 2.0, f64::from(oh) / 2.0);
-    Rgb32FImage::from_fn(ow, oh, |x, y| {
-        // The output pixel's centre, relative to the centre, turned back
-        // (clockwise on screen, where y points down) into the source.
-        let (dx, dy) = (f64::from(x) + 0.5 - ocx, f64::from(y) + 0.5 - ocy);
-        let sx = cx + dx * cos - dy * sin;
-        let sy = cy + dx * sin + dy * cos;
-        bilinear(image, sx - 0.5, sy - 0.5)
-    })
-}
-
-/// The picture's value at (`x`, `y`) in pixel-centre coordinates, edges
-/// extended.
-fn bilinear(image: &Rgb32FImage, x: f64, y: f64) -> Rgb<f32> {
-    let (w, h) = (image.width() as i64, image.height() as i64);
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = ((x - x0) as f32, (y - y0) as f32);
-    let at = |xi: i64, yi: i64| {
-        let (xi, yi) = (xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32);
-        image.get_pixel(xi, yi).0
+/// Turns the picture `degrees` counter-clockwise about its centre and keeps
+/// the largest centred rectangle of the same aspect ratio that the turned
+/// picture covers completely.
+#[cfg(test)]
+fn straighten(image: &Rgb32FImage, degrees: f32) -> Rgb32FImage {
+    let recipe = EditRecipe {
+        straighten: degrees,
+        ..EditRecipe::default()
     };
-    let (x0, y0) = (x0 as i64, y0 as i64);
-    let (a, b, c, d) = (
-        at(x0, y0),
-        at(x0 + 1, y0),
-        at(x0, y0 + 1),
-        at(x0 + 1, y0 + 1),
-    );
-    Rgb([0, 1, 2].map(|i| {
-        let top = a[i] + (b[i] - a[i]) * fx;
-        let bottom = c[i] + (d[i] - c[i]) * fx;
-        top + (bottom - top) * fy
-    }))
+    straighten_and_crop(image, &recipe)
 }
 
 /// The crop in whole pixels of a `width × height` frame: (x, y, w, h), at
@@ -157,6 +198,7 @@ pub(crate) fn crop_rect(crop: &Crop, width: u32, height: u32) -> (u32, u32, u32,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     fn recipe(json: &str) -> EditRecipe {
         EditRecipe::from_json(json.as_bytes()).unwrap()
