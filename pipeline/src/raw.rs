@@ -44,6 +44,42 @@ pub(crate) fn decode_raw(
     needed_long_edge: crate::decode::NeededLongEdge<'_>,
 ) -> Result<Decoded, PipelineError> {
     let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
+    let OpenedRaw {
+        raw,
+        orientation,
+        half_is_enough,
+        ..
+    } = open_raw(format, bytes, limits, needed_long_edge)?;
+    let image = match half_size_matrix(&raw).filter(|_| half_is_enough) {
+        Some(matrices) => develop_half(raw, &matrices.camera_to_srgb),
+        None => develop_full(&raw),
+    }
+    .map_err(corrupt)?;
+    // Sized from the developed (default-cropped) picture, not the sensor.
+    Ok(Decoded::as_decoded(image, orientation, None))
+}
+
+/// A RAW's data, read once its dimensions passed the limits.
+struct OpenedRaw {
+    raw: RawImage,
+    orientation: Orientation,
+    /// The sensor's width and height.
+    sensor: (u32, u32),
+    /// The long edge the largest output needs, in sensor pixels.
+    largest: u32,
+    /// Whether half the sensor covers the largest output.
+    half_is_enough: bool,
+}
+
+/// Reads a RAW's header, checks its dimensions against `limits` before
+/// reading its pixels, then reads them.
+fn open_raw(
+    format: SourceFormat,
+    bytes: &[u8],
+    limits: &Limits,
+    needed_long_edge: crate::decode::NeededLongEdge<'_>,
+) -> Result<OpenedRaw, PipelineError> {
+    let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
     let source = RawSource::new_from_slice(bytes);
     let decoder = rawler::get_decoder(&source).map_err(|e| corrupt(e.to_string()))?;
     let params = RawDecodeParams::default();
@@ -58,14 +94,13 @@ pub(crate) fn decode_raw(
         .map_err(|e| corrupt(e.to_string()))?;
     let orientation = Orientation::from_exif(raw.orientation.to_u16());
     let largest = needed_long_edge(width, height, orientation);
-    let half_is_enough = u64::from(largest) * 2 <= u64::from(width.max(height));
-    let image = match half_size_matrix(&raw).filter(|_| half_is_enough) {
-        Some(matrices) => develop_half(raw, &matrices.camera_to_srgb),
-        None => develop_full(&raw),
-    }
-    .map_err(corrupt)?;
-    // Sized from the developed (default-cropped) picture, not the sensor.
-    Ok(Decoded::as_decoded(image, orientation, None))
+    Ok(OpenedRaw {
+        raw,
+        orientation,
+        sensor: (width, height),
+        largest,
+        half_is_enough: u64::from(largest) * 2 <= u64::from(width.max(height)),
+    })
 }
 
 /// rawler's full develop: PPG demosaic at full resolution, in f32.
@@ -302,21 +337,13 @@ pub(crate) fn decode_raw_for_edit(
 ) -> Result<crate::edit::WorkingCopy, PipelineError> {
     use crate::edit::{WorkingColour, WorkingCopy};
     let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
-    let source = RawSource::new_from_slice(bytes);
-    let decoder = rawler::get_decoder(&source).map_err(|e| corrupt(e.to_string()))?;
-    let params = RawDecodeParams::default();
-    let header = decoder
-        .raw_image(&source, &params, true)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let dimension = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
-    let (width, height) = (dimension(header.width), dimension(header.height));
-    limits.check_dimensions(width, height)?;
-    let mut raw = decoder
-        .raw_image(&source, &params, false)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let orientation = Orientation::from_exif(raw.orientation.to_u16());
-    let largest = needed_long_edge(width, height, orientation);
-    let half_is_enough = u64::from(largest) * 2 <= u64::from(width.max(height));
+    let OpenedRaw {
+        mut raw,
+        orientation,
+        sensor,
+        largest,
+        half_is_enough,
+    } = open_raw(format, bytes, limits, needed_long_edge)?;
     if let Some(matrices) = half_size_matrix(&raw).filter(|_| half_is_enough) {
         let as_shot = as_shot_multipliers(&raw);
         let mut pixels = half_size_camera(raw).map_err(corrupt)?;
@@ -336,7 +363,7 @@ pub(crate) fn decode_raw_for_edit(
                 camera_to_srgb: matrices.camera_to_srgb,
                 as_shot,
             },
-            (width, height),
+            sensor,
         ));
     }
     // White balance on the raw data, before rawler's demosaic.
@@ -354,6 +381,6 @@ pub(crate) fn decode_raw_for_edit(
         WorkingColour::Developed {
             white_balance: white_balance.cloned(),
         },
-        (width, height),
+        sensor,
     ))
 }

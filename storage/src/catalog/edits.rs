@@ -6,7 +6,7 @@
 use sqlx::Row;
 
 use super::Catalog;
-use super::assets::AssetRecord;
+use super::assets::{AssetRecord, get_locked};
 use super::jobs::{NewJob, insert_job};
 use crate::{AssetId, StorageError, UserId, now_ms};
 
@@ -48,16 +48,8 @@ impl Catalog {
         let mut tx = self.begin_write().await?;
         // Locked on PostgreSQL, so that two saves number their versions
         // one after the other.
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM assets WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL {}",
-            self.for_update()
-        ));
-        let found = sqlx::query(sql)
-            .bind(id.to_string())
-            .bind(owner.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if found.is_none() {
+        let asset = get_locked(&mut tx, id, self.for_update()).await?;
+        if asset.owner != *owner || asset.trashed_at.is_some() {
             return Err(StorageError::NotFound { what: "asset" });
         }
         let version: i64 = sqlx::query(
