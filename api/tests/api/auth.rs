@@ -17,6 +17,9 @@ async fn every_api_route_needs_a_token(app: TestApp) {
         format!("/api/v1/assets/{id}"),
         format!("/api/v1/assets/{id}/original"),
         format!("/api/v1/assets/{id}/renditions/thumb"),
+        format!("/api/v1/assets/{id}/edit"),
+        format!("/api/v1/assets/{id}/edit/history"),
+        format!("/api/v1/assets/{id}/export"),
     ];
     for path in &paths {
         let anonymous = app.client.get(app.url(path)).send().await.unwrap();
@@ -173,6 +176,36 @@ async fn id_routes_follow_the_authorization_matrix(app: TestApp) {
         (
             Method::GET,
             format!("/api/v1/assets/{asset}/original"),
+            None,
+            200,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assets/{asset}/edit"),
+            None,
+            200,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/assets/{asset}/edit"),
+            Some(json!({"exposure": 0.5})),
+            200,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assets/{asset}/edit/history"),
+            None,
+            200,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/assets/{asset}/edit/preview?size=64"),
+            Some(json!({"exposure": 1})),
+            200,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assets/{asset}/export"),
             None,
             200,
         ),
