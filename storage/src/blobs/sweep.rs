@@ -55,8 +55,14 @@ fn remove_old_files(dir: &std::path::Path, cutoff: SystemTime) -> Result<usize, 
     };
     let mut removed = 0;
     for entry in entries {
-        let entry = entry?;
-        let meta = entry.metadata()?;
+        // An upload that finishes meanwhile renames its staging file away:
+        // gone between the listing and the look is not an error.
+        let meta = match entry.and_then(|e| e.metadata().map(|m| (e, m))) {
+            Ok(found) => found,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let (entry, meta) = meta;
         if meta.is_file() && meta.modified()? < cutoff {
             match std::fs::remove_file(entry.path()) {
                 Ok(()) => removed += 1,
