@@ -543,6 +543,7 @@ mod tests {
     use super::*;
     use crate::fixtures::jpeg;
     use crate::testing::bayer_dng;
+    use image::ImageEncoder;
     use image::Rgb;
 
     fn recipe(json: &str) -> EditRecipe {
@@ -634,6 +635,67 @@ mod tests {
         );
         assert!(mean(&cooler, 2) > mean(&base, 2) + 20.0);
         assert!(mean(&cooler, 0) < mean(&base, 0) - 5.0);
+    }
+
+    #[test]
+    fn every_operation_shows_in_the_renditions() {
+        let original = jpeg(600, 400);
+        let base = edited(&original, "p:300", r#"{"sharpening": {"amount": 0.001}}"#);
+        for json in [
+            r#"{"rotate": 180}"#,
+            r#"{"flip_vertical": true}"#,
+            r#"{"straighten": 5}"#,
+            r#"{"crop": {"x": 0.2, "y": 0.2, "width": 0.8, "height": 0.8, "aspect": "3:2"}}"#,
+            r#"{"white_balance": {"temperature": 9000, "tint": 30}}"#,
+            r#"{"exposure": -0.7}"#,
+            r#"{"whites": 40}"#,
+            r#"{"blacks": -60}"#,
+            r#"{"highlights": -80}"#,
+            r#"{"shadows": 80}"#,
+            r#"{"contrast": 60}"#,
+            r#"{"saturation": -60}"#,
+            r#"{"vibrance": 80}"#,
+            r#"{"monochrome": {"red": 100, "green": 0, "blue": 0}}"#,
+            r#"{"vignette": {"amount": 60, "midpoint": 20}}"#,
+        ] {
+            let out = edited(&original, "p:300", json);
+            let changed = if out.dimensions() == base.dimensions() {
+                out.pixels()
+                    .zip(base.pixels())
+                    .map(|(a, b)| (0..3).map(|c| u32::from(a[c].abs_diff(b[c]))).sum::<u32>())
+                    .sum::<u32>() as f64
+                    / f64::from(out.width() * out.height() * 3)
+            } else {
+                f64::INFINITY
+            };
+            assert!(changed > 0.5, "{json}: mean change {changed:.2} levels");
+        }
+        // Sharpening shows where there are edges: a checkerboard's.
+        let checks = image::RgbImage::from_fn(600, 400, |x, y| {
+            image::Rgb([if (x / 12 + y / 12) % 2 == 0 { 60 } else { 190 }; 3])
+        });
+        let mut board = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut board)
+            .write_image(checks.as_raw(), 600, 400, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        let soft = edited(&board, "p:300", r#"{"sharpening": {"amount": 0.001}}"#);
+        let crisp = edited(
+            &board,
+            "p:300",
+            r#"{"sharpening": {"amount": 150, "radius": 1}}"#,
+        );
+        let spread = |i: &image::RgbImage| {
+            let (lo, hi) = i
+                .pixels()
+                .fold((255, 0), |(lo, hi), p| (p[0].min(lo), p[0].max(hi)));
+            hi - lo
+        };
+        assert!(
+            spread(&crisp) > spread(&soft) + 20,
+            "{} vs {}",
+            spread(&crisp),
+            spread(&soft)
+        );
     }
 
     #[test]
