@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use darkroom_pipeline::edit::{EditRecipe, ExportFormat, Exported, WorkingCopy};
+use darkroom_pipeline::edit::{EditRecipe, ExportFormat, ExportHead, WorkingCopy};
 use darkroom_pipeline::{Limits, PipelineError, RenditionSpec, ShrinkOnLoad, sniff};
 use darkroom_storage::{AssetId, ContentHash};
 
@@ -35,6 +35,14 @@ pub struct EditRenderer {
     /// f32, a 100 MP one over a gigabyte; two at once wait for each other
     /// rather than for the machine's memory.
     exports: Arc<tokio::sync::Semaphore>,
+}
+
+/// An export under way.
+pub struct ExportStream {
+    /// The picture's size and the file's length.
+    pub head: ExportHead,
+    /// The file, a chunk at a time; closed at the end.
+    pub chunks: tokio::sync::mpsc::Receiver<Bytes>,
 }
 
 /// A rendered preview.
@@ -149,34 +157,59 @@ impl EditRenderer {
         Ok(copy)
     }
 
-    /// The asset's original with `recipe`, at full resolution.
+    /// Starts exporting the asset's original with `recipe` at full
+    /// resolution: answers once the picture is finished (with every error
+    /// there is), then the file's bytes follow on [`ExportStream::chunks`]
+    /// as they are encoded. Dropping the receiver stops the export.
     pub async fn export(
         &self,
         original: Bytes,
         recipe: EditRecipe,
         format: ExportFormat,
-    ) -> Result<Exported, WorkerError> {
-        let _turn = self
+    ) -> Result<ExportStream, WorkerError> {
+        let turn = self
             .exports
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| WorkerError::PoolStopped)?;
-        let (limits, helper) = (self.limits, self.helper.clone());
-        let exported = self
-            .pool
-            .run(move || {
-                let copy = decode_copy(
-                    &original,
+        let (head_tx, head_rx) = tokio::sync::oneshot::channel();
+        let (chunk_tx, chunks) = tokio::sync::mpsc::channel::<Bytes>(4);
+        let (limits, helper, pool) = (self.limits, self.helper.clone(), self.pool.clone());
+        let work = move || {
+            // Held until the last byte is handed over.
+            let _turn = turn;
+            let mut head_tx = Some(head_tx);
+            let result = decode_copy(
+                &original,
+                &recipe,
+                None,
+                &limits,
+                ShrinkOnLoad::Exact,
+                helper.as_ref(),
+            )
+            .and_then(|copy| {
+                copy.export_to(
                     &recipe,
-                    None,
-                    &limits,
-                    ShrinkOnLoad::Exact,
-                    helper.as_ref(),
-                )?;
-                copy.export(&recipe, format, Some(&original))
-            })
-            .await??;
-        Ok(exported)
+                    format,
+                    Some(&original),
+                    &mut |head| head_tx.take().is_some_and(|tx| tx.send(Ok(head)).is_ok()),
+                    // From a pool thread, outside the runtime: blocking is
+                    // how the export keeps pace with the client.
+                    &mut |chunk| chunk_tx.blocking_send(Bytes::from(chunk)).is_ok(),
+                )
+            });
+            if let (Err(e), Some(tx)) = (result, head_tx.take()) {
+                let _ = tx.send(Err(WorkerError::from(e)));
+            }
+        };
+        tokio::spawn(async move {
+            let _ = pool.run(work).await;
+        });
+        let head = head_rx.await.map_err(|_| {
+            WorkerError::BadJob("the export stopped before its first byte".into())
+        })??;
+        Ok(ExportStream { head, chunks })
     }
 
     /// Working copies held, and their bytes.

@@ -17,7 +17,7 @@ mod render;
 mod runner;
 
 pub use config::WorkerConfig;
-pub use editing::{EditRenderer, MAX_PREVIEW_EDGE, Preview, WORKING_COPY_EDGE};
+pub use editing::{EditRenderer, ExportStream, MAX_PREVIEW_EDGE, Preview, WORKING_COPY_EDGE};
 pub use error::WorkerError;
 pub use helper::{
     HelperJob, HelperRequest, RawHelper, render_in_helper, serve_helper, working_copy_in_helper,

@@ -231,21 +231,26 @@ pub(crate) async fn export(
         None => EditRecipe::default(),
     };
     let original = state.blobs.get(&asset.hash).await?;
-    let exported = state
+    let export = state
         .editing
         .export(original, recipe, format)
         .await
         .map_err(render_error)?;
-    state.meter.add(
-        &asset.owner,
-        UsageKind::OriginalBytesDownloaded,
-        exported.bytes.len() as u64,
-    );
+    let length = export.head.length;
+    state
+        .meter
+        .add(&asset.owner, UsageKind::OriginalBytesDownloaded, length);
     let stem = asset
         .original_name
         .rsplit_once('.')
         .map_or(asset.original_name.as_str(), |(stem, _)| stem);
     let filename = format!("{stem}-v{}.{}", asset.edit.version, format.extension());
+    // The file as it is encoded (a TIFF strip by strip); a client that goes
+    // away stops the export.
+    let body = futures::stream::unfold(export.chunks, |mut chunks| async move {
+        let chunk = chunks.recv().await?;
+        Some((Ok::<_, std::io::Error>(chunk), chunks))
+    });
     Ok(HttpResponse::Ok()
         .content_type(format.media_type())
         .insert_header((
@@ -253,7 +258,8 @@ pub(crate) async fn export(
             header::ContentDisposition::attachment(filename),
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .body(exported.bytes))
+        .no_chunking(length)
+        .streaming(body))
 }
 
 /// A 422 for a format this build stores but cannot decode.

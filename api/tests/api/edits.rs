@@ -314,7 +314,14 @@ async fn exports_are_the_current_version_at_full_size(app: TestApp) {
     let tiff = app.get(&format!("{path}/export?format=tiff16")).await;
     assert_eq!(tiff.status(), 200);
     assert_eq!(tiff.headers()["content-type"], "image/tiff");
+    // Sent strip by strip as it is written, its length known up front.
+    let length: usize = tiff.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let bytes = tiff.bytes().await.unwrap();
+    assert_eq!(bytes.len(), length);
     let decoded = image::load_from_memory(&bytes).unwrap();
     assert!(matches!(decoded, image::DynamicImage::ImageRgb16(_)));
     assert_eq!((decoded.width(), decoded.height()), (100, 400));

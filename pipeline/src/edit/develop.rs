@@ -4,13 +4,14 @@ use image::{DynamicImage, Rgb32FImage};
 use serde::{Deserialize, Serialize};
 
 use super::geometry::{edited_size, frame};
-use super::light::{encode_in_place, quantise_8, quantise_16, to_linear};
+use super::light::{encode_in_place, quantise_8, to_linear};
 use super::recipe::{EditRecipe, WhiteBalance};
 use super::sharpen::sharpen;
+use super::tiff_stream::{tiff16_length, write_tiff16};
 use super::tone::apply_tone;
 use super::white_balance::rendered_correction;
 use super::{Matrix3, camera_multipliers};
-use crate::colour::{convert_to_srgb, srgb_profile};
+use crate::colour::convert_to_srgb;
 use crate::decode::{Decoded, decode};
 use crate::encode::{encode, encode_jpeg};
 use crate::kept_exif::kept_exif;
@@ -492,6 +493,43 @@ impl WorkingCopy {
         format: ExportFormat,
         original: Option<&[u8]>,
     ) -> Result<Exported, PipelineError> {
+        let mut first = None;
+        let mut bytes = Vec::new();
+        self.export_to(
+            recipe,
+            format,
+            original,
+            &mut |head| {
+                first = Some(head);
+                true
+            },
+            &mut |chunk| {
+                bytes.extend_from_slice(&chunk);
+                true
+            },
+        )?;
+        let head = first.ok_or_else(|| PipelineError::Encode("the export sent nothing".into()))?;
+        Ok(Exported {
+            bytes,
+            width: head.width,
+            height: head.height,
+            decode_warning: head.decode_warning,
+        })
+    }
+
+    /// [`WorkingCopy::export`] as it is sent: `head` hears the size and the
+    /// file's length once the picture is finished (every error comes before
+    /// it), then `sink` gets the file a chunk at a time — a TIFF strip by
+    /// strip, quantised as it goes. Either returning false stops the export
+    /// (the client went away).
+    pub fn export_to(
+        self,
+        recipe: &EditRecipe,
+        format: ExportFormat,
+        original: Option<&[u8]>,
+        head: &mut dyn FnMut(ExportHead) -> bool,
+        sink: &mut dyn FnMut(Vec<u8>) -> bool,
+    ) -> Result<(), PipelineError> {
         let mut image = self.finish(recipe, None)?;
         let decode_warning = self.warning.clone();
         drop(self);
@@ -499,43 +537,43 @@ impl WorkingCopy {
             sharpen(&mut image, sharpening);
         }
         let (width, height) = image.dimensions();
-        let bytes = match format {
-            ExportFormat::Jpeg { quality } => {
-                let exif = original.and_then(|o| kept_exif(o, KeepMetadata::Exif));
-                encode_jpeg(&quantise_8(&image), quality.clamp(1, 100), exif.as_deref())?
-            }
-            ExportFormat::Tiff16 => {
-                use image::ImageEncoder;
-                let pixels = quantise_16(&image);
-                drop(image);
-                let mut out = std::io::Cursor::new(Vec::new());
-                let mut encoder = image::codecs::tiff::TiffEncoder::new(&mut out);
-                encoder
-                    .set_icc_profile(srgb_profile().to_vec())
-                    .map_err(|e| PipelineError::Encode(e.to_string()))?;
-                encoder
-                    .write_image(
-                        &bytemuck_u16(pixels.as_raw()),
-                        width,
-                        height,
-                        image::ExtendedColorType::Rgb16,
-                    )
-                    .map_err(|e| PipelineError::Encode(e.to_string()))?;
-                out.into_inner()
-            }
-        };
-        Ok(Exported {
-            bytes,
+        let head_of = |length: u64| ExportHead {
             width,
             height,
-            decode_warning,
-        })
+            length,
+            decode_warning: decode_warning.clone(),
+        };
+        match format {
+            ExportFormat::Jpeg { quality } => {
+                let exif = original.and_then(|o| kept_exif(o, KeepMetadata::Exif));
+                let eight_bit = quantise_8(&image);
+                drop(image);
+                let bytes = encode_jpeg(&eight_bit, quality.clamp(1, 100), exif.as_deref())?;
+                if head(head_of(bytes.len() as u64)) {
+                    sink(bytes);
+                }
+            }
+            ExportFormat::Tiff16 => {
+                if head(head_of(tiff16_length(width, height))) {
+                    write_tiff16(&image, sink)?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
-/// 16-bit samples as the native-endian bytes `ImageEncoder` takes.
-fn bytemuck_u16(samples: &[u16]) -> Vec<u8> {
-    samples.iter().flat_map(|s| s.to_ne_bytes()).collect()
+/// What an export tells before its bytes.
+#[derive(Clone, Debug)]
+pub struct ExportHead {
+    /// The picture's width.
+    pub width: u32,
+    /// Its height.
+    pub height: u32,
+    /// The file's length in bytes.
+    pub length: u64,
+    /// What the decoder went past, if anything.
+    pub decode_warning: Option<String>,
 }
 
 #[cfg(test)]

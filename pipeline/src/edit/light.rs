@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use image::{DynamicImage, ImageBuffer, Rgb, Rgb32FImage};
+use image::{DynamicImage, ImageBuffer, Rgb32FImage};
 
 /// The sRGB curve's inverse: encoded 0..1 → linear 0..1.
 pub(crate) fn srgb_to_linear(v: f32) -> f32 {
@@ -107,14 +107,10 @@ pub(crate) fn quantise_8(image: &Rgb32FImage) -> DynamicImage {
     )
 }
 
-/// sRGB-encoded f32 (0..1) → 16 bits, rounded.
-pub(crate) fn quantise_16(image: &Rgb32FImage) -> ImageBuffer<Rgb<u16>, Vec<u16>> {
-    let data = image
-        .as_raw()
-        .iter()
-        .map(|v| (v.clamp(0.0, 1.0) * 65535.0 + 0.5) as u16)
-        .collect();
-    ImageBuffer::from_raw(image.width(), image.height(), data).expect("invariant: same size")
+/// One sRGB-encoded f32 sample (0..1) as 16 bits, rounded.
+#[inline]
+pub(crate) fn sample_16(v: f32) -> u16 {
+    (v.clamp(0.0, 1.0) * 65535.0 + 0.5) as u16
 }
 
 #[cfg(test)]
@@ -127,7 +123,7 @@ mod tests {
             let v = i as f32 / 1000.0;
             assert!((encode(v) - linear_to_srgb(v)).abs() < 2e-6, "{v}");
         }
-        let grey = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(1, 1, Rgb([118; 3])));
+        let grey = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(1, 1, image::Rgb([118; 3])));
         let linear = to_linear(&grey).get_pixel(0, 0).0[0];
         assert!((linear - srgb_to_linear(118.0 / 255.0)).abs() < 1e-6);
         let mut round = to_linear(&grey);

@@ -28,11 +28,12 @@ mod geometry;
 mod light;
 mod recipe;
 mod sharpen;
+mod tiff_stream;
 mod tone;
 mod white_balance;
 
 pub(crate) use develop::WorkingColour;
-pub use develop::{ExportFormat, Exported, WorkingCopy, export, render_edited};
+pub use develop::{ExportFormat, ExportHead, Exported, WorkingCopy, export, render_edited};
 pub(crate) use light::to_linear;
 pub use recipe::{
     Crop, EditRecipe, InvalidRecipe, Monochrome, RECIPE_VERSION, Sharpening, Vignette, WhiteBalance,
