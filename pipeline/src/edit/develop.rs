@@ -20,6 +20,10 @@ use crate::resize::{resize, resize_linear};
 use crate::spec::{KeepMetadata, RenditionSpec};
 use crate::{Limits, Orientation, PipelineError, Rendered, ShrinkOnLoad, guard, sniff};
 
+/// The largest picture edited at full size (an export): 120 MP is about
+/// 1.4 GB of f32 pixels.
+pub const MAX_FULL_SIZE_EDIT_PIXELS: u64 = 120_000_000;
+
 /// What the working copy's numbers mean.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -159,6 +163,13 @@ impl WorkingCopy {
         if !format.can_render() {
             return Err(PipelineError::NoDecoder(format));
         }
+        // Full size in f32 is 12 bytes a pixel, and an edit holds a copy or
+        // two: refused from the header, before the memory is spent.
+        let full_size = Limits {
+            max_pixels: limits.max_pixels.min(MAX_FULL_SIZE_EDIT_PIXELS),
+            ..*limits
+        };
+        let limits = if specs.is_none() { &full_size } else { limits };
         guard(format, || {
             let needed =
                 |w: u32, h: u32, o: Orientation| needed_source_edge(specs, recipe, w, h, o);
@@ -841,6 +852,34 @@ mod tests {
         // The 16 bits are used: an 8-bit picture stretched to 16 bits would
         // hold multiples of 257 only.
         assert!(decoded.to_rgb16().pixels().any(|p| p[0] % 257 != 0));
+    }
+
+    #[test]
+    fn a_full_size_export_larger_than_its_limit_is_refused_from_the_header() {
+        // A JPEG whose header claims 12 000 × 11 000 (132 MP): within the
+        // upload limits, over the full-size editing one.
+        let mut bytes = jpeg(16, 16);
+        let sof = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        bytes[sof + 5..sof + 7].copy_from_slice(&11_000u16.to_be_bytes());
+        bytes[sof + 7..sof + 9].copy_from_slice(&12_000u16.to_be_bytes());
+        let err = export(
+            &bytes,
+            &EditRecipe::default(),
+            ExportFormat::Tiff16,
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PipelineError::LimitExceeded {
+                    limit: MAX_FULL_SIZE_EDIT_PIXELS,
+                    actual: 132_000_000,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

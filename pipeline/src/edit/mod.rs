@@ -33,7 +33,10 @@ mod tone;
 mod white_balance;
 
 pub(crate) use develop::WorkingColour;
-pub use develop::{ExportFormat, ExportHead, Exported, WorkingCopy, export, render_edited};
+pub use develop::{
+    ExportFormat, ExportHead, Exported, MAX_FULL_SIZE_EDIT_PIXELS, WorkingCopy, export,
+    render_edited,
+};
 pub(crate) use light::to_linear;
 pub use recipe::{
     Crop, EditRecipe, InvalidRecipe, Monochrome, RECIPE_VERSION, Sharpening, Vignette, WhiteBalance,
