@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::jobs::{NewJob, insert_job};
 use super::ledger::{Tx, charge_usage, count_on_timeline, hold_blob, taken_day};
+use super::listing::{Bind, QueryText};
 use super::trash::restore_in;
 use super::{Catalog, parse_id};
 use crate::{AssetId, ContentHash, StorageError, UserId, now_ms};
@@ -32,6 +33,8 @@ pub struct NewAsset {
     pub facts: AssetFacts,
     /// The rating the camera or an editor recorded (0–5), the library's start.
     pub rating: u8,
+    /// The uploading app's own id for this photo: one asset per id and owner.
+    pub device_asset_id: Option<String>,
 }
 
 /// What the filters search, copied out of the metadata at upload.
@@ -81,6 +84,8 @@ pub struct AssetRecord {
     pub trashed_at: Option<i64>,
     pub updated_at: Option<i64>,
     pub edit: EditState,
+    /// The uploading app's id for it, when it gave one.
+    pub device_asset_id: Option<String>,
 }
 
 /// Where an asset's edit stands.
@@ -108,7 +113,7 @@ pub enum AssetInsert {
 pub(super) const ASSET_COLUMNS: &str = "id, owner_id, blob_hash, original_name, media_type, format,
      size, width, height, orientation, taken_at, sort_at, exif, created_at, title, caption,
      keywords, is_favorite, rating, camera_make, camera_model, lens, is_raw, has_location,
-     taken_day, deleted_at, updated_at, edit_version, recipe_hash";
+     taken_day, deleted_at, updated_at, edit_version, recipe_hash, device_asset_id";
 
 fn opt_u32(v: Option<i64>) -> Option<u32> {
     v.and_then(|v| u32::try_from(v).ok())
@@ -152,6 +157,7 @@ pub(super) fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, Sto
             .clamp(0, u32::MAX as i64) as u32,
         trashed_at: row.try_get("deleted_at")?,
         updated_at: row.try_get("updated_at")?,
+        device_asset_id: row.try_get("device_asset_id")?,
         edit: EditState {
             version: row
                 .try_get::<i64, _>("edit_version")?
@@ -201,6 +207,67 @@ impl Catalog {
         }
     }
 
+    /// The owner's asset (in the library) uploaded under `device_asset_id`.
+    pub async fn find_asset_by_device(
+        &self,
+        owner: &UserId,
+        device_asset_id: &str,
+    ) -> Result<Option<AssetRecord>, StorageError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {ASSET_COLUMNS} FROM assets
+             WHERE owner_id = $1 AND device_asset_id = $2 AND deleted_at IS NULL"
+        ));
+        let row = sqlx::query(sql)
+            .bind(owner.to_string())
+            .bind(device_asset_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(asset_from_row).transpose()
+    }
+
+    /// Which of `hashes` and `device_asset_ids` the owner holds in the
+    /// library: (hash, asset) and (device id, asset) pairs.
+    pub async fn owned_matches(
+        &self,
+        owner: &UserId,
+        hashes: &[ContentHash],
+        device_asset_ids: &[String],
+    ) -> Result<(Vec<(ContentHash, AssetId)>, Vec<(String, AssetId)>), StorageError> {
+        let mut by_hash = Vec::new();
+        if !hashes.is_empty() {
+            let mut q = QueryText::default();
+            let owner_p = q.bind(Bind::Text(owner.to_string()));
+            let list = q.bind_list(hashes.iter().map(|h| Bind::Text(h.to_hex())));
+            q.text = format!(
+                "SELECT blob_hash, id FROM assets
+                 WHERE owner_id = {owner_p} AND deleted_at IS NULL AND blob_hash IN ({list})"
+            );
+            for row in q.query().fetch_all(&self.pool).await? {
+                by_hash.push((
+                    parse_id("assets.blob_hash", &row.try_get::<String, _>("blob_hash")?)?,
+                    parse_id("assets.id", &row.try_get::<String, _>("id")?)?,
+                ));
+            }
+        }
+        let mut by_device = Vec::new();
+        if !device_asset_ids.is_empty() {
+            let mut q = QueryText::default();
+            let owner_p = q.bind(Bind::Text(owner.to_string()));
+            let list = q.bind_list(device_asset_ids.iter().map(|d| Bind::Text(d.clone())));
+            q.text = format!(
+                "SELECT device_asset_id, id FROM assets
+                 WHERE owner_id = {owner_p} AND deleted_at IS NULL AND device_asset_id IN ({list})"
+            );
+            for row in q.query().fetch_all(&self.pool).await? {
+                by_device.push((
+                    row.try_get::<String, _>("device_asset_id")?,
+                    parse_id("assets.id", &row.try_get::<String, _>("id")?)?,
+                ));
+            }
+        }
+        Ok((by_hash, by_device))
+    }
+
     /// Any asset by id, whoever owns it (for workers).
     pub async fn get_asset_any_owner(&self, id: &AssetId) -> Result<AssetRecord, StorageError> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1"));
@@ -243,7 +310,16 @@ impl Catalog {
             // in the library or in the trash. Locked, so a concurrent purge
             // either finishes first (then the row is gone: insert again) or
             // waits for this restore (and then leaves the asset alone).
-            match find_by_hash(&mut tx, &new.owner, &new.hash, self.for_update()).await? {
+            // The same bytes, or else the same device asset (new bytes of a
+            // photo the app already sent: it stays one asset).
+            let mut existing =
+                find_by_hash(&mut tx, &new.owner, &new.hash, self.for_update()).await?;
+            if existing.is_none()
+                && let Some(device) = &new.device_asset_id
+            {
+                existing = find_by_device(&mut tx, &new.owner, device, self.for_update()).await?;
+            }
+            match existing {
                 Some(existing) if existing.trashed_at.is_some() => {
                     let restored = restore_in(&mut tx, &existing).await?;
                     tx.commit().await?;
@@ -297,10 +373,11 @@ async fn insert_row(
     Ok(sqlx::query(
         "INSERT INTO assets (id, owner_id, blob_hash, original_name, media_type, format, size,
             width, height, orientation, taken_at, sort_at, exif, created_at,
-            camera_make, camera_model, lens, is_raw, has_location, rating, taken_day)
+            camera_make, camera_model, lens, is_raw, has_location, rating, taken_day,
+            device_asset_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-            $15, $16, $17, $18, $19, $20, $21)
-         ON CONFLICT (owner_id, blob_hash) DO NOTHING",
+            $15, $16, $17, $18, $19, $20, $21, $22)
+         ON CONFLICT DO NOTHING",
     )
     .bind(new.id.to_string())
     .bind(new.owner.to_string())
@@ -323,9 +400,28 @@ async fn insert_row(
     .bind(i64::from(new.facts.has_location))
     .bind(i64::from(new.rating.min(5)))
     .bind(i64::from(day))
+    .bind(new.device_asset_id.as_deref())
     .execute(&mut **tx)
     .await?
     .rows_affected())
+}
+
+/// The owner's asset uploaded under `device_asset_id`, trashed or not.
+async fn find_by_device(
+    tx: &mut Tx,
+    owner: &UserId,
+    device_asset_id: &str,
+    lock: &str,
+) -> Result<Option<AssetRecord>, StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ASSET_COLUMNS} FROM assets WHERE owner_id = $1 AND device_asset_id = $2 {lock}"
+    ));
+    let row = sqlx::query(sql)
+        .bind(owner.to_string())
+        .bind(device_asset_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(asset_from_row).transpose()
 }
 
 /// The owner's asset holding these bytes, trashed or not, inside `tx`;
