@@ -27,6 +27,24 @@ pub(crate) struct UploadMeta {
     pub original_name: String,
     /// The BLAKE3 the client expects (`X-Content-Blake3`), if sent.
     pub expected_hash: Option<ContentHash>,
+    /// The app's own id for the photo (one asset per id), if sent.
+    pub device_asset_id: Option<String>,
+}
+
+/// Longest device asset id accepted.
+pub(crate) const MAX_DEVICE_ASSET_ID: usize = 256;
+
+/// A device asset id as sent (trimmed), or a 422 naming the field.
+pub(crate) fn device_asset_id(text: &str) -> Result<String, ApiError> {
+    let id = text.trim();
+    if id.is_empty() || id.chars().count() > MAX_DEVICE_ASSET_ID || id.chars().any(char::is_control)
+    {
+        return Err(crate::routes::invalid_field(
+            "device_asset_id",
+            format!("1 to {MAX_DEVICE_ASSET_ID} printable characters"),
+        ));
+    }
+    Ok(id.to_string())
 }
 
 /// Streams an upload into the store and records it.
@@ -107,6 +125,7 @@ where
             has_location: probed.metadata.gps.is_some(),
         },
         rating: probed.metadata.rating.map_or(0, |r| r.clamp(0, 5) as u8),
+        device_asset_id: meta.device_asset_id,
     };
     let jobs = render_jobs(probed.format, new.id, state.config.job_attempts);
     // A crash between publish and this commit leaves a pinned blob nothing

@@ -3,6 +3,7 @@
 mod admin;
 mod albums;
 mod assets;
+mod check;
 mod edits;
 mod health;
 mod originals;
@@ -55,6 +56,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             // The library
             .route("/assets", web::post().to(upload::upload))
             .route("/assets", web::get().to(assets::list))
+            // Before /assets/{id}, which would take the path.
+            .route("/assets/check", web::post().to(check::check))
             .route("/assets/{id}", web::get().to(assets::get))
             .route("/assets/{id}", web::patch().to(assets::patch))
             .route("/assets/{id}", web::delete().to(assets::trash))

@@ -7,16 +7,23 @@ use darkroom_storage::catalog::{AssetInsert, Scope};
 use futures::StreamExt;
 
 use crate::auth::Authenticated;
-use crate::ingest::{UploadMeta, clean_file_name, ingest};
+use crate::ingest::{UploadMeta, clean_file_name, device_asset_id, ingest};
 use crate::state::AppState;
 use crate::{ApiError, dto::UploadDto};
 
 /// Multipart field names that carry the file (ours, and Immich's).
 const FILE_FIELDS: [&str; 2] = ["file", "assetData"];
 
+/// Multipart field names that carry the app's id for the photo (ours, and
+/// Immich's). They must come before the file to count.
+const DEVICE_ASSET_FIELDS: [&str; 2] = ["device_asset_id", "deviceAssetId"];
+
 #[derive(serde::Deserialize)]
 pub(crate) struct UploadQuery {
     filename: Option<String>,
+    /// The app's own id for the photo (or `X-Device-Asset-Id`, or a form
+    /// field before the file): the same id uploaded again is one asset.
+    device_asset_id: Option<String>,
 }
 
 pub(crate) async fn upload(
@@ -54,11 +61,21 @@ pub(crate) async fn upload(
                 })?,
         ),
     };
+    let device = req
+        .headers()
+        .get("x-device-asset-id")
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_string())
+        .or_else(|| query.device_asset_id.clone());
     let mut meta = UploadMeta {
         owner: *auth.user(),
         original_name: clean_file_name(query.filename.as_deref()),
         expected_hash,
+        device_asset_id: device.as_deref().map(device_asset_id).transpose()?,
     };
+    // A photo the app already sent: answered before a byte of it is read.
+    if let Some(known) = already_sent(&state, &meta).await? {
+        return Ok(known);
+    }
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -89,19 +106,51 @@ pub(crate) async fn upload(
                 }
                 break ingest(&state, meta, field).await?;
             }
-            // Other fields (deviceAssetId…) are small; skip them.
-            drain(field).await?;
+            if DEVICE_ASSET_FIELDS.contains(&field.name().unwrap_or_default()) {
+                let text = read_small(field).await?;
+                meta.device_asset_id = Some(device_asset_id(&text)?);
+                if let Some(known) = already_sent(&state, &meta).await? {
+                    return Ok(known);
+                }
+                continue;
+            }
+            // Other fields are small; skip them.
+            read_small(field).await?;
         }
     } else {
         ingest(&state, meta, payload).await?
     };
+    respond(&state, outcome).await
+}
+
+/// The owner's photo already uploaded under the request's device asset id,
+/// answered as a duplicate; `None` when there is none (or no id).
+async fn already_sent(
+    state: &AppState,
+    meta: &UploadMeta,
+) -> Result<Option<HttpResponse>, ApiError> {
+    let Some(device) = &meta.device_asset_id else {
+        return Ok(None);
+    };
+    match state
+        .catalog
+        .find_asset_by_device(&meta.owner, device)
+        .await?
+    {
+        Some(asset) => Ok(Some(respond(state, AssetInsert::Duplicate(asset)).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The upload's answer: 201 for a new asset, 200 for one already held.
+async fn respond(state: &AppState, outcome: AssetInsert) -> Result<HttpResponse, ApiError> {
     let (status, asset, code) = match outcome {
         AssetInsert::Created(asset) => (actix_web::http::StatusCode::CREATED, asset, "created"),
         AssetInsert::Duplicate(asset) => (actix_web::http::StatusCode::OK, asset, "duplicate"),
         // The same bytes were in the owner's trash: they are back.
         AssetInsert::Restored(asset) => (actix_web::http::StatusCode::OK, asset, "restored"),
     };
-    let dto = super::assets::describe(&state, &asset).await?;
+    let dto = super::assets::describe(state, &asset).await?;
     Ok(HttpResponse::build(status)
         .insert_header((header::LOCATION, format!("/api/v1/assets/{}", asset.id)))
         .json(UploadDto {
@@ -123,17 +172,18 @@ fn content_length(req: &HttpRequest) -> Option<u64> {
         .ok()
 }
 
-async fn drain(mut field: actix_multipart::Field) -> Result<(), ApiError> {
-    let mut seen = 0usize;
+/// A form field other than the file, read whole (they must be small).
+async fn read_small(mut field: actix_multipart::Field) -> Result<String, ApiError> {
+    let mut seen = Vec::new();
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
-        seen += chunk.len();
-        if seen > 64 * 1024 {
+        seen.extend_from_slice(&chunk);
+        if seen.len() > 64 * 1024 {
             return Err(ApiError::bad_request(
                 "invalid_multipart",
                 "form fields other than the file must be small; put the file in a field named `file`",
             ));
         }
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&seen).into_owned())
 }

@@ -16,6 +16,7 @@ mod library; // fields, filters, timeline, albums
 mod lifecycle; // trash, quotas, usage, garbage collection
 mod reading; // listing, originals (ranges, ETags), health
 mod sharing; // share links: passwords, expiry, revocation, no location
+mod sync; // companion apps: device asset ids, check
 mod upload; // ingest, dedup, races, renditions
 
 /// Instantiates each named `async fn(TestApp)` test once per backend.

@@ -1,0 +1,113 @@
+//! `POST /api/v1/assets/check`: which of a device's photos the user already
+//! has, so a companion app uploads only what is missing.
+
+use actix_web::{HttpResponse, web};
+use darkroom_storage::ContentHash;
+use darkroom_storage::catalog::Scope;
+use serde::{Deserialize, Serialize};
+
+use super::invalid_field;
+use crate::ApiError;
+use crate::auth::Authenticated;
+use crate::ingest::device_asset_id;
+use crate::state::AppState;
+
+/// Most photos asked about at once.
+const MAX_CHECKED: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CheckBody {
+    assets: Vec<CheckItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckItem {
+    /// The app's own id for the photo.
+    device_asset_id: Option<String>,
+    /// BLAKE3 of the file, 64 hex digits.
+    blake3: String,
+    /// The file's size in bytes.
+    size: u64,
+}
+
+#[derive(Serialize)]
+struct CheckResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_asset_id: Option<String>,
+    blake3: String,
+    /// `present` (by its bytes or its device id) or `missing`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asset_id: Option<String>,
+}
+
+/// Answers, in the order asked, which photos the caller already has in the
+/// library: the same bytes (by BLAKE3) or the same device asset id.
+pub(crate) async fn check(
+    body: web::Json<CheckBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let items = body.into_inner().assets;
+    if items.len() > MAX_CHECKED {
+        return Err(invalid_field(
+            "assets",
+            format!("at most {MAX_CHECKED} at a time"),
+        ));
+    }
+    let mut hashes = Vec::with_capacity(items.len());
+    let mut devices = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let hash: ContentHash = item.blake3.trim().parse().map_err(|_| {
+            invalid_field(
+                &format!("assets[{i}].blake3"),
+                "64 hexadecimal characters".into(),
+            )
+        })?;
+        if item.size == 0 {
+            return Err(invalid_field(
+                &format!("assets[{i}].size"),
+                "must be above 0".into(),
+            ));
+        }
+        hashes.push(hash);
+        if let Some(device) = &item.device_asset_id {
+            devices.push(device_asset_id(device)?);
+        }
+    }
+    let (by_hash, by_device) = state
+        .catalog
+        .owned_matches(auth.user(), &hashes, &devices)
+        .await?;
+    let results: Vec<CheckResult> = items
+        .into_iter()
+        .zip(&hashes)
+        .map(|(item, hash)| {
+            let device = item.device_asset_id.as_deref().map(str::trim);
+            let found = by_hash
+                .iter()
+                .find(|(h, _)| h == hash)
+                .map(|(_, id)| id)
+                .or_else(|| {
+                    by_device
+                        .iter()
+                        .find(|(d, _)| Some(d.as_str()) == device)
+                        .map(|(_, id)| id)
+                });
+            CheckResult {
+                device_asset_id: item.device_asset_id,
+                blake3: hash.to_hex(),
+                status: if found.is_some() {
+                    "present"
+                } else {
+                    "missing"
+                },
+                asset_id: found.map(ToString::to_string),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+}
