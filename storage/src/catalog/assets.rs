@@ -233,39 +233,46 @@ impl Catalog {
         hashes: &[ContentHash],
         device_asset_ids: &[String],
     ) -> Result<(Vec<(ContentHash, AssetId)>, Vec<(String, AssetId)>), StorageError> {
-        let mut by_hash = Vec::new();
-        if !hashes.is_empty() {
-            let mut q = QueryText::default();
-            let owner_p = q.bind(Bind::Text(owner.to_string()));
-            let list = q.bind_list(hashes.iter().map(|h| Bind::Text(h.to_hex())));
-            q.text = format!(
-                "SELECT blob_hash, id FROM assets
-                 WHERE owner_id = {owner_p} AND deleted_at IS NULL AND blob_hash IN ({list})"
-            );
-            for row in q.query().fetch_all(&self.pool).await? {
-                by_hash.push((
-                    parse_id("assets.blob_hash", &row.try_get::<String, _>("blob_hash")?)?,
-                    parse_id("assets.id", &row.try_get::<String, _>("id")?)?,
-                ));
-            }
-        }
-        let mut by_device = Vec::new();
-        if !device_asset_ids.is_empty() {
-            let mut q = QueryText::default();
-            let owner_p = q.bind(Bind::Text(owner.to_string()));
-            let list = q.bind_list(device_asset_ids.iter().map(|d| Bind::Text(d.clone())));
-            q.text = format!(
-                "SELECT device_asset_id, id FROM assets
-                 WHERE owner_id = {owner_p} AND deleted_at IS NULL AND device_asset_id IN ({list})"
-            );
-            for row in q.query().fetch_all(&self.pool).await? {
-                by_device.push((
-                    row.try_get::<String, _>("device_asset_id")?,
-                    parse_id("assets.id", &row.try_get::<String, _>("id")?)?,
-                ));
-            }
-        }
+        let hex: Vec<String> = hashes.iter().map(ContentHash::to_hex).collect();
+        let by_hash = self
+            .owned_by(owner, "blob_hash", &hex)
+            .await?
+            .into_iter()
+            .map(|(hash, id)| Ok((parse_id("assets.blob_hash", &hash)?, id)))
+            .collect::<Result<_, StorageError>>()?;
+        let by_device = self
+            .owned_by(owner, "device_asset_id", device_asset_ids)
+            .await?;
         Ok((by_hash, by_device))
+    }
+
+    /// The owner's library assets whose `column` (a fixed name) is one of
+    /// `values`: (value, asset) pairs.
+    async fn owned_by(
+        &self,
+        owner: &UserId,
+        column: &'static str,
+        values: &[String],
+    ) -> Result<Vec<(String, AssetId)>, StorageError> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryText::default();
+        let owner_p = q.bind(Bind::Text(owner.to_string()));
+        let list = q.bind_list(values.iter().map(|v| Bind::Text(v.clone())));
+        q.text = format!(
+            "SELECT {column} AS value, id FROM assets
+             WHERE owner_id = {owner_p} AND deleted_at IS NULL AND {column} IN ({list})"
+        );
+        let rows = q.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>("value")?,
+                    parse_id("assets.id", &row.try_get::<String, _>("id")?)?,
+                ))
+            })
+            .collect()
     }
 
     /// Any asset by id, whoever owns it (for workers).
