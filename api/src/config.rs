@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use darkroom_pipeline::{Limits, RenditionSpec};
 
-pub use crate::auth::rate_limit::LoginLimits;
+pub use crate::auth::rate_limit::{LoginLimits, RequestLimits};
 
 /// How the HTTP API behaves.
 #[derive(Clone, Debug)]
@@ -22,6 +22,8 @@ pub struct ApiConfig {
     pub session_idle: Duration,
     /// Login attempts allowed per minute.
     pub login_limits: LoginLimits,
+    /// API requests allowed per credential; `None`: unlimited.
+    pub request_limits: Option<RequestLimits>,
     /// How long a trashed asset can be restored (shown to clients; the
     /// collector purges after it).
     pub trash_retention: Duration,
@@ -46,6 +48,7 @@ impl Default for ApiConfig {
             http_workers: None,
             session_idle: Duration::from_secs(30 * 24 * 3600),
             login_limits: LoginLimits::default(),
+            request_limits: Some(RequestLimits::default()),
             trash_retention: Duration::from_secs(30 * 24 * 3600),
             force_secure_cookies: false,
         }

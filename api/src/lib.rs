@@ -21,7 +21,7 @@ mod usage_csv;
 
 pub use auth::check_user_name;
 pub use auth::password::{check_policy as check_password_policy, hash as hash_password};
-pub use config::{ApiConfig, LoginLimits};
+pub use config::{ApiConfig, LoginLimits, RequestLimits};
 pub use error::ApiError;
 pub use startup::{Application, Services};
 pub use usage_csv::usage_csv;

@@ -10,7 +10,7 @@ use darkroom_workers::{EditRenderer, Waker};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::ApiConfig;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::rate_limit::{LoginLimiter, RequestLimiter};
 use crate::metering::Meter;
 use crate::state::AppState;
 
@@ -46,6 +46,7 @@ impl Application {
             waker: services.waker,
             editing: services.editing,
             login_limiter: LoginLimiter::new(config.login_limits),
+            request_limiter: config.request_limits.map(RequestLimiter::new),
             meter: Meter::default(),
             share_passwords: Default::default(),
             config,

@@ -157,6 +157,8 @@ async fn main() -> anyhow::Result<()> {
         let app = Application::build(
             ApiConfig {
                 listen: "127.0.0.1:0".parse()?,
+                // Load generators: unlimited, or they would measure the limiter.
+                request_limits: None,
                 http_workers: Some(2),
                 ..ApiConfig::default()
             },

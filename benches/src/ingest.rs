@@ -150,6 +150,8 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(
         ApiConfig {
             listen: "127.0.0.1:0".parse()?,
+            // Load generators: unlimited, or they would measure the limiter.
+            request_limits: None,
             ..ApiConfig::default()
         },
         Services {

@@ -26,6 +26,50 @@ impl Default for LoginLimits {
     }
 }
 
+/// How many API requests one credential (an API token, or a user's web
+/// sessions) may make: a sustained rate and a burst above it.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestLimits {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl Default for RequestLimits {
+    /// 100 a second sustained, 1 000 at once: a gallery scrolling through
+    /// thumbnails stays well inside; a runaway script does not.
+    fn default() -> Self {
+        RequestLimits {
+            per_minute: 6_000,
+            burst: 1_000,
+        }
+    }
+}
+
+/// Requests per credential, in memory (each process its own).
+pub struct RequestLimiter {
+    per_credential: DefaultKeyedRateLimiter<String>,
+}
+
+impl RequestLimiter {
+    pub fn new(limits: RequestLimits) -> Self {
+        let nonzero = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota =
+            Quota::per_minute(nonzero(limits.per_minute)).allow_burst(nonzero(limits.burst));
+        RequestLimiter {
+            per_credential: RateLimiter::keyed(quota),
+        }
+    }
+
+    /// Counts one request by `credential`; `429` with the wait when spent.
+    pub fn check(&self, credential: &str) -> Result<(), ApiError> {
+        check(&self.per_credential, &credential.to_string())?;
+        if self.per_credential.len() > 100_000 {
+            self.per_credential.retain_recent();
+        }
+        Ok(())
+    }
+}
+
 /// The limiters a server keeps in memory (each process its own).
 pub struct LoginLimiter {
     per_account: DefaultKeyedRateLimiter<String>,
@@ -74,6 +118,24 @@ fn check<K: Hash + Eq + Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_credential_past_its_burst_waits_and_others_do_not() {
+        let limiter = RequestLimiter::new(RequestLimits {
+            per_minute: 60,
+            burst: 3,
+        });
+        for _ in 0..3 {
+            limiter.check("t:a").unwrap();
+        }
+        match limiter.check("t:a") {
+            Err(ApiError::TooManyRequests { retry_after_secs }) => {
+                assert!((1..=1).contains(&retry_after_secs), "{retry_after_secs}")
+            }
+            other => panic!("{other:?}"),
+        }
+        limiter.check("t:b").unwrap();
+    }
 
     #[test]
     fn the_sixth_attempt_in_a_minute_waits() {

@@ -366,3 +366,41 @@ async fn disabled_accounts_lose_every_credential(app: TestApp) {
     app.call_expect(Method::GET, &token, "/api/v1/assets", None, 200)
         .await;
 }
+
+/// Per-credential request limits: one token past its burst waits (429 with
+/// Retry-After), another token of the same user does not. In-memory state,
+/// so the embedded backend tells all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_token_has_its_own_request_limit() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::SqliteLocal, |config| {
+        config.request_limits = Some(darkroom_api::RequestLimits {
+            per_minute: 60,
+            burst: 5,
+        });
+    })
+    .await
+    .expect("the embedded backend always works");
+    let reader = app.user_token("kim", &[Scope::Read]).await;
+    let kim = app.catalog.find_user_by_name("kim").await.unwrap().unwrap();
+    let second = app
+        .catalog
+        .issue_token(&kim.id, "second", &[Scope::Read])
+        .await
+        .unwrap()
+        .secret;
+    for _ in 0..5 {
+        assert_eq!(app.get_as(&reader, "/api/v1/assets").await.status(), 200);
+    }
+    let limited = app.get_as(&reader, "/api/v1/assets").await;
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&wait), "{wait}");
+    assert_error(limited, 429, "too_many_requests").await;
+    assert_eq!(app.get_as(&second, "/api/v1/assets").await.status(), 200);
+    // The wait is honest: after it, the token works again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(app.get_as(&reader, "/api/v1/assets").await.status(), 200);
+}

@@ -37,6 +37,14 @@ pub struct TestApp {
 /// Starts the app on a free port. `None` (after saying why) when the backend's
 /// servers are not configured on this machine.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with the API's configuration changed by `configure`.
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut ApiConfig),
+) -> Option<TestApp> {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (database_url, blob_config) = match backend {
         Backend::SqliteLocal => (
@@ -99,7 +107,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let pool = CpuPool::new(Some(2));
     let editing = EditRenderer::new(pool.clone(), &worker_config);
     let runner = Runner::new(catalog.clone(), blobs.clone(), pool, worker_config.clone());
-    let config = ApiConfig {
+    let mut config = ApiConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         limits,
         job_attempts: worker_config.max_attempts,
@@ -111,6 +119,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         },
         ..ApiConfig::default()
     };
+    configure(&mut config);
     let app = Application::build(
         config,
         Services {
