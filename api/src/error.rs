@@ -9,6 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use darkroom_pipeline::PipelineError;
 use darkroom_storage::StorageError;
+use darkroom_workers::WorkerError;
 use serde_json::json;
 
 /// An error a handler returns.
@@ -120,6 +121,17 @@ impl From<PipelineError> for ApiError {
                 code: "unreadable_image",
                 message: e.to_string(),
             },
+        }
+    }
+}
+
+/// Previews and exports render through the workers' CPU pool.
+impl From<WorkerError> for ApiError {
+    fn from(e: WorkerError) -> Self {
+        match e {
+            WorkerError::Pipeline(e) => e.into(),
+            WorkerError::Storage(e) => e.into(),
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }

@@ -39,12 +39,17 @@ pub(crate) fn device_asset_id(text: &str) -> Result<String, ApiError> {
     let id = text.trim();
     if id.is_empty() || id.chars().count() > MAX_DEVICE_ASSET_ID || id.chars().any(char::is_control)
     {
-        return Err(crate::routes::invalid_field(
-            "device_asset_id",
-            format!("1 to {MAX_DEVICE_ASSET_ID} printable characters"),
-        ));
+        return Err(invalid_device_asset_id());
     }
     Ok(id.to_string())
+}
+
+/// The 422 for a device asset id that is not one.
+pub(crate) fn invalid_device_asset_id() -> ApiError {
+    crate::routes::invalid_field(
+        "device_asset_id",
+        format!("1 to {MAX_DEVICE_ASSET_ID} printable characters"),
+    )
 }
 
 /// Streams an upload into the store and records it.
@@ -159,7 +164,7 @@ pub(crate) async fn check_quota(
 }
 
 /// The jobs a new asset of `format` needs: renditions, when this build can decode it.
-fn render_jobs(format: SourceFormat, asset_id: AssetId, attempts: u32) -> Vec<NewJob> {
+pub(crate) fn render_jobs(format: SourceFormat, asset_id: AssetId, attempts: u32) -> Vec<NewJob> {
     if !format.can_render() {
         return Vec::new();
     }

@@ -175,17 +175,9 @@ fn generated_jpeg() -> anyhow::Result<Vec<u8>> {
 /// A DNG of the picture in `jpeg`, as a camera with sRGB primaries and a
 /// daylight balance would record it.
 fn dng_of(jpeg: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let picture = image::load_from_memory(jpeg)?.to_rgb32f();
-    let linear = image::Rgb32FImage::from_fn(picture.width(), picture.height(), |x, y| {
-        image::Rgb(picture.get_pixel(x, y).0.map(|v| {
-            if v <= 0.04045 {
-                v / 12.92
-            } else {
-                ((v + 0.055) / 1.055).powf(2.4)
-            }
-        }))
-    });
-    Ok(darkroom_pipeline::testing::bayer_dng(&linear, [1.0; 3], 1))
+    let picture = image::load_from_memory(jpeg)?.to_rgb8();
+    let camera = darkroom_pipeline::testing::camera_from_srgb(&picture, [1.0; 3]);
+    Ok(darkroom_pipeline::testing::bayer_dng(&camera, [1.0; 3], 1))
 }
 
 fn print_row(what: &str, ours: f64, theirs: &[(&str, f64)]) {

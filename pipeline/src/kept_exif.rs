@@ -52,6 +52,36 @@ const CAMERA_AND_EXPOSURE: &[Tag] = &[
     Tag::Software,
 ];
 
+/// The kept EXIF blocks of one original, each level read from it once
+/// however many renditions keep it.
+pub(crate) struct KeptExif<'a> {
+    original: Option<&'a [u8]>,
+    blocks: Vec<(KeepMetadata, Option<Vec<u8>>)>,
+}
+
+impl<'a> KeptExif<'a> {
+    /// For renditions of `original` (`None`: they keep nothing).
+    pub(crate) fn of(original: Option<&'a [u8]>) -> Self {
+        KeptExif {
+            original,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// The block renditions with `keep` carry (see [`kept_exif`]).
+    pub(crate) fn get(&mut self, keep: KeepMetadata) -> Option<&[u8]> {
+        let at = match self.blocks.iter().position(|(k, _)| *k == keep) {
+            Some(at) => at,
+            None => {
+                let block = self.original.and_then(|o| kept_exif(o, keep));
+                self.blocks.push((keep, block));
+                self.blocks.len() - 1
+            }
+        };
+        self.blocks[at].1.as_deref()
+    }
+}
+
 /// The EXIF block (a TIFF structure, without the `Exif\0\0` prefix JPEG puts
 /// before it) that renditions with `keep` carry, or `None` when they carry
 /// nothing: `keep` is `None`, or the original has none of the kept fields

@@ -1,6 +1,6 @@
 //! EXIF orientation: how the stored pixels must be turned to display upright.
 
-use image::{DynamicImage, GrayImage, RgbImage};
+use image::{DynamicImage, GrayImage, Rgb32FImage, RgbImage};
 
 use crate::buffers;
 
@@ -54,6 +54,43 @@ impl Orientation {
         }
     }
 
+    /// All eight, in EXIF order.
+    const ALL: [Orientation; 8] = [
+        Orientation::Normal,
+        Orientation::FlipHorizontal,
+        Orientation::Rotate180,
+        Orientation::FlipVertical,
+        Orientation::Transpose,
+        Orientation::Rotate90,
+        Orientation::Transverse,
+        Orientation::Rotate270,
+    ];
+
+    /// This turn followed by `next`, as one turn (the eight form a group):
+    /// the pixels move once instead of twice.
+    pub(crate) fn then(self, next: Orientation) -> Orientation {
+        // Two different turns differ somewhere on a 2 × 3 picture.
+        let (w, h) = (2, 3);
+        let (mid_w, mid_h) = self.upright_size(w as u32, h as u32);
+        let both = |x, y| {
+            let (mx, my) = self.destination(x, y, w, h);
+            next.destination(mx, my, mid_w as usize, mid_h as usize)
+        };
+        Self::ALL
+            .into_iter()
+            .find(|o| (0..h).all(|y| (0..w).all(|x| o.destination(x, y, w, h) == both(x, y))))
+            .expect("invariant: the eight orientations are closed under composition")
+    }
+
+    /// The size a `width × height` stored picture displays at.
+    pub fn upright_size(self, width: u32, height: u32) -> (u32, u32) {
+        if self.swaps_dimensions() {
+            (height, width)
+        } else {
+            (width, height)
+        }
+    }
+
     /// True when displaying swaps width and height.
     pub fn swaps_dimensions(self) -> bool {
         matches!(
@@ -85,31 +122,43 @@ impl Orientation {
     /// only (what the decoders produce).
     pub(crate) fn upright(self, src: &DynamicImage) -> DynamicImage {
         let (w, h) = (src.width(), src.height());
-        let (out_w, out_h) = if self.swaps_dimensions() {
-            (h, w)
+        let (out_w, out_h) = self.upright_size(w, h);
+        let channels = if matches!(src, DynamicImage::ImageLuma8(_)) {
+            1
         } else {
-            (w, h)
+            3
         };
+        let mut out = buffers::take(src.as_bytes().len());
+        match channels {
+            1 => self.turn::<u8, 1>(src.as_bytes(), w as usize, h as usize, &mut out),
+            _ => self.turn::<u8, 3>(src.as_bytes(), w as usize, h as usize, &mut out),
+        }
         match src {
             DynamicImage::ImageLuma8(_) => {
-                let out = self.turn::<1>(src.as_bytes(), w as usize, h as usize);
                 GrayImage::from_raw(out_w, out_h, out).map(DynamicImage::ImageLuma8)
             }
-            _ => {
-                let out = self.turn::<3>(src.as_bytes(), w as usize, h as usize);
-                RgbImage::from_raw(out_w, out_h, out).map(DynamicImage::ImageRgb8)
-            }
+            _ => RgbImage::from_raw(out_w, out_h, out).map(DynamicImage::ImageRgb8),
         }
         .expect("invariant: the buffer holds out_w × out_h pixels")
     }
 
-    /// Moves `C`-byte pixels to their upright places. Along a stored row the
-    /// destination moves by a fixed step, so the inner loop is a strided copy;
-    /// rows are walked in bands of 64 so that a quarter turn writes within a
-    /// few cache-resident destination rows rather than across the image.
-    fn turn<const C: usize>(self, pixels: &[u8], w: usize, h: usize) -> Vec<u8> {
+    /// Linear-light f32 pixels (edits' working copies) turned upright.
+    pub(crate) fn upright_f32(self, src: &Rgb32FImage) -> Rgb32FImage {
+        let (w, h) = src.dimensions();
+        let (out_w, out_h) = self.upright_size(w, h);
+        let mut out = vec![0.0; src.as_raw().len()];
+        self.turn::<f32, 3>(src.as_raw(), w as usize, h as usize, &mut out);
+        Rgb32FImage::from_raw(out_w, out_h, out)
+            .expect("invariant: the buffer holds out_w × out_h pixels")
+    }
+
+    /// Moves `C`-sample pixels to their upright places in `out`. Along a
+    /// stored row the destination moves by a fixed step, so the inner loop
+    /// is a strided copy; rows are walked in bands of 64 so that a quarter
+    /// turn writes within a few cache-resident destination rows rather than
+    /// across the image.
+    fn turn<T: Copy, const C: usize>(self, pixels: &[T], w: usize, h: usize, out: &mut [T]) {
         let out_w = if self.swaps_dimensions() { h } else { w };
-        let mut out = buffers::take(w * h * C);
         let offset = |(x, y): (usize, usize)| (y * out_w + x) * C;
         const BAND: usize = 64;
         for band in (0..w).step_by(BAND) {
@@ -128,7 +177,6 @@ impl Orientation {
                 }
             }
         }
-        out
     }
 }
 
@@ -168,6 +216,27 @@ mod tests {
         assert_eq!(Orientation::from_exif(9), Orientation::Normal);
         assert!(Orientation::from_exif(6).swaps_dimensions());
         assert!(!Orientation::from_exif(3).swaps_dimensions());
+    }
+
+    #[test]
+    fn one_composed_turn_moves_pixels_as_two_turns_do() {
+        let picture = Rgb32FImage::from_fn(5, 3, |x, y| image::Rgb([x as f32, y as f32, 0.0]));
+        for first in Orientation::ALL {
+            for second in Orientation::ALL {
+                let twice = second.upright_f32(&first.upright_f32(&picture));
+                let once = first.then(second).upright_f32(&picture);
+                assert_eq!(once, twice, "{first:?} then {second:?}");
+            }
+        }
+        assert_eq!(
+            Orientation::Rotate90.then(Orientation::Rotate90),
+            Orientation::Rotate180
+        );
+        assert_eq!(
+            Orientation::Rotate90.then(Orientation::Rotate270),
+            Orientation::Normal
+        );
+        assert_eq!(Orientation::Rotate90.upright_size(6, 4), (4, 6));
     }
 
     #[test]

@@ -30,6 +30,7 @@ use rawler::rawimage::RawPhotometricInterpretation;
 use rawler::rawsource::RawSource;
 
 use crate::decode::Decoded;
+use crate::resize::shrunk_to_long_edge;
 use crate::{Limits, Orientation, PipelineError, SourceFormat};
 
 /// Decodes and develops a RAW file. The sensor's dimensions are checked
@@ -63,8 +64,6 @@ pub(crate) fn decode_raw(
 struct OpenedRaw {
     raw: RawImage,
     orientation: Orientation,
-    /// The sensor's width and height.
-    sensor: (u32, u32),
     /// The long edge the largest output needs, in sensor pixels.
     largest: u32,
     /// Whether half the sensor covers the largest output.
@@ -97,7 +96,6 @@ fn open_raw(
     Ok(OpenedRaw {
         raw,
         orientation,
-        sensor: (width, height),
         largest,
         half_is_enough: u64::from(largest) * 2 <= u64::from(width.max(height)),
     })
@@ -340,20 +338,18 @@ pub(crate) fn decode_raw_for_edit(
     let OpenedRaw {
         mut raw,
         orientation,
-        sensor,
         largest,
         half_is_enough,
     } = open_raw(format, bytes, limits, needed_long_edge)?;
     if let Some(matrices) = half_size_matrix(&raw).filter(|_| half_is_enough) {
         let as_shot = as_shot_multipliers(&raw);
         let mut pixels = half_size_camera(raw).map_err(corrupt)?;
+        // The developed (default-cropped) picture's size, as `decode_raw`
+        // gives it: twice the half-size develop's.
+        let developed = (pixels.width() * 2, pixels.height() * 2);
         // No more than the outputs need: linear camera data shrinks exactly.
-        let long = pixels.width().max(pixels.height());
-        if largest < long {
-            let scale = f64::from(largest) / f64::from(long);
-            let size = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
-            pixels =
-                crate::resize::resize_linear(&pixels, size(pixels.width()), size(pixels.height()))?;
+        if let Some((w, h)) = shrunk_to_long_edge(pixels.width(), pixels.height(), largest) {
+            pixels = crate::resize::resize_linear(&pixels, w, h)?;
         }
         return Ok(WorkingCopy::new(
             pixels,
@@ -363,7 +359,7 @@ pub(crate) fn decode_raw_for_edit(
                 camera_to_srgb: matrices.camera_to_srgb,
                 as_shot,
             },
-            sensor,
+            developed,
         ));
     }
     // White balance on the raw data, before rawler's demosaic.
@@ -375,12 +371,13 @@ pub(crate) fn decode_raw_for_edit(
     };
     balance_mosaic(&mut raw, multipliers).map_err(corrupt)?;
     let developed = develop_full(&raw).map_err(corrupt)?;
+    let size = (developed.width(), developed.height());
     Ok(WorkingCopy::new(
         crate::edit::to_linear(&developed),
         orientation,
         WorkingColour::Developed {
             white_balance: white_balance.cloned(),
         },
-        sensor,
+        size,
     ))
 }

@@ -5,12 +5,12 @@ use image::DynamicImage;
 use crate::colour::convert_to_srgb;
 use crate::decode::{Decoded, ShrinkOnLoad, decode, decode_jpeg};
 use crate::encode::encode;
-use crate::kept_exif::kept_exif;
+use crate::kept_exif::KeptExif;
 use crate::metadata::dng_dimensions;
 use crate::orient::Orientation;
 use crate::raw_preview::largest_preview;
 use crate::resize::resize;
-use crate::spec::{Fit, KeepMetadata, RenditionSpec};
+use crate::spec::{Fit, RenditionSpec};
 use crate::{Limits, PipelineError, buffers, guard, sniff};
 
 /// One encoded rendition.
@@ -131,21 +131,12 @@ fn render_decoded(
     // Each spec's resized size (stored orientation, before any crop),
     // from the original's size, not the (possibly DCT-scaled) decode, so
     // shrink-on-load never changes an output's dimensions.
-    let mut plan: Vec<(&RenditionSpec, Placement)> = specs
-        .iter()
-        .map(|s| {
-            (
-                s,
-                Placement::of(s, source_width, source_height, orientation),
-            )
-        })
-        .collect();
-    plan.sort_by_key(|(_, p)| std::cmp::Reverse(u64::from(p.resized.0) * u64::from(p.resized.1)));
+    let plan = Placement::plan(specs, source_width, source_height, orientation);
     // `source` holds the previous (larger) resized pixels, uncropped and
     // in stored orientation: each smaller rendition is made from it.
     let mut source = image;
     // The kept EXIF blocks, read from the original once per level asked.
-    let mut exif_blocks: Vec<(KeepMetadata, Option<Vec<u8>>)> = Vec::new();
+    let mut exif_blocks = KeptExif::of(Some(original));
     let mut out = Vec::with_capacity(specs.len());
     for (spec, placement) in plan {
         let (w, h) = placement.resized;
@@ -166,14 +157,7 @@ fn render_decoded(
         // the 8 bits the encoders take here, once per rendition.
         let eight_bit = to_eight_bits(framed);
         let framed = eight_bit.as_ref().unwrap_or(framed);
-        let exif = match exif_blocks.iter().find(|(keep, _)| *keep == spec.keep()) {
-            Some((_, block)) => block.as_deref(),
-            None => {
-                let block = kept_exif(original, spec.keep());
-                exif_blocks.push((spec.keep(), block));
-                exif_blocks.last().and_then(|(_, block)| block.as_deref())
-            }
-        };
+        let exif = exif_blocks.get(spec.keep());
         // Most photos need no turning: encode the pixels as they are, and
         // copy only to turn a small, final image.
         let bytes = if orientation == Orientation::Normal {
@@ -184,11 +168,7 @@ fn render_decoded(
             buffers::recycle(upright);
             bytes
         };
-        let (width, height) = if orientation.swaps_dimensions() {
-            (framed.height(), framed.width())
-        } else {
-            (framed.width(), framed.height())
-        };
+        let (width, height) = orientation.upright_size(framed.width(), framed.height());
         out.push(Rendered {
             spec: spec.clone(),
             bytes,
@@ -221,6 +201,24 @@ pub(crate) struct Placement {
 }
 
 impl Placement {
+    /// Every spec's placement on a `width × height` picture, largest first:
+    /// each smaller rendition is then made from the one before it.
+    pub(crate) fn plan(
+        specs: &[RenditionSpec],
+        width: u32,
+        height: u32,
+        orientation: Orientation,
+    ) -> Vec<(&RenditionSpec, Placement)> {
+        let mut plan: Vec<(&RenditionSpec, Placement)> = specs
+            .iter()
+            .map(|s| (s, Placement::of(s, width, height, orientation)))
+            .collect();
+        plan.sort_by_key(|(_, p)| {
+            std::cmp::Reverse(u64::from(p.resized.0) * u64::from(p.resized.1))
+        });
+        plan
+    }
+
     pub(crate) fn of(
         spec: &RenditionSpec,
         width: u32,

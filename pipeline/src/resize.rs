@@ -38,6 +38,18 @@ pub(crate) fn resize(
     Ok(dst)
 }
 
+/// The size of a `width × height` picture shrunk to a long edge of
+/// `long_edge`; `None` when it is no larger than that already.
+pub(crate) fn shrunk_to_long_edge(width: u32, height: u32, long_edge: u32) -> Option<(u32, u32)> {
+    let long = width.max(height);
+    if long_edge >= long {
+        return None;
+    }
+    let scale = f64::from(long_edge) / f64::from(long);
+    let size = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    Some((size(width), size(height)))
+}
+
 /// Resizes linear-light f32 RGB to exactly `width × height`.
 pub(crate) fn resize_linear(
     src: &image::Rgb32FImage,

@@ -3,6 +3,17 @@
 
 use image::Rgb32FImage;
 
+/// What a camera with linear-sRGB primaries and neutral (as-shot)
+/// `neutral` records of `scene`: its linear values, scaled per channel.
+pub fn camera_from_srgb(scene: &image::RgbImage, neutral: [f32; 3]) -> Rgb32FImage {
+    Rgb32FImage::from_fn(scene.width(), scene.height(), |x, y| {
+        let p = scene.get_pixel(x, y).0;
+        image::Rgb(
+            [0, 1, 2].map(|c| crate::edit::srgb_to_linear(f32::from(p[c]) / 255.0) * neutral[c]),
+        )
+    })
+}
+
 /// A grey card of `reflectance` (0.18: middle grey) under a light of
 /// `kelvin`, as a camera with linear-sRGB primaries records it (green =
 /// `reflectance`): the scene for white balance tests.
@@ -42,10 +53,12 @@ pub fn bayer_dng(camera: &Rgb32FImage, as_shot_neutral: [f32; 3], orientation: u
         b.extend_from_slice(&10_000u32.to_le_bytes());
         b
     };
-    let xyz_to_srgb = [
-        3.2404542, -1.5371385, -0.4985314, -0.9692660, 1.8760108, 0.0415560, 0.0556434, -0.2040259,
-        1.0572252,
-    ];
+    // ColorMatrix1: XYZ → camera, here XYZ → linear sRGB.
+    let xyz_to_srgb: Vec<f64> = crate::edit::XYZ_TO_SRGB
+        .as_flattened()
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
     // (tag, type, count, value bytes); types: 1 BYTE, 2 ASCII, 3 SHORT,
     // 4 LONG, 5 RATIONAL, 10 SRATIONAL.
     let short = |v: u16| v.to_le_bytes().to_vec();

@@ -22,24 +22,12 @@ fn scene(width: u32, height: u32) -> RgbImage {
     })
 }
 
-fn srgb_to_linear(v: u8) -> f32 {
-    let v = f32::from(v) / 255.0;
-    if v <= 0.04045 {
-        v / 12.92
-    } else {
-        ((v + 0.055) / 1.055).powf(2.4)
-    }
-}
-
 /// A DNG of `scene`: RGGB mosaic of its linear values, as a camera with
 /// linear-sRGB primaries and as-shot neutral (0.5, 1, 0.667) would record
 /// it. `orientation` is EXIF's.
 fn dng(scene: &RgbImage, orientation: u16) -> Vec<u8> {
     const NEUTRAL: [f32; 3] = [0.5, 1.0, 0.6667];
-    let camera = image::Rgb32FImage::from_fn(scene.width(), scene.height(), |x, y| {
-        let p = scene.get_pixel(x, y);
-        image::Rgb([0, 1, 2].map(|c| srgb_to_linear(p[c]) * NEUTRAL[c]))
-    });
+    let camera = darkroom_pipeline::testing::camera_from_srgb(scene, NEUTRAL);
     darkroom_pipeline::testing::bayer_dng(&camera, NEUTRAL, orientation)
 }
 

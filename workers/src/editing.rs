@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use darkroom_pipeline::edit::{EditRecipe, ExportFormat, ExportHead, WorkingCopy};
 use darkroom_pipeline::{Limits, PipelineError, RenditionSpec, ShrinkOnLoad, sniff};
-use darkroom_storage::{AssetId, ContentHash};
+use darkroom_storage::AssetId;
 
 use crate::{CpuPool, HelperJob, RawHelper, WorkerConfig, WorkerError, working_copy_in_helper};
 
@@ -31,6 +31,10 @@ pub struct EditRenderer {
     shrink: ShrinkOnLoad,
     helper: Option<RawHelper>,
     copies: Arc<Mutex<WorkingCopies>>,
+    /// Held while a photo's working copy is looked up and, when missing,
+    /// decoded: a slider moved while the photo is still opening waits for
+    /// that decode instead of starting a second one. Striped by asset.
+    decoding: Arc<[tokio::sync::Mutex<()>]>,
     /// One full-size export at a time: a 24 MP picture is about 300 MB in
     /// f32, a 100 MP one over a gigabyte; two at once wait for each other
     /// rather than for the machine's memory.
@@ -66,16 +70,19 @@ impl EditRenderer {
             shrink: config.shrink_on_load,
             helper: config.raw_helper.clone(),
             copies: Arc::new(Mutex::new(WorkingCopies::new(config.edit_cache_bytes))),
+            decoding: (0..DECODE_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
             exports: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 
     /// Renders `recipe` on the asset at `long_edge` pixels (JPEG). `original`
-    /// is fetched only when no working copy of it is cached.
+    /// is fetched only when no working copy of it is cached. (An asset's
+    /// original never changes, so its id names the copy.)
     pub async fn preview<F>(
         &self,
         asset: AssetId,
-        hash: ContentHash,
         original: F,
         recipe: EditRecipe,
         long_edge: u32,
@@ -87,24 +94,31 @@ impl EditRenderer {
             format!("preview:{}:jpeg:85", long_edge.clamp(64, MAX_PREVIEW_EDGE))
                 .parse()
                 .map_err(|e| WorkerError::BadJob(format!("preview spec: {e}")))?;
-        let key = (asset, hash);
-        let cached = self
-            .copies
-            .lock()
-            .expect("invariant: the cache lock is not poisoned")
-            .get(&key)
-            .filter(|copy| copy.covers(&recipe, std::slice::from_ref(&spec)));
-        let decoded = cached.is_none();
-        let copy = match cached {
-            Some(copy) => copy,
-            None => {
-                let original = original.await?;
-                let copy = Arc::new(self.decode(original, &recipe, &spec).await?);
-                self.copies
-                    .lock()
-                    .expect("invariant: the cache lock is not poisoned")
-                    .insert(key, copy.clone());
-                copy
+        let stripe = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            asset.hash(&mut hasher);
+            hasher.finish() as usize % self.decoding.len()
+        };
+        let (copy, decoded) = {
+            let _turn = self.decoding[stripe].lock().await;
+            let cached = self
+                .copies
+                .lock()
+                .expect("invariant: the cache lock is not poisoned")
+                .get(&asset)
+                .filter(|copy| copy.covers(&recipe, std::slice::from_ref(&spec)));
+            match cached {
+                Some(copy) => (copy, false),
+                None => {
+                    let original = original.await?;
+                    let copy = Arc::new(self.decode(original, &recipe, &spec).await?);
+                    self.copies
+                        .lock()
+                        .expect("invariant: the cache lock is not poisoned")
+                        .insert(asset, copy.clone());
+                    (copy, true)
+                }
             }
         };
         let rendered = self
@@ -211,15 +225,6 @@ impl EditRenderer {
         })??;
         Ok(ExportStream { head, chunks })
     }
-
-    /// Working copies held, and their bytes.
-    pub fn cached(&self) -> (usize, usize) {
-        let copies = self
-            .copies
-            .lock()
-            .expect("invariant: the cache lock is not poisoned");
-        (copies.entries.len(), copies.bytes)
-    }
 }
 
 /// Decodes a working copy, a camera RAW in the helper process.
@@ -245,9 +250,12 @@ fn decode_copy(
     }
 }
 
-type CopyKey = (AssetId, ContentHash);
+/// Decodes that may run at once for different photos (one per stripe).
+const DECODE_STRIPES: usize = 16;
 
-/// Working copies by asset and original, least recently used dropped first
+type CopyKey = AssetId;
+
+/// Working copies by asset, least recently used dropped first
 /// when over budget. A handful of entries: a linear scan to evict is fine.
 struct WorkingCopies {
     budget: usize,
@@ -330,8 +338,7 @@ mod tests {
         let one = copy(32); // 32 × 32 × 12 bytes = 12 KiB
         let per = one.memory_bytes();
         let mut cache = WorkingCopies::new(per * 2);
-        let key = |n: u8| (AssetId::new(), ContentHash::of(&[n]));
-        let (a, b, c) = (key(1), key(2), key(3));
+        let (a, b, c) = (AssetId::new(), AssetId::new(), AssetId::new());
         cache.insert(a, one.clone());
         cache.insert(b, one.clone());
         assert!(cache.get(&a).is_some()); // a is now newer than b
@@ -340,7 +347,7 @@ mod tests {
         assert!(cache.get(&a).is_some() && cache.get(&c).is_some());
         assert_eq!(cache.bytes, per * 2);
         // Too big for the whole budget: not kept, nothing else lost.
-        cache.insert(key(4), copy(64));
+        cache.insert(AssetId::new(), copy(64));
         assert_eq!(cache.entries.len(), 2);
         assert_eq!(cache.bytes, per * 2);
     }

@@ -24,5 +24,5 @@ pub use helper::{
 };
 pub use job::{Job, RENDER_JOB_KIND};
 pub use pool::CpuPool;
-pub use render::render_original;
+pub use render::{current_recipe, render_original};
 pub use runner::{JobOutcome, Runner, Waker};

@@ -1,6 +1,7 @@
 //! The render job: original → renditions, stored content-addressed.
 
 use bytes::Bytes;
+use darkroom_storage::Catalog;
 use darkroom_storage::catalog::{LeasedJob, NewRendition, UsageKind};
 use darkroom_storage::{AssetId, ContentHash};
 
@@ -56,6 +57,22 @@ pub fn render_original(
     }
 }
 
+/// The asset's current edit recipe and its fingerprint: the identity and
+/// '' when it was never edited.
+pub async fn current_recipe(
+    catalog: &Catalog,
+    asset: &AssetId,
+) -> Result<(EditRecipe, String), WorkerError> {
+    Ok(match catalog.current_edit(asset).await? {
+        Some(edit) => (
+            EditRecipe::from_json(edit.recipe.as_bytes())
+                .map_err(|e| WorkerError::BadJob(format!("stored recipe: {e}")))?,
+            edit.recipe_hash,
+        ),
+        None => (EditRecipe::default(), String::new()),
+    })
+}
+
 impl Runner {
     pub(crate) async fn render_renditions(
         &self,
@@ -72,15 +89,7 @@ impl Runner {
         };
         // The edit to render: read with its fingerprint, which the result is
         // recorded against (a newer save makes this render moot).
-        let edit = self.catalog.current_edit(&asset_id).await?;
-        let (recipe, recipe_hash) = match &edit {
-            Some(edit) => (
-                EditRecipe::from_json(edit.recipe.as_bytes())
-                    .map_err(|e| WorkerError::BadJob(format!("stored recipe: {e}")))?,
-                edit.recipe_hash.clone(),
-            ),
-            None => (EditRecipe::default(), String::new()),
-        };
+        let (recipe, recipe_hash) = current_recipe(&self.catalog, &asset_id).await?;
         let original = self.blobs.get(&asset.hash).await?;
         let specs = self.config.renditions.clone();
         let limits = self.config.limits;

@@ -258,7 +258,7 @@ pub(crate) async fn patch(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Edit)?;
-    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let id = super::asset_id(&path)?;
     let body = body.into_inner();
     for (field, text) in [("title", &body.title), ("caption", &body.caption)] {
         if let Some(Some(text)) = text
@@ -305,7 +305,7 @@ pub(crate) async fn trash(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Edit)?;
-    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let id = super::asset_id(&path)?;
     state.catalog.trash_asset(auth.user(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -317,7 +317,7 @@ pub(crate) async fn restore(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Edit)?;
-    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let id = super::asset_id(&path)?;
     let asset = state.catalog.restore_asset(auth.user(), &id).await?;
     Ok(HttpResponse::Ok().json(describe(&state, &asset).await?))
 }

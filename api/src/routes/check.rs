@@ -2,8 +2,10 @@
 //! has, so a companion app uploads only what is missing.
 
 use actix_web::{HttpResponse, web};
-use darkroom_storage::ContentHash;
+use std::collections::HashMap;
+
 use darkroom_storage::catalog::Scope;
+use darkroom_storage::{AssetId, ContentHash};
 use serde::{Deserialize, Serialize};
 
 use super::invalid_field;
@@ -58,8 +60,8 @@ pub(crate) async fn check(
             format!("at most {MAX_CHECKED} at a time"),
         ));
     }
-    let mut hashes = Vec::with_capacity(items.len());
-    let mut devices = Vec::new();
+    // Each item's hash and (trimmed) device id, checked.
+    let mut asked = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let hash: ContentHash = item.blake3.trim().parse().map_err(|_| {
             invalid_field(
@@ -73,32 +75,28 @@ pub(crate) async fn check(
                 "must be above 0".into(),
             ));
         }
-        hashes.push(hash);
-        if let Some(device) = &item.device_asset_id {
-            devices.push(device_asset_id(device)?);
-        }
+        let device = item
+            .device_asset_id
+            .as_deref()
+            .map(device_asset_id)
+            .transpose()?;
+        asked.push((hash, device));
     }
+    let hashes: Vec<ContentHash> = asked.iter().map(|(h, _)| *h).collect();
+    let devices: Vec<String> = asked.iter().filter_map(|(_, d)| d.clone()).collect();
     let (by_hash, by_device) = state
         .catalog
         .owned_matches(auth.user(), &hashes, &devices)
         .await?;
-    let results: Vec<CheckResult> = items
+    let by_hash: HashMap<ContentHash, AssetId> = by_hash.into_iter().collect();
+    let by_device: HashMap<String, AssetId> = by_device.into_iter().collect();
+    let results: Vec<CheckResult> = asked
         .into_iter()
-        .zip(&hashes)
-        .map(|(item, hash)| {
-            let device = item.device_asset_id.as_deref().map(str::trim);
+        .map(|(hash, device)| {
             let found = by_hash
-                .iter()
-                .find(|(h, _)| h == hash)
-                .map(|(_, id)| id)
-                .or_else(|| {
-                    by_device
-                        .iter()
-                        .find(|(d, _)| Some(d.as_str()) == device)
-                        .map(|(_, id)| id)
-                });
+                .get(&hash)
+                .or_else(|| device.as_ref().and_then(|d| by_device.get(d)));
             CheckResult {
-                device_asset_id: item.device_asset_id,
                 blake3: hash.to_hex(),
                 status: if found.is_some() {
                     "present"
@@ -106,6 +104,7 @@ pub(crate) async fn check(
                     "missing"
                 },
                 asset_id: found.map(ToString::to_string),
+                device_asset_id: device,
             }
         })
         .collect();

@@ -5,15 +5,17 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use bytes::Bytes;
+use darkroom_pipeline::SourceFormat;
 use darkroom_pipeline::edit::{EditRecipe, ExportFormat};
 use darkroom_storage::catalog::{AssetRecord, EditVersion, Scope, UsageKind};
-use darkroom_workers::{Job, MAX_PREVIEW_EDGE, WorkerError};
+use darkroom_workers::{MAX_PREVIEW_EDGE, WorkerError, current_recipe};
 use serde::{Deserialize, Serialize};
 
 use super::{invalid_field, owned_asset};
 use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::dto::rfc3339;
+use crate::ingest::render_jobs;
 use crate::state::AppState;
 
 /// A recipe is a few hundred bytes; this bounds what is parsed.
@@ -68,15 +70,6 @@ fn parse_recipe(body: &[u8]) -> Result<EditRecipe, ApiError> {
     EditRecipe::from_json(body).map_err(|e| invalid_field(&e.field, e.reason))
 }
 
-/// What went wrong rendering a preview or export, as the API says it.
-fn render_error(e: WorkerError) -> ApiError {
-    match e {
-        WorkerError::Pipeline(e) => e.into(),
-        WorkerError::Storage(e) => e.into(),
-        other => ApiError::Internal(other.to_string()),
-    }
-}
-
 /// `GET /assets/{id}/edit`: the current recipe.
 pub(crate) async fn current(
     path: web::Path<String>,
@@ -100,16 +93,13 @@ pub(crate) async fn save(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Edit)?;
-    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let asset = owned_asset(&state, &auth, Scope::Edit, &path).await?;
     let recipe = parse_recipe(&body)?;
-    let asset = state.catalog.get_asset(auth.user(), &id).await?;
-    let jobs = if super::assets::can_render(&asset) {
-        vec![Job::RenderRenditions { asset_id: asset.id }.to_new_job(state.config.job_attempts)]
-    } else {
-        Vec::new()
+    let jobs = match SourceFormat::from_name(&asset.format) {
+        Some(format) => render_jobs(format, asset.id, state.config.job_attempts),
+        None => Vec::new(),
     };
-    let (_, saved) = state
+    let saved = state
         .catalog
         .save_edit(
             auth.user(),
@@ -170,9 +160,8 @@ pub(crate) async fn preview(
     let original = async move { Ok::<_, WorkerError>(blobs.get(&hash).await?) };
     let preview = state
         .editing
-        .preview(asset.id, asset.hash, original, recipe, size)
-        .await
-        .map_err(render_error)?;
+        .preview(asset.id, original, recipe, size)
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("image/jpeg")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -225,17 +214,9 @@ pub(crate) async fn export(
         }
     };
     refuse_unrenderable(&asset)?;
-    let recipe = match state.catalog.current_edit(&asset.id).await? {
-        Some(edit) => EditRecipe::from_json(edit.recipe.as_bytes())
-            .map_err(|e| ApiError::Internal(format!("stored recipe: {e}")))?,
-        None => EditRecipe::default(),
-    };
+    let (recipe, _) = current_recipe(&state.catalog, &asset.id).await?;
     let original = state.blobs.get(&asset.hash).await?;
-    let export = state
-        .editing
-        .export(original, recipe, format)
-        .await
-        .map_err(render_error)?;
+    let export = state.editing.export(original, recipe, format).await?;
     let length = export.head.length;
     state
         .meter

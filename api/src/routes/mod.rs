@@ -132,8 +132,16 @@ async fn owned_asset(
     raw_id: &str,
 ) -> Result<AssetRecord, ApiError> {
     auth.require(scope)?;
-    let id = raw_id.parse().map_err(|_| ApiError::NotFound("asset"))?;
-    Ok(state.catalog.get_asset(auth.user(), &id).await?)
+    Ok(state
+        .catalog
+        .get_asset(auth.user(), &asset_id(raw_id)?)
+        .await?)
+}
+
+/// An asset id from a path segment; a malformed one is "not found", as an
+/// unknown one is.
+fn asset_id(raw: &str) -> Result<darkroom_storage::AssetId, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound("asset"))
 }
 
 /// Tells an absent JSON field (`None`) from an explicit `null` (`Some(None)`).

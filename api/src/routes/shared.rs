@@ -118,7 +118,7 @@ async fn shared_asset(
     link: &ShareLinkRecord,
     raw_id: &str,
 ) -> Result<AssetRecord, ApiError> {
-    let id = raw_id.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let id = super::asset_id(raw_id)?;
     let covered = match link.target {
         ShareTarget::Asset(shared) => shared == id,
         ShareTarget::Album(album) => state.catalog.album_contains(&album, &id).await?,

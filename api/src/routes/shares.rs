@@ -54,9 +54,7 @@ pub(crate) async fn create(
         (Some(album), None) => {
             ShareTarget::Album(album.parse().map_err(|_| ApiError::NotFound("album"))?)
         }
-        (None, Some(asset)) => {
-            ShareTarget::Asset(asset.parse().map_err(|_| ApiError::NotFound("asset"))?)
-        }
+        (None, Some(asset)) => ShareTarget::Asset(super::asset_id(asset)?),
         _ => {
             return Err(invalid_field(
                 "album_id",

@@ -58,7 +58,7 @@ pub(crate) async fn purge(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Edit)?;
-    let id = path.parse().map_err(|_| ApiError::NotFound("asset"))?;
+    let id = super::asset_id(&path)?;
     state.catalog.purge_asset(auth.user(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

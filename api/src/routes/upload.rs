@@ -7,7 +7,9 @@ use darkroom_storage::catalog::{AssetInsert, Scope};
 use futures::StreamExt;
 
 use crate::auth::Authenticated;
-use crate::ingest::{UploadMeta, clean_file_name, device_asset_id, ingest};
+use crate::ingest::{
+    UploadMeta, clean_file_name, device_asset_id, ingest, invalid_device_asset_id,
+};
 use crate::state::AppState;
 use crate::{ApiError, dto::UploadDto};
 
@@ -61,16 +63,16 @@ pub(crate) async fn upload(
                 })?,
         ),
     };
-    let device = req
-        .headers()
-        .get("x-device-asset-id")
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_string())
-        .or_else(|| query.device_asset_id.clone());
+    let device = match req.headers().get("x-device-asset-id") {
+        // Not text at all: the same 422 as an id of control characters.
+        Some(v) => Some(v.to_str().map_err(|_| invalid_device_asset_id())?),
+        None => query.device_asset_id.as_deref(),
+    };
     let mut meta = UploadMeta {
         owner: *auth.user(),
         original_name: clean_file_name(query.filename.as_deref()),
         expected_hash,
-        device_asset_id: device.as_deref().map(device_asset_id).transpose()?,
+        device_asset_id: device.map(device_asset_id).transpose()?,
     };
     // A photo the app already sent: answered before a byte of it is read.
     if let Some(known) = already_sent(&state, &meta).await? {

@@ -15,6 +15,7 @@ backend_tests!(
     saved_edits_are_versions_and_the_renditions_follow_them,
     invalid_recipes_are_refused_naming_the_field,
     previews_render_candidates_without_saving_them,
+    a_photo_opened_with_sliders_already_moving_is_decoded_once,
     exports_are_the_current_version_at_full_size,
     a_render_of_a_replaced_edit_records_nothing,
 );
@@ -285,6 +286,28 @@ async fn previews_render_candidates_without_saving_them(app: TestApp) {
         "invalid_field",
     )
     .await;
+}
+
+async fn a_photo_opened_with_sliders_already_moving_is_decoded_once(app: TestApp) {
+    let id = app
+        .upload_id(&app.token, "a.jpg", jpeg(800, 400, 14, None, None))
+        .await;
+    let preview = format!("/api/v1/assets/{id}/edit/preview?size=300");
+    let moves = (0..4).map(|i| {
+        app.call(
+            Method::POST,
+            Some(&app.token),
+            &preview,
+            Some(json!({"exposure": f64::from(i) / 4.0})),
+        )
+    });
+    let answers = futures::future::join_all(moves).await;
+    assert!(answers.iter().all(|r| r.status() == 200));
+    let decodes = answers
+        .iter()
+        .filter(|r| r.headers()["x-working-copy"] == "decoded")
+        .count();
+    assert_eq!(decodes, 1, "one decode, the other moves wait for it");
 }
 
 async fn exports_are_the_current_version_at_full_size(app: TestApp) {

@@ -1,5 +1,7 @@
 //! From an original and a recipe to renditions, previews and exports.
 
+use std::borrow::Cow;
+
 use image::{DynamicImage, Rgb32FImage};
 use serde::{Deserialize, Serialize};
 
@@ -14,9 +16,9 @@ use super::{Matrix3, camera_multipliers};
 use crate::colour::convert_to_srgb;
 use crate::decode::{Decoded, decode};
 use crate::encode::{encode, encode_jpeg};
-use crate::kept_exif::kept_exif;
+use crate::kept_exif::{KeptExif, kept_exif};
 use crate::render::Placement;
-use crate::resize::{resize, resize_linear};
+use crate::resize::{resize, resize_linear, shrunk_to_long_edge};
 use crate::spec::{KeepMetadata, RenditionSpec};
 use crate::{Limits, Orientation, PipelineError, Rendered, ShrinkOnLoad, guard, sniff};
 
@@ -114,11 +116,7 @@ fn needed_source_edge(
     let Some(specs) = specs else {
         return long;
     };
-    let (uw, uh) = if orientation.swaps_dimensions() {
-        (height, width)
-    } else {
-        (width, height)
-    };
+    let (uw, uh) = orientation.upright_size(width, height);
     let (fw, fh) = edited_size(uw, uh, recipe);
     let largest = specs
         .iter()
@@ -183,13 +181,16 @@ impl WorkingCopy {
                 );
             }
             let decoded = decode(format, original, limits, &needed, shrink)?;
-            Ok(Self::from_decoded(decoded, &needed))
+            Self::from_decoded(decoded, &needed)
         })
     }
 
     /// Shrinks decoded pixels to what is needed (in their own encoding, as
     /// unedited renditions are), converts them to sRGB and linearises them.
-    fn from_decoded(decoded: Decoded, needed: &dyn Fn(u32, u32, Orientation) -> u32) -> Self {
+    fn from_decoded(
+        decoded: Decoded,
+        needed: &dyn Fn(u32, u32, Orientation) -> u32,
+    ) -> Result<Self, PipelineError> {
         let Decoded {
             mut image,
             orientation,
@@ -199,27 +200,22 @@ impl WorkingCopy {
             icc,
         } = decoded;
         let target = needed(source_width, source_height, orientation);
-        let long = image.width().max(image.height());
-        if target < long {
-            let scale = f64::from(target) / f64::from(long);
-            let size = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
-            if let Ok(smaller) = resize(&image, size(image.width()), size(image.height())) {
-                image = smaller;
-            }
+        if let Some((w, h)) = shrunk_to_long_edge(image.width(), image.height(), target) {
+            image = resize(&image, w, h)?;
         }
         if let Some(profile) = icc
             && let Err(e) = convert_to_srgb(&profile, &mut image)
         {
             warning.get_or_insert(e);
         }
-        WorkingCopy {
+        Ok(WorkingCopy {
             pixels: to_linear(&image),
             orientation,
             colour: WorkingColour::Rendered,
             source_width,
             source_height,
             warning,
-        }
+        })
     }
 
     /// False when this copy cannot show `recipe`: a RAW developed at full
@@ -236,65 +232,6 @@ impl WorkingCopy {
         self.pixels.as_raw().len() * std::mem::size_of::<f32>()
     }
 
-    /// The original's size as stored.
-    pub fn source_size(&self) -> (u32, u32) {
-        (self.source_width, self.source_height)
-    }
-
-    /// Geometry, white balance and tone: the edited picture in sRGB-encoded
-    /// f32, about `size` when given (within a pixel or two: the caller
-    /// resizes or crops to exact sizes), else whole.
-    ///
-    /// The working copy is shrunk first, to the scale the output needs, so
-    /// that turning, straightening and the tone work touch only
-    /// output-sized pixels (resizing commutes with all of them up to
-    /// resampling).
-    fn finish(
-        &self,
-        recipe: &EditRecipe,
-        size: Option<(u32, u32)>,
-    ) -> Result<Rgb32FImage, PipelineError> {
-        let (pw, ph) = self.pixels.dimensions();
-        let (uw, uh) = if self.orientation.swaps_dimensions() {
-            (ph, pw)
-        } else {
-            (pw, ph)
-        };
-        let (fw, fh) = edited_size(uw, uh, recipe);
-        let scale = size.map_or(1.0, |(w, h)| {
-            (f64::from(w) / fw).max(f64::from(h) / fh).min(1.0)
-        });
-        let shrunk = if scale < 0.999 {
-            let dimension = |v: u32| ((f64::from(v) * scale).ceil() as u32).max(1);
-            Some(resize_linear(&self.pixels, dimension(pw), dimension(ph))?)
-        } else {
-            None
-        };
-        let mut image = frame(
-            shrunk.as_ref().unwrap_or(&self.pixels),
-            self.orientation,
-            recipe,
-        );
-        if let Some((w, h)) = size {
-            let (w, h) = (w.min(image.width()), h.min(image.height()));
-            let (extra_w, extra_h) = (image.width() - w, image.height() - h);
-            if extra_w <= 2 && extra_h <= 2 {
-                // Rounding left a pixel or two: trim them from the centre
-                // rather than resample the whole picture.
-                if (extra_w, extra_h) != (0, 0) {
-                    image = image::imageops::crop_imm(&image, extra_w / 2, extra_h / 2, w, h)
-                        .to_image();
-                }
-            } else {
-                image = resize_linear(&image, w, h)?;
-            }
-        }
-        self.colour.to_linear_srgb(&mut image, recipe);
-        apply_tone(&mut image, recipe);
-        encode_in_place(&mut image);
-        Ok(image)
-    }
-
     /// Renders `specs` from this copy with `recipe`. `original` is read for
     /// the EXIF that specs keep (none when `None`).
     pub fn render(
@@ -303,24 +240,28 @@ impl WorkingCopy {
         specs: &[RenditionSpec],
         original: Option<&[u8]>,
     ) -> Result<Vec<Rendered>, PipelineError> {
-        let (uw, uh) = if self.orientation.swaps_dimensions() {
-            (self.source_height, self.source_width)
-        } else {
-            (self.source_width, self.source_height)
-        };
+        let (uw, uh) = self
+            .orientation
+            .upright_size(self.source_width, self.source_height);
         let (fw, fh) = edited_size(uw, uh, recipe);
-        let (fw, fh) = (fw.round() as u32, fh.round() as u32);
-        let mut plan: Vec<(&RenditionSpec, Placement)> = specs
-            .iter()
-            .map(|s| (s, Placement::of(s, fw, fh, Orientation::Normal)))
-            .collect();
-        plan.sort_by_key(|(_, p)| {
-            std::cmp::Reverse(u64::from(p.resized.0) * u64::from(p.resized.1))
-        });
+        let plan = Placement::plan(
+            specs,
+            fw.round() as u32,
+            fh.round() as u32,
+            Orientation::Normal,
+        );
         let Some((_, largest)) = plan.first() else {
             return Ok(Vec::new());
         };
-        let mut source = DynamicImage::ImageRgb32F(self.finish(recipe, Some(largest.resized))?);
+        let finished = finish(
+            Cow::Borrowed(&self.pixels),
+            self.orientation,
+            &self.colour,
+            recipe,
+            Some(largest.resized),
+        )?;
+        let mut source = DynamicImage::ImageRgb32F(finished);
+        let mut exif_blocks = KeptExif::of(original);
         let mut out = Vec::with_capacity(specs.len());
         for (spec, placement) in plan {
             let (w, h) = placement.resized;
@@ -336,8 +277,7 @@ impl WorkingCopy {
                 sharpen(&mut framed, sharpening);
             }
             let eight_bit = quantise_8(&framed);
-            let exif = original.and_then(|o| kept_exif(o, spec.keep()));
-            let bytes = encode(&eight_bit, spec, exif.as_deref())?;
+            let bytes = encode(&eight_bit, spec, exif_blocks.get(spec.keep()))?;
             out.push(Rendered {
                 spec: spec.clone(),
                 bytes,
@@ -401,6 +341,153 @@ impl WorkingCopy {
             warning: header.warning,
         })
     }
+
+    /// True when this copy has the pixels `specs` need after `recipe`'s
+    /// geometry (a tight crop needs more of them) and can show its white
+    /// balance.
+    pub fn covers(&self, recipe: &EditRecipe, specs: &[RenditionSpec]) -> bool {
+        let needed = needed_source_edge(
+            Some(specs),
+            recipe,
+            self.source_width,
+            self.source_height,
+            self.orientation,
+        );
+        let have = self.pixels.width().max(self.pixels.height());
+        let full = self.source_width.max(self.source_height);
+        self.serves(recipe) && (have >= needed || have >= full)
+    }
+
+    /// The edited picture at this copy's full size (decode it with no specs
+    /// for a full-resolution export), encoded as `format`. `original` is read
+    /// for the EXIF a JPEG keeps.
+    pub fn export(
+        self,
+        recipe: &EditRecipe,
+        format: ExportFormat,
+        original: Option<&[u8]>,
+    ) -> Result<Exported, PipelineError> {
+        let mut first = None;
+        let mut bytes = Vec::new();
+        self.export_to(
+            recipe,
+            format,
+            original,
+            &mut |head| {
+                first = Some(head);
+                true
+            },
+            &mut |chunk| {
+                bytes.extend_from_slice(&chunk);
+                true
+            },
+        )?;
+        let head = first.ok_or_else(|| PipelineError::Encode("the export sent nothing".into()))?;
+        Ok(Exported {
+            bytes,
+            width: head.width,
+            height: head.height,
+            decode_warning: head.decode_warning,
+        })
+    }
+
+    /// [`WorkingCopy::export`] as it is sent: `head` hears the size and the
+    /// file's length once the picture is finished (every error comes before
+    /// it), then `sink` gets the file a chunk at a time — a TIFF strip by
+    /// strip, quantised as it goes. Either returning false stops the export
+    /// (the client went away).
+    pub fn export_to(
+        self,
+        recipe: &EditRecipe,
+        format: ExportFormat,
+        original: Option<&[u8]>,
+        head: &mut dyn FnMut(ExportHead) -> bool,
+        sink: &mut dyn FnMut(Vec<u8>) -> bool,
+    ) -> Result<(), PipelineError> {
+        let WorkingCopy {
+            pixels,
+            orientation,
+            colour,
+            warning: decode_warning,
+            ..
+        } = self;
+        let mut image = finish(Cow::Owned(pixels), orientation, &colour, recipe, None)?;
+        if let Some(sharpening) = &recipe.sharpening {
+            sharpen(&mut image, sharpening);
+        }
+        let (width, height) = image.dimensions();
+        let head_of = |length: u64| ExportHead {
+            width,
+            height,
+            length,
+            decode_warning: decode_warning.clone(),
+        };
+        match format {
+            ExportFormat::Jpeg { quality } => {
+                let exif = original.and_then(|o| kept_exif(o, KeepMetadata::Exif));
+                let eight_bit = quantise_8(&image);
+                drop(image);
+                let bytes = encode_jpeg(&eight_bit, quality.clamp(1, 100), exif.as_deref())?;
+                if head(head_of(bytes.len() as u64)) {
+                    sink(bytes);
+                }
+            }
+            ExportFormat::Tiff16 => {
+                if head(head_of(tiff16_length(width, height))) {
+                    write_tiff16(&image, sink)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Geometry, white balance and tone on a working copy's `pixels`: the
+/// edited picture in sRGB-encoded f32, about `size` when given (within a
+/// pixel or two: the caller resizes or crops to exact sizes), else whole.
+///
+/// The pixels are shrunk first, to the scale the output needs, so that
+/// turning, straightening and the tone work touch only output-sized pixels
+/// (resizing commutes with all of them up to resampling). Owned pixels that
+/// no step moves are used as they are (a full-size export copies nothing).
+fn finish(
+    pixels: Cow<'_, Rgb32FImage>,
+    orientation: Orientation,
+    colour: &WorkingColour,
+    recipe: &EditRecipe,
+    size: Option<(u32, u32)>,
+) -> Result<Rgb32FImage, PipelineError> {
+    let (pw, ph) = pixels.dimensions();
+    let (uw, uh) = orientation.upright_size(pw, ph);
+    let (fw, fh) = edited_size(uw, uh, recipe);
+    let scale = size.map_or(1.0, |(w, h)| {
+        (f64::from(w) / fw).max(f64::from(h) / fh).min(1.0)
+    });
+    let pixels = if scale < 0.999 {
+        let dimension = |v: u32| ((f64::from(v) * scale).ceil() as u32).max(1);
+        Cow::Owned(resize_linear(&pixels, dimension(pw), dimension(ph))?)
+    } else {
+        pixels
+    };
+    let mut image = frame(pixels, orientation, recipe);
+    if let Some((w, h)) = size {
+        let (w, h) = (w.min(image.width()), h.min(image.height()));
+        let (extra_w, extra_h) = (image.width() - w, image.height() - h);
+        if extra_w <= 2 && extra_h <= 2 {
+            // Rounding left a pixel or two: trim them from the centre
+            // rather than resample the whole picture.
+            if (extra_w, extra_h) != (0, 0) {
+                image =
+                    image::imageops::crop_imm(&image, extra_w / 2, extra_h / 2, w, h).to_image();
+            }
+        } else {
+            image = resize_linear(&image, w, h)?;
+        }
+    }
+    colour.to_linear_srgb(&mut image, recipe);
+    apply_tone(&mut image, recipe);
+    encode_in_place(&mut image);
+    Ok(image)
 }
 
 /// Renders `specs` of `original` as `recipe` edits it. An identity recipe
@@ -476,102 +563,6 @@ pub fn export(
         format,
         Some(original),
     )
-}
-
-impl WorkingCopy {
-    /// True when this copy has the pixels `specs` need after `recipe`'s
-    /// geometry (a tight crop needs more of them) and can show its white
-    /// balance.
-    pub fn covers(&self, recipe: &EditRecipe, specs: &[RenditionSpec]) -> bool {
-        let needed = needed_source_edge(
-            Some(specs),
-            recipe,
-            self.source_width,
-            self.source_height,
-            self.orientation,
-        );
-        let have = self.pixels.width().max(self.pixels.height());
-        let full = self.source_width.max(self.source_height);
-        self.serves(recipe) && (have >= needed || have >= full)
-    }
-
-    /// The edited picture at this copy's full size (decode it with no specs
-    /// for a full-resolution export), encoded as `format`. `original` is read
-    /// for the EXIF a JPEG keeps.
-    pub fn export(
-        self,
-        recipe: &EditRecipe,
-        format: ExportFormat,
-        original: Option<&[u8]>,
-    ) -> Result<Exported, PipelineError> {
-        let mut first = None;
-        let mut bytes = Vec::new();
-        self.export_to(
-            recipe,
-            format,
-            original,
-            &mut |head| {
-                first = Some(head);
-                true
-            },
-            &mut |chunk| {
-                bytes.extend_from_slice(&chunk);
-                true
-            },
-        )?;
-        let head = first.ok_or_else(|| PipelineError::Encode("the export sent nothing".into()))?;
-        Ok(Exported {
-            bytes,
-            width: head.width,
-            height: head.height,
-            decode_warning: head.decode_warning,
-        })
-    }
-
-    /// [`WorkingCopy::export`] as it is sent: `head` hears the size and the
-    /// file's length once the picture is finished (every error comes before
-    /// it), then `sink` gets the file a chunk at a time — a TIFF strip by
-    /// strip, quantised as it goes. Either returning false stops the export
-    /// (the client went away).
-    pub fn export_to(
-        self,
-        recipe: &EditRecipe,
-        format: ExportFormat,
-        original: Option<&[u8]>,
-        head: &mut dyn FnMut(ExportHead) -> bool,
-        sink: &mut dyn FnMut(Vec<u8>) -> bool,
-    ) -> Result<(), PipelineError> {
-        let mut image = self.finish(recipe, None)?;
-        let decode_warning = self.warning.clone();
-        drop(self);
-        if let Some(sharpening) = &recipe.sharpening {
-            sharpen(&mut image, sharpening);
-        }
-        let (width, height) = image.dimensions();
-        let head_of = |length: u64| ExportHead {
-            width,
-            height,
-            length,
-            decode_warning: decode_warning.clone(),
-        };
-        match format {
-            ExportFormat::Jpeg { quality } => {
-                let exif = original.and_then(|o| kept_exif(o, KeepMetadata::Exif));
-                let eight_bit = quantise_8(&image);
-                drop(image);
-                let bytes = encode_jpeg(&eight_bit, quality.clamp(1, 100), exif.as_deref())?;
-                if head(head_of(bytes.len() as u64)) {
-                    sink(bytes);
-                }
-            }
-            ExportFormat::Tiff16 => {
-                if head(head_of(tiff16_length(width, height))) {
-                    write_tiff16(&image, sink)?;
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// What an export tells before its bytes.

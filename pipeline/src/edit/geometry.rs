@@ -3,6 +3,8 @@
 //! proportions of the frame, so the same recipe gives the same picture from
 //! a thumbnail-sized working copy and from the full-size original.
 
+use std::borrow::Cow;
+
 use image::{Rgb32FImage, imageops};
 
 use super::recipe::{Crop, EditRecipe, parse_aspect};
@@ -11,69 +13,34 @@ use crate::Orientation;
 /// Turns stored pixels upright.
 #[cfg(test)]
 pub(crate) fn orient(image: Rgb32FImage, orientation: Orientation) -> Rgb32FImage {
-    oriented(&image, orientation).unwrap_or(image)
+    orientation.upright_f32(&image)
 }
 
-/// Stored pixels turned upright; `None` when they already are.
-fn oriented(image: &Rgb32FImage, orientation: Orientation) -> Option<Rgb32FImage> {
-    Some(match orientation {
-        Orientation::Normal => return None,
-        Orientation::FlipHorizontal => imageops::flip_horizontal(image),
-        Orientation::Rotate180 => imageops::rotate180(image),
-        Orientation::FlipVertical => imageops::flip_vertical(image),
-        Orientation::Transpose => imageops::flip_horizontal(&imageops::rotate90(image)),
-        Orientation::Rotate90 => imageops::rotate90(image),
-        Orientation::Transverse => imageops::flip_horizontal(&imageops::rotate270(image)),
-        Orientation::Rotate270 => imageops::rotate270(image),
-    })
-}
-
-/// The edited frame from stored pixels: upright, turned, flipped,
-/// straightened, cropped — copying the pixels only where a step moves them.
+/// The edited frame from stored pixels: the EXIF orientation and the
+/// recipe's quarter turns and flips as one pixel move, then straightening
+/// and the crop in one pass — and no copy at all when nothing moves.
 pub(crate) fn frame(
-    pixels: &Rgb32FImage,
+    pixels: Cow<'_, Rgb32FImage>,
     orientation: Orientation,
     recipe: &EditRecipe,
 ) -> Rgb32FImage {
-    let upright = oriented(pixels, orientation);
-    let upright = upright.as_ref().unwrap_or(pixels);
-    let turned = turned(upright, recipe);
-    straighten_and_crop(turned.as_ref().unwrap_or(upright), recipe)
+    let turned = match orientation.then(recipe.turn()) {
+        Orientation::Normal => pixels,
+        turn => Cow::Owned(turn.upright_f32(&pixels)),
+    };
+    straighten_and_crop(turned, recipe)
 }
 
 /// The recipe's geometry applied to upright pixels.
 #[cfg(test)]
 pub(crate) fn apply_geometry(image: Rgb32FImage, recipe: &EditRecipe) -> Rgb32FImage {
-    frame(&image, Orientation::Normal, recipe)
-}
-
-/// Quarter turns and flips (exact pixel moves); `None` when there are none.
-fn turned(image: &Rgb32FImage, recipe: &EditRecipe) -> Option<Rgb32FImage> {
-    let mut out = match recipe.rotate {
-        90 => Some(imageops::rotate90(image)),
-        180 => Some(imageops::rotate180(image)),
-        270 => Some(imageops::rotate270(image)),
-        _ => None,
-    };
-    if recipe.flip_horizontal {
-        match &mut out {
-            Some(turned) => imageops::flip_horizontal_in_place(turned),
-            None => out = Some(imageops::flip_horizontal(image)),
-        }
-    }
-    if recipe.flip_vertical {
-        match &mut out {
-            Some(turned) => imageops::flip_vertical_in_place(turned),
-            None => out = Some(imageops::flip_vertical(image)),
-        }
-    }
-    out
+    frame(Cow::Owned(image), Orientation::Normal, recipe)
 }
 
 /// Straightening and the crop in one pass: only the kept pixels are
 /// computed, each sampled once (bilinearly when straightening, copied
 /// otherwise).
-fn straighten_and_crop(image: &Rgb32FImage, recipe: &EditRecipe) -> Rgb32FImage {
+fn straighten_and_crop(image: Cow<'_, Rgb32FImage>, recipe: &EditRecipe) -> Rgb32FImage {
     let (w, h) = image.dimensions();
     // The straightened frame's size (the whole picture when not turned).
     let (sw, sh) = if recipe.straighten == 0.0 {
@@ -91,9 +58,9 @@ fn straighten_and_crop(image: &Rgb32FImage, recipe: &EditRecipe) -> Rgb32FImage 
     };
     if recipe.straighten == 0.0 {
         return if (cx, cy, cw, ch) == (0, 0, w, h) {
-            image.clone()
+            image.into_owned()
         } else {
-            imageops::crop_imm(image, cx, cy, cw, ch).to_image()
+            imageops::crop_imm(image.as_ref(), cx, cy, cw, ch).to_image()
         };
     }
     let (sin, cos) = f64::from(recipe.straighten).to_radians().sin_cos();
@@ -131,19 +98,12 @@ fn straighten_and_crop(image: &Rgb32FImage, recipe: &EditRecipe) -> Rgb32FImage 
 /// The size of the edited frame, in pixels of an upright `width × height`
 /// picture (fractional: used to plan how large to decode).
 pub(crate) fn edited_size(width: u32, height: u32, recipe: &EditRecipe) -> (f64, f64) {
+    let (width, height) = recipe.turn().upright_size(width, height);
     let (mut w, mut h) = (f64::from(width), f64::from(height));
-    if matches!(recipe.rotate, 90 | 270) {
-        (w, h) = (h, w);
-    }
     let keep = straighten_scale(w, h, recipe.straighten);
     (w, h) = (w * keep, h * keep);
     if let Some(crop) = &recipe.crop {
-        let (cw, ch) = (w * f64::from(crop.width), h * f64::from(crop.height));
-        (w, h) = match crop.aspect.as_deref().and_then(parse_aspect) {
-            Some(ratio) if cw / ch > ratio => (ch * ratio, ch),
-            Some(ratio) => (cw, cw / ratio),
-            None => (cw, ch),
-        };
+        (_, _, w, h) = crop_box(crop, w, h);
     }
     (w.max(1.0), h.max(1.0))
 }
@@ -166,17 +126,17 @@ fn straighten(image: &Rgb32FImage, degrees: f32) -> Rgb32FImage {
         straighten: degrees,
         ..EditRecipe::default()
     };
-    straighten_and_crop(image, &recipe)
+    straighten_and_crop(Cow::Borrowed(image), &recipe)
 }
 
-/// The crop in whole pixels of a `width × height` frame: (x, y, w, h), at
-/// least one pixel, narrowed about its centre to the fixed aspect if any.
-pub(crate) fn crop_rect(crop: &Crop, width: u32, height: u32) -> (u32, u32, u32, u32) {
-    let (fw, fh) = (f64::from(width), f64::from(height));
-    let mut x = f64::from(crop.x) * fw;
-    let mut y = f64::from(crop.y) * fh;
-    let mut w = f64::from(crop.width) * fw;
-    let mut h = f64::from(crop.height) * fh;
+/// The crop of a `width × height` frame, in fractional pixels: (x, y, w, h),
+/// narrowed about its centre to the fixed aspect if any.
+fn crop_box(crop: &Crop, width: f64, height: f64) -> (f64, f64, f64, f64) {
+    let (mut x, mut y) = (f64::from(crop.x) * width, f64::from(crop.y) * height);
+    let (mut w, mut h) = (
+        f64::from(crop.width) * width,
+        f64::from(crop.height) * height,
+    );
     if let Some(ratio) = crop.aspect.as_deref().and_then(parse_aspect) {
         if w / h > ratio {
             let narrower = h * ratio;
@@ -188,6 +148,13 @@ pub(crate) fn crop_rect(crop: &Crop, width: u32, height: u32) -> (u32, u32, u32,
             h = shorter;
         }
     }
+    (x, y, w, h)
+}
+
+/// The crop in whole pixels of a `width × height` frame: (x, y, w, h), at
+/// least one pixel.
+pub(crate) fn crop_rect(crop: &Crop, width: u32, height: u32) -> (u32, u32, u32, u32) {
+    let (x, y, w, h) = crop_box(crop, f64::from(width), f64::from(height));
     let x = (x.round() as u32).min(width - 1);
     let y = (y.round() as u32).min(height - 1);
     let w = (w.round() as u32).clamp(1, width - x);

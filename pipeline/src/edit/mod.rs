@@ -38,9 +38,12 @@ pub use develop::{
     render_edited,
 };
 pub(crate) use light::to_linear;
+// For the test fixtures (src/testing.rs).
 pub use recipe::{
     Crop, EditRecipe, InvalidRecipe, Monochrome, RECIPE_VERSION, Sharpening, Vignette, WhiteBalance,
 };
+#[cfg(any(test, feature = "testing"))]
+pub(crate) use {light::srgb_to_linear, white_balance::XYZ_TO_SRGB};
 
 /// A 3×3 colour matrix, rows by columns.
 pub(crate) type Matrix3 = [[f32; 3]; 3];

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Orientation;
+
 /// The schema version this build writes and reads.
 pub const RECIPE_VERSION: u32 = 1;
 
@@ -363,6 +365,26 @@ impl EditRecipe {
         }
         let hash = blake3::hash(self.canonical_json().as_bytes());
         hash.to_hex()[..32].to_string()
+    }
+}
+
+impl EditRecipe {
+    /// The quarter turns and flips as one turn of the display (applied
+    /// after the EXIF orientation: see [`Orientation::then`]).
+    pub(crate) fn turn(&self) -> Orientation {
+        let mut turn = match self.rotate {
+            90 => Orientation::Rotate90,
+            180 => Orientation::Rotate180,
+            270 => Orientation::Rotate270,
+            _ => Orientation::Normal,
+        };
+        if self.flip_horizontal {
+            turn = turn.then(Orientation::FlipHorizontal);
+        }
+        if self.flip_vertical {
+            turn = turn.then(Orientation::FlipVertical);
+        }
+        turn
     }
 }
 

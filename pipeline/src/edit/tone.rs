@@ -83,7 +83,7 @@ pub(crate) fn apply_tone(image: &mut Rgb32FImage, recipe: &EditRecipe) {
     let saturation = 1.0 + recipe.saturation / 100.0;
     let vibrance = recipe.vibrance / 100.0;
     let colour = saturation != 1.0 || vibrance != 0.0;
-    let mix = recipe.monochrome.clone();
+    let mix = recipe.monochrome.as_ref();
     let vignette = recipe
         .vignette
         .as_ref()
@@ -107,7 +107,7 @@ pub(crate) fn apply_tone(image: &mut Rgb32FImage, recipe: &EditRecipe) {
         if colour {
             rgb = saturate(rgb, saturation, vibrance);
         }
-        if let Some(mix) = &mix {
+        if let Some(mix) = mix {
             rgb = [monochrome(rgb, mix); 3];
         }
         if let Some(field) = &vignette {

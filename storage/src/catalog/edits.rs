@@ -6,7 +6,7 @@
 use sqlx::Row;
 
 use super::Catalog;
-use super::assets::{AssetRecord, get_locked};
+use super::assets::get_locked;
 use super::jobs::{NewJob, insert_job};
 use crate::{AssetId, StorageError, UserId, now_ms};
 
@@ -43,7 +43,7 @@ impl Catalog {
         recipe: &str,
         recipe_hash: &str,
         jobs: &[NewJob],
-    ) -> Result<(AssetRecord, EditVersion), StorageError> {
+    ) -> Result<EditVersion, StorageError> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         // Locked on PostgreSQL, so that two saves number their versions
@@ -84,14 +84,12 @@ impl Catalog {
             insert_job(&mut tx, job, Some(id), now).await?;
         }
         tx.commit().await?;
-        let asset = self.get_asset(owner, id).await?;
-        let saved = EditVersion {
+        Ok(EditVersion {
             version: version.clamp(0, u32::MAX as i64) as u32,
             recipe: recipe.to_string(),
             recipe_hash: recipe_hash.to_string(),
             created_at: now,
-        };
-        Ok((asset, saved))
+        })
     }
 
     /// Every saved version of the owner's asset's edit, newest first.
