@@ -38,6 +38,7 @@ struct FileSettings {
     trash_retention_days: Option<u64>,
     blob_grace_secs: Option<u64>,
     session_idle_days: Option<u64>,
+    upload_expiry_hours: Option<u64>,
 }
 
 /// Everything a subcommand needs, resolved.
@@ -167,6 +168,13 @@ impl Settings {
         if let Some(days) = env_u64("DARKROOM_SESSION_IDLE_DAYS")?.or(file.session_idle_days) {
             anyhow::ensure!(days >= 1, "sessions must last at least a day");
             api.session_idle = Duration::from_secs(days * 86_400);
+        }
+        if let Some(hours) = env_u64("DARKROOM_UPLOAD_EXPIRY_HOURS")?.or(file.upload_expiry_hours) {
+            anyhow::ensure!(
+                hours >= 1,
+                "resumable uploads must be kept at least an hour"
+            );
+            api.upload_expiry = Duration::from_secs(hours * 3600);
         }
         Ok(Settings {
             data_dir,

@@ -27,6 +27,9 @@ pub struct ApiConfig {
     /// How long a trashed asset can be restored (shown to clients; the
     /// collector purges after it).
     pub trash_retention: Duration,
+    /// A resumable upload that sees no request for this long expires, and
+    /// its partial bytes are removed.
+    pub upload_expiry: Duration,
     /// Mark cookies `Secure` even when the request did not come over HTTPS
     /// (behind a proxy that does not send X-Forwarded-Proto).
     pub force_secure_cookies: bool,
@@ -35,6 +38,11 @@ pub struct ApiConfig {
 impl ApiConfig {
     pub(crate) fn session_idle_ms(&self) -> i64 {
         self.session_idle.as_millis().min(i64::MAX as u128) as i64
+    }
+
+    /// When an upload touched now expires, in ms since the epoch.
+    pub(crate) fn upload_expires_at(&self) -> i64 {
+        darkroom_storage::now_ms() + self.upload_expiry.as_millis().min(i64::MAX as u128 / 2) as i64
     }
 }
 
@@ -50,6 +58,7 @@ impl Default for ApiConfig {
             login_limits: LoginLimits::default(),
             request_limits: Some(RequestLimits::default()),
             trash_retention: Duration::from_secs(30 * 24 * 3600),
+            upload_expiry: Duration::from_secs(24 * 3600),
             force_secure_cookies: false,
         }
     }

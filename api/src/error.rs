@@ -55,6 +55,12 @@ pub enum ApiError {
     /// Understood, but cannot be done for this resource.
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
+    /// A tus request without `Tus-Resumable: 1.0.0` (412, with `Tus-Version`).
+    #[error("{0}")]
+    TusVersion(String),
+    /// A tus request's bytes do not match its `Upload-Checksum` (460, as tus says).
+    #[error("{0}")]
+    ChecksumMismatch(String),
     /// A backend (catalog or blob store) is unreachable: worth retrying.
     #[error("storage is unavailable")]
     Unavailable(#[source] StorageError),
@@ -79,6 +85,8 @@ impl ApiError {
             ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::TusVersion(_) => "tus_version_unsupported",
+            ApiError::ChecksumMismatch(_) => "checksum_mismatch",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -136,6 +144,11 @@ impl From<WorkerError> for ApiError {
     }
 }
 
+/// tus's status for "Checksum Mismatch": not in the HTTP registry.
+fn checksum_mismatch() -> StatusCode {
+    StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -152,6 +165,8 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TusVersion(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::ChecksumMismatch(_) => checksum_mismatch(),
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -177,6 +192,9 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::TusVersion(_) => {
+                response.insert_header(("Tus-Version", crate::tus::VERSION));
             }
             _ => {}
         }

@@ -1,7 +1,7 @@
 //! darkroom-api: the HTTP face of darkroom.
 //!
 //! Routes live in `routes/` (one resource per file); the streaming upload path
-//! in `ingest`; authentication in `auth`; and `error` is the one place where
+//! in `ingest` (and, resumable, `tus`); authentication in `auth`; and `error` is the one place where
 //! errors of every crate become HTTP statuses and `{"error":{"code","message"}}`
 //! bodies. This crate owns no storage and renders no pixels: it calls
 //! darkroom-storage, darkroom-pipeline (probe, limits, specs) and
@@ -17,6 +17,7 @@ mod range;
 mod routes;
 mod startup;
 mod state;
+mod tus;
 mod usage_csv;
 
 pub use auth::check_user_name;

@@ -14,13 +14,14 @@ pub async fn gc(settings: Settings, _args: &GcArgs) -> anyhow::Result<()> {
     let report = collect_garbage(&catalog, &blobs, policy).await?;
     println!(
         "purged {} trashed asset(s) past {} days; deleted {} unreferenced blob(s) older than {} s, \
-         {} untracked object(s), {} abandoned staging upload(s)",
+         {} untracked object(s), {} abandoned staging upload(s), {} expired resumable upload(s)",
         report.purged_assets,
         settings.gc.trash_retention.as_secs() / 86_400,
         report.deleted_blobs,
         settings.gc.blob_grace.as_secs(),
         report.deleted_untracked,
-        report.swept_staging
+        report.swept_staging,
+        report.expired_uploads
     );
     catalog.close().await;
     Ok(())

@@ -71,3 +71,7 @@ uuid_id!(
     /// A share link (its id, not its token).
     ShareLinkId
 );
+uuid_id!(
+    /// A resumable (tus) upload in progress.
+    UploadId
+);

@@ -19,6 +19,8 @@ pub struct GcReport {
     pub deleted_untracked: u64,
     /// Abandoned staging uploads removed.
     pub swept_staging: usize,
+    /// Resumable uploads that expired, removed with their parts.
+    pub expired_uploads: u64,
 }
 
 /// How long things wait before they are collected.
@@ -99,10 +101,31 @@ pub async fn collect_garbage(
     }
     // Staging objects are uploads in flight: they get their own, longer grace.
     report.swept_staging = blobs.sweep_staging(DEFAULT_STAGING_GRACE).await?;
+    report.expired_uploads = remove_expired_uploads(catalog, blobs).await?;
     if report != GcReport::default() {
         tracing::info!(?report, "garbage collected");
     }
     Ok(report)
+}
+
+/// Removes resumable uploads whose expiry passed: their parts first, so a
+/// crash in between leaves a row the next collection finishes.
+pub async fn remove_expired_uploads(
+    catalog: &Catalog,
+    blobs: &BlobStore,
+) -> Result<u64, StorageError> {
+    let mut removed = 0;
+    loop {
+        let batch = catalog.expired_uploads(now_ms(), 100).await?;
+        if batch.is_empty() {
+            return Ok(removed);
+        }
+        for upload in batch {
+            blobs.delete_upload(&upload).await?;
+            catalog.delete_upload(&upload).await?;
+            removed += 1;
+        }
+    }
 }
 
 /// What scrubbing found.

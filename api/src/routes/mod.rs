@@ -15,6 +15,7 @@ mod timeline;
 mod tokens;
 mod trash;
 mod upload;
+mod uploads;
 
 use actix_web::web;
 use darkroom_storage::catalog::{AssetRecord, Scope};
@@ -77,6 +78,26 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 "/assets/{id}/renditions/{name}",
                 web::get().to(renditions::rendition),
             )
+            // Resumable uploads (tus 1.0.0); tus clients are often
+            // configured with the creation URL's trailing slash.
+            .route(
+                "/uploads",
+                web::method(actix_web::http::Method::OPTIONS).to(uploads::options),
+            )
+            .route("/uploads", web::post().to(uploads::create))
+            .route(
+                "/uploads/",
+                web::method(actix_web::http::Method::OPTIONS).to(uploads::options),
+            )
+            .route("/uploads/", web::post().to(uploads::create))
+            .route(
+                "/uploads/{id}",
+                web::method(actix_web::http::Method::OPTIONS).to(uploads::options),
+            )
+            .route("/uploads/{id}", web::head().to(uploads::offset))
+            .route("/uploads/{id}", web::get().to(uploads::status))
+            .route("/uploads/{id}", web::patch().to(uploads::append))
+            .route("/uploads/{id}", web::delete().to(uploads::terminate))
             .route("/timeline", web::get().to(timeline::timeline))
             .route("/trash", web::get().to(trash::list))
             .route("/trash/empty", web::post().to(trash::empty))

@@ -355,6 +355,25 @@ pub fn jpeg(
     out
 }
 
+/// A JPEG of `width × height` filled with `seed`'s noise: it compresses
+/// badly (about 3 bytes a pixel), and every seed gives other bytes.
+pub fn noisy_jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let mut state = u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let img = image::RgbImage::from_fn(width, height, |_, _| {
+        // xorshift64: cheap, and enough to defeat the JPEG encoder.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let [r, g, b, ..] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut encoded = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut encoded), image::ImageFormat::Jpeg)
+        .expect("encode jpeg");
+    encoded
+}
+
 /// An APP1 EXIF segment with IFD0 Orientation and an Exif IFD DateTimeOriginal.
 fn exif_app1(orientation: Option<u16>, taken: Option<&str>) -> Vec<u8> {
     let mut tiff = b"II*\0\x08\0\0\0".to_vec();

@@ -15,6 +15,7 @@ mod jobs; // retries, backoff, visible failure, lease take-over
 mod library; // fields, filters, timeline, albums
 mod lifecycle; // trash, quotas, usage, garbage collection
 mod reading; // listing, originals (ranges, ETags), health
+mod resumable; // tus uploads: interruption, resume, races, checksums, expiry
 mod sharing; // share links: passwords, expiry, revocation, no location
 mod sync; // companion apps: device asset ids, check
 mod upload; // ingest, dedup, races, renditions

@@ -3,10 +3,11 @@
 
 use object_store::path::Path;
 
-use crate::ContentHash;
+use crate::{ContentHash, UploadId};
 
 pub(crate) const BLOB_PREFIX: &str = "blobs";
 pub(crate) const STAGING_PREFIX: &str = "staging";
+pub(crate) const UPLOAD_PREFIX: &str = "uploads";
 
 /// `blobs/ab/cd/<64 hex>`: two fan-out levels keep directories small.
 pub(crate) fn blob_key(hash: &ContentHash) -> Path {
@@ -17,6 +18,17 @@ pub(crate) fn blob_key(hash: &ContentHash) -> Path {
 /// A fresh staging key for one upload in flight.
 pub(crate) fn staging_key() -> Path {
     Path::from(format!("{STAGING_PREFIX}/{}", uuid::Uuid::new_v4()))
+}
+
+/// `uploads/<upload id>`: the folder of one resumable upload's parts.
+pub(crate) fn upload_prefix(upload: &UploadId) -> Path {
+    Path::from(format!("{UPLOAD_PREFIX}/{upload}"))
+}
+
+/// `uploads/<upload id>/<part>`; `part` is a name we made (a UUID).
+pub(crate) fn upload_part_key(upload: &UploadId, part: &str) -> Path {
+    debug_assert!(part.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
+    Path::from(format!("{UPLOAD_PREFIX}/{upload}/{part}"))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod config;
 mod keys;
 mod staging;
 mod sweep;
+mod uploads;
 pub use sweep::DEFAULT_STAGING_GRACE;
 
 use std::ops::Range;

@@ -38,7 +38,14 @@ pub struct StagedBlob {
 
 impl StagingWriter {
     pub(crate) async fn start(store: Arc<dyn ObjectStore>) -> Result<Self, StorageError> {
-        let key = keys::staging_key();
+        Self::start_at(store, keys::staging_key()).await
+    }
+
+    /// Starts writing (and hashing) a new object at `key`.
+    pub(crate) async fn start_at(
+        store: Arc<dyn ObjectStore>,
+        key: Path,
+    ) -> Result<Self, StorageError> {
         let upload = store.put_multipart(&key).await?;
         Ok(StagingWriter {
             key,

@@ -17,6 +17,7 @@ mod sessions;
 mod shares;
 mod synthetic;
 mod trash;
+mod uploads;
 mod usage;
 mod users;
 
@@ -38,6 +39,7 @@ pub use renditions::{NewRendition, RenditionRecord};
 pub use sessions::OpenedSession;
 pub use sessions::{NewSession, SessionRecord};
 pub use shares::{NewShareLink, ShareLinkRecord, ShareLinkState, ShareTarget};
+pub use uploads::UploadRecord;
 pub use usage::{UsageKind, UsageRow};
 pub use users::{IssuedToken, Principal, Scope, TokenRecord, UsageDrift, UserRecord};
 

@@ -1,0 +1,443 @@
+//! `/api/v1/uploads`: resumable uploads over tus 1.0.0 (core, creation,
+//! creation-with-upload, termination, expiration, checksum).
+//!
+//! Each request's bytes become one part in the blob store, kept even when the
+//! connection drops halfway (unless the request carried a checksum, which
+//! bytes cut short cannot match). The catalog's offset moves only if it is
+//! still where the request started, so two clients resuming at once cannot
+//! interleave. When the last byte arrives the parts are streamed, in order,
+//! through the very same `ingest` as a plain upload: hashing, dedup, quota,
+//! probe and the render job. The asset is then named in `X-Asset-Id`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
+use darkroom_pipeline::{probe, sniff};
+use darkroom_storage::catalog::{AssetInsert, Scope, UploadRecord};
+use darkroom_storage::{ContentHash, UploadId};
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::ApiError;
+use crate::auth::Authenticated;
+use crate::ingest::{UploadMeta, check_quota, clean_file_name, device_asset_id, ingest};
+use crate::state::AppState;
+use crate::tus::{self, ChunkChecksum, UploadMetadata};
+
+/// Enough bytes to tell every accepted format apart.
+const SNIFF_AFTER: usize = 32;
+
+/// `OPTIONS`: what this server speaks. Needs no credentials (it is discovery).
+pub(crate) async fn options(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header(("Tus-Resumable", tus::VERSION))
+        .insert_header(("Tus-Version", tus::VERSION))
+        .insert_header(("Tus-Extension", tus::EXTENSIONS))
+        .insert_header(("Tus-Checksum-Algorithm", tus::CHECKSUM_ALGORITHMS))
+        .insert_header((
+            "Tus-Max-Size",
+            state.config.limits.max_upload_bytes.to_string(),
+        ))
+        .finish()
+}
+
+/// `POST`: creates an upload of `Upload-Length` bytes, with the first of them
+/// in the body when it is `application/offset+octet-stream`.
+pub(crate) async fn create(
+    req: HttpRequest,
+    body: web::Payload,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Upload)?;
+    tus::check_version(&req)?;
+    if req.headers().contains_key("upload-defer-length") {
+        return Err(ApiError::bad_request(
+            "length_required",
+            "send Upload-Length: this server does not take uploads of unknown length",
+        ));
+    }
+    let length = tus::number_header(&req, "upload-length")?.ok_or_else(|| {
+        ApiError::bad_request(
+            "length_required",
+            "send Upload-Length with the file's size in bytes",
+        )
+    })?;
+    if length == 0 {
+        return Err(ApiError::bad_request("empty_file", "the upload is empty"));
+    }
+    let limit = state.config.limits.max_upload_bytes;
+    if length > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    check_quota(&state, auth.user(), length).await?;
+    let metadata_header = req
+        .headers()
+        .get("upload-metadata")
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
+        .unwrap_or_default();
+    // Checked now, so a bad name or hash is refused before any byte is sent.
+    upload_meta(auth.user(), &UploadMetadata::parse(metadata_header)?)?;
+    let mut upload = state
+        .catalog
+        .create_upload(
+            auth.user(),
+            length,
+            metadata_header,
+            state.config.upload_expires_at(),
+        )
+        .await?;
+    tracing::info!(upload = %upload.id, length, "resumable upload created");
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/uploads/{}", upload.id)));
+    if tus::carries_bytes(&req) {
+        upload = receive_and_finish(&state, upload, body, None).await?;
+        describe(&mut response, &upload);
+    } else {
+        tus_headers(&mut response, &upload);
+    }
+    Ok(response.finish())
+}
+
+/// `HEAD`: how many bytes the server has, to resume from.
+pub(crate) async fn offset(
+    req: HttpRequest,
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Upload)?;
+    tus::check_version(&req)?;
+    let upload = owned_upload(&state, &auth, &path).await?;
+    let mut response = HttpResponse::Ok();
+    describe(&mut response, &upload);
+    response.insert_header(("Upload-Length", upload.length.to_string()));
+    if !upload.metadata.is_empty() {
+        response.insert_header(("Upload-Metadata", upload.metadata.clone()));
+    }
+    Ok(response.finish())
+}
+
+/// `PATCH`: appends the body at `Upload-Offset`; the last bytes finish the upload.
+pub(crate) async fn append(
+    req: HttpRequest,
+    body: web::Payload,
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Upload)?;
+    tus::check_version(&req)?;
+    if !tus::carries_bytes(&req) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "a PATCH carries Content-Type: {}",
+            tus::OFFSET_OCTET_STREAM
+        )));
+    }
+    let offset = tus::number_header(&req, "upload-offset")?.ok_or_else(|| {
+        ApiError::bad_request("offset_required", "send Upload-Offset (ask HEAD for it)")
+    })?;
+    let checksum = ChunkChecksum::from_request(&req)?;
+    let upload = owned_upload(&state, &auth, &path).await?;
+    if offset != upload.received {
+        return Err(offset_conflict(&upload));
+    }
+    let upload = receive_and_finish(&state, upload, body, checksum).await?;
+    let mut response = HttpResponse::NoContent();
+    describe(&mut response, &upload);
+    Ok(response.finish())
+}
+
+/// `DELETE`: abandons the upload and removes its bytes (a finished upload's
+/// asset stays: delete that through `/assets/{id}`).
+pub(crate) async fn terminate(
+    req: HttpRequest,
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Upload)?;
+    tus::check_version(&req)?;
+    let upload = owned_upload(&state, &auth, &path).await?;
+    remove(&state, &upload.id).await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header(("Tus-Resumable", tus::VERSION))
+        .finish())
+}
+
+/// An upload as JSON, for clients that are not tus clients (`GET`).
+#[derive(Serialize)]
+pub(crate) struct UploadStateDto {
+    id: String,
+    length: u64,
+    offset: u64,
+    /// RFC 3339.
+    expires_at: String,
+    /// Set once the bytes became an asset.
+    asset_id: Option<String>,
+    /// `created`, `duplicate` or `restored`, with `asset_id`.
+    outcome: Option<String>,
+}
+
+pub(crate) async fn status(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Upload)?;
+    let upload = owned_upload(&state, &auth, &path).await?;
+    let (asset_id, outcome) = match &upload.finished {
+        Some((asset, outcome)) => (Some(asset.to_string()), Some(outcome.clone())),
+        None => (None, None),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(UploadStateDto {
+            id: upload.id.to_string(),
+            length: upload.length,
+            offset: upload.received,
+            expires_at: crate::dto::rfc3339(upload.expires_at),
+            asset_id,
+            outcome,
+        }))
+}
+
+async fn owned_upload(
+    state: &AppState,
+    auth: &Authenticated,
+    id: &str,
+) -> Result<UploadRecord, ApiError> {
+    let id: UploadId = id.parse().map_err(|_| ApiError::NotFound("upload"))?;
+    Ok(state.catalog.get_upload(auth.user(), &id).await?)
+}
+
+/// Receives one request's bytes, then turns a complete upload into an asset.
+async fn receive_and_finish(
+    state: &AppState,
+    upload: UploadRecord,
+    body: web::Payload,
+    checksum: Option<ChunkChecksum>,
+) -> Result<UploadRecord, ApiError> {
+    let upload = match receive_part(state, &upload, body, checksum).await? {
+        Some(received) => UploadRecord {
+            received,
+            ..state.catalog.get_upload(&upload.owner, &upload.id).await?
+        },
+        None => upload,
+    };
+    if upload.is_complete() && upload.finished.is_none() {
+        return finish(state, upload).await;
+    }
+    Ok(upload)
+}
+
+/// Streams the body into a new part and counts it if the upload is still
+/// where this request found it. The new offset, or `None` if nothing came.
+async fn receive_part(
+    state: &AppState,
+    upload: &UploadRecord,
+    mut body: web::Payload,
+    mut checksum: Option<ChunkChecksum>,
+) -> Result<Option<u64>, ApiError> {
+    let room = upload.length - upload.received;
+    let (part, mut writer) = state.blobs.upload_part(&upload.id).await?;
+    let mut head = Vec::new();
+    let mut interrupted = None;
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                interrupted = Some(e.to_string());
+                break;
+            }
+        };
+        if writer.len() + chunk.len() as u64 > room {
+            writer.abort().await;
+            return Err(ApiError::bad_request(
+                "upload_too_long",
+                format!(
+                    "the upload is {} bytes long (Upload-Length) and {} are in; this request sends more",
+                    upload.length, upload.received
+                ),
+            ));
+        }
+        // The first bytes of the file: an unsupported type is refused now,
+        // not after the rest of it has been sent.
+        if upload.received == 0 && head.len() < SNIFF_AFTER {
+            let had = head.len();
+            head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_AFTER - had)]);
+            if head.len() == SNIFF_AFTER && sniff(&head).is_none() {
+                writer.abort().await;
+                remove(state, &upload.id).await?;
+                return Err(unsupported(&head, state));
+            }
+        }
+        if let Some(checksum) = &mut checksum {
+            checksum.update(&chunk);
+        }
+        writer.write(chunk).await?;
+    }
+    if writer.is_empty() {
+        writer.abort().await;
+        return match interrupted {
+            Some(e) => Err(interrupted_error(&e, "nothing arrived")),
+            None => Ok(None),
+        };
+    }
+    if let Some(checksum) = checksum {
+        // Bytes cut short cannot match the digest of the whole request.
+        let verdict = match &interrupted {
+            Some(e) => Err(interrupted_error(
+                e,
+                "with Upload-Checksum, none of it is kept",
+            )),
+            None => checksum.verify(),
+        };
+        if let Err(e) = verdict {
+            writer.abort().await;
+            return Err(e);
+        }
+    }
+    let staged = writer.finish().await?;
+    let to = upload.received + staged.len;
+    let counted = state
+        .catalog
+        .advance_upload(
+            &upload.id,
+            &part,
+            upload.received,
+            to,
+            state.config.upload_expires_at(),
+        )
+        .await;
+    match counted {
+        Ok(true) => {}
+        Ok(false) => {
+            state.blobs.discard(&staged).await;
+            let now = state.catalog.get_upload(&upload.owner, &upload.id).await?;
+            return Err(offset_conflict(&now));
+        }
+        Err(e) => {
+            state.blobs.discard(&staged).await;
+            return Err(e.into());
+        }
+    }
+    match interrupted {
+        // Kept: the client resumes from `to` after asking HEAD.
+        Some(e) => Err(interrupted_error(&e, "what arrived is kept")),
+        None => Ok(Some(to)),
+    }
+}
+
+/// Streams a complete upload's parts through the plain upload path and
+/// records the asset they became. A refusal (bad type, over quota, wrong
+/// hash) removes the upload: resending the same bytes could not help.
+async fn finish(state: &AppState, upload: UploadRecord) -> Result<UploadRecord, ApiError> {
+    let metadata = UploadMetadata::parse(&upload.metadata)?;
+    let meta = upload_meta(&upload.owner, &metadata)?;
+    let bytes = state.blobs.stream_upload(&upload.id, &upload.parts);
+    let outcome = match ingest(state, meta, bytes).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            if e.status_code().is_client_error() {
+                remove(state, &upload.id).await?;
+            }
+            return Err(e);
+        }
+    };
+    let (asset, how) = match &outcome {
+        AssetInsert::Created(asset) => (asset, "created"),
+        AssetInsert::Duplicate(asset) => (asset, "duplicate"),
+        AssetInsert::Restored(asset) => (asset, "restored"),
+    };
+    state
+        .catalog
+        .finish_upload(&upload.id, &asset.id, how)
+        .await?;
+    tracing::info!(upload = %upload.id, asset = %asset.id, outcome = how, "resumable upload finished");
+    // The row stays until it expires, so a client that lost the last
+    // response can still ask HEAD which asset it became; the parts go now.
+    if let Err(e) = state.blobs.delete_upload(&upload.id).await {
+        tracing::warn!(upload = %upload.id, error = %e, "could not remove a finished upload's parts; they go when it expires");
+    }
+    Ok(UploadRecord {
+        finished: Some((asset.id, how.to_string())),
+        ..upload
+    })
+}
+
+/// What the plain upload path needs, from the tus metadata: the file name
+/// (`filename` or `name`), the app's id (`device_asset_id` or
+/// `deviceAssetId`) and the expected BLAKE3 (`blake3`, hex).
+fn upload_meta(
+    owner: &darkroom_storage::UserId,
+    metadata: &UploadMetadata,
+) -> Result<UploadMeta, ApiError> {
+    let expected_hash = match metadata.get(&["blake3"]) {
+        None => None,
+        Some(hex) => Some(hex.trim().parse::<ContentHash>().map_err(|_| {
+            ApiError::bad_request(
+                "invalid_checksum",
+                "the `blake3` metadata must be 64 hexadecimal characters",
+            )
+        })?),
+    };
+    Ok(UploadMeta {
+        owner: *owner,
+        original_name: clean_file_name(metadata.get(&["filename", "name"])),
+        expected_hash,
+        device_asset_id: metadata
+            .get(&["device_asset_id", "deviceAssetId"])
+            .map(device_asset_id)
+            .transpose()?,
+    })
+}
+
+async fn remove(state: &AppState, id: &UploadId) -> Result<(), ApiError> {
+    state.blobs.delete_upload(id).await?;
+    state.catalog.delete_upload(id).await?;
+    Ok(())
+}
+
+/// The headers every answer about an upload carries.
+fn tus_headers(response: &mut HttpResponseBuilder, upload: &UploadRecord) {
+    response
+        .insert_header(("Tus-Resumable", tus::VERSION))
+        .insert_header(("Upload-Offset", upload.received.to_string()))
+        .insert_header(("Upload-Expires", tus::http_date(upload.expires_at)))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+}
+
+/// [`tus_headers`], and the asset once the upload became one.
+fn describe(response: &mut HttpResponseBuilder, upload: &UploadRecord) {
+    tus_headers(response, upload);
+    if let Some((asset, outcome)) = &upload.finished {
+        response
+            .insert_header(("X-Asset-Id", asset.to_string()))
+            .insert_header(("X-Upload-Outcome", outcome.clone()));
+    }
+}
+
+fn offset_conflict(upload: &UploadRecord) -> ApiError {
+    ApiError::Conflict {
+        code: "offset_mismatch",
+        message: format!(
+            "the upload is at offset {}: resume from there (HEAD tells the offset)",
+            upload.received
+        ),
+    }
+}
+
+fn interrupted_error(e: &str, kept: &str) -> ApiError {
+    ApiError::bad_request(
+        "upload_interrupted",
+        format!("the upload was interrupted ({e}); {kept}: resume from HEAD's offset"),
+    )
+}
+
+/// The refusal for a file whose first bytes are no type we take.
+fn unsupported(head: &[u8], state: &AppState) -> ApiError {
+    match probe(head, &state.config.limits) {
+        Err(e) => e.into(),
+        Ok(_) => ApiError::UnsupportedMediaType("unsupported file type".into()),
+    }
+}

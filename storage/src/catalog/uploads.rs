@@ -1,0 +1,183 @@
+//! Resumable uploads: how far each one has come. The bytes themselves are
+//! parts in the blob store ([`crate::BlobStore::upload_part`]); a part counts
+//! only once [`Catalog::advance_upload`] has listed it, so a part written by a
+//! request that then lost a race, or died, is ignored (and swept with the
+//! upload).
+
+use sqlx::Row;
+
+use super::{Catalog, parse_id};
+use crate::{AssetId, StorageError, UploadId, UserId, now_ms};
+
+/// An upload in progress (or finished, until it expires).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadRecord {
+    pub id: UploadId,
+    pub owner: UserId,
+    /// The whole file's length, declared when the upload was created.
+    pub length: u64,
+    /// Bytes received and kept, from the start.
+    pub received: u64,
+    /// The blob store parts holding those bytes, in order.
+    pub parts: Vec<String>,
+    /// The client's `Upload-Metadata` header, as sent.
+    pub metadata: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// The asset the bytes became, and how (`created`, `duplicate`, `restored`).
+    pub finished: Option<(AssetId, String)>,
+}
+
+impl UploadRecord {
+    /// True once every byte has arrived.
+    pub fn is_complete(&self) -> bool {
+        self.received == self.length
+    }
+}
+
+const UPLOAD_COLUMNS: &str =
+    "id, owner_id, length, received, parts, metadata, created_at, expires_at, asset_id, outcome";
+
+fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<UploadRecord, StorageError> {
+    let asset: Option<String> = row.try_get("asset_id")?;
+    let outcome: Option<String> = row.try_get("outcome")?;
+    let finished = match (asset, outcome) {
+        (Some(asset), Some(outcome)) => Some((parse_id("uploads.asset_id", &asset)?, outcome)),
+        _ => None,
+    };
+    Ok(UploadRecord {
+        id: parse_id("uploads.id", &row.try_get::<String, _>("id")?)?,
+        owner: parse_id("uploads.owner_id", &row.try_get::<String, _>("owner_id")?)?,
+        length: row.try_get::<i64, _>("length")? as u64,
+        received: row.try_get::<i64, _>("received")? as u64,
+        parts: row
+            .try_get::<String, _>("parts")?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        metadata: row.try_get("metadata")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        finished,
+    })
+}
+
+impl Catalog {
+    /// Records a new, empty upload of `length` bytes that expires at `expires_at`.
+    pub async fn create_upload(
+        &self,
+        owner: &UserId,
+        length: u64,
+        metadata: &str,
+        expires_at: i64,
+    ) -> Result<UploadRecord, StorageError> {
+        let id = UploadId::new();
+        sqlx::query(
+            "INSERT INTO uploads (id, owner_id, length, received, metadata, created_at, expires_at)
+             VALUES ($1, $2, $3, 0, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(owner.to_string())
+        .bind(length as i64)
+        .bind(metadata)
+        .bind(now_ms())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        self.get_upload(owner, &id).await
+    }
+
+    /// The owner's upload; another user's, or an expired one, is not found.
+    pub async fn get_upload(
+        &self,
+        owner: &UserId,
+        id: &UploadId,
+    ) -> Result<UploadRecord, StorageError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {UPLOAD_COLUMNS} FROM uploads
+             WHERE id = $1 AND owner_id = $2 AND expires_at > $3"
+        ));
+        let row = sqlx::query(sql)
+            .bind(id.to_string())
+            .bind(owner.to_string())
+            .bind(now_ms())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => upload_from_row(&row),
+            None => Err(StorageError::NotFound { what: "upload" }),
+        }
+    }
+
+    /// Appends `part` (holding bytes `from..to`), moving `received` to `to`
+    /// and the expiry to `expires_at`, only if the upload is still at `from`
+    /// and has not expired. False when another request got there first (or
+    /// the upload went): the caller's part then does not count.
+    pub async fn advance_upload(
+        &self,
+        id: &UploadId,
+        part: &str,
+        from: u64,
+        to: u64,
+        expires_at: i64,
+    ) -> Result<bool, StorageError> {
+        debug_assert!(!part.contains(char::is_whitespace));
+        let done = sqlx::query(
+            "UPDATE uploads SET received = $1, expires_at = $2, parts = parts || ' ' || $6
+             WHERE id = $3 AND received = $4 AND received < $1 AND $1 <= length
+               AND expires_at > $5",
+        )
+        .bind(to as i64)
+        .bind(expires_at)
+        .bind(id.to_string())
+        .bind(from as i64)
+        .bind(now_ms())
+        .bind(part)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records the asset a complete upload became.
+    pub async fn finish_upload(
+        &self,
+        id: &UploadId,
+        asset: &AssetId,
+        outcome: &str,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE uploads SET asset_id = $1, outcome = $2 WHERE id = $3")
+            .bind(asset.to_string())
+            .bind(outcome)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets an upload (its parts must already be gone, or be going).
+    pub async fn delete_upload(&self, id: &UploadId) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM uploads WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Up to `limit` uploads whose expiry passed before `now`.
+    pub async fn expired_uploads(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<UploadId>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id FROM uploads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| parse_id("uploads.id", &row.try_get::<String, _>("id")?))
+            .collect()
+    }
+}
