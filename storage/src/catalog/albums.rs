@@ -5,6 +5,7 @@
 use sqlx::Row;
 
 use super::assets::{ASSET_COLUMNS, asset_from_row};
+use super::changes::{ChangeKind, ChangeSubject::Album, record_change};
 use super::listing::{AssetPage, Bind, QueryText, SortCursor};
 use super::{Catalog, parse_id, qualified};
 use crate::{AlbumId, AssetId, StorageError, UserId, now_ms};
@@ -116,6 +117,7 @@ impl Catalog {
     ) -> Result<AlbumRecord, StorageError> {
         let id = AlbumId::new();
         let now = now_ms();
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO albums (id, owner_id, name, description, sort_order, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -126,8 +128,10 @@ impl Catalog {
         .bind(description)
         .bind(order.as_str())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        record_change(&mut tx, owner, ChangeKind::AlbumCreated, Album(id)).await?;
+        tx.commit().await?;
         self.get_album(owner, &id).await
     }
 
@@ -196,6 +200,7 @@ impl Catalog {
             Some(c) => c.map(|c| c.to_string()),
             None => album.chosen_cover.map(|c| c.to_string()),
         };
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE albums SET name = $1, description = $2, cover_asset_id = $3, sort_order = $4,
                 updated_at = $5
@@ -207,22 +212,27 @@ impl Catalog {
         .bind(patch.order.unwrap_or(album.order).as_str())
         .bind(now_ms())
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        record_change(&mut tx, owner, ChangeKind::AlbumChanged, Album(*id)).await?;
+        tx.commit().await?;
         self.get_album(owner, id).await
     }
 
     /// Deletes the owner's album; its photos stay in the library.
     pub async fn delete_album(&self, owner: &UserId, id: &AlbumId) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
         let deleted = sqlx::query("DELETE FROM albums WHERE id = $1 AND owner_id = $2")
             .bind(id.to_string())
             .bind(owner.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if deleted == 0 {
             return Err(StorageError::NotFound { what: "album" });
         }
+        record_change(&mut tx, owner, ChangeKind::AlbumDeleted, Album(*id)).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -267,6 +277,9 @@ impl Catalog {
             .rows_affected();
         }
         touch_album(&mut tx, id).await?;
+        if added > 0 {
+            record_change(&mut tx, owner, ChangeKind::AlbumAssetsChanged, Album(*id)).await?;
+        }
         tx.commit().await?;
         Ok(added)
     }
@@ -291,6 +304,9 @@ impl Catalog {
                     .rows_affected();
         }
         touch_album(&mut tx, id).await?;
+        if removed > 0 {
+            record_change(&mut tx, owner, ChangeKind::AlbumAssetsChanged, Album(*id)).await?;
+        }
         tx.commit().await?;
         Ok(removed)
     }
@@ -341,6 +357,7 @@ impl Catalog {
             .execute(&mut *tx)
             .await?;
         touch_album(&mut tx, id).await?;
+        record_change(&mut tx, owner, ChangeKind::AlbumAssetsChanged, Album(*id)).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::{NewJob, insert_job};
 use super::ledger::{Tx, charge_usage, count_on_timeline, hold_blob, taken_day};
 use super::listing::{Bind, QueryText};
@@ -346,12 +347,21 @@ impl Catalog {
         }
         // Refused past the quota: the transaction rolls back on drop, and the
         // published blob stays an orphan for garbage collection.
-        charge_usage(&mut tx, &new.owner, new.size).await?;
-        hold_blob(&mut tx, &new.hash).await?;
+        // Rows are locked in the catalog's one order — asset, album,
+        // timeline, blob, user (see `changes`) — so writers never deadlock.
         count_on_timeline(&mut tx, &new.owner, day, 1).await?;
+        hold_blob(&mut tx, &new.hash).await?;
+        charge_usage(&mut tx, &new.owner, new.size).await?;
         for job in jobs {
             insert_job(&mut tx, job, Some(&id), now).await?;
         }
+        record_change(
+            &mut tx,
+            &new.owner,
+            ChangeKind::AssetCreated,
+            ChangeSubject::Asset(id),
+        )
+        .await?;
         let created = get_in(&mut tx, &id).await?;
         tx.commit().await?;
         Ok(AssetInsert::Created(created))

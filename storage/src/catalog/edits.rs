@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::Catalog;
 use super::assets::get_locked;
+use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::{NewJob, insert_job};
 use crate::{AssetId, StorageError, UserId, now_ms};
 
@@ -83,6 +84,13 @@ impl Catalog {
         for job in jobs {
             insert_job(&mut tx, job, Some(id), now).await?;
         }
+        record_change(
+            &mut tx,
+            owner,
+            ChangeKind::AssetEdited,
+            ChangeSubject::Asset(*id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(EditVersion {
             version: version.clamp(0, u32::MAX as i64) as u32,

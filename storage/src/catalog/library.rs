@@ -2,6 +2,7 @@
 //! favorite flag and rating.
 
 use super::assets::{AssetRecord, get_in};
+use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::{Catalog, set_column};
 use crate::{AssetId, StorageError, UserId, now_ms};
 
@@ -82,6 +83,13 @@ impl Catalog {
             }
         }
         set_column(&mut *tx, "assets", "updated_at", key(), now_ms()).await?;
+        record_change(
+            &mut tx,
+            owner,
+            ChangeKind::AssetUpdated,
+            ChangeSubject::Asset(*id),
+        )
+        .await?;
         let record = get_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(record)

@@ -7,6 +7,7 @@
 mod albums;
 mod assets;
 mod blob_refs;
+mod changes;
 mod edits;
 mod jobs;
 mod ledger;
@@ -30,6 +31,7 @@ use sqlx::{AnyPool, Executor};
 pub use albums::{AlbumOrder, AlbumPatch, AlbumRecord};
 pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields, NewAsset};
 pub use blob_refs::StorageTotals;
+pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use edits::EditVersion;
 pub use jobs::{JobCounts, JobState, JobStatus, LeasedJob, NewJob};
 pub use ledger::{day_number, utc_day};

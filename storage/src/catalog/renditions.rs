@@ -2,11 +2,12 @@
 
 use sqlx::Row;
 
+use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::mark_done;
 use super::ledger::{hold_blob, release_blob};
 use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
-use crate::{AssetId, ContentHash, JobId, StorageError, now_ms};
+use crate::{AssetId, ContentHash, JobId, StorageError, UserId, now_ms};
 
 /// A rendition a worker has just stored in the blob store.
 #[derive(Clone, Debug)]
@@ -83,19 +84,22 @@ impl Catalog {
         // Read under the transaction (and locked on PostgreSQL) so that a
         // save cannot slip in between this check and the rows below.
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT recipe_hash FROM assets WHERE id = $1 {}",
+            "SELECT owner_id, recipe_hash FROM assets WHERE id = $1 {}",
             self.for_update()
         ));
-        let current: Option<String> = sqlx::query(sql)
+        let current = sqlx::query(sql)
             .bind(asset.to_string())
             .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| row.try_get("recipe_hash"))
-            .transpose()?;
-        if current.as_deref() != Some(recipe_hash) {
-            tx.commit().await?;
-            return Ok(true);
-        }
+            .await?;
+        let owner = match current {
+            Some(row) if row.try_get::<String, _>("recipe_hash")? == recipe_hash => {
+                parse_id::<UserId>("assets.owner_id", &row.try_get::<String, _>("owner_id")?)?
+            }
+            _ => {
+                tx.commit().await?;
+                return Ok(true);
+            }
+        };
         for r in renditions {
             // A re-render replaces the previous rendition: release its blob.
             let previous =
@@ -134,6 +138,15 @@ impl Catalog {
             .execute(&mut *tx)
             .await?;
             hold_blob(&mut tx, &r.hash).await?;
+        }
+        if !renditions.is_empty() {
+            record_change(
+                &mut tx,
+                &owner,
+                ChangeKind::RenditionReady,
+                ChangeSubject::Asset(*asset),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(true)

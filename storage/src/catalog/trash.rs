@@ -6,6 +6,7 @@
 use sqlx::Row;
 
 use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row, get_in, get_locked};
+use super::changes::{ChangeKind, ChangeSubject::Asset, record_change};
 use super::ledger::{Tx, count_on_timeline, refund_usage, release_blob};
 use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
@@ -24,6 +25,7 @@ impl Catalog {
                 .execute(&mut *tx)
                 .await?;
             count_on_timeline(&mut tx, owner, asset.taken_day, -1).await?;
+            record_change(&mut tx, owner, ChangeKind::AssetTrashed, Asset(*id)).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -152,6 +154,7 @@ pub(super) async fn restore_in(
         .execute(&mut **tx)
         .await?;
     count_on_timeline(tx, &asset.owner, asset.taken_day, 1).await?;
+    record_change(tx, &asset.owner, ChangeKind::AssetRestored, Asset(asset.id)).await?;
     get_in(tx, &asset.id).await
 }
 
@@ -171,10 +174,13 @@ async fn purge_in(tx: &mut Tx, asset: &AssetRecord) -> Result<(), StorageError> 
         release_blob(tx, &hash).await?;
     }
     release_blob(tx, &asset.hash).await?;
-    refund_usage(tx, &asset.owner, asset.size).await?;
+    // Deleting clears the album covers it was (locking those albums) before
+    // the owner's row is locked: the catalog's lock order (see `changes`).
     sqlx::query("DELETE FROM assets WHERE id = $1")
         .bind(asset.id.to_string())
         .execute(&mut **tx)
         .await?;
+    refund_usage(tx, &asset.owner, asset.size).await?;
+    record_change(tx, &asset.owner, ChangeKind::AssetPurged, Asset(asset.id)).await?;
     Ok(())
 }
