@@ -4,7 +4,7 @@ use darkroom_storage::catalog::{AssetRecord, JobState, JobStatus, RenditionRecor
 use serde::Serialize;
 
 /// An asset as clients see it.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(crate) struct AssetDto {
     pub id: String,
     pub original_name: String,
@@ -85,7 +85,7 @@ pub(crate) enum Audience<'a> {
 }
 
 /// One rendition's state and where to fetch it.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(crate) struct RenditionDto {
     pub name: String,
     /// `ready`, `pending`, `failed` or `unsupported`.

@@ -11,6 +11,7 @@ mod renditions;
 mod session;
 mod shared;
 mod shares;
+mod sync;
 mod timeline;
 mod tokens;
 mod trash;
@@ -98,6 +99,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/uploads/{id}", web::get().to(uploads::status))
             .route("/uploads/{id}", web::patch().to(uploads::append))
             .route("/uploads/{id}", web::delete().to(uploads::terminate))
+            .route("/sync", web::get().to(sync::feed))
             .route("/timeline", web::get().to(timeline::timeline))
             .route("/trash", web::get().to(trash::list))
             .route("/trash/empty", web::post().to(trash::empty))

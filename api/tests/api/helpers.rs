@@ -237,6 +237,21 @@ impl TestApp {
             .secret
     }
 
+    /// Another token of the `admin` user (another device), with every scope.
+    pub async fn user_token_for_self(&self, name: &str) -> String {
+        let admin = self
+            .catalog
+            .find_user_by_name("admin")
+            .await
+            .expect("find admin")
+            .expect("the admin user");
+        self.catalog
+            .issue_token(&admin.id, name, &Scope::ALL)
+            .await
+            .expect("token")
+            .secret
+    }
+
     /// Multipart upload as `token`.
     pub async fn upload_as(&self, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
         let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));

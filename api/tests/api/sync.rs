@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{TestApp, jpeg};
+use crate::helpers::{TestApp, jpeg, noisy_jpeg};
 use darkroom_storage::ContentHash;
 use darkroom_storage::catalog::Scope;
 
@@ -12,6 +12,8 @@ backend_tests!(
     a_device_asset_uploaded_twice_is_one_asset,
     check_says_which_photos_are_already_there,
     racing_uploads_of_one_device_asset_make_one_asset,
+    the_feed_starts_with_a_snapshot_then_follows_every_change,
+    no_change_is_skipped_under_concurrent_writers,
 );
 
 /// Uploads `bytes` as `token` with `device` in the X-Device-Asset-Id header.
@@ -208,4 +210,267 @@ async fn racing_uploads_of_one_device_asset_make_one_asset(app: TestApp) {
     assert_eq!(listed["assets"].as_array().unwrap().len(), 1);
     // Only the kept photo counts against the quota.
     assert!(app.catalog.recompute_usage().await.unwrap().is_empty());
+}
+
+/// One page of the feed as `token`.
+async fn sync_page(app: &TestApp, token: &str, cursor: Option<&str>, limit: u32) -> Value {
+    let mut path = format!("/api/v1/sync?limit={limit}");
+    if let Some(cursor) = cursor {
+        path.push_str(&format!("&cursor={cursor}"));
+    }
+    app.call_expect(Method::GET, token, &path, None, 200).await
+}
+
+/// Follows the feed from `cursor` until it says it is up to date; returns
+/// the entries and the cursor to poll next.
+async fn drain(
+    app: &TestApp,
+    token: &str,
+    cursor: Option<&str>,
+    limit: u32,
+) -> (Vec<Value>, String) {
+    let mut entries = Vec::new();
+    let mut cursor = cursor.map(str::to_owned);
+    loop {
+        let page = sync_page(app, token, cursor.as_deref(), limit).await;
+        entries.extend(page["changes"].as_array().unwrap().iter().cloned());
+        cursor = Some(page["next_cursor"].as_str().unwrap().to_owned());
+        if page["has_more"] == false {
+            return (entries, cursor.unwrap());
+        }
+    }
+}
+
+fn types(entries: &[Value]) -> Vec<&str> {
+    entries
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect()
+}
+
+async fn the_feed_starts_with_a_snapshot_then_follows_every_change(app: TestApp) {
+    let mut ids = Vec::new();
+    for seed in 0..3 {
+        ids.push(
+            app.upload_id(&app.token, "p.jpg", noisy_jpeg(32, 16, 100 + seed))
+                .await,
+        );
+    }
+    app.run_jobs().await;
+    app.trash_as(&app.token, &ids[2]).await;
+    let album = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/albums",
+            Some(json!({"name": "Iceland", "asset_ids": [ids[0]]})),
+            201,
+        )
+        .await;
+    let album_id = album["id"].as_str().unwrap().to_string();
+
+    // A second device of the same user starts from nothing: a snapshot of
+    // the library (not the trash) two photos a page, then the album.
+    let phone = app.user_token_for_self("phone").await;
+    let (snapshot, cursor) = drain(&app, &phone, None, 1).await;
+    assert_eq!(
+        types(&snapshot),
+        ["asset.created", "asset.created", "album.created"]
+    );
+    let mut seen: Vec<&str> = snapshot[..2]
+        .iter()
+        .map(|e| e["asset_id"].as_str().unwrap())
+        .collect();
+    seen.sort();
+    let mut live = vec![ids[0].as_str(), ids[1].as_str()];
+    live.sort();
+    assert_eq!(seen, live);
+    assert!(snapshot.iter().all(|e| e["seq"].is_null()));
+    assert_eq!(snapshot[0]["asset"]["id"], snapshot[0]["asset_id"]);
+    assert_eq!(snapshot[2]["album"]["asset_count"], 1);
+    // Up to date: nothing more until something changes.
+    let (nothing, same) = drain(&app, &phone, Some(&cursor), 50).await;
+    assert!(nothing.is_empty(), "{nothing:?}");
+    assert_eq!(same, cursor);
+
+    // Changes made by one device (the web, here) ...
+    let path = |id: &str| format!("/api/v1/assets/{id}");
+    app.call_expect(
+        Method::PATCH,
+        &app.token,
+        &path(&ids[0]),
+        Some(json!({"title": "Skógafoss"})),
+        200,
+    )
+    .await;
+    app.call_expect(
+        Method::PUT,
+        &app.token,
+        &format!("{}/edit", path(&ids[0])),
+        Some(json!({"exposure": 0.5})),
+        200,
+    )
+    .await;
+    app.run_jobs().await;
+    app.call_expect(
+        Method::PATCH,
+        &app.token,
+        &format!("/api/v1/albums/{album_id}"),
+        Some(json!({"name": "Ísland"})),
+        200,
+    )
+    .await;
+    app.call_expect(
+        Method::POST,
+        &app.token,
+        &format!("/api/v1/albums/{album_id}/assets"),
+        Some(json!({"asset_ids": [ids[1]]})),
+        200,
+    )
+    .await;
+    app.trash_as(&app.token, &ids[1]).await;
+    app.call_expect(
+        Method::POST,
+        &app.token,
+        &format!("{}/restore", path(&ids[2])),
+        None,
+        200,
+    )
+    .await;
+    app.call_expect(
+        Method::DELETE,
+        &app.token,
+        &format!("/api/v1/trash/{}", ids[1]),
+        None,
+        204,
+    )
+    .await;
+    app.call_expect(
+        Method::DELETE,
+        &app.token,
+        &format!("/api/v1/albums/{album_id}"),
+        None,
+        204,
+    )
+    .await;
+
+    // ... are seen by the other, in order, two a page.
+    let (changes, _) = drain(&app, &phone, Some(&cursor), 2).await;
+    assert_eq!(
+        types(&changes),
+        [
+            "asset.updated",
+            "asset.edited",
+            "rendition.ready",
+            "album.changed",
+            "album.assets_changed",
+            "asset.trashed",
+            "asset.restored",
+            "asset.purged",
+            "album.deleted",
+        ]
+    );
+    let seqs: Vec<u64> = changes.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    // Entries carry the current state: the title and the edit are there.
+    assert_eq!(changes[0]["asset"]["title"], "Skógafoss");
+    assert_eq!(changes[0]["asset"]["edit_version"], 1);
+    // Gone things are named, with no state.
+    assert_eq!(changes[5]["asset_id"], ids[1].as_str());
+    assert!(changes[5]["asset"].is_null(), "purged since");
+    assert_eq!(changes[6]["asset"]["id"], ids[2].as_str());
+    assert!(changes[8]["album"].is_null());
+    assert_eq!(changes[8]["album_id"], album_id.as_str());
+
+    // Another user's changes are not in this feed.
+    let other = app.user_token("ola", &[Scope::Read, Scope::Upload]).await;
+    app.upload_id(&other, "theirs.jpg", noisy_jpeg(32, 16, 200))
+        .await;
+    let (after, _) = drain(&app, &phone, Some(&cursor), 50).await;
+    assert_eq!(after.len(), changes.len());
+    // A cursor the feed did not give out.
+    app.call_error(
+        Method::GET,
+        Some(&phone),
+        "/api/v1/sync?cursor=banana",
+        None,
+        400,
+        "invalid_cursor",
+    )
+    .await;
+}
+
+/// Writers on several connections at once, a reader following the feed all
+/// along: the reader sees every change exactly once, numbered without gaps.
+async fn no_change_is_skipped_under_concurrent_writers(app: TestApp) {
+    const WRITERS: u32 = 4;
+    const PHOTOS: u32 = 6;
+    let app = std::sync::Arc::new(app);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let app = app.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut cursor = "c0".to_string();
+            let mut seen = Vec::new();
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let (entries, next) = drain(&app, &app.token, Some(&cursor), 3).await;
+                seen.extend(entries);
+                cursor = next;
+                if finished {
+                    return seen;
+                }
+            }
+        })
+    };
+    let mut writers = Vec::new();
+    for writer in 0..WRITERS {
+        let app = app.clone();
+        writers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for n in 0..PHOTOS {
+                let id = app
+                    .upload_id(&app.token, "w.jpg", noisy_jpeg(24, 24, writer * 100 + n))
+                    .await;
+                app.call_expect(
+                    Method::PATCH,
+                    &app.token,
+                    &format!("/api/v1/assets/{id}"),
+                    Some(json!({"rating": 1 + n % 5})),
+                    200,
+                )
+                .await;
+                if n % 2 == 0 {
+                    app.trash_as(&app.token, &id).await;
+                }
+                ids.push(id);
+            }
+            ids
+        }));
+    }
+    let mut uploaded = Vec::new();
+    for writer in writers {
+        uploaded.extend(writer.await.unwrap());
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = reader.await.unwrap();
+    let expected = (WRITERS * PHOTOS * 2 + WRITERS * PHOTOS / 2) as u64;
+    let seqs: Vec<u64> = seen.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        (1..=expected).collect::<Vec<_>>(),
+        "every change once, in order"
+    );
+    let mut created: Vec<&str> = seen
+        .iter()
+        .filter(|e| e["type"] == "asset.created")
+        .map(|e| e["asset_id"].as_str().unwrap())
+        .collect();
+    created.sort();
+    uploaded.sort();
+    assert_eq!(
+        created,
+        uploaded.iter().map(String::as_str).collect::<Vec<_>>()
+    );
 }
