@@ -75,3 +75,7 @@ uuid_id!(
     /// A resumable (tus) upload in progress.
     UploadId
 );
+uuid_id!(
+    /// A registered webhook.
+    WebhookId
+);

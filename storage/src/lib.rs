@@ -22,5 +22,5 @@ pub use blobs::{BlobConfig, BlobStore, StagedBlob, StagingWriter};
 pub use catalog::Catalog;
 pub use error::StorageError;
 pub use hash::ContentHash;
-pub use ids::{AlbumId, AssetId, JobId, ShareLinkId, TokenId, UploadId, UserId};
-pub use time::now_ms;
+pub use ids::{AlbumId, AssetId, JobId, ShareLinkId, TokenId, UploadId, UserId, WebhookId};
+pub use time::{now_ms, rfc3339};

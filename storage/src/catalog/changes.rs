@@ -111,8 +111,9 @@ pub struct ChangeRecord {
     pub at: i64,
 }
 
-/// Appends a change to the owner's feed inside the writer's transaction.
-/// Call it last in the transaction (see the module notes on lock order).
+/// Appends a change to the owner's feed inside the writer's transaction,
+/// and queues its webhook deliveries. Call it last in the transaction (see
+/// the module notes on lock order).
 pub(super) async fn record_change(
     tx: &mut Tx,
     owner: &UserId,
@@ -126,6 +127,7 @@ pub(super) async fn record_change(
     .fetch_one(&mut **tx)
     .await?
     .try_get("change_seq")?;
+    let at = now_ms();
     let (asset, album) = match subject {
         ChangeSubject::Asset(id) => (Some(id.to_string()), None),
         ChangeSubject::Album(id) => (None, Some(id.to_string())),
@@ -139,10 +141,12 @@ pub(super) async fn record_change(
     .bind(kind.as_str())
     .bind(asset)
     .bind(album)
-    .bind(now_ms())
+    .bind(at)
     .execute(&mut **tx)
     .await?;
-    Ok(seq as u64)
+    let seq = seq as u64;
+    super::webhooks::fan_out(tx, owner, seq, kind, subject, at).await?;
+    Ok(seq)
 }
 
 fn change_from_row(row: &sqlx::any::AnyRow) -> Result<ChangeRecord, StorageError> {

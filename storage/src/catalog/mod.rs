@@ -21,6 +21,7 @@ mod trash;
 mod uploads;
 mod usage;
 mod users;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -44,6 +45,9 @@ pub use shares::{NewShareLink, ShareLinkRecord, ShareLinkState, ShareTarget};
 pub use uploads::UploadRecord;
 pub use usage::{UsageKind, UsageRow};
 pub use users::{IssuedToken, Principal, Scope, TokenRecord, UsageDrift, UserRecord};
+pub use webhooks::{
+    AttemptRecord, DeliveryRecord, WEBHOOK_ATTEMPTS, WEBHOOK_JOB_KIND, WebhookRecord, webhook_job,
+};
 
 use crate::StorageError;
 
