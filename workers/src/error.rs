@@ -14,6 +14,9 @@ pub enum WorkerError {
     /// The job's payload is not one this worker understands.
     #[error("bad job: {0}")]
     BadJob(String),
+    /// A webhook receiver did not take a delivery; the queue retries it.
+    #[error("webhook delivery failed: {0}")]
+    Delivery(String),
     /// The CPU pool went away (shutting down).
     #[error("cpu pool stopped")]
     PoolStopped,
@@ -24,7 +27,7 @@ impl WorkerError {
     pub fn is_retryable(&self) -> bool {
         match self {
             WorkerError::Storage(e) => e.is_retryable() || e.is_not_found(),
-            WorkerError::PoolStopped => true,
+            WorkerError::PoolStopped | WorkerError::Delivery(_) => true,
             WorkerError::Pipeline(_) | WorkerError::BadJob(_) => false,
         }
     }

@@ -1,7 +1,7 @@
 //! Job kinds and their payloads.
 
 use darkroom_storage::AssetId;
-use darkroom_storage::catalog::NewJob;
+use darkroom_storage::catalog::{NewJob, WEBHOOK_JOB_KIND};
 use serde::{Deserialize, Serialize};
 
 use crate::WorkerError;
@@ -17,6 +17,11 @@ pub enum Job {
     RenderRenditions {
         /// The asset to render.
         asset_id: AssetId,
+    },
+    /// Send one webhook delivery (queued by the catalog with the change).
+    DeliverWebhook {
+        /// The `webhook_deliveries` row.
+        delivery_id: String,
     },
 }
 
@@ -34,6 +39,7 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Job::RenderRenditions { .. } => RENDER_JOB_KIND,
+            Job::DeliverWebhook { .. } => WEBHOOK_JOB_KIND,
         }
     }
 
@@ -55,5 +61,21 @@ mod tests {
         assert_eq!(row.kind, RENDER_JOB_KIND);
         assert_eq!(Job::parse(&row.payload).unwrap(), job);
         assert!(Job::parse("{\"kind\":\"nope\"}").is_err());
+    }
+
+    /// The catalog writes webhook jobs itself (with the change they report);
+    /// they must be the jobs this crate reads.
+    #[test]
+    fn the_catalogs_webhook_jobs_are_ours() {
+        let queued = darkroom_storage::catalog::webhook_job("0192-delivery");
+        let ours = Job::DeliverWebhook {
+            delivery_id: "0192-delivery".into(),
+        };
+        assert_eq!(queued.kind, ours.kind());
+        assert_eq!(Job::parse(&queued.payload).unwrap(), ours);
+        assert_eq!(
+            queued.max_attempts,
+            darkroom_storage::catalog::WEBHOOK_ATTEMPTS
+        );
     }
 }

@@ -15,6 +15,7 @@ mod job;
 mod pool;
 mod render;
 mod runner;
+mod webhooks;
 
 pub use config::WorkerConfig;
 pub use editing::{EditRenderer, ExportStream, MAX_PREVIEW_EDGE, Preview, WORKING_COPY_EDGE};
@@ -26,3 +27,4 @@ pub use job::{Job, RENDER_JOB_KIND};
 pub use pool::CpuPool;
 pub use render::{current_recipe, render_original};
 pub use runner::{JobOutcome, Runner, Waker};
+pub use webhooks::{SIGNATURE_HEADER, signature};

@@ -43,6 +43,8 @@ pub struct Runner {
     pub(crate) config: Arc<WorkerConfig>,
     id: Arc<str>,
     waker: Waker,
+    /// For webhook deliveries.
+    pub(crate) http: reqwest::Client,
 }
 
 impl Runner {
@@ -60,6 +62,7 @@ impl Runner {
             config: Arc::new(config),
             id: id.into(),
             waker: Waker::default(),
+            http: crate::webhooks::client(),
         }
     }
 
@@ -158,6 +161,7 @@ impl Runner {
     async fn execute(&self, job: &LeasedJob) -> Result<bool, WorkerError> {
         match Job::parse(&job.payload)? {
             Job::RenderRenditions { asset_id } => self.render_renditions(job, asset_id).await,
+            Job::DeliverWebhook { delivery_id } => self.deliver_webhook(job, &delivery_id).await,
         }
     }
 
