@@ -276,11 +276,7 @@ pub(crate) fn day_text(day: u32) -> String {
     )
 }
 
-pub(crate) fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
+pub(crate) use darkroom_storage::rfc3339;
 
 #[cfg(test)]
 mod tests {

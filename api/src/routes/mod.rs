@@ -17,6 +17,7 @@ mod tokens;
 mod trash;
 mod upload;
 mod uploads;
+mod webhooks;
 
 use actix_web::web;
 use darkroom_storage::catalog::{AssetRecord, Scope};
@@ -129,6 +130,15 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/shared/{token}/assets/{id}/renditions/{name}",
                 web::get().to(shared::rendition),
+            )
+            // Webhooks
+            .route("/webhooks", web::get().to(webhooks::list))
+            .route("/webhooks", web::post().to(webhooks::create))
+            .route("/webhooks/{id}", web::get().to(webhooks::get))
+            .route("/webhooks/{id}", web::delete().to(webhooks::delete))
+            .route(
+                "/webhooks/{id}/deliveries",
+                web::get().to(webhooks::deliveries),
             )
             // Administration
             .route("/admin/users", web::get().to(admin::list_users))

@@ -19,6 +19,7 @@ mod resumable; // tus uploads: interruption, resume, races, checksums, expiry
 mod sharing; // share links: passwords, expiry, revocation, no location
 mod sync; // companion apps: device asset ids, check
 mod upload; // ingest, dedup, races, renditions
+mod webhooks; // signed deliveries to a local receiver, retries, history
 
 /// Instantiates each named `async fn(TestApp)` test once per backend.
 #[macro_export]

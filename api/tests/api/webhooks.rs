@@ -1,0 +1,369 @@
+//! Webhooks against a receiver on loopback: registration, signatures,
+//! retries with backoff, the delivery history, and giving up.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use hmac::{KeyInit, Mac};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::{TestApp, noisy_jpeg};
+
+backend_tests!(
+    deliveries_are_signed_retried_and_recorded,
+    webhook_registrations_are_checked,
+);
+
+/// What the receiver saw of one request.
+#[derive(Clone, Debug)]
+struct Received {
+    signature: String,
+    event: String,
+    delivery: String,
+    body: Vec<u8>,
+}
+
+/// A receiver on a free loopback port that answers the statuses in `script`
+/// in turn to deliveries of `event`, and 200 to everything else; returns its
+/// URL and what it received.
+fn receiver(event: &'static str, script: Vec<u16>) -> (String, Arc<Mutex<Vec<Received>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let script = Arc::new(Mutex::new(script));
+    let state = (seen.clone(), script);
+    let server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new().route(
+            "/hook",
+            web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                let (seen, script) = state.clone();
+                async move {
+                    let header = |name: &str| {
+                        req.headers()
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string()
+                    };
+                    seen.lock().unwrap().push(Received {
+                        signature: header("x-darkroom-signature"),
+                        event: header("x-darkroom-event"),
+                        delivery: header("x-darkroom-delivery"),
+                        body: body.to_vec(),
+                    });
+                    let mut script = script.lock().unwrap();
+                    let status = if script.is_empty() || header("x-darkroom-event") != event {
+                        200
+                    } else {
+                        script.remove(0)
+                    };
+                    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+                        .finish()
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    (format!("http://127.0.0.1:{port}/hook"), seen)
+}
+
+/// Checks a signature as a partner would, with nothing of ours: the
+/// timestamp is recent and v1 is HMAC-SHA256(secret, "<t>.<body>").
+fn verify(secret: &str, header: &str, body: &[u8]) {
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", value)) => t = Some(value.to_string()),
+            Some(("v1", value)) => v1 = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    let (t, v1) = (t.expect("t="), v1.expect("v1="));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(now.abs_diff(t.parse().unwrap()) < 300, "a fresh timestamp");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(v1, expected, "the signature verifies");
+}
+
+async fn register(app: &TestApp, url: &str, events: &[&str]) -> Value {
+    app.call_expect(
+        Method::POST,
+        &app.token,
+        "/api/v1/webhooks",
+        Some(json!({"url": url, "events": events, "description": "test receiver"})),
+        201,
+    )
+    .await
+}
+
+/// Runs jobs (deliveries included) until `done` holds, waiting out backoffs.
+async fn run_until(app: &TestApp, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "deliveries did not settle");
+        app.run_jobs().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn deliveries_are_signed_retried_and_recorded(app: TestApp) {
+    // The receiver is down for two attempts, then takes everything.
+    let (url, seen) = receiver("asset.created", vec![503, 500]);
+    let hook = register(
+        &app,
+        &url,
+        &[
+            "asset.created",
+            "rendition.ready",
+            "asset.edited",
+            "asset.trashed",
+            "album.changed",
+        ],
+    )
+    .await;
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    assert_eq!(secret.len(), 64);
+    let hook_id = hook["id"].as_str().unwrap().to_string();
+    // A second one that never answers: its deliveries fail for good.
+    let dead = register(&app, "http://127.0.0.1:9/never", &["asset.created"]).await;
+
+    let asset = app
+        .upload_id(&app.token, "hook.jpg", noisy_jpeg(40, 30, 1))
+        .await;
+    // Not subscribed: asset.updated.
+    app.call_expect(
+        Method::PATCH,
+        &app.token,
+        &format!("/api/v1/assets/{asset}"),
+        Some(json!({"rating": 4})),
+        200,
+    )
+    .await;
+    let album = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/albums",
+            Some(json!({"name": "Hooks"})),
+            201,
+        )
+        .await;
+    app.call_expect(
+        Method::PATCH,
+        &app.token,
+        &format!("/api/v1/albums/{}", album["id"].as_str().unwrap()),
+        Some(json!({"name": "Hooked"})),
+        200,
+    )
+    .await;
+    app.trash_as(&app.token, &asset).await;
+
+    // asset.created, rendition.ready, album.changed, asset.trashed: four
+    // events; the first two tries of the first fail.
+    run_until(&app, || {
+        let seen = seen.lock().unwrap();
+        let delivered: std::collections::HashSet<_> =
+            seen.iter().map(|r| r.delivery.clone()).collect();
+        delivered.len() == 4 && seen.len() == 6
+    })
+    .await;
+    let received = seen.lock().unwrap().clone();
+    for r in &received {
+        verify(&secret, &r.signature, &r.body);
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["type"], r.event.as_str());
+        assert_eq!(body["id"], r.delivery.as_str());
+    }
+    // The retried delivery was the same bytes each time; deliveries may
+    // overtake one that waits out a backoff, and `seq` orders them again.
+    let tries: Vec<&Received> = received
+        .iter()
+        .filter(|r| r.event == "asset.created")
+        .collect();
+    assert_eq!(tries.len(), 3);
+    assert!(
+        tries
+            .iter()
+            .all(|r| r.body == tries[0].body && r.delivery == tries[0].delivery)
+    );
+    let mut by_seq: Vec<(u64, String)> = received
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).unwrap();
+            (body["seq"].as_u64().unwrap(), r.event.clone())
+        })
+        .collect();
+    by_seq.sort();
+    by_seq.dedup();
+    let events: Vec<&str> = by_seq.iter().map(|(_, e)| e.as_str()).collect();
+    assert_eq!(
+        events,
+        // The renditions were rendered when the jobs ran, after the rest.
+        [
+            "asset.created",
+            "album.changed",
+            "asset.trashed",
+            "rendition.ready"
+        ]
+    );
+    let created: Value = serde_json::from_slice(&tries[0].body).unwrap();
+    assert_eq!(created["data"]["asset_id"], asset.as_str());
+    assert_eq!(created["data"]["url"], format!("/api/v1/assets/{asset}"));
+
+    // The history through the API: newest first, every attempt.
+    let history = app
+        .call_expect(
+            Method::GET,
+            &app.token,
+            &format!("/api/v1/webhooks/{hook_id}/deliveries"),
+            None,
+            200,
+        )
+        .await;
+    let deliveries = history["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 4);
+    let first = &deliveries[3];
+    assert_eq!(first["event"], "asset.created");
+    assert_eq!(first["state"], "delivered");
+    let statuses: Vec<Value> = first["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].clone())
+        .collect();
+    assert_eq!(statuses, [json!(503), json!(500), json!(200)]);
+    assert!(
+        first["attempts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("503")
+    );
+    assert_eq!(first["payload"], created);
+    assert!(
+        deliveries[..3]
+            .iter()
+            .all(|d| d["state"] == "delivered" && d["attempts"].as_array().unwrap().len() == 1)
+    );
+
+    // The dead receiver's delivery is retried with backoff until it fails.
+    let dead_path = format!(
+        "/api/v1/webhooks/{}/deliveries",
+        dead["id"].as_str().unwrap()
+    );
+    let mut last = Value::Null;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while last["state"] != "failed" {
+        assert!(
+            Instant::now() < deadline,
+            "the dead receiver's delivery never failed: {last}"
+        );
+        app.run_jobs().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = app
+            .call_expect(Method::GET, &app.token, &dead_path, None, 200)
+            .await["deliveries"][0]
+            .clone();
+    }
+    let attempts = last["attempts"].as_array().unwrap();
+    assert_eq!(
+        attempts.len(),
+        darkroom_storage::catalog::WEBHOOK_ATTEMPTS as usize
+    );
+    assert!(attempts.iter().all(|a| a["status"].is_null()));
+    assert_eq!(attempts[0]["error"], "could not connect to the receiver");
+    // The waits between attempts grew (the queue's backoff doubles).
+    let at = |i: usize| {
+        chrono::DateTime::parse_from_rfc3339(attempts[i]["at"].as_str().unwrap()).unwrap()
+    };
+    assert!(at(7) - at(6) > at(2) - at(1), "{attempts:?}");
+
+    // Deleting the webhook stops its deliveries.
+    app.call_expect(
+        Method::DELETE,
+        &app.token,
+        &format!("/api/v1/webhooks/{hook_id}"),
+        None,
+        204,
+    )
+    .await;
+    let before = seen.lock().unwrap().len();
+    app.upload_id(&app.token, "after.jpg", noisy_jpeg(40, 30, 2))
+        .await;
+    app.run_jobs().await;
+    assert_eq!(seen.lock().unwrap().len(), before);
+}
+
+async fn webhook_registrations_are_checked(app: TestApp) {
+    for (body, says) in [
+        (
+            json!({"url": "http://partner.example/hook", "events": ["asset.created"]}),
+            "url",
+        ),
+        (
+            json!({"url": "https://partner.example/hook", "events": []}),
+            "events",
+        ),
+        (
+            json!({"url": "https://partner.example/hook", "events": ["asset.exploded"]}),
+            "events",
+        ),
+    ] {
+        let error = app
+            .call_error(
+                Method::POST,
+                Some(&app.token),
+                "/api/v1/webhooks",
+                Some(body),
+                422,
+                "invalid_field",
+            )
+            .await;
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(says),
+            "{error}"
+        );
+    }
+    let hook = register(&app, "https://partner.example/hook", &["asset.created"]).await;
+    let listed = app
+        .call_expect(Method::GET, &app.token, "/api/v1/webhooks", None, 200)
+        .await;
+    assert_eq!(listed["webhooks"][0]["id"], hook["id"]);
+    assert!(
+        listed["webhooks"][0].get("secret").is_none(),
+        "the secret is shown once"
+    );
+    // Another user cannot see or delete it.
+    let other = app
+        .user_token("pia", &[darkroom_storage::catalog::Scope::Read])
+        .await;
+    let path = format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap());
+    app.call_error(Method::GET, Some(&other), &path, None, 404, "not_found")
+        .await;
+    app.call_error(Method::DELETE, Some(&other), &path, None, 404, "not_found")
+        .await;
+    let theirs = app
+        .call_expect(Method::GET, &other, "/api/v1/webhooks", None, 200)
+        .await;
+    assert_eq!(theirs["webhooks"], json!([]));
+}
