@@ -28,17 +28,20 @@ pub(crate) struct CheckBody {
 struct CheckItem {
     /// The app's own id for the photo.
     device_asset_id: Option<String>,
-    /// BLAKE3 of the file, 64 hex digits.
-    blake3: String,
+    /// BLAKE3 of the file, 64 hex digits. May be left out when the device
+    /// id is given: a client that has not hashed a file yet (an importer on
+    /// its second run) learns whether it was sent before without reading it.
+    blake3: Option<String>,
     /// The file's size in bytes.
-    size: u64,
+    size: Option<u64>,
 }
 
 #[derive(Serialize)]
 struct CheckResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     device_asset_id: Option<String>,
-    blake3: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blake3: Option<String>,
     /// `present` (by its bytes or its device id) or `missing`.
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,13 +66,19 @@ pub(crate) async fn check(
     // Each item's hash and (trimmed) device id, checked.
     let mut asked = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let hash: ContentHash = item.blake3.trim().parse().map_err(|_| {
-            invalid_field(
-                &format!("assets[{i}].blake3"),
-                "64 hexadecimal characters".into(),
-            )
-        })?;
-        if item.size == 0 {
+        let hash: Option<ContentHash> = item
+            .blake3
+            .as_deref()
+            .map(|hex| {
+                hex.trim().parse().map_err(|_| {
+                    invalid_field(
+                        &format!("assets[{i}].blake3"),
+                        "64 hexadecimal characters".into(),
+                    )
+                })
+            })
+            .transpose()?;
+        if item.size == Some(0) {
             return Err(invalid_field(
                 &format!("assets[{i}].size"),
                 "must be above 0".into(),
@@ -80,9 +89,15 @@ pub(crate) async fn check(
             .as_deref()
             .map(device_asset_id)
             .transpose()?;
+        if hash.is_none() && device.is_none() {
+            return Err(invalid_field(
+                &format!("assets[{i}]"),
+                "give blake3 (and size), device_asset_id, or both".into(),
+            ));
+        }
         asked.push((hash, device));
     }
-    let hashes: Vec<ContentHash> = asked.iter().map(|(h, _)| *h).collect();
+    let hashes: Vec<ContentHash> = asked.iter().filter_map(|(h, _)| *h).collect();
     let devices: Vec<String> = asked.iter().filter_map(|(_, d)| d.clone()).collect();
     let (by_hash, by_device) = state
         .catalog
@@ -93,11 +108,11 @@ pub(crate) async fn check(
     let results: Vec<CheckResult> = asked
         .into_iter()
         .map(|(hash, device)| {
-            let found = by_hash
-                .get(&hash)
+            let found = hash
+                .and_then(|hash| by_hash.get(&hash))
                 .or_else(|| device.as_ref().and_then(|d| by_device.get(d)));
             CheckResult {
-                blake3: hash.to_hex(),
+                blake3: hash.map(|h| h.to_hex()),
                 status: if found.is_some() {
                     "present"
                 } else {

@@ -178,6 +178,30 @@ async fn check_says_which_photos_are_already_there(app: TestApp) {
         "invalid_field",
     )
     .await;
+    // By device id alone (an importer that has not read the file yet).
+    let by_device = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/assets/check",
+            Some(json!({"assets": [{"device_asset_id": "dev-a"}, {"device_asset_id": "dev-q"}]})),
+            200,
+        )
+        .await;
+    assert_eq!(by_device["results"][0]["status"], "present");
+    assert_eq!(by_device["results"][0]["asset_id"], first["id"]);
+    assert!(by_device["results"][0].get("blake3").is_none());
+    assert_eq!(by_device["results"][1]["status"], "missing");
+    // Neither: nothing to go by.
+    app.call_error(
+        Method::POST,
+        Some(&app.token),
+        "/api/v1/assets/check",
+        Some(json!({"assets": [{"size": 10}]})),
+        422,
+        "invalid_field",
+    )
+    .await;
 }
 
 async fn racing_uploads_of_one_device_asset_make_one_asset(app: TestApp) {
