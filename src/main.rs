@@ -36,6 +36,7 @@ fn main() -> ExitCode {
             Command::Migrate(_) => cli::migrate::run(settings).await,
             Command::Render(args) => cli::render::run(settings, args),
             Command::Info(args) => cli::info::run(args),
+            Command::Import(args) => cli::import::run(args).await,
             Command::Admin(command) => cli::admin::run(settings, command).await,
             Command::Gc(args) => cli::maintenance::gc(settings, args).await,
             Command::Scrub(_) => cli::maintenance::scrub(settings).await,

@@ -82,6 +82,31 @@ impl SourceFormat {
         ALL_FORMATS.into_iter().find(|f| f.name() == name)
     }
 
+    /// The format files with this extension (any case, no dot) usually
+    /// hold: how an importer picks photos out of a folder before reading
+    /// them. The server still decides by the bytes.
+    pub fn from_extension(extension: &str) -> Option<Self> {
+        let format = match extension.to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" | "jpe" => SourceFormat::Jpeg,
+            "png" => SourceFormat::Png,
+            "webp" => SourceFormat::Webp,
+            "tif" | "tiff" => SourceFormat::Tiff,
+            "heic" | "heif" | "hif" => SourceFormat::Heic,
+            "avif" => SourceFormat::Avif,
+            "dng" => SourceFormat::Dng,
+            "cr2" => SourceFormat::Cr2,
+            "cr3" => SourceFormat::Cr3,
+            "nef" | "nrw" => SourceFormat::Nef,
+            "arw" | "sr2" => SourceFormat::Arw,
+            "raf" => SourceFormat::Raf,
+            "rw2" => SourceFormat::Rw2,
+            "orf" => SourceFormat::Orf,
+            "pef" => SourceFormat::Pef,
+            _ => return None,
+        };
+        Some(format)
+    }
+
     /// The media type originals of this format are served with.
     pub fn media_type(self) -> &'static str {
         match self {
@@ -223,6 +248,19 @@ fn sniff_tiff_family(head: &[u8]) -> SourceFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_format_has_an_extension() {
+        for format in ALL_FORMATS {
+            assert_eq!(SourceFormat::from_extension(format.name()), Some(format));
+        }
+        assert_eq!(
+            SourceFormat::from_extension("JPG"),
+            Some(SourceFormat::Jpeg)
+        );
+        assert_eq!(SourceFormat::from_extension("xmp"), None);
+        assert_eq!(SourceFormat::from_extension("mov"), None);
+    }
 
     #[test]
     fn sniffs_by_magic_bytes() {

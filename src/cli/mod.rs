@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand.
 
 pub mod admin;
+pub mod import;
 pub mod info;
 pub mod maintenance;
 pub mod migrate;
@@ -51,6 +52,9 @@ pub enum Command {
     Render(RenderArgs),
     /// Print what files are and what their cameras recorded, as JSON.
     Info(InfoArgs),
+    /// Upload a folder of photos to a server: only what it lacks, resumably,
+    /// with progress bars (see `darkroom import --help`).
+    Import(import::ImportArgs),
     /// Manage accounts, tokens, quotas; read usage and storage totals.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -98,6 +102,7 @@ impl Command {
         matches!(
             self,
             Command::Admin(_)
+                | Command::Import(_)
                 | Command::Migrate(_)
                 | Command::Render(_)
                 | Command::Gc(_)
@@ -326,7 +331,9 @@ impl Command {
             Command::Admin(a) => Some(a.storage()),
             Command::Gc(a) => Some(&a.storage),
             Command::Scrub(a) => Some(a),
-            Command::Render(_) | Command::Info(_) | Command::RawHelper(_) => None,
+            Command::Render(_) | Command::Info(_) | Command::Import(_) | Command::RawHelper(_) => {
+                None
+            }
         }
     }
 
