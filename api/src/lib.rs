@@ -11,6 +11,7 @@ mod auth;
 mod config;
 mod dto;
 mod error;
+mod etag;
 mod ingest;
 mod metering;
 mod range;

@@ -56,6 +56,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .configure(crate::routes::configure)
+                .wrap(actix_web::middleware::from_fn(crate::etag::json_etags))
                 .wrap_fn(|req, srv| {
                     // Runs inside TracingLogger's span, which carries the
                     // request id: log one access line per request, and echo

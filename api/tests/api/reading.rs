@@ -5,6 +5,7 @@ backend_tests!(
     listing_is_newest_taken_first_with_cursors,
     originals_are_served_exactly_with_ranges_and_etags,
     health_and_request_ids,
+    json_reads_answer_304_while_nothing_changed,
 );
 
 async fn listing_is_newest_taken_first_with_cursors(app: TestApp) {
@@ -143,5 +144,59 @@ async fn health_and_request_ids(app: TestApp) {
         other.headers()["x-request-id"].to_str().unwrap(),
         id,
         "a fresh id per request"
+    );
+}
+
+async fn json_reads_answer_304_while_nothing_changed(app: TestApp) {
+    let id = app
+        .upload_id(&app.token, "e.jpg", jpeg(32, 32, 7, None, None))
+        .await;
+    let get = |path: String, tag: Option<String>| {
+        let mut request = app.client.get(app.url(&path)).bearer_auth(&app.token);
+        if let Some(tag) = tag {
+            request = request.header("If-None-Match", tag);
+        }
+        request.send()
+    };
+    for path in [
+        "/api/v1/assets".to_string(),
+        format!("/api/v1/assets/{id}"),
+        "/api/v1/timeline".into(),
+    ] {
+        let first = get(path.clone(), None).await.unwrap();
+        assert_eq!(first.status(), 200);
+        let tag = first.headers()["etag"].to_str().unwrap().to_string();
+        assert!(tag.starts_with("W/\""), "{tag}");
+        assert_eq!(first.headers()["cache-control"], "private, no-cache");
+        let again = get(path.clone(), Some(tag.clone())).await.unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(again.headers()["etag"], tag.as_str());
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
+    // A change gives a new tag, and the full answer.
+    let before = get(format!("/api/v1/assets/{id}"), None).await.unwrap();
+    let tag = before.headers()["etag"].to_str().unwrap().to_string();
+    app.call_expect(
+        reqwest::Method::PATCH,
+        &app.token,
+        &format!("/api/v1/assets/{id}"),
+        Some(serde_json::json!({"title": "changed"})),
+        200,
+    )
+    .await;
+    let after = get(format!("/api/v1/assets/{id}"), Some(tag.clone()))
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 200);
+    assert_ne!(after.headers()["etag"], tag.as_str());
+    // Originals keep their own strong, content-named tag.
+    let original = get(format!("/api/v1/assets/{id}/original"), None)
+        .await
+        .unwrap();
+    assert!(
+        !original.headers()["etag"]
+            .to_str()
+            .unwrap()
+            .starts_with("W/")
     );
 }
