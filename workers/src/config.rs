@@ -21,6 +21,11 @@ pub struct WorkerConfig {
     pub retry_max: Duration,
     /// Attempts before a job is marked failed.
     pub max_attempts: u32,
+    /// Webhook deliveries wait longer between attempts — a partner's
+    /// receiver may be down for hours: first this long, doubling …
+    pub webhook_retry_base: Duration,
+    /// … up to this long (about a day in all with the default attempts).
+    pub webhook_retry_max: Duration,
     /// Decode limits.
     pub limits: Limits,
     /// Renditions every photo gets.
@@ -48,6 +53,8 @@ impl Default for WorkerConfig {
             retry_base: Duration::from_secs(2),
             retry_max: Duration::from_secs(600),
             max_attempts: 5,
+            webhook_retry_base: Duration::from_secs(60),
+            webhook_retry_max: Duration::from_secs(6 * 3600),
             limits: Limits::default(),
             renditions: RenditionSpec::defaults(),
             shrink_on_load: ShrinkOnLoad::default(),
@@ -61,10 +68,25 @@ impl Default for WorkerConfig {
 impl WorkerConfig {
     /// Backoff after failed attempt number `attempt` (from 1): base · 2^(attempt−1).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-        self.retry_base.saturating_mul(factor).min(self.retry_max)
+        doubling(self.retry_base, self.retry_max, attempt)
+    }
+
+    /// The backoff for a job of `kind`: webhook deliveries have their own.
+    pub fn backoff_for(&self, kind: &str, attempt: u32) -> Duration {
+        if kind == darkroom_storage::catalog::WEBHOOK_JOB_KIND {
+            doubling(self.webhook_retry_base, self.webhook_retry_max, attempt)
+        } else {
+            self.backoff(attempt)
+        }
     }
 }
+
+fn doubling(base: Duration, max: Duration, attempt: u32) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
+    base.saturating_mul(factor).min(max)
+}
+
+impl WorkerConfig {}
 
 #[cfg(test)]
 mod tests {

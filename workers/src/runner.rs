@@ -131,7 +131,7 @@ impl Runner {
             Err(e) => {
                 let error = e.to_string();
                 let retry_after = (e.is_retryable() && job.attempt < job.max_attempts)
-                    .then(|| self.config.backoff(job.attempt));
+                    .then(|| self.config.backoff_for(&job.kind, job.attempt));
                 match self
                     .catalog
                     .fail_job(&job.id, &self.id, &error, retry_after)

@@ -101,6 +101,8 @@ pub async fn spawn_app_with(
         lease: Duration::from_secs(2),
         retry_base: Duration::from_millis(50),
         max_attempts: 3,
+        webhook_retry_base: Duration::from_millis(50),
+        webhook_retry_max: Duration::from_millis(400),
         limits,
         ..WorkerConfig::default()
     };

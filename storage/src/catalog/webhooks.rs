@@ -14,8 +14,9 @@ use crate::{StorageError, UserId, WebhookId, now_ms};
 
 /// The job queue's `kind` for sending one delivery.
 pub const WEBHOOK_JOB_KIND: &str = "deliver_webhook";
-/// Attempts a delivery gets (the queue's backoff doubles between them).
-pub const WEBHOOK_ATTEMPTS: u32 = 8;
+/// Attempts a delivery gets: with the workers' webhook backoff (a minute,
+/// doubling up to six hours), about 20 hours of trying.
+pub const WEBHOOK_ATTEMPTS: u32 = 12;
 
 /// The queue row that sends `delivery`; the workers' `Job::DeliverWebhook`
 /// reads this payload (a test there holds the two together).
