@@ -39,6 +39,7 @@ struct FileSettings {
     blob_grace_secs: Option<u64>,
     session_idle_days: Option<u64>,
     upload_expiry_hours: Option<u64>,
+    requests_per_minute: Option<u64>,
 }
 
 /// Everything a subcommand needs, resolved.
@@ -168,6 +169,19 @@ impl Settings {
         if let Some(days) = env_u64("DARKROOM_SESSION_IDLE_DAYS")?.or(file.session_idle_days) {
             anyhow::ensure!(days >= 1, "sessions must last at least a day");
             api.session_idle = Duration::from_secs(days * 86_400);
+        }
+        // Per credential; 0 turns the limit off (a trusted migration, say).
+        match env_u64("DARKROOM_REQUESTS_PER_MINUTE")?.or(file.requests_per_minute) {
+            Some(0) => api.request_limits = None,
+            Some(per_minute) => {
+                let per_minute = u32::try_from(per_minute).unwrap_or(u32::MAX);
+                api.request_limits = Some(darkroom_api::RequestLimits {
+                    per_minute,
+                    // Bursts of ten seconds' worth (at least the default's).
+                    burst: (per_minute / 6).max(darkroom_api::RequestLimits::default().burst),
+                });
+            }
+            None => {}
         }
         if let Some(hours) = env_u64("DARKROOM_UPLOAD_EXPIRY_HOURS")?.or(file.upload_expiry_hours) {
             anyhow::ensure!(

@@ -64,6 +64,11 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
         .unwrap();
     }
     std::fs::write(root.join("2023/harbour/IMG_0001.xmp"), SIDECAR).unwrap();
+    // One larger than a request's chunk (8 MiB): it goes up in parts over
+    // tus. (A JPEG may carry trailing bytes.)
+    let mut large = jpeg(99);
+    large.resize(9 << 20, 0);
+    std::fs::write(root.join("2023/PANORAMA.jpg"), &large).unwrap();
     std::fs::write(root.join("notes.txt"), "shot list").unwrap();
     std::fs::write(
         root.join("broken.jpg"),
@@ -75,8 +80,9 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
 
     let (ok, first) = import(root, &url, &token, &["--album", "Harbour"]);
     assert!(!ok, "one file failed, so the import says so: {first}");
-    assert_eq!(first["found"], 11, "{first}");
-    assert_eq!(first["uploaded"], 9, "{first}");
+    assert_eq!(first["found"], 12, "{first}");
+    assert_eq!(first["uploaded"], 10, "{first}");
+    assert!(first["uploaded_bytes"].as_u64().unwrap() > 9 << 20, "{first}");
     assert_eq!(first["already_there"], 1, "{first}");
     assert_eq!(first["not_photos"], 1, "{first}");
     assert_eq!(first["sidecars_applied"], 1, "{first}");
@@ -94,7 +100,7 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
     let albums = get(&format!("{url}/api/v1/albums"), &token).await;
     let album = &albums["albums"][0];
     assert_eq!(album["name"], "Harbour");
-    assert_eq!(album["asset_count"], 10);
+    assert_eq!(album["asset_count"], 11);
     let members = get(
         &format!(
             "{url}/api/v1/albums/{}/assets?limit=100",
@@ -121,12 +127,23 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
     assert_eq!(photo["title"], "Harbour at dusk");
     assert_eq!(photo["keywords"], serde_json::json!(["harbour", "dusk"]));
 
+    // The large one arrived whole, through its parts.
+    let listed = get(
+        &format!("{url}/api/v1/assets?filename=PANORAMA&limit=10"),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        listed["assets"][0]["blake3"],
+        blake3::hash(&large).to_hex().as_str()
+    );
+
     // Again, without the broken file: nothing to do, and no file is read.
     std::fs::remove_file(root.join("broken.jpg")).unwrap();
     let (ok, second) = import(root, &url, &token, &["--album", "Harbour"]);
     assert!(ok, "{second}");
     assert_eq!(second["uploaded"], 0, "{second}");
-    assert_eq!(second["already_there"], 10, "{second}");
+    assert_eq!(second["already_there"], 11, "{second}");
     assert_eq!(
         second["hashed"], 1,
         "only the phone's photo, known by its bytes alone: {second}"
@@ -141,7 +158,7 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
     let all = get(&format!("{url}/api/v1/assets?limit=100"), &token).await;
     assert_eq!(
         all["assets"].as_array().unwrap().len(),
-        10,
+        11,
         "the dry run sent nothing"
     );
 

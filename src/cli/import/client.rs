@@ -1,6 +1,9 @@
-//! The importer's side of the HTTP API: `check`, resumable uploads over tus,
-//! albums and library fields. Network failures are retried (an upload
-//! resumes from the offset the server has); the server's refusals are not.
+//! The importer's side of the HTTP API: `check`, uploads, albums and library
+//! fields. Network failures are retried — a file larger than one chunk goes
+//! over tus and resumes from the offset the server has, a smaller one is sent
+//! again whole (the server dedupes by device id and bytes, so a retry whose
+//! first answer was lost does not make a second photo); the server's
+//! refusals are not retried.
 
 use std::path::Path;
 use std::time::Duration;
@@ -13,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-/// Bytes per tus request: files up to this go in the creating request.
+/// Bytes per tus request; files up to this go up in one plain request.
 const CHUNK_BYTES: u64 = 8 << 20;
 /// Tries per request before a network failure counts as the file's failure.
 const TRIES: u32 = 5;
@@ -40,6 +43,14 @@ pub struct Uploaded {
     pub asset_id: String,
     /// `created`, `duplicate` or `restored`.
     pub outcome: String,
+}
+
+/// What the server is told about a file besides its bytes.
+pub struct FileFacts<'a> {
+    pub name: &'a str,
+    pub device_asset_id: &'a str,
+    /// BLAKE3, hex: the server checks the bytes it got against it.
+    pub blake3: &'a str,
 }
 
 /// The file's upload failed for a reason that retrying will not change.
@@ -170,24 +181,34 @@ impl Server {
         Ok(())
     }
 
-    /// Uploads `path` over tus, resuming after network failures; `progress`
-    /// hears of each chunk the server has taken.
+    /// Uploads `path` (a small file whole, a large one over tus, resuming
+    /// after network failures); `progress` hears of the bytes the server took.
     pub async fn upload(
         &self,
         path: &Path,
         size: u64,
-        metadata: &[(&str, &str)],
+        file: &FileFacts<'_>,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Uploaded, Refused> {
-        let metadata = metadata
-            .iter()
-            .map(|(k, v)| format!("{k} {}", BASE64.encode(v)))
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut file = tokio::fs::File::open(path)
+        let mut handle = tokio::fs::File::open(path)
             .await
             .map_err(|e| Refused(format!("cannot read it: {e}")))?;
-        let first = read_chunk(&mut file, 0, size).await?;
+        let first = read_chunk(&mut handle, 0, size).await?;
+        if size <= CHUNK_BYTES {
+            let uploaded = self.upload_whole(first, file).await?;
+            progress(size);
+            return Ok(uploaded);
+        }
+        let metadata = [
+            ("filename", file.name),
+            ("device_asset_id", file.device_asset_id),
+            ("blake3", file.blake3),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k} {}", BASE64.encode(v)))
+        .collect::<Vec<_>>()
+        .join(",");
+        let mut file = handle;
         let sent = first.len() as u64;
         // Created with the first chunk (for most photos, the whole file).
         let response = self
@@ -259,7 +280,39 @@ impl Server {
         }
     }
 
-    /// Sends the creating request, again after network failures.
+    /// `POST /api/v1/assets` with the whole file, again after network failures.
+    async fn upload_whole(
+        &self,
+        bytes: Vec<u8>,
+        file: &FileFacts<'_>,
+    ) -> Result<Uploaded, Refused> {
+        let mut url = reqwest::Url::parse(&format!("{}/api/v1/assets", self.base))
+            .map_err(|e| Refused(e.to_string()))?;
+        url.query_pairs_mut().append_pair("filename", file.name);
+        let response = self
+            .tus_retrying(|| {
+                self.request(Method::POST, url.as_str())
+                    .header("X-Device-Asset-Id", file.device_asset_id)
+                    .header("X-Content-Blake3", file.blake3)
+                    .body(bytes.clone())
+            })
+            .await?;
+        let answer: Value = response
+            .json()
+            .await
+            .map_err(|e| Refused(format!("the server's answer was not JSON: {e}")))?;
+        match (answer["id"].as_str(), answer["status"].as_str()) {
+            (Some(id), Some(status)) => Ok(Uploaded {
+                asset_id: id.to_string(),
+                outcome: status.to_string(),
+            }),
+            _ => Err(Refused(format!(
+                "the server's answer names no photo: {answer}"
+            ))),
+        }
+    }
+
+    /// Sends a request (that may be sent twice), again after network failures.
     async fn tus_retrying(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,

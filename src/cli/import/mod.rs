@@ -32,7 +32,7 @@ use futures::{StreamExt, stream};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use client::{Refused, Server};
+use client::{FileFacts, Refused, Server};
 use walk::{Found, Skipped};
 
 /// Files asked about per `check` request (the server takes up to 1000).
@@ -354,15 +354,15 @@ impl Stage {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let metadata = [
-            ("filename", name.as_str()),
-            ("device_asset_id", hashed.device_asset_id.as_str()),
-            ("blake3", hashed.blake3.as_str()),
-        ];
+        let facts = FileFacts {
+            name: &name,
+            device_asset_id: &hashed.device_asset_id,
+            blake3: &hashed.blake3,
+        };
         let bytes = &self.progress.bytes;
         let sent = self
             .server
-            .upload(&hashed.found.path, size, &metadata, &|n| bytes.inc(n))
+            .upload(&hashed.found.path, size, &facts, &|n| bytes.inc(n))
             .await;
         match sent {
             Ok(uploaded) => {
