@@ -82,7 +82,10 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
     assert!(!ok, "one file failed, so the import says so: {first}");
     assert_eq!(first["found"], 12, "{first}");
     assert_eq!(first["uploaded"], 10, "{first}");
-    assert!(first["uploaded_bytes"].as_u64().unwrap() > 9 << 20, "{first}");
+    assert!(
+        first["uploaded_bytes"].as_u64().unwrap() > 9 << 20,
+        "{first}"
+    );
     assert_eq!(first["already_there"], 1, "{first}");
     assert_eq!(first["not_photos"], 1, "{first}");
     assert_eq!(first["sidecars_applied"], 1, "{first}");

@@ -122,7 +122,7 @@ impl Server {
             .json(Method::GET, "/api/v1/me", None)
             .await
             .context("signing in to the server")?;
-        Ok(me["username"].as_str().unwrap_or("?").to_string())
+        Ok(me["name"].as_str().unwrap_or("?").to_string())
     }
 
     /// Asks which of `items` (`{device_asset_id, blake3?, size?}`) the
