@@ -4,7 +4,7 @@ use darkroom_storage::catalog::{AssetRecord, JobState, JobStatus, RenditionRecor
 use serde::Serialize;
 
 /// An asset as clients see it.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct AssetDto {
     pub id: String,
     pub original_name: String,
@@ -16,6 +16,8 @@ pub(crate) struct AssetDto {
     pub orientation: Option<u16>,
     pub taken_at: Option<String>,
     pub blake3: String,
+    /// What the camera recorded (EXIF), as read at upload.
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
     /// Upload time, RFC 3339.
     pub uploaded_at: String,
@@ -45,7 +47,7 @@ pub(crate) struct AssetDto {
 }
 
 /// An account, as its holder and administrators see it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct UserDto {
     pub id: String,
     pub name: String,
@@ -85,7 +87,7 @@ pub(crate) enum Audience<'a> {
 }
 
 /// One rendition's state and where to fetch it.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct RenditionDto {
     pub name: String,
     /// `ready`, `pending`, `failed` or `unsupported`.
@@ -106,7 +108,7 @@ pub(crate) struct RenditionDto {
 }
 
 /// The upload response, in the shape Immich clients know.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct UploadDto {
     pub id: String,
     /// `created` or `duplicate`.
@@ -115,7 +117,7 @@ pub(crate) struct UploadDto {
 }
 
 /// A page of assets.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct AssetPageDto {
     pub assets: Vec<AssetDto>,
     /// Pass as `cursor` for the next page; null on the last page.

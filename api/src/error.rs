@@ -10,7 +10,6 @@ use actix_web::{HttpResponse, ResponseError};
 use darkroom_pipeline::PipelineError;
 use darkroom_storage::StorageError;
 use darkroom_workers::WorkerError;
-use serde_json::json;
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +197,6 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(json!({ "error": { "code": self.code(), "message": message } }))
+        response.json(crate::openapi::ErrorBody::new(self.code(), message))
     }
 }

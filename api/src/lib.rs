@@ -14,6 +14,7 @@ mod error;
 mod etag;
 mod ingest;
 mod metering;
+mod openapi;
 mod range;
 mod routes;
 mod startup;

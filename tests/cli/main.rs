@@ -9,5 +9,6 @@ mod import; // `darkroom import`: only what is missing, sidecars, second runs, d
 mod info; // `darkroom info`: metadata as JSON, against known values
 mod maintenance; // admin accounts and quotas, gc, scrub
 mod memory; // a large upload streams through bounded memory
+mod openapi; // the OpenAPI description, Swagger UI, and Schemathesis against them
 mod raw; // camera RAW: DNGs developed in the helper process, against LibRaw
 mod render; // `darkroom render`: names, defaults, failures reported, exit status

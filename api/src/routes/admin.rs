@@ -4,25 +4,34 @@
 use actix_web::{HttpResponse, web};
 use darkroom_storage::UserId;
 use darkroom_storage::catalog::{UsageRow, utc_day};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::ApiError;
 use crate::auth::{Authenticated, password};
 use crate::dto::{UserDto, day_text};
 use crate::state::AppState;
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UserListDto {
+    users: Vec<UserDto>,
+}
+
+/// Every account, with usage and quota.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin",
+    responses((status = 200, description = "The accounts", body = UserListDto)))]
 pub(crate) async fn list_users(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
     let users = state.catalog.list_users().await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "users": users.iter().map(UserDto::new).collect::<Vec<_>>() })))
+    Ok(HttpResponse::Ok().json(UserListDto {
+        users: users.iter().map(UserDto::new).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateUserBody {
     name: String,
@@ -32,6 +41,10 @@ pub(crate) struct CreateUserBody {
     quota_bytes: Option<u64>,
 }
 
+/// Creates an account (with a password for web sign-in, a quota, admin rights).
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin",
+    request_body = CreateUserBody,
+    responses((status = 201, description = "The new account", body = UserDto)))]
 pub(crate) async fn create_user(
     body: web::Json<CreateUserBody>,
     auth: Authenticated,
@@ -54,16 +67,24 @@ pub(crate) async fn create_user(
     Ok(HttpResponse::Created().json(UserDto::new(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchUserBody {
+    /// A disabled account cannot sign in; its tokens stop working.
     disabled: Option<bool>,
     /// Bytes, or null for no quota.
     #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<u64>)]
     quota_bytes: Option<Option<u64>>,
+    /// A new password (ends the account's sessions).
     password: Option<String>,
 }
 
+/// Disables or enables an account, sets its quota or its password.
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin",
+    params(("id" = String, Path, description = "The user's id")),
+    request_body = PatchUserBody,
+    responses((status = 200, description = "The account now", body = UserDto)))]
 pub(crate) async fn patch_user(
     path: web::Path<String>,
     body: web::Json<PatchUserBody>,
@@ -94,8 +115,9 @@ pub(crate) async fn patch_user(
     Ok(HttpResponse::Ok().json(UserDto::new(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct UsageQuery {
     /// First day, YYYY-MM-DD (UTC); default: 30 days before `to`.
     from: Option<String>,
@@ -105,7 +127,34 @@ pub(crate) struct UsageQuery {
     format: Option<String>,
 }
 
-/// `GET /api/v1/admin/usage`: per user per day, as JSON or CSV.
+/// One user's day.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UsageRowDto {
+    user_id: String,
+    user: String,
+    /// YYYY-MM-DD (UTC).
+    day: String,
+    bytes_stored: i64,
+    bytes_uploaded: i64,
+    bytes_downloaded_originals: i64,
+    bytes_downloaded_renditions: i64,
+    render_cpu_ms: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UsageReportDto {
+    from: String,
+    to: String,
+    rows: Vec<UsageRowDto>,
+}
+
+/// Usage per user per day (for billing), as JSON or CSV.
+#[utoipa::path(get, path = "/api/v1/admin/usage", tag = "admin",
+    params(UsageQuery),
+    responses((status = 200, description = "The report", content(
+        (UsageReportDto = "application/json"),
+        (String = "text/csv"),
+    ))))]
 pub(crate) async fn usage(
     query: web::Query<UsageQuery>,
     auth: Authenticated,
@@ -139,11 +188,11 @@ pub(crate) async fn usage(
         )
         .await?;
     match query.format.as_deref() {
-        None | Some("json") => Ok(HttpResponse::Ok().json(json!({
-            "from": from.to_string(),
-            "to": to.to_string(),
-            "rows": rows.iter().map(usage_json).collect::<Vec<_>>(),
-        }))),
+        None | Some("json") => Ok(HttpResponse::Ok().json(UsageReportDto {
+            from: from.to_string(),
+            to: to.to_string(),
+            rows: rows.iter().map(usage_row).collect(),
+        })),
         Some("csv") => Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
@@ -158,53 +207,91 @@ pub(crate) async fn usage(
     }
 }
 
-fn usage_json(r: &UsageRow) -> serde_json::Value {
-    json!({
-        "user_id": r.user.to_string(),
-        "user": r.user_name,
-        "day": day_text(r.day),
-        "bytes_stored": r.bytes_stored,
-        "bytes_uploaded": r.bytes_uploaded,
-        "bytes_downloaded_originals": r.bytes_downloaded_originals,
-        "bytes_downloaded_renditions": r.bytes_downloaded_renditions,
-        "render_cpu_ms": r.render_cpu_ms,
-    })
+fn usage_row(r: &UsageRow) -> UsageRowDto {
+    UsageRowDto {
+        user_id: r.user.to_string(),
+        user: r.user_name.clone(),
+        day: day_text(r.day),
+        bytes_stored: r.bytes_stored,
+        bytes_uploaded: r.bytes_uploaded,
+        bytes_downloaded_originals: r.bytes_downloaded_originals,
+        bytes_downloaded_renditions: r.bytes_downloaded_renditions,
+        render_cpu_ms: r.render_cpu_ms,
+    }
 }
 
-/// `GET /api/v1/admin/storage`: totals, and the space deduplication saves.
+/// What the store holds, and the space deduplication saves.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StorageDto {
+    blobs: i64,
+    stored_bytes: i64,
+    original_bytes: i64,
+    distinct_original_bytes: i64,
+    saved_by_dedup_bytes: i64,
+    rendition_bytes: i64,
+    /// Unreferenced, waiting for the collector's grace period.
+    orphaned_blobs: i64,
+    orphaned_bytes: i64,
+    /// YYYY-MM-DD (UTC).
+    as_of_day: String,
+}
+
+/// Storage totals, and the space deduplication saves.
+#[utoipa::path(get, path = "/api/v1/admin/storage", tag = "admin",
+    responses((status = 200, description = "The totals", body = StorageDto)))]
 pub(crate) async fn storage(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
     let t = state.catalog.storage_totals().await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "blobs": t.blobs,
-        "stored_bytes": t.stored_bytes,
-        "original_bytes": t.original_bytes,
-        "distinct_original_bytes": t.distinct_original_bytes,
-        "saved_by_dedup_bytes": t.saved_by_dedup(),
-        "rendition_bytes": t.rendition_bytes,
-        "orphaned_blobs": t.orphaned_blobs,
-        "orphaned_bytes": t.orphaned_bytes,
-        "as_of_day": day_text(utc_day(darkroom_storage::now_ms())),
-    })))
+    Ok(HttpResponse::Ok().json(StorageDto {
+        blobs: t.blobs,
+        stored_bytes: t.stored_bytes,
+        original_bytes: t.original_bytes,
+        distinct_original_bytes: t.distinct_original_bytes,
+        saved_by_dedup_bytes: t.saved_by_dedup(),
+        rendition_bytes: t.rendition_bytes,
+        orphaned_blobs: t.orphaned_blobs,
+        orphaned_bytes: t.orphaned_bytes,
+        as_of_day: day_text(utc_day(darkroom_storage::now_ms())),
+    }))
 }
 
-/// `POST /api/v1/admin/usage/recompute`: recounts every user's usage from
-/// the assets they hold, fixes it, and reports the differences.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UsageDriftDto {
+    user_id: String,
+    user: String,
+    /// What was recorded.
+    stored_bytes: i64,
+    /// What the assets add up to (now recorded).
+    counted_bytes: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RecomputedDto {
+    corrected: Vec<UsageDriftDto>,
+}
+
+/// Recounts every user's usage from the assets they hold, fixes it, and
+/// reports the differences.
+#[utoipa::path(post, path = "/api/v1/admin/usage/recompute", tag = "admin",
+    responses((status = 200, description = "The users whose usage was wrong", body = RecomputedDto)))]
 pub(crate) async fn recompute_usage(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
     let drifts = state.catalog.recompute_usage().await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "corrected": drifts.iter().map(|d| json!({
-            "user_id": d.user.to_string(),
-            "user": d.name,
-            "stored_bytes": d.stored,
-            "counted_bytes": d.counted,
-        })).collect::<Vec<_>>()
-    })))
+    Ok(HttpResponse::Ok().json(RecomputedDto {
+        corrected: drifts
+            .iter()
+            .map(|d| UsageDriftDto {
+                user_id: d.user.to_string(),
+                user: d.name.clone(),
+                stored_bytes: d.stored,
+                counted_bytes: d.counted,
+            })
+            .collect(),
+    }))
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use darkroom_storage::catalog::{AlbumOrder, AlbumPatch, AlbumRecord, Scope};
 use darkroom_storage::{AlbumId, AssetId};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use super::assets::{describe_many, format_cursor, parse_cursor, parse_limit};
 use super::invalid_field;
@@ -15,7 +15,7 @@ use crate::dto::{AssetPageDto, Audience, rfc3339};
 use crate::state::AppState;
 
 /// An album as clients see it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct AlbumDto {
     id: String,
     name: String,
@@ -116,29 +116,45 @@ fn asset_ids(raw: &[String]) -> Result<Vec<AssetId>, ApiError> {
         .collect()
 }
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AlbumListDto {
+    /// Newest first.
+    albums: Vec<AlbumDto>,
+}
+
+/// Your albums, newest first.
+#[utoipa::path(get, path = "/api/v1/albums", tag = "albums",
+    responses((status = 200, description = "The albums", body = AlbumListDto)))]
 pub(crate) async fn list(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
     let albums = state.catalog.list_albums(auth.user()).await?;
-    let dtos: Vec<_> = albums
+    let albums = albums
         .iter()
         .map(|a| AlbumDto::new(a, &state, &Audience::Owner))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "albums": dtos })))
+    Ok(HttpResponse::Ok().json(AlbumListDto { albums }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
+    /// 1 to 200 characters.
     name: String,
     #[serde(default)]
     description: String,
+    /// `taken` (default: oldest first) or `manual`.
     order: Option<String>,
+    /// Photos to put in it at once.
     #[serde(default)]
     asset_ids: Vec<String>,
 }
+
+/// Creates an album (with photos in it, if given).
+#[utoipa::path(post, path = "/api/v1/albums", tag = "albums", request_body = CreateBody,
+    responses((status = 201, description = "The new album", body = AlbumDto)))]
 
 pub(crate) async fn create(
     body: web::Json<CreateBody>,
@@ -173,6 +189,9 @@ pub(crate) async fn create(
         .json(AlbumDto::new(&album, &state, &Audience::Owner)))
 }
 
+/// One of your albums.
+#[utoipa::path(get, path = "/api/v1/albums/{id}", tag = "albums", params(("id" = String, Path, description = "The album's id")),
+    responses((status = 200, description = "The album", body = AlbumDto)))]
 pub(crate) async fn get(
     path: web::Path<String>,
     auth: Authenticated,
@@ -186,16 +205,23 @@ pub(crate) async fn get(
     Ok(HttpResponse::Ok().json(AlbumDto::new(&album, &state, &Audience::Owner)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchBody {
     name: Option<String>,
     description: Option<String>,
+    /// `taken` or `manual`.
     order: Option<String>,
-    /// An asset id, or null to go back to the first photo.
+    /// One of the album's photos, or null to go back to the first photo.
     #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
     cover_asset_id: Option<Option<String>>,
 }
+
+/// Renames, describes, reorders or sets the cover of an album.
+#[utoipa::path(patch, path = "/api/v1/albums/{id}", tag = "albums", params(("id" = String, Path, description = "The album's id")),
+    request_body = PatchBody,
+    responses((status = 200, description = "The album now", body = AlbumDto)))]
 
 pub(crate) async fn patch(
     path: web::Path<String>,
@@ -226,6 +252,9 @@ pub(crate) async fn patch(
     Ok(HttpResponse::Ok().json(AlbumDto::new(&album, &state, &Audience::Owner)))
 }
 
+/// Deletes an album; its photos stay in the library.
+#[utoipa::path(delete, path = "/api/v1/albums/{id}", tag = "albums", params(("id" = String, Path, description = "The album's id")),
+    responses((status = 204, description = "Deleted")))]
 pub(crate) async fn delete(
     path: web::Path<String>,
     auth: Authenticated,
@@ -239,13 +268,18 @@ pub(crate) async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
+    /// The last page's `next_cursor`.
     cursor: Option<String>,
+    /// 1 to 1000 (default 100).
     limit: Option<u32>,
 }
 
-/// The album's photos in its order.
+/// The album's photos in its order, a page at a time.
+#[utoipa::path(get, path = "/api/v1/albums/{id}/assets", tag = "albums", params(("id" = String, Path, description = "The album's id"), PageQuery),
+    responses((status = 200, description = "A page", body = AssetPageDto)))]
 pub(crate) async fn assets(
     path: web::Path<String>,
     query: web::Query<PageQuery>,
@@ -279,12 +313,27 @@ pub(crate) async fn album_page(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IdsBody {
     asset_ids: Vec<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AddedDto {
+    added: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RemovedDto {
+    removed: u64,
+}
+
+/// Adds photos, after the ones there (ids already in it, or not yours, are
+/// skipped).
+#[utoipa::path(post, path = "/api/v1/albums/{id}/assets", tag = "albums", params(("id" = String, Path, description = "The album's id")),
+    request_body = IdsBody,
+    responses((status = 200, description = "How many were added", body = AddedDto)))]
 pub(crate) async fn add(
     path: web::Path<String>,
     body: web::Json<IdsBody>,
@@ -297,9 +346,13 @@ pub(crate) async fn add(
         .catalog
         .add_to_album(auth.user(), &album_id(&path)?, &ids)
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "added": added })))
+    Ok(HttpResponse::Ok().json(AddedDto { added }))
 }
 
+/// Takes photos out of the album (they stay in the library).
+#[utoipa::path(delete, path = "/api/v1/albums/{id}/assets", tag = "albums", params(("id" = String, Path, description = "The album's id")),
+    request_body = IdsBody,
+    responses((status = 200, description = "How many were removed", body = RemovedDto)))]
 pub(crate) async fn remove(
     path: web::Path<String>,
     body: web::Json<IdsBody>,
@@ -312,10 +365,14 @@ pub(crate) async fn remove(
         .catalog
         .remove_from_album(auth.user(), &album_id(&path)?, &ids)
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "removed": removed })))
+    Ok(HttpResponse::Ok().json(RemovedDto { removed }))
 }
 
-/// `PUT /api/v1/albums/{id}/order`: these photos first, in this order.
+/// Arranges by hand: these photos first, in this order, then the rest; the
+/// album's order becomes `manual`.
+#[utoipa::path(put, path = "/api/v1/albums/{id}/order", tag = "albums", params(("id" = String, Path, description = "The album's id")),
+    request_body = IdsBody,
+    responses((status = 200, description = "The album now", body = AlbumDto)))]
 pub(crate) async fn arrange(
     path: web::Path<String>,
     body: web::Json<IdsBody>,

@@ -8,6 +8,7 @@ use darkroom_storage::catalog::{
 };
 use darkroom_workers::RENDER_JOB_KIND;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::invalid_field;
 use crate::ApiError;
@@ -72,6 +73,10 @@ pub(crate) fn can_render(asset: &AssetRecord) -> bool {
     SourceFormat::from_name(&asset.format).is_some_and(SourceFormat::can_render)
 }
 
+/// One of your photos: metadata, library fields, renditions.
+#[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "library",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses((status = 200, description = "The asset", body = AssetDto)))]
 pub(crate) async fn get(
     path: web::Path<String>,
     auth: Authenticated,
@@ -83,9 +88,12 @@ pub(crate) async fn get(
 
 /// Paging and order of a listing (its filters are a [`FilterQuery`] read
 /// from the same query string).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    /// The last page's `next_cursor`.
     cursor: Option<String>,
+    /// 1 to 1000 (default 100).
     limit: Option<u32>,
     /// `taken` (default) or `uploaded`.
     sort: Option<String>,
@@ -94,7 +102,8 @@ pub(crate) struct ListQuery {
 }
 
 /// Filters, as query parameters (shared by listings and the timeline).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct FilterQuery {
     /// First day, YYYY-MM-DD (inclusive).
     from: Option<String>,
@@ -210,6 +219,11 @@ pub(crate) fn parse_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     Ok(limit)
 }
 
+/// Your library, a page at a time, newest first (or as `sort`/`order` say),
+/// filtered.
+#[utoipa::path(get, path = "/api/v1/assets", tag = "library",
+    params(ListQuery, FilterQuery),
+    responses((status = 200, description = "A page", body = AssetPageDto)))]
 pub(crate) async fn list(
     query: web::Query<ListQuery>,
     filter: web::Query<FilterQuery>,
@@ -236,21 +250,33 @@ pub(crate) async fn list(
 }
 
 /// `PATCH /api/v1/assets/{id}`: title, caption, keywords, favorite, rating.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LibraryPatchBody {
+    /// At most 2000 characters; `null` clears it.
     #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
     title: Option<Option<String>>,
+    /// At most 2000 characters; `null` clears it.
     #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
     caption: Option<Option<String>>,
+    /// At most 100, of at most 100 characters each.
     keywords: Option<Vec<String>>,
     favorite: Option<bool>,
+    /// 0 (unrated) to 5.
+    #[schema(maximum = 5)]
     rating: Option<u8>,
 }
 
 const MAX_TEXT_CHARS: usize = 2000;
 const MAX_KEYWORDS: usize = 100;
 
+/// Sets title, caption, keywords, favourite or rating (any subset).
+#[utoipa::path(patch, path = "/api/v1/assets/{id}", tag = "library",
+    params(("id" = String, Path, description = "The asset's id")),
+    request_body = LibraryPatchBody,
+    responses((status = 200, description = "The asset now", body = AssetDto)))]
 pub(crate) async fn patch(
     path: web::Path<String>,
     body: web::Json<LibraryPatchBody>,
@@ -298,7 +324,10 @@ pub(crate) async fn patch(
     Ok(HttpResponse::Ok().json(describe(&state, &asset).await?))
 }
 
-/// `DELETE /api/v1/assets/{id}`: to the trash (restorable until purged).
+/// Moves the photo to the trash (restorable until purged).
+#[utoipa::path(delete, path = "/api/v1/assets/{id}", tag = "library",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses((status = 204, description = "In the trash")))]
 pub(crate) async fn trash(
     path: web::Path<String>,
     auth: Authenticated,
@@ -310,7 +339,10 @@ pub(crate) async fn trash(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `POST /api/v1/assets/{id}/restore`: back from the trash.
+/// Brings the photo back from the trash.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/restore", tag = "library",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses((status = 200, description = "The asset, back in the library", body = AssetDto)))]
 pub(crate) async fn restore(
     path: web::Path<String>,
     auth: Authenticated,

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use darkroom_storage::catalog::Scope;
 use darkroom_storage::{AssetId, ContentHash};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::invalid_field;
 use crate::ApiError;
@@ -17,15 +18,16 @@ use crate::state::AppState;
 /// Most photos asked about at once.
 const MAX_CHECKED: usize = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckBody {
+    /// At most 1000.
     assets: Vec<CheckItem>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CheckItem {
+pub(crate) struct CheckItem {
     /// The app's own id for the photo.
     device_asset_id: Option<String>,
     /// BLAKE3 of the file, 64 hex digits. May be left out when the device
@@ -36,8 +38,8 @@ struct CheckItem {
     size: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct CheckResult {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CheckResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     device_asset_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,8 +50,17 @@ struct CheckResult {
     asset_id: Option<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CheckAnswerDto {
+    /// In the order asked.
+    results: Vec<CheckResult>,
+}
+
 /// Answers, in the order asked, which photos the caller already has in the
 /// library: the same bytes (by BLAKE3) or the same device asset id.
+#[utoipa::path(post, path = "/api/v1/assets/check", tag = "sync",
+    request_body = CheckBody,
+    responses((status = 200, description = "Present or missing, each", body = CheckAnswerDto)))]
 pub(crate) async fn check(
     body: web::Json<CheckBody>,
     auth: Authenticated,
@@ -123,5 +134,5 @@ pub(crate) async fn check(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+    Ok(HttpResponse::Ok().json(CheckAnswerDto { results }))
 }

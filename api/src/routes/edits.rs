@@ -10,6 +10,7 @@ use darkroom_pipeline::edit::{EditRecipe, ExportFormat};
 use darkroom_storage::catalog::{AssetRecord, EditVersion, Scope, UsageKind};
 use darkroom_workers::{MAX_PREVIEW_EDGE, WorkerError, current_recipe};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{invalid_field, owned_asset};
 use crate::ApiError;
@@ -22,11 +23,12 @@ use crate::state::AppState;
 const MAX_RECIPE_BYTES: usize = 64 * 1024;
 
 /// One version of an asset's edit.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct EditVersionDto {
     /// 1 for the first save; 0 for "never edited".
     version: u32,
-    /// The recipe, in canonical form.
+    /// The recipe, in canonical form (see docs/edit-recipe.md).
+    #[schema(value_type = Object)]
     recipe: serde_json::Value,
     /// Its fingerprint ('' for a recipe that changes nothing); renditions
     /// rendered with it are current.
@@ -70,7 +72,10 @@ fn parse_recipe(body: &[u8]) -> Result<EditRecipe, ApiError> {
     EditRecipe::from_json(body).map_err(|e| invalid_field(&e.field, e.reason))
 }
 
-/// `GET /assets/{id}/edit`: the current recipe.
+/// The current edit: version and recipe (version 0: never edited).
+#[utoipa::path(get, path = "/api/v1/assets/{id}/edit", tag = "editing",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses((status = 200, description = "The current version", body = EditVersionDto)))]
 pub(crate) async fn current(
     path: web::Path<String>,
     auth: Authenticated,
@@ -87,6 +92,11 @@ pub(crate) async fn current(
 
 /// `PUT /assets/{id}/edit`: saves the recipe as a new version (reverting is
 /// saving an old one) and queues the renditions' re-render.
+#[utoipa::path(put, path = "/api/v1/assets/{id}/edit", tag = "editing",
+    params(("id" = String, Path, description = "The asset's id")),
+    request_body(content = Object, content_type = "application/json",
+        description = "An edit recipe (docs/edit-recipe.md); unknown fields are refused"),
+    responses((status = 200, description = "The version saved", body = EditVersionDto)))]
 pub(crate) async fn save(
     path: web::Path<String>,
     body: Bytes,
@@ -115,7 +125,17 @@ pub(crate) async fn save(
     Ok(HttpResponse::Ok().json(EditVersionDto::new(&saved)))
 }
 
-/// `GET /assets/{id}/edit/history`: every saved version, newest first.
+/// Every saved version, newest first.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EditHistoryDto {
+    current_version: u32,
+    versions: Vec<EditVersionDto>,
+}
+
+/// Every saved version of the edit, newest first.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/edit/history", tag = "editing",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses((status = 200, description = "The versions", body = EditHistoryDto)))]
 pub(crate) async fn history(
     path: web::Path<String>,
     auth: Authenticated,
@@ -124,13 +144,14 @@ pub(crate) async fn history(
     let asset = owned_asset(&state, &auth, Scope::Read, &path).await?;
     let versions = state.catalog.edit_history(auth.user(), &asset.id).await?;
     let current = asset.edit.version;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "current_version": current,
-        "versions": versions.iter().map(EditVersionDto::new).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(EditHistoryDto {
+        current_version: current,
+        versions: versions.iter().map(EditVersionDto::new).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PreviewQuery {
     /// Long edge in pixels (64 to 2560); 1440 by default.
     size: Option<u32>,
@@ -138,6 +159,12 @@ pub(crate) struct PreviewQuery {
 
 /// `POST /assets/{id}/edit/preview`: renders a candidate recipe (the body)
 /// at screen size and returns the JPEG, without saving anything.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/edit/preview", tag = "editing",
+    params(("id" = String, Path, description = "The asset's id"), PreviewQuery),
+    request_body(content = Object, content_type = "application/json",
+        description = "A candidate edit recipe (docs/edit-recipe.md); nothing is saved"),
+    responses((status = 200, description = "The JPEG the recipe gives", content_type = "image/jpeg", body = Vec<u8>,
+        headers(("X-Working-Copy" = String, description = "`decoded` (the photo was opened for this) or `cached`")))))]
 pub(crate) async fn preview(
     path: web::Path<String>,
     query: web::Query<PreviewQuery>,
@@ -174,7 +201,8 @@ pub(crate) async fn preview(
         .body(preview.jpeg))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ExportQuery {
     /// `jpeg` (default) or `tiff16`.
     format: Option<String>,
@@ -182,8 +210,13 @@ pub(crate) struct ExportQuery {
     quality: Option<u8>,
 }
 
-/// `GET /assets/{id}/export`: the current version at full resolution, as a
-/// download.
+/// The current version at full resolution, as a download.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/export", tag = "editing",
+    params(("id" = String, Path, description = "The asset's id"), ExportQuery),
+    responses((status = 200, description = "The file (an attachment named after the photo and version)", content(
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/tiff"),
+    ))))]
 pub(crate) async fn export(
     path: web::Path<String>,
     query: web::Query<ExportQuery>,

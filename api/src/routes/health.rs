@@ -1,27 +1,55 @@
 //! Liveness, readiness, and the landing page.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::state::AppState;
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HealthDto {
+    /// `ok`.
+    status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReadyDto {
+    /// `ready` or `unavailable`.
+    status: &'static str,
+    /// `ok`, or what is wrong with the catalog.
+    catalog: String,
+    /// `ok`, or what is wrong with the blob store.
+    blobs: String,
+}
+
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", security(()),
+    responses((status = 200, description = "The process is up", body = HealthDto)))]
 pub(crate) async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(HealthDto { status: "ok" })
 }
 
 /// The catalog and the blob store both answer.
+#[utoipa::path(get, path = "/readyz", tag = "health", security(()),
+    responses(
+        (status = 200, description = "Ready to serve", body = ReadyDto),
+        (status = 503, description = "The catalog or the blob store does not answer", body = ReadyDto),
+    ))]
 pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let (catalog, blobs) = tokio::join!(state.catalog.ping(), state.blobs.ping());
     let describe = |r: &Result<(), darkroom_storage::StorageError>| match r {
         Ok(()) => "ok".to_string(),
         Err(e) => e.to_string(),
     };
-    let body = json!({
-        "status": if catalog.is_ok() && blobs.is_ok() { "ready" } else { "unavailable" },
-        "catalog": describe(&catalog),
-        "blobs": describe(&blobs),
-    });
+    let body = ReadyDto {
+        status: if catalog.is_ok() && blobs.is_ok() {
+            "ready"
+        } else {
+            "unavailable"
+        },
+        catalog: describe(&catalog),
+        blobs: describe(&blobs),
+    };
     if catalog.is_ok() && blobs.is_ok() {
         HttpResponse::Ok().json(body)
     } else {

@@ -1,23 +1,23 @@
 //! The route table. Handlers live one resource per file.
 
-mod admin;
-mod albums;
-mod assets;
-mod check;
-mod edits;
-mod health;
-mod originals;
-mod renditions;
-mod session;
-mod shared;
-mod shares;
-mod sync;
-mod timeline;
-mod tokens;
-mod trash;
-mod upload;
-mod uploads;
-mod webhooks;
+pub(crate) mod admin;
+pub(crate) mod albums;
+pub(crate) mod assets;
+pub(crate) mod check;
+pub(crate) mod edits;
+pub(crate) mod health;
+pub(crate) mod originals;
+pub(crate) mod renditions;
+pub(crate) mod session;
+pub(crate) mod shared;
+pub(crate) mod shares;
+pub(crate) mod sync;
+pub(crate) mod timeline;
+pub(crate) mod tokens;
+pub(crate) mod trash;
+pub(crate) mod upload;
+pub(crate) mod uploads;
+pub(crate) mod webhooks;
 
 use actix_web::web;
 use darkroom_storage::catalog::{AssetRecord, Scope};
@@ -26,6 +26,107 @@ use serde::Deserialize;
 use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::state::AppState;
+
+/// Declares the `/api/v1` routes once: registers them, and lists them for
+/// the test that holds the OpenAPI description to them.
+macro_rules! api_v1_routes {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        fn api_v1(scope: actix_web::Scope) -> actix_web::Scope {
+            scope $(.route($path, method::$method().to($handler)))*
+        }
+
+        /// Every `/api/v1` route: (method, path).
+        #[cfg(test)]
+        pub(crate) const API_V1_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+    };
+}
+
+/// Route constructors by method name, for [`api_v1_routes`].
+mod method {
+    pub(super) use actix_web::web::{delete, get, head, patch, post, put};
+
+    pub(super) fn options() -> actix_web::Route {
+        actix_web::web::method(actix_web::http::Method::OPTIONS)
+    }
+}
+
+// Literal paths before `{id}` ones that would take them (`/assets/check`).
+api_v1_routes! {
+    // Accounts and sessions
+    post "/auth/login" => session::login,
+    post "/auth/logout" => session::logout,
+    post "/auth/logout-all" => session::logout_everywhere,
+    get "/auth/session" => session::session,
+    get "/me" => session::me,
+    put "/me/password" => session::change_password,
+    get "/tokens" => tokens::list,
+    post "/tokens" => tokens::create,
+    delete "/tokens/{id}" => tokens::revoke,
+    // The library
+    post "/assets" => upload::upload,
+    get "/assets" => assets::list,
+    post "/assets/check" => check::check,
+    get "/assets/{id}" => assets::get,
+    patch "/assets/{id}" => assets::patch,
+    delete "/assets/{id}" => assets::trash,
+    post "/assets/{id}/restore" => assets::restore,
+    get "/assets/{id}/original" => originals::original,
+    // Editing
+    get "/assets/{id}/edit" => edits::current,
+    put "/assets/{id}/edit" => edits::save,
+    get "/assets/{id}/edit/history" => edits::history,
+    post "/assets/{id}/edit/preview" => edits::preview,
+    get "/assets/{id}/export" => edits::export,
+    post "/assets/{id}/renditions/retry" => renditions::retry,
+    get "/assets/{id}/renditions/{name}" => renditions::rendition,
+    // Resumable uploads (tus 1.0.0)
+    options "/uploads" => uploads::options,
+    post "/uploads" => uploads::create,
+    options "/uploads/{id}" => uploads::options_of_upload,
+    head "/uploads/{id}" => uploads::offset,
+    get "/uploads/{id}" => uploads::status,
+    patch "/uploads/{id}" => uploads::append,
+    delete "/uploads/{id}" => uploads::terminate,
+    // Sync
+    get "/sync" => sync::feed,
+    get "/timeline" => timeline::timeline,
+    get "/trash" => trash::list,
+    post "/trash/empty" => trash::empty,
+    delete "/trash/{id}" => trash::purge,
+    // Albums
+    get "/albums" => albums::list,
+    post "/albums" => albums::create,
+    get "/albums/{id}" => albums::get,
+    patch "/albums/{id}" => albums::patch,
+    delete "/albums/{id}" => albums::delete,
+    get "/albums/{id}/assets" => albums::assets,
+    post "/albums/{id}/assets" => albums::add,
+    delete "/albums/{id}/assets" => albums::remove,
+    put "/albums/{id}/order" => albums::arrange,
+    // Share links: the owner's side, and the holder's
+    get "/shares" => shares::list,
+    post "/shares" => shares::create,
+    delete "/shares/{id}" => shares::revoke,
+    get "/shared/{token}" => shared::describe,
+    post "/shared/{token}/unlock" => shared::unlock,
+    get "/shared/{token}/assets" => shared::assets,
+    get "/shared/{token}/assets/{id}" => shared::asset,
+    get "/shared/{token}/assets/{id}/original" => shared::original,
+    get "/shared/{token}/assets/{id}/renditions/{name}" => shared::rendition,
+    // Webhooks
+    get "/webhooks" => webhooks::list,
+    post "/webhooks" => webhooks::create,
+    get "/webhooks/{id}" => webhooks::get,
+    delete "/webhooks/{id}" => webhooks::delete,
+    get "/webhooks/{id}/deliveries" => webhooks::deliveries,
+    // Administration
+    get "/admin/users" => admin::list_users,
+    post "/admin/users" => admin::create_user,
+    patch "/admin/users/{id}" => admin::patch_user,
+    get "/admin/usage" => admin::usage,
+    post "/admin/usage/recompute" => admin::recompute_usage,
+    get "/admin/storage" => admin::storage,
+}
 
 /// Wires every route.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -41,115 +142,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
     .route("/", web::get().to(health::index))
+    .configure(crate::openapi::configure)
     .service(
-        web::scope("/api/v1")
-            // Accounts and sessions
-            .route("/auth/login", web::post().to(session::login))
-            .route("/auth/logout", web::post().to(session::logout))
-            .route(
-                "/auth/logout-all",
-                web::post().to(session::logout_everywhere),
-            )
-            .route("/auth/session", web::get().to(session::session))
-            .route("/me", web::get().to(session::me))
-            .route("/me/password", web::put().to(session::change_password))
-            .route("/tokens", web::get().to(tokens::list))
-            .route("/tokens", web::post().to(tokens::create))
-            .route("/tokens/{id}", web::delete().to(tokens::revoke))
-            // The library
-            .route("/assets", web::post().to(upload::upload))
-            .route("/assets", web::get().to(assets::list))
-            // Before /assets/{id}, which would take the path.
-            .route("/assets/check", web::post().to(check::check))
-            .route("/assets/{id}", web::get().to(assets::get))
-            .route("/assets/{id}", web::patch().to(assets::patch))
-            .route("/assets/{id}", web::delete().to(assets::trash))
-            .route("/assets/{id}/restore", web::post().to(assets::restore))
-            .route("/assets/{id}/original", web::get().to(originals::original))
-            // Editing
-            .route("/assets/{id}/edit", web::get().to(edits::current))
-            .route("/assets/{id}/edit", web::put().to(edits::save))
-            .route("/assets/{id}/edit/history", web::get().to(edits::history))
-            .route("/assets/{id}/edit/preview", web::post().to(edits::preview))
-            .route("/assets/{id}/export", web::get().to(edits::export))
-            .route(
-                "/assets/{id}/renditions/retry",
-                web::post().to(renditions::retry),
-            )
-            .route(
-                "/assets/{id}/renditions/{name}",
-                web::get().to(renditions::rendition),
-            )
-            // Resumable uploads (tus 1.0.0); tus clients are often
-            // configured with the creation URL's trailing slash.
-            .route(
-                "/uploads",
-                web::method(actix_web::http::Method::OPTIONS).to(uploads::options),
-            )
-            .route("/uploads", web::post().to(uploads::create))
-            .route(
-                "/uploads/",
-                web::method(actix_web::http::Method::OPTIONS).to(uploads::options),
-            )
-            .route("/uploads/", web::post().to(uploads::create))
-            .route(
-                "/uploads/{id}",
-                web::method(actix_web::http::Method::OPTIONS).to(uploads::options),
-            )
-            .route("/uploads/{id}", web::head().to(uploads::offset))
-            .route("/uploads/{id}", web::get().to(uploads::status))
-            .route("/uploads/{id}", web::patch().to(uploads::append))
-            .route("/uploads/{id}", web::delete().to(uploads::terminate))
-            .route("/sync", web::get().to(sync::feed))
-            .route("/timeline", web::get().to(timeline::timeline))
-            .route("/trash", web::get().to(trash::list))
-            .route("/trash/empty", web::post().to(trash::empty))
-            .route("/trash/{id}", web::delete().to(trash::purge))
-            // Albums
-            .route("/albums", web::get().to(albums::list))
-            .route("/albums", web::post().to(albums::create))
-            .route("/albums/{id}", web::get().to(albums::get))
-            .route("/albums/{id}", web::patch().to(albums::patch))
-            .route("/albums/{id}", web::delete().to(albums::delete))
-            .route("/albums/{id}/assets", web::get().to(albums::assets))
-            .route("/albums/{id}/assets", web::post().to(albums::add))
-            .route("/albums/{id}/assets", web::delete().to(albums::remove))
-            .route("/albums/{id}/order", web::put().to(albums::arrange))
-            // Share links: the owner's side, and the holder's
-            .route("/shares", web::get().to(shares::list))
-            .route("/shares", web::post().to(shares::create))
-            .route("/shares/{id}", web::delete().to(shares::revoke))
-            .route("/shared/{token}", web::get().to(shared::describe))
-            .route("/shared/{token}/unlock", web::post().to(shared::unlock))
-            .route("/shared/{token}/assets", web::get().to(shared::assets))
-            .route("/shared/{token}/assets/{id}", web::get().to(shared::asset))
-            .route(
-                "/shared/{token}/assets/{id}/original",
-                web::get().to(shared::original),
-            )
-            .route(
-                "/shared/{token}/assets/{id}/renditions/{name}",
-                web::get().to(shared::rendition),
-            )
-            // Webhooks
-            .route("/webhooks", web::get().to(webhooks::list))
-            .route("/webhooks", web::post().to(webhooks::create))
-            .route("/webhooks/{id}", web::get().to(webhooks::get))
-            .route("/webhooks/{id}", web::delete().to(webhooks::delete))
-            .route(
-                "/webhooks/{id}/deliveries",
-                web::get().to(webhooks::deliveries),
-            )
-            // Administration
-            .route("/admin/users", web::get().to(admin::list_users))
-            .route("/admin/users", web::post().to(admin::create_user))
-            .route("/admin/users/{id}", web::patch().to(admin::patch_user))
-            .route("/admin/usage", web::get().to(admin::usage))
-            .route(
-                "/admin/usage/recompute",
-                web::post().to(admin::recompute_usage),
-            )
-            .route("/admin/storage", web::get().to(admin::storage)),
+        api_v1(web::scope("/api/v1"))
+            // tus clients are often configured with the creation URL's
+            // trailing slash: the same two routes there.
+            .route("/uploads/", method::options().to(uploads::options))
+            .route("/uploads/", web::post().to(uploads::create)),
     )
     .default_service(web::to(|| async {
         Err::<actix_web::HttpResponse, _>(ApiError::NotFound("route"))

@@ -9,6 +9,15 @@ use crate::auth::Authenticated;
 use crate::range::{RangeRequest, parse_range};
 use crate::state::AppState;
 
+/// The uploaded bytes, exactly; ranges for resuming and seeking.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/original", tag = "library",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses(
+        (status = 200, description = "The original file, as its media type (image/jpeg, image/x-adobe-dng…)", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "The range asked for", content_type = "*/*", body = Vec<u8>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 416, description = "The range is outside the file", body = crate::openapi::ErrorBody),
+    ))]
 pub(crate) async fn original(
     req: HttpRequest,
     path: web::Path<String>,

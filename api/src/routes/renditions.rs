@@ -9,13 +9,38 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_storage::catalog::{AssetRecord, Scope, UsageKind};
 use darkroom_workers::RENDER_JOB_KIND;
-use serde_json::json;
 
 use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::dto::{PendingState, pending_state};
 use crate::state::AppState;
 
+/// A rendition still being made.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct PendingDto {
+    /// `pending`.
+    status: &'static str,
+    attempts: u32,
+    last_error: Option<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct RequeuedDto {
+    requeued: u64,
+}
+
+/// A rendition (`thumb` or `preview`, a JPEG) of the current edit.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/renditions/{name}", tag = "library",
+    params(
+        ("id" = String, Path, description = "The asset's id"),
+        ("name" = String, Path, description = "`thumb` (256 px) or `preview` (1440 px)"),
+        ("v" = Option<String>, Query, description = "The version a listing's URL names; with it the answer is cached for good"),
+    ),
+    responses(
+        (status = 200, description = "The JPEG", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 202, description = "Still rendering; ask again after Retry-After", body = PendingDto),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
 pub(crate) async fn rendition(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -75,11 +100,11 @@ pub(crate) async fn send_rendition(
     match pending_state(super::assets::can_render(asset), job.as_ref()) {
         PendingState::Pending => Ok(HttpResponse::Accepted()
             .insert_header((header::RETRY_AFTER, "1"))
-            .json(json!({
-                "status": "pending",
-                "attempts": job.as_ref().map_or(0, |j| j.attempts),
-                "last_error": job.as_ref().and_then(|j| j.last_error.clone()),
-            }))),
+            .json(PendingDto {
+                status: "pending",
+                attempts: job.as_ref().map_or(0, |j| j.attempts),
+                last_error: job.as_ref().and_then(|j| j.last_error.clone()),
+            })),
         PendingState::Failed(error) => Err(ApiError::Unprocessable {
             code: "rendition_failed",
             message: format!("rendering failed: {error} (POST …/renditions/retry to try again)"),
@@ -101,6 +126,9 @@ struct RenditionVersion {
 }
 
 /// Re-queues an asset's failed render jobs with fresh attempts.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/renditions/retry", tag = "library",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses((status = 202, description = "How many jobs were queued again", body = RequeuedDto)))]
 pub(crate) async fn retry(
     path: web::Path<String>,
     auth: Authenticated,
@@ -111,5 +139,5 @@ pub(crate) async fn retry(
     if requeued > 0 {
         state.waker.wake();
     }
-    Ok(HttpResponse::Accepted().json(json!({ "requeued": requeued })))
+    Ok(HttpResponse::Accepted().json(RequeuedDto { requeued }))
 }

@@ -6,21 +6,50 @@
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_storage::catalog::NewSession;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::ApiError;
 use crate::auth::{Authenticated, SESSION_COOKIE, password};
 use crate::dto::{UserDto, rfc3339};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LoginBody {
     username: String,
     password: String,
 }
 
+/// A new session.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LoginDto {
+    user: UserDto,
+    /// Send as `X-CSRF-Token` with every state-changing request.
+    csrf_token: String,
+    /// RFC 3339; renewed by use.
+    expires_at: String,
+}
+
+/// Who is signed in.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SessionDto {
+    user: UserDto,
+    /// With a web session; `null` with an API token.
+    csrf_token: Option<String>,
+    /// What the credential may do: `read`, `upload`, `edit`, `admin`.
+    scopes: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SessionsEndedDto {
+    sessions_ended: u64,
+}
+
+/// Signs in with a user name and password: sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", security(()),
+    request_body = LoginBody,
+    responses((status = 200, description = "Signed in; the cookie is set", body = LoginDto)))]
 pub(crate) async fn login(
     req: HttpRequest,
     body: web::Json<LoginBody>,
@@ -66,11 +95,11 @@ pub(crate) async fn login(
         .secure(is_https(&req, &state))
         .max_age(CookieDuration::milliseconds(state.config.session_idle_ms()))
         .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(json!({
-        "user": UserDto::new(&user),
-        "csrf_token": opened.csrf_token,
-        "expires_at": rfc3339(opened.expires_at),
-    })))
+    Ok(HttpResponse::Ok().cookie(cookie).json(LoginDto {
+        user: UserDto::new(&user),
+        csrf_token: opened.csrf_token,
+        expires_at: rfc3339(opened.expires_at),
+    }))
 }
 
 /// True when the client reached us over HTTPS (directly or, as the proxy's
@@ -91,16 +120,26 @@ fn expired_cookie(req: &HttpRequest, state: &AppState) -> Cookie<'static> {
     cookie
 }
 
-/// `GET /api/v1/auth/session`: who is signed in, and the CSRF token again
-/// (for a page reloaded in a browser).
+/// Who is signed in, and the CSRF token again (for a page reloaded in a
+/// browser).
+#[utoipa::path(get, path = "/api/v1/auth/session", tag = "accounts",
+    responses((status = 200, description = "The signed-in user", body = SessionDto)))]
 pub(crate) async fn session(auth: Authenticated) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(json!({
-        "user": UserDto::new(&auth.principal.user),
-        "csrf_token": auth.session.as_ref().map(|s| &s.csrf_token),
-        "scopes": auth.principal.scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(SessionDto {
+        user: UserDto::new(&auth.principal.user),
+        csrf_token: auth.session.as_ref().map(|s| s.csrf_token.clone()),
+        scopes: auth
+            .principal
+            .scopes
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    }))
 }
 
+/// Ends this web session (clears the cookie).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
+    responses((status = 204, description = "Signed out")))]
 pub(crate) async fn logout(
     req: HttpRequest,
     auth: Authenticated,
@@ -115,6 +154,8 @@ pub(crate) async fn logout(
 }
 
 /// Ends every session of the user (API tokens are revoked separately).
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "accounts",
+    responses((status = 200, description = "How many sessions ended", body = SessionsEndedDto)))]
 pub(crate) async fn logout_everywhere(
     req: HttpRequest,
     auth: Authenticated,
@@ -123,10 +164,12 @@ pub(crate) async fn logout_everywhere(
     let closed = state.catalog.close_all_sessions(auth.user()).await?;
     Ok(HttpResponse::Ok()
         .cookie(expired_cookie(&req, &state))
-        .json(json!({ "sessions_ended": closed })))
+        .json(SessionsEndedDto {
+            sessions_ended: closed,
+        }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PasswordBody {
     current_password: Option<String>,
@@ -136,6 +179,9 @@ pub(crate) struct PasswordBody {
 /// `PUT /api/v1/me/password`: from a web session only (a leaked app token
 /// must not take the account over), with the current password when one is
 /// set. The user's other sessions end; this one stays.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts",
+    request_body = PasswordBody,
+    responses((status = 204, description = "Changed; your other sessions ended")))]
 pub(crate) async fn change_password(
     body: web::Json<PasswordBody>,
     auth: Authenticated,
@@ -165,7 +211,9 @@ pub(crate) async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /api/v1/me`.
+/// The signed-in user: name, usage, quota.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses((status = 200, description = "You", body = UserDto)))]
 pub(crate) async fn me(auth: Authenticated) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(UserDto::new(&auth.principal.user)))
 }

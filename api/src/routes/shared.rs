@@ -13,14 +13,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_storage::catalog::{
     AssetRecord, ShareLinkRecord, ShareLinkState, ShareTarget, UsageKind,
 };
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::albums::{AlbumDto, PageQuery, album_page};
 use super::assets::describe_many;
 use crate::ApiError;
 use crate::auth::{constant_time_eq, password};
-use crate::dto::{AssetPageDto, Audience, rfc3339};
+use crate::dto::{AssetDto, AssetPageDto, Audience, rfc3339};
 use crate::state::AppState;
 
 const UNLOCK_COOKIE: &str = "drk_share";
@@ -129,7 +129,26 @@ async fn shared_asset(
     Ok(state.catalog.get_asset(&link.owner, &id).await?)
 }
 
-/// `GET /api/v1/shared/{token}`: what the link shares.
+/// What a link shares.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SharedDto {
+    /// `album` or `asset`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    allow_download: bool,
+    expires_at: Option<String>,
+    assets_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    album: Option<AlbumDto>,
+    /// Without location, ever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asset: Option<AssetDto>,
+}
+
+/// What the link shares (no account needed).
+#[utoipa::path(get, path = "/api/v1/shared/{token}", tag = "sharing", security(()),
+    params(("token" = String, Path, description = "The link's token"), ("X-Share-Password" = Option<String>, Header, description = "The link's password, when it has one (or unlock once)")),
+    responses((status = 200, description = "The album or the photo", body = SharedDto), (status = 410, description = "The link was revoked or has expired", body = crate::openapi::ErrorBody)))]
 pub(crate) async fn describe(
     req: HttpRequest,
     path: web::Path<String>,
@@ -137,39 +156,40 @@ pub(crate) async fn describe(
 ) -> Result<HttpResponse, ApiError> {
     let link = open_link(&req, &state, &path).await?;
     let audience = Audience::ShareLink { token: &link.token };
-    let mut body = json!({
-        "allow_download": link.allow_download,
-        "expires_at": link.expires_at.map(rfc3339),
-        "assets_url": format!("/api/v1/shared/{}/assets", link.token),
-    });
+    let mut body = SharedDto {
+        kind: "album",
+        allow_download: link.allow_download,
+        expires_at: link.expires_at.map(rfc3339),
+        assets_url: format!("/api/v1/shared/{}/assets", link.token),
+        album: None,
+        asset: None,
+    };
     match link.target {
         ShareTarget::Album(album) => {
             let album = state.catalog.get_album_any_owner(&album).await?;
-            body["type"] = json!("album");
-            body["album"] = serde_json::to_value(AlbumDto::new(&album, &state, &audience))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            body.album = Some(AlbumDto::new(&album, &state, &audience));
         }
         ShareTarget::Asset(asset) => {
             let asset = state.catalog.get_asset(&link.owner, &asset).await?;
-            body["type"] = json!("asset");
-            body["asset"] = serde_json::to_value(
-                describe_many(&state, std::slice::from_ref(&asset), &audience)
-                    .await?
-                    .remove(0),
-            )
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            body.kind = "asset";
+            body.asset = describe_many(&state, std::slice::from_ref(&asset), &audience)
+                .await?
+                .pop();
         }
     }
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UnlockBody {
     password: String,
 }
 
-/// `POST /api/v1/shared/{token}/unlock`: the password, once, for a cookie.
+/// The link's password, once, for a cookie scoped to the link.
+#[utoipa::path(post, path = "/api/v1/shared/{token}/unlock", tag = "sharing", security(()),
+    params(("token" = String, Path, description = "The link's token")), request_body = UnlockBody,
+    responses((status = 204, description = "Unlocked (or no password needed)"), (status = 410, description = "The link was revoked or has expired", body = crate::openapi::ErrorBody)))]
 pub(crate) async fn unlock(
     req: HttpRequest,
     path: web::Path<String>,
@@ -192,7 +212,10 @@ pub(crate) async fn unlock(
     Ok(HttpResponse::NoContent().cookie(cookie).finish())
 }
 
-/// `GET /api/v1/shared/{token}/assets`: the shared photos, a page at a time.
+/// The shared photos, a page at a time.
+#[utoipa::path(get, path = "/api/v1/shared/{token}/assets", tag = "sharing", security(()),
+    params(("token" = String, Path, description = "The link's token"), ("X-Share-Password" = Option<String>, Header, description = "The link's password, when it has one (or unlock once)"), PageQuery),
+    responses((status = 200, description = "A page", body = AssetPageDto), (status = 410, description = "The link was revoked or has expired", body = crate::openapi::ErrorBody)))]
 pub(crate) async fn assets(
     req: HttpRequest,
     path: web::Path<String>,
@@ -216,7 +239,10 @@ pub(crate) async fn assets(
     }
 }
 
-/// `GET /api/v1/shared/{token}/assets/{id}`.
+/// One shared photo (without location).
+#[utoipa::path(get, path = "/api/v1/shared/{token}/assets/{id}", tag = "sharing", security(()),
+    params(("token" = String, Path, description = "The link's token"), ("id" = String, Path, description = "The asset's id"), ("X-Share-Password" = Option<String>, Header, description = "The link's password, when it has one (or unlock once)")),
+    responses((status = 200, description = "The photo", body = AssetDto), (status = 410, description = "The link was revoked or has expired", body = crate::openapi::ErrorBody)))]
 pub(crate) async fn asset(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -233,7 +259,16 @@ pub(crate) async fn asset(
     ))
 }
 
-/// `GET /api/v1/shared/{token}/assets/{id}/renditions/{name}`.
+/// A shared photo's rendition (no location in it).
+#[utoipa::path(get, path = "/api/v1/shared/{token}/assets/{id}/renditions/{name}", tag = "sharing", security(()),
+    params(("token" = String, Path, description = "The link's token"), ("id" = String, Path, description = "The asset's id"),
+        ("name" = String, Path, description = "`thumb` or `preview`"), ("X-Share-Password" = Option<String>, Header, description = "The link's password, when it has one (or unlock once)")),
+    responses(
+        (status = 200, description = "The JPEG", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 202, description = "Still rendering", body = super::renditions::PendingDto),
+        (status = 304, description = "Not modified"),
+        (status = 410, description = "The link was revoked or has expired", body = crate::openapi::ErrorBody),
+    ))]
 pub(crate) async fn rendition(
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
@@ -254,8 +289,14 @@ pub(crate) async fn rendition(
 /// Originals larger than this are not rewritten in memory for a share.
 const MAX_SHARED_ORIGINAL_BYTES: u64 = 512 * 1024 * 1024;
 
-/// `GET /api/v1/shared/{token}/assets/{id}/original`: only when the owner
-/// allowed downloads, and with location removed from the file.
+/// A shared photo's original: only when the owner allowed downloads, and
+/// with location removed from the file.
+#[utoipa::path(get, path = "/api/v1/shared/{token}/assets/{id}/original", tag = "sharing", security(()),
+    params(("token" = String, Path, description = "The link's token"), ("id" = String, Path, description = "The asset's id"), ("X-Share-Password" = Option<String>, Header, description = "The link's password, when it has one (or unlock once)")),
+    responses(
+        (status = 200, description = "The file, without location, as its media type", content_type = "*/*", body = Vec<u8>),
+        (status = 410, description = "The link was revoked or has expired", body = crate::openapi::ErrorBody),
+    ))]
 pub(crate) async fn original(
     req: HttpRequest,
     path: web::Path<(String, String)>,

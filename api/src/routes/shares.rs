@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, web};
 use darkroom_storage::ShareLinkId;
 use darkroom_storage::catalog::{NewShareLink, Scope, ShareLinkRecord, ShareTarget};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::invalid_field;
 use crate::ApiError;
@@ -12,27 +12,54 @@ use crate::auth::{Authenticated, password};
 use crate::dto::rfc3339;
 use crate::state::AppState;
 
-pub(crate) fn link_json(link: &ShareLinkRecord) -> serde_json::Value {
-    let (kind, target) = match link.target {
-        ShareTarget::Album(id) => ("album", id.to_string()),
-        ShareTarget::Asset(id) => ("asset", id.to_string()),
-    };
-    json!({
-        "id": link.id.to_string(),
-        "token": link.token,
-        "url": format!("/api/v1/shared/{}", link.token),
-        "type": kind,
-        "target_id": target,
-        "has_password": link.password_hash.is_some(),
-        "allow_download": link.allow_download,
-        "expires_at": link.expires_at.map(rfc3339),
-        "created_at": rfc3339(link.created_at),
-        "revoked_at": link.revoked_at.map(rfc3339),
-        "state": link.state().as_str(),
-    })
+/// A share link, as its owner sees it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ShareLinkDto {
+    id: String,
+    /// The capability: whoever holds it sees what is shared.
+    token: String,
+    url: String,
+    /// `album` or `asset`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    target_id: String,
+    has_password: bool,
+    allow_download: bool,
+    expires_at: Option<String>,
+    created_at: String,
+    revoked_at: Option<String>,
+    /// `active`, `revoked` or `expired`.
+    state: &'static str,
 }
 
-#[derive(Deserialize)]
+impl ShareLinkDto {
+    fn new(link: &ShareLinkRecord) -> Self {
+        let (kind, target) = match link.target {
+            ShareTarget::Album(id) => ("album", id.to_string()),
+            ShareTarget::Asset(id) => ("asset", id.to_string()),
+        };
+        ShareLinkDto {
+            id: link.id.to_string(),
+            token: link.token.clone(),
+            url: format!("/api/v1/shared/{}", link.token),
+            kind,
+            target_id: target,
+            has_password: link.password_hash.is_some(),
+            allow_download: link.allow_download,
+            expires_at: link.expires_at.map(rfc3339),
+            created_at: rfc3339(link.created_at),
+            revoked_at: link.revoked_at.map(rfc3339),
+            state: link.state().as_str(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ShareLinkListDto {
+    links: Vec<ShareLinkDto>,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
     album_id: Option<String>,
@@ -44,6 +71,10 @@ pub(crate) struct CreateBody {
     allow_download: bool,
 }
 
+/// Shares an album or a photo by link: read-only, optionally with a
+/// password, an expiry and permission to download originals.
+#[utoipa::path(post, path = "/api/v1/shares", tag = "sharing", request_body = CreateBody,
+    responses((status = 201, description = "The link", body = ShareLinkDto)))]
 pub(crate) async fn create(
     body: web::Json<CreateBody>,
     auth: Authenticated,
@@ -93,21 +124,27 @@ pub(crate) async fn create(
             allow_download: body.allow_download,
         })
         .await?;
-    Ok(HttpResponse::Created().json(link_json(&link)))
+    Ok(HttpResponse::Created().json(ShareLinkDto::new(&link)))
 }
 
+/// Your share links, with their state.
+#[utoipa::path(get, path = "/api/v1/shares", tag = "sharing",
+    responses((status = 200, description = "The links", body = ShareLinkListDto)))]
 pub(crate) async fn list(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
     let links = state.catalog.list_share_links(auth.user()).await?;
-    Ok(
-        HttpResponse::Ok()
-            .json(json!({ "links": links.iter().map(link_json).collect::<Vec<_>>() })),
-    )
+    Ok(HttpResponse::Ok().json(ShareLinkListDto {
+        links: links.iter().map(ShareLinkDto::new).collect(),
+    }))
 }
 
+/// Revokes a link, at once.
+#[utoipa::path(delete, path = "/api/v1/shares/{id}", tag = "sharing",
+    params(("id" = String, Path, description = "The link's id (not its token)")),
+    responses((status = 204, description = "Revoked")))]
 pub(crate) async fn revoke(
     path: web::Path<String>,
     auth: Authenticated,

@@ -16,6 +16,7 @@ use actix_web::{HttpResponse, web};
 use darkroom_storage::catalog::{ChangeRecord, ChangeSubject, Scope};
 use darkroom_storage::{AlbumId, AssetId};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::albums::AlbumDto;
 use super::assets::describe_many;
@@ -27,8 +28,10 @@ use crate::state::AppState;
 const DEFAULT_PAGE: u32 = 200;
 const MAX_PAGE: u32 = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SyncQuery {
+    /// The last page's `next_cursor`; none for a first sync (a snapshot).
     cursor: Option<String>,
     /// Entries per page, 1 to 1000 (default 200).
     limit: Option<u32>,
@@ -87,7 +90,7 @@ impl SyncCursor {
 }
 
 /// One entry of the feed.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ChangeDto {
     /// Position in your feed (none for snapshot entries).
     seq: Option<u64>,
@@ -108,7 +111,7 @@ pub(crate) struct ChangeDto {
     album: Option<AlbumDto>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct SyncPageDto {
     changes: Vec<ChangeDto>,
     /// Ask here next.
@@ -118,6 +121,10 @@ pub(crate) struct SyncPageDto {
     has_more: bool,
 }
 
+/// The change feed: a first sync's snapshot, then every change in commit
+/// order (see the module notes and the README).
+#[utoipa::path(get, path = "/api/v1/sync", tag = "sync", params(SyncQuery),
+    responses((status = 200, description = "A page of the feed", body = SyncPageDto)))]
 pub(crate) async fn feed(
     query: web::Query<SyncQuery>,
     auth: Authenticated,

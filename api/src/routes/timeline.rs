@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, web};
 use darkroom_storage::catalog::{Scope, TimelineDay};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::assets::FilterQuery;
 use crate::ApiError;
@@ -12,16 +13,16 @@ use crate::auth::Authenticated;
 use crate::dto::day_text;
 use crate::state::AppState;
 
-#[derive(Serialize)]
-struct TimelineDto {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TimelineDto {
     /// Assets in all buckets.
     total: i64,
     /// Newest first.
     months: Vec<MonthDto>,
 }
 
-#[derive(Serialize)]
-struct MonthDto {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MonthDto {
     /// YYYY-MM.
     month: String,
     count: i64,
@@ -31,13 +32,17 @@ struct MonthDto {
     days: Vec<DayDto>,
 }
 
-#[derive(Serialize)]
-struct DayDto {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DayDto {
     /// YYYY-MM-DD.
     day: String,
     count: i64,
 }
 
+/// Month buckets with their days and counts, newest first: enough to draw a
+/// scroll bar over the whole library; takes the listing's filters.
+#[utoipa::path(get, path = "/api/v1/timeline", tag = "library", params(FilterQuery),
+    responses((status = 200, description = "The buckets", body = TimelineDto)))]
 pub(crate) async fn timeline(
     filter: web::Query<FilterQuery>,
     auth: Authenticated,

@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, web};
 use darkroom_storage::TokenId;
 use darkroom_storage::catalog::Scope;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::invalid_field;
 use crate::ApiError;
@@ -13,34 +13,68 @@ use crate::auth::Authenticated;
 use crate::dto::rfc3339;
 use crate::state::AppState;
 
+/// An API token (never its secret).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TokenDto {
+    id: String,
+    name: String,
+    /// `read`, `upload`, `edit`, `admin`.
+    scopes: Vec<String>,
+    created_at: String,
+    last_used_at: Option<String>,
+    /// True for the token this request was made with.
+    current: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TokenListDto {
+    tokens: Vec<TokenDto>,
+}
+
+/// A new token, with its secret: shown once, only its hash is stored.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct IssuedTokenDto {
+    id: String,
+    name: String,
+    scopes: Vec<String>,
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+}
+
+/// Your API tokens.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts",
+    responses((status = 200, description = "Your tokens", body = TokenListDto)))]
 pub(crate) async fn list(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let tokens = state.catalog.list_tokens(auth.user()).await?;
-    let tokens: Vec<_> = tokens
+    let tokens = tokens
         .iter()
-        .map(|t| {
-            json!({
-                "id": t.id.to_string(),
-                "name": t.name,
-                "scopes": t.scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                "created_at": rfc3339(t.created_at),
-                "last_used_at": t.last_used_at.map(rfc3339),
-                "current": auth.principal.token_id == Some(t.id),
-            })
+        .map(|t| TokenDto {
+            id: t.id.to_string(),
+            name: t.name.clone(),
+            scopes: t.scopes.iter().map(|s| s.to_string()).collect(),
+            created_at: rfc3339(t.created_at),
+            last_used_at: t.last_used_at.map(rfc3339),
+            current: auth.principal.token_id == Some(t.id),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "tokens": tokens })))
+    Ok(HttpResponse::Ok().json(TokenListDto { tokens }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
     name: String,
+    /// Only scopes you hold.
     scopes: Vec<String>,
 }
 
+/// Creates an API token with some of your scopes.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts",
+    request_body = CreateBody,
+    responses((status = 201, description = "The token, with its secret (shown once)", body = IssuedTokenDto)))]
 pub(crate) async fn create(
     body: web::Json<CreateBody>,
     auth: Authenticated,
@@ -70,15 +104,18 @@ pub(crate) async fn create(
         .catalog
         .issue_token(auth.user(), name, &scopes)
         .await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": issued.id.to_string(),
-        "name": name,
-        "scopes": scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        // Shown once: only its hash is stored.
-        "token": issued.secret,
-    })))
+    Ok(HttpResponse::Created().json(IssuedTokenDto {
+        id: issued.id.to_string(),
+        name: name.to_string(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        token: issued.secret,
+    }))
 }
 
+/// Revokes one of your tokens, at once.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked")))]
 pub(crate) async fn revoke(
     path: web::Path<String>,
     auth: Authenticated,

@@ -20,14 +20,48 @@ const FILE_FIELDS: [&str; 2] = ["file", "assetData"];
 /// Immich's). They must come before the file to count.
 const DEVICE_ASSET_FIELDS: [&str; 2] = ["device_asset_id", "deviceAssetId"];
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct UploadQuery {
+    /// The file's name (a multipart part's own name is used otherwise).
     filename: Option<String>,
     /// The app's own id for the photo (or `X-Device-Asset-Id`, or a form
     /// field before the file): the same id uploaded again is one asset.
     device_asset_id: Option<String>,
 }
 
+/// A multipart upload: the app's id for the photo (optional, before the
+/// file), then the file.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // a description of the form; the handler reads it as a stream
+pub(crate) struct UploadForm {
+    #[schema(rename = "deviceAssetId")]
+    device_asset_id: Option<String>,
+    /// The photo (or as `assetData`).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Uploads a photo: multipart, or the file as the body. Streams, hashes
+/// (BLAKE3) and stores it once per content; answers `201` for a new photo and
+/// `200` for one already in your library (or restored from your trash).
+#[utoipa::path(post, path = "/api/v1/assets", tag = "library",
+    params(
+        UploadQuery,
+        ("X-Content-Blake3" = Option<String>, Header, description = "The BLAKE3 the file must have (hex); nothing is stored otherwise"),
+        ("X-Device-Asset-Id" = Option<String>, Header, description = "The app's own id for the photo: the same id again is the same asset"),
+    ),
+    request_body(content(
+        (UploadForm = "multipart/form-data"),
+        (Vec<u8> = "application/octet-stream"),
+    )),
+    responses(
+        (status = 201, description = "A new photo", body = UploadDto),
+        (status = 200, description = "Already in your library (`duplicate`) or back from the trash (`restored`)", body = UploadDto),
+        (status = 413, description = "Larger than the upload limit", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Not a type of photo this server takes", body = crate::openapi::ErrorBody),
+        (status = 507, description = "Past your storage quota", body = crate::openapi::ErrorBody),
+    ))]
 pub(crate) async fn upload(
     req: HttpRequest,
     payload: web::Payload,

@@ -26,7 +26,10 @@ use crate::tus::{self, ChunkChecksum, UploadMetadata};
 /// Enough bytes to tell every accepted format apart.
 const SNIFF_AFTER: usize = 32;
 
-/// `OPTIONS`: what this server speaks. Needs no credentials (it is discovery).
+/// What this server speaks: `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`,
+/// `Tus-Checksum-Algorithm`. Needs no credentials (it is discovery).
+#[utoipa::path(options, path = "/api/v1/uploads", tag = "uploads", security(()),
+    responses((status = 204, description = "The protocol's capabilities, in headers")))]
 pub(crate) async fn options(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header(("Tus-Resumable", tus::VERSION))
@@ -40,8 +43,30 @@ pub(crate) async fn options(state: web::Data<AppState>) -> HttpResponse {
         .finish()
 }
 
-/// `POST`: creates an upload of `Upload-Length` bytes, with the first of them
-/// in the body when it is `application/offset+octet-stream`.
+/// The same, asked of one upload's URL.
+#[utoipa::path(options, path = "/api/v1/uploads/{id}", tag = "uploads", security(()),
+    params(("id" = String, Path, description = "The upload's id")),
+    responses((status = 204, description = "The protocol's capabilities, in headers")))]
+pub(crate) async fn options_of_upload(state: web::Data<AppState>) -> HttpResponse {
+    options(state).await
+}
+
+/// Creates an upload of `Upload-Length` bytes, with the first of them in
+/// the body when it is `application/offset+octet-stream`.
+#[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads",
+    params(("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Upload-Length" = u64, Header, description = "The file's size in bytes"),
+        ("Upload-Metadata" = Option<String>, Header, description = "`key base64(value)` pairs: `filename`, `device_asset_id`, `blake3` (hex)"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream",
+        description = "Optional: the first bytes (creation-with-upload)"),
+    responses(
+        (status = 201, description = "Created: `Location`, `Upload-Offset`, `Upload-Expires`; `X-Asset-Id` when the body finished it"),
+        (status = 412, description = "Not tus 1.0.0 (see Tus-Version)", body = crate::openapi::ErrorBody),
+        (status = 413, description = "Larger than Tus-Max-Size", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Its first bytes are no type of photo this server takes", body = crate::openapi::ErrorBody),
+        (status = 507, description = "Past your storage quota", body = crate::openapi::ErrorBody),
+    ))]
 pub(crate) async fn create(
     req: HttpRequest,
     body: web::Payload,
@@ -98,7 +123,10 @@ pub(crate) async fn create(
     Ok(response.finish())
 }
 
-/// `HEAD`: how many bytes the server has, to resume from.
+/// How many bytes the server has, to resume from (`Upload-Offset`).
+#[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "uploads",
+    params(("id" = String, Path, description = "The upload's id (from Location)"), ("Tus-Resumable" = String, Header, description = "`1.0.0`")),
+    responses((status = 200, description = "`Upload-Offset`, `Upload-Length`, `Upload-Expires`; `X-Asset-Id` once finished")))]
 pub(crate) async fn offset(
     req: HttpRequest,
     path: web::Path<String>,
@@ -117,7 +145,21 @@ pub(crate) async fn offset(
     Ok(response.finish())
 }
 
-/// `PATCH`: appends the body at `Upload-Offset`; the last bytes finish the upload.
+/// Appends the body at `Upload-Offset`; the last bytes finish the upload
+/// and name its asset in `X-Asset-Id` and `X-Upload-Outcome`.
+#[utoipa::path(patch, path = "/api/v1/uploads/{id}", tag = "uploads",
+    params(("id" = String, Path, description = "The upload's id (from Location)"), ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Upload-Offset" = u64, Header, description = "Where these bytes go: the server's offset"),
+        ("Upload-Checksum" = Option<String>, Header, description = "`blake3|sha1|sha256 <base64 digest>` of this request's bytes"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses(
+        (status = 204, description = "Taken: the new `Upload-Offset`"),
+        (status = 412, description = "Not tus 1.0.0", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Not application/offset+octet-stream, or not a photo", body = crate::openapi::ErrorBody),
+        (status = 460, description = "The bytes do not match Upload-Checksum; none kept", body = crate::openapi::ErrorBody),
+        (status = 507, description = "Past your storage quota", body = crate::openapi::ErrorBody),
+    ))]
 pub(crate) async fn append(
     req: HttpRequest,
     body: web::Payload,
@@ -147,8 +189,11 @@ pub(crate) async fn append(
     Ok(response.finish())
 }
 
-/// `DELETE`: abandons the upload and removes its bytes (a finished upload's
-/// asset stays: delete that through `/assets/{id}`).
+/// Abandons the upload and removes its bytes (a finished upload's asset
+/// stays: delete that through `/assets/{id}`).
+#[utoipa::path(delete, path = "/api/v1/uploads/{id}", tag = "uploads",
+    params(("id" = String, Path, description = "The upload's id (from Location)"), ("Tus-Resumable" = String, Header, description = "`1.0.0`")),
+    responses((status = 204, description = "Removed")))]
 pub(crate) async fn terminate(
     req: HttpRequest,
     path: web::Path<String>,
@@ -165,7 +210,7 @@ pub(crate) async fn terminate(
 }
 
 /// An upload as JSON, for clients that are not tus clients (`GET`).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct UploadStateDto {
     id: String,
     length: u64,
@@ -178,6 +223,9 @@ pub(crate) struct UploadStateDto {
     outcome: Option<String>,
 }
 
+/// The upload as JSON: offset, expiry, and the asset it became.
+#[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = String, Path, description = "The upload's id (from Location)")),
+    responses((status = 200, description = "The upload", body = UploadStateDto)))]
 pub(crate) async fn status(
     path: web::Path<String>,
     auth: Authenticated,

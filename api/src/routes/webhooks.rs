@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use darkroom_storage::WebhookId;
 use darkroom_storage::catalog::{AttemptRecord, ChangeKind, DeliveryRecord, Scope, WebhookRecord};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::invalid_field;
 use crate::ApiError;
@@ -19,7 +20,7 @@ const MAX_URL: usize = 2048;
 const MAX_HOOKS: usize = 20;
 
 /// A webhook as its owner sees it (the secret only once, at creation).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct WebhookDto {
     id: String,
     url: String,
@@ -46,7 +47,7 @@ impl WebhookDto {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
     url: String,
@@ -55,6 +56,10 @@ pub(crate) struct CreateBody {
     description: String,
 }
 
+/// Registers a URL for some of the change feed's event types; the answer
+/// holds the signing secret, once.
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = CreateBody,
+    responses((status = 201, description = "The webhook, with its secret", body = WebhookDto)))]
 pub(crate) async fn create(
     body: web::Json<CreateBody>,
     auth: Authenticated,
@@ -87,16 +92,27 @@ pub(crate) async fn create(
         .json(WebhookDto::new(&hook, true)))
 }
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WebhookListDto {
+    webhooks: Vec<WebhookDto>,
+}
+
+/// Your webhooks (without their secrets).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+    responses((status = 200, description = "The webhooks", body = WebhookListDto)))]
 pub(crate) async fn list(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
     let hooks = state.catalog.list_webhooks(auth.user()).await?;
-    let hooks: Vec<_> = hooks.iter().map(|h| WebhookDto::new(h, false)).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "webhooks": hooks })))
+    let webhooks = hooks.iter().map(|h| WebhookDto::new(h, false)).collect();
+    Ok(HttpResponse::Ok().json(WebhookListDto { webhooks }))
 }
 
+/// One of your webhooks.
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks", params(("id" = String, Path, description = "The webhook's id")),
+    responses((status = 200, description = "The webhook", body = WebhookDto)))]
 pub(crate) async fn get(
     path: web::Path<String>,
     auth: Authenticated,
@@ -110,6 +126,9 @@ pub(crate) async fn get(
     Ok(HttpResponse::Ok().json(WebhookDto::new(&hook, false)))
 }
 
+/// Removes a webhook and its history; queued deliveries are dropped.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", params(("id" = String, Path, description = "The webhook's id")),
+    responses((status = 204, description = "Removed")))]
 pub(crate) async fn delete(
     path: web::Path<String>,
     auth: Authenticated,
@@ -123,28 +142,30 @@ pub(crate) async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DeliveriesQuery {
     /// 1 to 100 (default 20).
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
-struct DeliveryDto {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeliveryDto {
     id: String,
     event: String,
     /// `pending` (being tried), `delivered` or `failed` (attempts spent).
     state: String,
     /// The body sent, as JSON.
+    #[schema(value_type = Object)]
     payload: serde_json::Value,
     created_at: String,
     delivered_at: Option<String>,
     attempts: Vec<AttemptDto>,
 }
 
-#[derive(Serialize)]
-struct AttemptDto {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AttemptDto {
     attempt: u32,
     at: String,
     /// The receiver's status, when it answered.
@@ -176,7 +197,17 @@ impl DeliveryDto {
     }
 }
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeliveryPageDto {
+    deliveries: Vec<DeliveryDto>,
+    /// Pass as `cursor` for older ones; null on the last page.
+    next_cursor: Option<String>,
+}
+
 /// A page of a webhook's deliveries, newest first, each with every attempt.
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
+    params(("id" = String, Path, description = "The webhook's id"), DeliveriesQuery),
+    responses((status = 200, description = "A page", body = DeliveryPageDto)))]
 pub(crate) async fn deliveries(
     path: web::Path<String>,
     query: web::Query<DeliveriesQuery>,
@@ -213,11 +244,11 @@ pub(crate) async fn deliveries(
     let next_cursor = (page.len() == limit as usize)
         .then(|| page.last().map(|(d, _)| d.id.clone()))
         .flatten();
-    let deliveries: Vec<_> = page.iter().map(|(d, a)| DeliveryDto::new(d, a)).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "deliveries": deliveries,
-        "next_cursor": next_cursor,
-    })))
+    let deliveries = page.iter().map(|(d, a)| DeliveryDto::new(d, a)).collect();
+    Ok(HttpResponse::Ok().json(DeliveryPageDto {
+        deliveries,
+        next_cursor,
+    }))
 }
 
 fn hook_id(raw: &str) -> Result<WebhookId, ApiError> {
