@@ -133,9 +133,7 @@ pub(crate) async fn offset(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Upload)?;
-    tus::check_version(&req)?;
-    let upload = owned_upload(&state, &auth, &path).await?;
+    let upload = tus_upload(&req, &state, &auth, &path).await?;
     let mut response = HttpResponse::Ok();
     describe(&mut response, &upload);
     response.insert_header(("Upload-Length", upload.length.to_string()));
@@ -167,8 +165,7 @@ pub(crate) async fn append(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Upload)?;
-    tus::check_version(&req)?;
+    let upload = tus_upload(&req, &state, &auth, &path).await?;
     if !tus::carries_bytes(&req) {
         return Err(ApiError::UnsupportedMediaType(format!(
             "a PATCH carries Content-Type: {}",
@@ -179,7 +176,6 @@ pub(crate) async fn append(
         ApiError::bad_request("offset_required", "send Upload-Offset (ask HEAD for it)")
     })?;
     let checksum = ChunkChecksum::from_request(&req)?;
-    let upload = owned_upload(&state, &auth, &path).await?;
     if offset != upload.received {
         return Err(offset_conflict(&upload));
     }
@@ -200,9 +196,7 @@ pub(crate) async fn terminate(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Upload)?;
-    tus::check_version(&req)?;
-    let upload = owned_upload(&state, &auth, &path).await?;
+    let upload = tus_upload(&req, &state, &auth, &path).await?;
     remove(&state, &upload.id).await?;
     Ok(HttpResponse::NoContent()
         .insert_header(("Tus-Resumable", tus::VERSION))
@@ -231,7 +225,6 @@ pub(crate) async fn status(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Upload)?;
     let upload = owned_upload(&state, &auth, &path).await?;
     let (asset_id, outcome) = match &upload.finished {
         Some((asset, outcome)) => (Some(asset.to_string()), Some(outcome.clone())),
@@ -249,13 +242,28 @@ pub(crate) async fn status(
         }))
 }
 
+/// The caller's upload (with the `upload` scope); another user's, an
+/// expired or an unknown one is "not found".
 async fn owned_upload(
     state: &AppState,
     auth: &Authenticated,
     id: &str,
 ) -> Result<UploadRecord, ApiError> {
+    auth.require(Scope::Upload)?;
     let id: UploadId = id.parse().map_err(|_| ApiError::NotFound("upload"))?;
     Ok(state.catalog.get_upload(auth.user(), &id).await?)
+}
+
+/// [`owned_upload`], for a tus request (which must say it speaks tus 1.0.0).
+async fn tus_upload(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: &Authenticated,
+    id: &str,
+) -> Result<UploadRecord, ApiError> {
+    auth.require(Scope::Upload)?;
+    tus::check_version(req)?;
+    owned_upload(state, auth, id).await
 }
 
 /// Receives one request's bytes, then turns a complete upload into an asset.
