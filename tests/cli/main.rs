@@ -10,5 +10,6 @@ mod info; // `darkroom info`: metadata as JSON, against known values
 mod maintenance; // admin accounts and quotas, gc, scrub
 mod memory; // a large upload streams through bounded memory
 mod openapi; // the OpenAPI description, Swagger UI, and Schemathesis against them
+mod partner; // docs/examples/partner.py: a partner's script in Python against a real server
 mod raw; // camera RAW: DNGs developed in the helper process, against LibRaw
 mod render; // `darkroom render`: names, defaults, failures reported, exit status

@@ -1,0 +1,53 @@
+//! A partner's script in another language (docs/examples/partner.py, Python
+//! standard library only) against a server started as the README says:
+//! OpenAPI, check, upload, sync feed, signed webhooks, conditional reads.
+
+use std::process::Command;
+
+use crate::helpers::{BIN, Storage, jpeg, serve};
+
+#[test]
+fn the_partner_example_keeps_every_promise() {
+    let storage = Storage::embedded();
+    let (_server, url) = serve(&storage, &[], &[]);
+    let run = |args: &[&str]| {
+        let output = Command::new(BIN)
+            .args(args)
+            .args(&storage.args)
+            .output()
+            .expect("run darkroom");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    run(&["admin", "create-user", "partner"]);
+    let token = run(&[
+        "admin",
+        "create-token",
+        "partner",
+        "--scope",
+        "read,upload,edit",
+    ]);
+    let photo = storage.path().join("partner.jpg");
+    std::fs::write(&photo, jpeg(77)).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/partner.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(&url)
+        .arg(&token)
+        .arg(&photo)
+        .output()
+        .expect("python3");
+    let report = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{report}");
+    assert!(
+        output.status.success(),
+        "the partner script found broken promises: {report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(report.trim()).unwrap();
+    assert!(summary["operations_described"].as_u64().unwrap() > 60);
+}
