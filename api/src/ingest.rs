@@ -93,7 +93,9 @@ where
     {
         // Known bytes for this owner: no second blob write, no second asset.
         state.blobs.discard(&staged).await;
-        return Ok(AssetInsert::Duplicate(existing));
+        return Ok(AssetInsert::Duplicate(
+            adopt(state, existing, meta.device_asset_id.as_deref()).await?,
+        ));
     }
     // Refuse past the quota before anything is stored (the insert below
     // checks again, atomically, for uploads racing this one).
@@ -130,17 +132,38 @@ where
             has_location: probed.metadata.gps.is_some(),
         },
         rating: probed.metadata.rating.map_or(0, |r| r.clamp(0, 5) as u8),
-        device_asset_id: meta.device_asset_id,
+        device_asset_id: meta.device_asset_id.clone(),
     };
     let jobs = render_jobs(probed.format, new.id, state.config.job_attempts);
     // A crash between publish and this commit leaves a pinned blob nothing
     // refers to: identical bytes uploaded again reuse it, else `gc` takes it
     // after the grace period.
-    let outcome = state.catalog.insert_asset(&new, &jobs).await?;
+    let outcome = match state.catalog.insert_asset(&new, &jobs).await? {
+        AssetInsert::Duplicate(existing) => {
+            AssetInsert::Duplicate(adopt(state, existing, meta.device_asset_id.as_deref()).await?)
+        }
+        other => other,
+    };
     if matches!(outcome, AssetInsert::Created(_)) && !jobs.is_empty() {
         state.waker.wake();
     }
     Ok(outcome)
+}
+
+/// A duplicate sent under a device id: the asset takes the id if it has
+/// none, so the device finds it by that id from now on.
+async fn adopt(
+    state: &AppState,
+    existing: darkroom_storage::catalog::AssetRecord,
+    device: Option<&str>,
+) -> Result<darkroom_storage::catalog::AssetRecord, ApiError> {
+    match device {
+        Some(device) => Ok(state
+            .catalog
+            .adopt_device_asset_id(&existing, device)
+            .await?),
+        None => Ok(existing),
+    }
 }
 
 /// Refuses an upload of `len` bytes that would take `owner` past their quota.

@@ -13,6 +13,7 @@ backend_tests!(
     check_says_which_photos_are_already_there,
     racing_uploads_of_one_device_asset_make_one_asset,
     the_feed_starts_with_a_snapshot_then_follows_every_change,
+    a_known_photo_sent_under_a_device_id_is_found_by_it,
     no_change_is_skipped_under_concurrent_writers,
 );
 
@@ -497,4 +498,31 @@ async fn no_change_is_skipped_under_concurrent_writers(app: TestApp) {
         created,
         uploaded.iter().map(String::as_str).collect::<Vec<_>>()
     );
+}
+
+async fn a_known_photo_sent_under_a_device_id_is_found_by_it(app: TestApp) {
+    // The photo came from the web first, without a device id.
+    let bytes = noisy_jpeg(20, 20, 41);
+    let id = app.upload_id(&app.token, "web.jpg", bytes.clone()).await;
+    let check = |device: &'static str| {
+        app.call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/assets/check",
+            Some(json!({"assets": [{"device_asset_id": device}]})),
+            200,
+        )
+    };
+    assert_eq!(check("phone-7").await["results"][0]["status"], "missing");
+    // The phone sends the same bytes under its own id: a duplicate, and
+    // from now on the phone finds the photo by that id alone.
+    let (status, body) = upload_device(&app, &app.token, "phone-7", bytes.clone()).await;
+    assert_eq!((status, body["id"].as_str().unwrap()), (200, id.as_str()));
+    let answer = check("phone-7").await;
+    assert_eq!(answer["results"][0]["status"], "present");
+    assert_eq!(answer["results"][0]["asset_id"], id.as_str());
+    // A second device's id does not take it over.
+    upload_device(&app, &app.token, "tablet-2", bytes).await;
+    assert_eq!(check("tablet-2").await["results"][0]["status"], "missing");
+    assert_eq!(check("phone-7").await["results"][0]["status"], "present");
 }

@@ -123,9 +123,15 @@ impl Progress {
         let files = bars.add(ProgressBar::new(0));
         files.set_style(
             ProgressStyle::with_template(
-                "files {bar:30} {human_pos}/{human_len} {per_sec:>10} ETA {eta} {msg}",
+                "files {bar:30} {human_pos}/{human_len} {files_per_sec:>9} ETA {eta} {msg}",
             )
-            .expect("invariant: template"),
+            .expect("invariant: template")
+            .with_key(
+                "files_per_sec",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                },
+            ),
         );
         let bytes = bars.add(ProgressBar::new(0));
         bytes.set_style(

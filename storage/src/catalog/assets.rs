@@ -226,6 +226,31 @@ impl Catalog {
         row.as_ref().map(asset_from_row).transpose()
     }
 
+    /// Names the owner's asset by a device's id for it, when it has none yet
+    /// and no other asset of theirs has that id: a device that uploads bytes
+    /// the library already holds (sent from elsewhere) can then ask `check`
+    /// by its id alone next time. Returns the asset as it is now.
+    pub async fn adopt_device_asset_id(
+        &self,
+        asset: &AssetRecord,
+        device_asset_id: &str,
+    ) -> Result<AssetRecord, StorageError> {
+        if asset.device_asset_id.is_some() {
+            return Ok(asset.clone());
+        }
+        sqlx::query(
+            "UPDATE assets SET device_asset_id = $1
+             WHERE id = $2 AND device_asset_id IS NULL
+               AND NOT EXISTS (SELECT 1 FROM assets WHERE owner_id = $3 AND device_asset_id = $1)",
+        )
+        .bind(device_asset_id)
+        .bind(asset.id.to_string())
+        .bind(asset.owner.to_string())
+        .execute(&self.pool)
+        .await?;
+        self.get_asset_any_owner(&asset.id).await
+    }
+
     /// Which of `hashes` and `device_asset_ids` the owner holds in the
     /// library: (hash, asset) and (device id, asset) pairs.
     pub async fn owned_matches(
