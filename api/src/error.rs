@@ -42,6 +42,9 @@ pub enum ApiError {
     /// Nothing there (or not the caller's).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The path exists, with other methods (listed in `Allow`).
+    #[error("this path answers {allowed} only")]
+    MethodNotAllowed { allowed: String },
     /// The request itself is malformed.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
@@ -81,6 +84,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::QuotaExceeded(_) => "quota_exceeded",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -160,6 +164,7 @@ impl ResponseError for ApiError {
             // limit"; clients can tell the two apart by status alone.
             ApiError::QuotaExceeded(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -191,6 +196,9 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::MethodNotAllowed { allowed } => {
+                response.insert_header((header::ALLOW, allowed.clone()));
             }
             ApiError::TusVersion(_) => {
                 response.insert_header(("Tus-Version", crate::tus::VERSION));

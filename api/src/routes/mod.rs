@@ -36,7 +36,6 @@ macro_rules! api_v1_routes {
         }
 
         /// Every `/api/v1` route: (method, path).
-        #[cfg(test)]
         pub(crate) const API_V1_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
     };
 }
@@ -150,9 +149,29 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/uploads/", method::options().to(uploads::options))
             .route("/uploads/", web::post().to(uploads::create)),
     )
-    .default_service(web::to(|| async {
-        Err::<actix_web::HttpResponse, _>(ApiError::NotFound("route"))
-    }));
+    .default_service(web::to(unrouted));
+}
+
+/// No route took the request: `405` with `Allow` when the path is one of
+/// ours with other methods, else a JSON `404`.
+async fn unrouted(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    let mut allowed: Vec<String> = match req.path().strip_prefix("/api/v1") {
+        Some(path) => API_V1_ROUTES
+            .iter()
+            .filter(|(_, pattern)| actix_web::dev::ResourceDef::new(*pattern).is_match(path))
+            .map(|(method, _)| method.to_ascii_uppercase())
+            .collect(),
+        // Liveness, readiness and the web app's page.
+        None if matches!(req.path(), "/healthz" | "/readyz" | "/") => vec!["GET".into()],
+        None => Vec::new(),
+    };
+    allowed.dedup();
+    if allowed.is_empty() {
+        return Err(ApiError::NotFound("route"));
+    }
+    Err(ApiError::MethodNotAllowed {
+        allowed: allowed.join(", "),
+    })
 }
 
 /// The caller's asset named by a path segment, once the credentials' `scope`

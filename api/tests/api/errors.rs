@@ -146,4 +146,26 @@ async fn unknown_routes_and_ids_are_json_404(app: TestApp) {
         "not_found",
     )
     .await;
+    // A path of ours with a method it does not take: 405, and what it takes.
+    for (method, path, allow) in [
+        (
+            reqwest::Method::DELETE,
+            "/api/v1/timeline".to_string(),
+            "GET",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/assets".to_string(),
+            "POST, GET",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/assets/{unknown}"),
+            "GET, PATCH, DELETE",
+        ),
+    ] {
+        let response = app.call(method, Some(&app.token), &path, None).await;
+        assert_eq!(response.headers()["allow"], allow, "{path}");
+        assert_error(response, 405, "method_not_allowed").await;
+    }
 }
