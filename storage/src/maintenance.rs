@@ -101,7 +101,7 @@ pub async fn collect_garbage(
     }
     // Staging objects are uploads in flight: they get their own, longer grace.
     report.swept_staging = blobs.sweep_staging(DEFAULT_STAGING_GRACE).await?;
-    report.expired_uploads = remove_expired_uploads(catalog, blobs).await?;
+    report.expired_uploads = remove_expired_uploads(catalog, blobs, DEFAULT_STAGING_GRACE).await?;
     if report != GcReport::default() {
         tracing::info!(?report, "garbage collected");
     }
@@ -109,16 +109,19 @@ pub async fn collect_garbage(
 }
 
 /// Removes resumable uploads whose expiry passed: their parts first, so a
-/// crash in between leaves a row the next collection finishes.
+/// crash in between leaves a row the next collection finishes. Then parts
+/// whose upload the catalog no longer has (a request still writing when its
+/// upload was terminated or expired), once they are `orphan_grace` old.
 pub async fn remove_expired_uploads(
     catalog: &Catalog,
     blobs: &BlobStore,
+    orphan_grace: Duration,
 ) -> Result<u64, StorageError> {
     let mut removed = 0;
     loop {
         let batch = catalog.expired_uploads(now_ms(), 100).await?;
         if batch.is_empty() {
-            return Ok(removed);
+            break;
         }
         for upload in batch {
             blobs.delete_upload(&upload).await?;
@@ -126,6 +129,14 @@ pub async fn remove_expired_uploads(
             removed += 1;
         }
     }
+    let cutoff = now_ms() - orphan_grace.as_millis() as i64;
+    for (upload, newest) in blobs.uploads_with_parts().await? {
+        if newest < cutoff && !catalog.upload_exists(&upload).await? {
+            blobs.delete_upload(&upload).await?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// What scrubbing found.

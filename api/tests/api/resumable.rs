@@ -470,7 +470,7 @@ async fn a_file_of_the_wrong_type_is_refused_at_its_first_bytes(app: TestApp) {
 /// Abandoned uploads expire; the collector removes their bytes.
 async fn expired_uploads_lose_their_bytes(backend: Backend) {
     let Some(app) = spawn_app_with(backend, |config| {
-        config.upload_expiry = Duration::from_millis(700);
+        config.upload_expiry = Duration::from_millis(2500);
     })
     .await
     else {
@@ -485,25 +485,65 @@ async fn expired_uploads_lose_their_bytes(backend: Backend) {
     assert_eq!(response.status(), 204);
     let expires = response.headers()["upload-expires"].to_str().unwrap();
     assert!(expires.ends_with(" GMT"), "{expires}");
-    let kept = darkroom_storage::maintenance::remove_expired_uploads(&app.catalog, &app.blobs)
-        .await
-        .unwrap();
+    let kept = darkroom_storage::maintenance::remove_expired_uploads(
+        &app.catalog,
+        &app.blobs,
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
     assert_eq!(kept, 0, "a live upload is kept");
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    tokio::time::sleep(Duration::from_millis(2700)).await;
     assert_eq!(
         offset(&app, &url).await.0,
         404,
         "an expired upload is not offered"
     );
-    let removed = darkroom_storage::maintenance::remove_expired_uploads(&app.catalog, &app.blobs)
-        .await
-        .unwrap();
+    let removed = darkroom_storage::maintenance::remove_expired_uploads(
+        &app.catalog,
+        &app.blobs,
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
     assert_eq!(removed, 1);
     assert_eq!(
         app.blobs.delete_upload(&id).await.unwrap(),
         0,
         "no part is left"
     );
+    // Parts whose upload the catalog no longer has (a request still writing
+    // when its upload went) are swept too; a live upload's are not.
+    let live = created(&app, bytes.len(), "").await;
+    let live_id: UploadId = live.rsplit('/').next().unwrap().parse().unwrap();
+    let orphan = created(&app, bytes.len(), "").await;
+    let orphan_id: UploadId = orphan.rsplit('/').next().unwrap().parse().unwrap();
+    for url in [&live, &orphan] {
+        let response = patch(&app, url, 0, bytes[..5000].to_vec(), None)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+    }
+    app.catalog.delete_upload(&orphan_id).await.unwrap();
+    let swept = darkroom_storage::maintenance::remove_expired_uploads(
+        &app.catalog,
+        &app.blobs,
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(
+        app.blobs.delete_upload(&orphan_id).await.unwrap(),
+        0,
+        "the orphan's parts went"
+    );
+    assert_eq!(
+        offset(&app, &live).await,
+        (200, Some(5000)),
+        "the live upload kept its bytes"
+    );
+    assert_eq!(app.blobs.delete_upload(&live_id).await.unwrap(), 1);
     assert_eq!(app.stored_blob_count().await, 0, "nothing became a blob");
 }
 

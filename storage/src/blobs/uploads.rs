@@ -49,6 +49,52 @@ impl BlobStore {
             .boxed()
     }
 
+    /// The uploads that have parts in the store, each with its newest
+    /// part's time (ms): for finding parts whose upload the catalog forgot.
+    pub async fn uploads_with_parts(&self) -> Result<Vec<(UploadId, i64)>, StorageError> {
+        let mut newest: std::collections::HashMap<UploadId, i64> = Default::default();
+        let prefix = object_store::path::Path::from(keys::UPLOAD_PREFIX);
+        let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
+        for meta in metas {
+            let id = meta
+                .location
+                .parts()
+                .nth(1)
+                .and_then(|p| p.as_ref().parse::<UploadId>().ok());
+            if let Some(id) = id {
+                let at = meta.last_modified.timestamp_millis();
+                let entry = newest.entry(id).or_insert(at);
+                *entry = (*entry).max(at);
+            }
+        }
+        if let Some(root) = &self.local_root {
+            // Folders holding only parts still being written (`name#N`,
+            // hidden from the listing), left by a killed process.
+            let dir = root.join(keys::UPLOAD_PREFIX);
+            if let Ok(mut entries) = tokio::fs::read_dir(&dir).await {
+                while let Some(entry) = entries.next_entry().await? {
+                    let Some(id) = entry
+                        .file_name()
+                        .to_str()
+                        .and_then(|n| n.parse::<UploadId>().ok())
+                    else {
+                        continue;
+                    };
+                    let modified = entry
+                        .metadata()
+                        .await?
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_millis() as i64);
+                    let entry = newest.entry(id).or_insert(modified);
+                    *entry = (*entry).max(modified);
+                }
+            }
+        }
+        Ok(newest.into_iter().collect())
+    }
+
     /// Removes every part of `upload`, counted or not; returns how many went.
     pub async fn delete_upload(&self, upload: &UploadId) -> Result<usize, StorageError> {
         let prefix = keys::upload_prefix(upload);

@@ -163,6 +163,15 @@ impl Catalog {
         Ok(())
     }
 
+    /// Whether the catalog has a row for the upload, expired or not.
+    pub async fn upload_exists(&self, id: &UploadId) -> Result<bool, StorageError> {
+        Ok(sqlx::query("SELECT 1 AS one FROM uploads WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
     /// Up to `limit` uploads whose expiry passed before `now`.
     pub async fn expired_uploads(
         &self,
