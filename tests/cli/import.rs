@@ -178,4 +178,20 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // A token that may only read is turned away before a file is read.
+    let reader = Command::new(BIN)
+        .args(["admin", "create-token", "studio", "--scope", "read"])
+        .args(&storage.args)
+        .output()
+        .unwrap();
+    let reader = String::from_utf8(reader.stdout).unwrap().trim().to_string();
+    let output = Command::new(BIN)
+        .arg("import")
+        .arg(root)
+        .args(["--server", &url, "--token", &reader])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("lacks the upload scope"), "{stderr}");
 }

@@ -116,13 +116,32 @@ impl Server {
         }
     }
 
-    /// Checks the token works and can upload, before any file is read.
-    pub async fn who_am_i(&self) -> anyhow::Result<String> {
-        let me = self
-            .json(Method::GET, "/api/v1/me", None)
+    /// Checks the token works and holds `scopes`, before any file is read;
+    /// answers the user's name.
+    pub async fn who_am_i(&self, scopes: &[&str]) -> anyhow::Result<String> {
+        let session = self
+            .json(Method::GET, "/api/v1/auth/session", None)
             .await
             .context("signing in to the server")?;
-        Ok(me["name"].as_str().unwrap_or("?").to_string())
+        let held: Vec<&str> = session["scopes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let missing: Vec<&str> = scopes
+            .iter()
+            .filter(|s| !held.contains(s))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "the token lacks the {} scope(s) an import needs (it has {})",
+                missing.join(", "),
+                held.join(", ")
+            );
+        }
+        Ok(session["user"]["name"].as_str().unwrap_or("?").to_string())
     }
 
     /// Asks which of `items` (`{device_asset_id, blake3?, size?}`) the

@@ -148,7 +148,13 @@ pub async fn run(args: &ImportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     anyhow::ensure!(args.dir.is_dir(), "{} is not a folder", args.dir.display());
     let server = Server::new(&args.server, &args.token)?;
-    let user = server.who_am_i().await?;
+    let needs: &[&str] = match (args.dry_run, args.album.is_some()) {
+        (true, _) => &["read"],
+        (false, false) => &["read", "upload"],
+        // Sidecar fields and albums are edits.
+        (false, true) => &["read", "upload", "edit"],
+    };
+    let user = server.who_am_i(needs).await?;
     let album = match (&args.album, args.dry_run) {
         (Some(name), false) => Some(
             server
