@@ -120,6 +120,8 @@ pub(crate) struct ErrorDetail {
         routes::admin::usage,
         routes::admin::recompute_usage,
         routes::admin::storage,
+        routes::admin::jobs,
+        routes::admin::retry_job,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Conventions),

@@ -2,8 +2,8 @@
 //! Every route needs an administrator's credentials with the `admin` scope.
 
 use actix_web::{HttpResponse, web};
-use darkroom_storage::UserId;
-use darkroom_storage::catalog::{UsageRow, utc_day};
+use darkroom_storage::catalog::{JobState, UsageRow, utc_day};
+use darkroom_storage::{JobId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -294,4 +294,145 @@ pub(crate) async fn recompute_usage(
             })
             .collect(),
     }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct JobsQuery {
+    /// `queued`, `running`, `done` or `failed`; all when absent.
+    state: Option<String>,
+    /// 1 to 500 (default 50).
+    limit: Option<u32>,
+    /// The last page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+/// One job of the queue.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct JobDto {
+    id: String,
+    /// `render_renditions`, `deliver_webhook`.
+    kind: String,
+    asset_id: Option<String>,
+    /// `queued`, `running`, `done` or `failed`.
+    state: &'static str,
+    attempts: u32,
+    max_attempts: u32,
+    /// Why the last attempt failed.
+    last_error: Option<String>,
+    /// When it runs (next).
+    run_after: String,
+    created_at: String,
+    updated_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct JobCountsDto {
+    queued: i64,
+    running: i64,
+    done: i64,
+    failed: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct JobsDto {
+    /// The whole queue, by state.
+    counts: JobCountsDto,
+    /// Newest first.
+    jobs: Vec<JobDto>,
+    next_cursor: Option<String>,
+}
+
+/// The job queue: counts by state, and the jobs (newest first), with why
+/// failed ones failed.
+#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", params(JobsQuery),
+    responses((status = 200, description = "The queue", body = JobsDto)))]
+pub(crate) async fn jobs(
+    query: web::Query<JobsQuery>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_admin()?;
+    let filter = query
+        .state
+        .as_deref()
+        .map(|s| {
+            JobState::parse(s).map_err(|_| {
+                super::invalid_field("state", "queued, running, done or failed".into())
+            })
+        })
+        .transpose()?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(super::invalid_field("limit", "1 to 500".into()));
+    }
+    let before = query
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.parse::<JobId>().map_err(|_| {
+                ApiError::bad_request("invalid_cursor", "the cursor is not one this list gave out")
+            })
+        })
+        .transpose()?;
+    let jobs = state
+        .catalog
+        .list_jobs(filter, before.as_ref(), limit)
+        .await?;
+    let counts = state.catalog.job_counts().await?;
+    let next_cursor = (jobs.len() == limit as usize)
+        .then(|| jobs.last().map(|j| j.id.to_string()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(JobsDto {
+        counts: JobCountsDto {
+            queued: counts.queued,
+            running: counts.running,
+            done: counts.done,
+            failed: counts.failed,
+        },
+        jobs: jobs
+            .iter()
+            .map(|j| JobDto {
+                id: j.id.to_string(),
+                kind: j.kind.clone(),
+                asset_id: j.asset_id.map(|a| a.to_string()),
+                state: j.state.as_str(),
+                attempts: j.attempts,
+                max_attempts: j.max_attempts,
+                last_error: j.last_error.clone(),
+                run_after: crate::dto::rfc3339(j.run_after),
+                created_at: crate::dto::rfc3339(j.created_at),
+                updated_at: crate::dto::rfc3339(j.updated_at),
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RetriedDto {
+    requeued: u64,
+}
+
+/// Puts a failed job back in the queue with fresh attempts (`409` unless
+/// it failed).
+#[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "admin",
+    params(("id" = String, Path, description = "The job's id")),
+    responses((status = 202, description = "Queued again", body = RetriedDto)))]
+pub(crate) async fn retry_job(
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_admin()?;
+    let id: JobId = path.parse().map_err(|_| ApiError::NotFound("job"))?;
+    if !state.catalog.retry_job(&id).await? {
+        return Err(ApiError::Conflict {
+            code: "job_not_failed",
+            message: "only failed jobs can be retried (or there is no such job)".into(),
+        });
+    }
+    state.waker.wake();
+    Ok(HttpResponse::Accepted().json(RetriedDto { requeued: 1 }))
 }

@@ -125,6 +125,8 @@ api_v1_routes! {
     get "/admin/usage" => admin::usage,
     post "/admin/usage/recompute" => admin::recompute_usage,
     get "/admin/storage" => admin::storage,
+    get "/admin/jobs" => admin::jobs,
+    post "/admin/jobs/{id}/retry" => admin::retry_job,
 }
 
 /// Wires every route.

@@ -10,6 +10,7 @@ backend_tests!(
     a_dead_workers_lease_expires_and_another_finishes_the_job,
     corrupt_images_fail_without_pointless_retries,
     formats_without_a_decoder_are_stored_with_no_renditions,
+    administrators_see_the_queue_and_retry_failed_jobs,
 );
 
 async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retried(app: TestApp) {
@@ -154,6 +155,72 @@ async fn formats_without_a_decoder_are_stored_with_no_renditions(app: TestApp) {
             .await,
         422,
         "rendition_unsupported",
+    )
+    .await;
+}
+
+async fn administrators_see_the_queue_and_retry_failed_jobs(app: TestApp) {
+    let mut bytes = jpeg(64, 64, 29, None, None);
+    bytes.truncate(200);
+    bytes.extend(std::iter::repeat_n(0x5Au8, 4000));
+    let broken = app.upload_expect("broken.jpg", bytes, 201).await;
+    app.upload_expect("fine.jpg", jpeg(64, 64, 30, None, None), 201)
+        .await;
+    app.run_jobs().await;
+    let queue = app.get_json("/api/v1/admin/jobs").await;
+    assert_eq!(queue["counts"]["failed"], 1, "{queue}");
+    assert_eq!(queue["counts"]["done"], 1, "{queue}");
+    let failed = app.get_json("/api/v1/admin/jobs?state=failed").await;
+    let job = &failed["jobs"][0];
+    assert_eq!(failed["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(job["kind"], "render_renditions");
+    assert_eq!(job["asset_id"], broken["id"]);
+    assert!(!job["last_error"].as_str().unwrap().is_empty(), "{job}");
+    // Retried: queued again, with fresh attempts; a second retry is refused.
+    let path = format!("/api/v1/admin/jobs/{}/retry", job["id"].as_str().unwrap());
+    let retried = app
+        .call_expect(reqwest::Method::POST, &app.token, &path, None, 202)
+        .await;
+    assert_eq!(retried["requeued"], 1);
+    let queued = app.get_json("/api/v1/admin/jobs?state=queued").await;
+    assert_eq!(queued["jobs"][0]["id"], job["id"]);
+    assert_eq!(queued["jobs"][0]["attempts"], 0);
+    app.call_error(
+        reqwest::Method::POST,
+        Some(&app.token),
+        &path,
+        None,
+        409,
+        "job_not_failed",
+    )
+    .await;
+    // Paging, and a filter that is not a state.
+    let page = app.get_json("/api/v1/admin/jobs?limit=1").await;
+    let next = page["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get_json(&format!("/api/v1/admin/jobs?limit=1&cursor={next}"))
+        .await;
+    assert_ne!(rest["jobs"][0]["id"], page["jobs"][0]["id"]);
+    app.call_error(
+        reqwest::Method::GET,
+        Some(&app.token),
+        "/api/v1/admin/jobs?state=stuck",
+        None,
+        422,
+        "invalid_field",
+    )
+    .await;
+    // Not for everyone.
+    let user = app
+        .user_token("lee", &[darkroom_storage::catalog::Scope::Read])
+        .await;
+    app.call_error(
+        reqwest::Method::GET,
+        Some(&user),
+        "/api/v1/admin/jobs",
+        None,
+        403,
+        "forbidden",
     )
     .await;
 }

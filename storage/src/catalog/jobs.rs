@@ -47,7 +47,17 @@ pub enum JobState {
 }
 
 impl JobState {
-    fn parse(s: &str) -> Result<Self, StorageError> {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+
+    /// `queued`, `running`, `done` or `failed`.
+    pub fn parse(s: &str) -> Result<Self, StorageError> {
         Ok(match s {
             "queued" => JobState::Queued,
             "running" => JobState::Running,
@@ -66,6 +76,22 @@ pub struct JobStatus {
     pub attempts: u32,
     pub max_attempts: u32,
     pub last_error: Option<String>,
+}
+
+/// A job as an administrator sees it.
+#[derive(Clone, Debug)]
+pub struct JobRecord {
+    pub id: JobId,
+    pub kind: String,
+    pub asset_id: Option<AssetId>,
+    pub state: JobState,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub last_error: Option<String>,
+    /// When it may run (next), ms.
+    pub run_after: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// How many jobs are in each state.
@@ -307,6 +333,59 @@ impl Catalog {
             ));
         }
         Ok(latest)
+    }
+
+    /// Jobs newest first (in `state`, when given), after the job `before`.
+    pub async fn list_jobs(
+        &self,
+        state: Option<JobState>,
+        before: Option<&JobId>,
+        limit: u32,
+    ) -> Result<Vec<JobRecord>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, asset_id, state, attempts, max_attempts, last_error, run_after,
+                    created_at, updated_at
+             FROM jobs WHERE ($1 = '' OR state = $1) AND ($2 = '' OR id < $2)
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(state.map_or("", JobState::as_str))
+        .bind(before.map(JobId::to_string).unwrap_or_default())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let asset: Option<String> = row.try_get("asset_id")?;
+                Ok(JobRecord {
+                    id: parse_id("jobs.id", &row.try_get::<String, _>("id")?)?,
+                    kind: row.try_get("kind")?,
+                    asset_id: asset.map(|a| parse_id("jobs.asset_id", &a)).transpose()?,
+                    state: JobState::parse(&row.try_get::<String, _>("state")?)?,
+                    attempts: row.try_get::<i64, _>("attempts")?.max(0) as u32,
+                    max_attempts: row.try_get::<i64, _>("max_attempts")?.max(0) as u32,
+                    last_error: row.try_get("last_error")?,
+                    run_after: row.try_get("run_after")?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Puts one failed job back in the queue with fresh attempts; false if
+    /// it is not (or no longer) failed.
+    pub async fn retry_job(&self, id: &JobId) -> Result<bool, StorageError> {
+        let now = now_ms();
+        Ok(sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1
+             WHERE id = $2 AND state = 'failed'",
+        )
+        .bind(now)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// How many jobs are in each state.

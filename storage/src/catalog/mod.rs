@@ -34,7 +34,7 @@ pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields,
 pub use blob_refs::StorageTotals;
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use edits::EditVersion;
-pub use jobs::{JobCounts, JobState, JobStatus, LeasedJob, NewJob};
+pub use jobs::{JobCounts, JobRecord, JobState, JobStatus, LeasedJob, NewJob};
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;
 pub use listing::{AssetFilter, AssetOrder, AssetPage, SortCursor, TimelineDay};
