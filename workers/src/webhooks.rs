@@ -86,7 +86,9 @@ impl Runner {
             Err(e) => (None, Some(describe(e))),
         };
         let attempt = AttemptRecord {
-            attempt: job.attempt,
+            // Numbered by the delivery, not the job: an administrator's retry
+            // starts the job's count again, the history goes on.
+            attempt: delivery.attempts + 1,
             at,
             status,
             error: error.clone(),

@@ -295,6 +295,46 @@ async fn deliveries_are_signed_retried_and_recorded(app: TestApp) {
     };
     assert!(at(11) - at(8) > at(3) - at(0), "{attempts:?}");
 
+    // An administrator retries it: one more try, numbered on in the history.
+    let failed = app
+        .call_expect(
+            Method::GET,
+            &app.token,
+            "/api/v1/admin/jobs?state=failed",
+            None,
+            200,
+        )
+        .await;
+    let job = failed["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["kind"] == "deliver_webhook")
+        .expect("the failed delivery's job")
+        .clone();
+    app.call_expect(
+        Method::POST,
+        &app.token,
+        &format!("/api/v1/admin/jobs/{}/retry", job["id"].as_str().unwrap()),
+        None,
+        202,
+    )
+    .await;
+    app.run_jobs().await;
+    let again = app
+        .call_expect(Method::GET, &app.token, &dead_path, None, 200)
+        .await["deliveries"][0]
+        .clone();
+    let attempts = again["attempts"].as_array().unwrap();
+    assert_eq!(
+        attempts.len(),
+        darkroom_storage::catalog::WEBHOOK_ATTEMPTS as usize + 1
+    );
+    assert_eq!(
+        attempts.last().unwrap()["attempt"],
+        darkroom_storage::catalog::WEBHOOK_ATTEMPTS + 1
+    );
+
     // Deleting the webhook stops its deliveries.
     app.call_expect(
         Method::DELETE,
