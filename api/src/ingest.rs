@@ -9,7 +9,7 @@
 //! The response is sent only after that commit.
 
 use bytes::Bytes;
-use darkroom_pipeline::{PROBE_PREFIX_BYTES, Probe, SourceFormat, probe, sniff};
+use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, Probe, SourceFormat, probe, sniff};
 use darkroom_storage::catalog::{AssetFacts, AssetInsert, NewAsset, NewJob, UsageKind};
 use darkroom_storage::{AssetId, ContentHash, StagingWriter, StorageError, UserId};
 use darkroom_workers::Job;
@@ -19,7 +19,29 @@ use crate::ApiError;
 use crate::state::AppState;
 
 /// Enough bytes to tell every accepted format apart.
-const SNIFF_AFTER: usize = 32;
+pub(crate) const SNIFF_AFTER: usize = 32;
+
+/// The refusal for a file whose first [`SNIFF_AFTER`] bytes are no type we
+/// take (with the probe's reason); `None` while it may still be a photo.
+pub(crate) fn refuse_by_first_bytes(head: &[u8], limits: &Limits) -> Option<ApiError> {
+    if head.len() < SNIFF_AFTER || sniff(head).is_some() {
+        return None;
+    }
+    Some(match probe(head, limits) {
+        Err(e) => e.into(),
+        Ok(_) => ApiError::UnsupportedMediaType("unsupported file type".into()),
+    })
+}
+
+/// The BLAKE3 a client says its file has (hex), as sent in `source`.
+pub(crate) fn expected_blake3(text: &str, source: &str) -> Result<ContentHash, ApiError> {
+    text.trim().parse().map_err(|_| {
+        ApiError::bad_request(
+            "invalid_checksum",
+            format!("{source} must be 64 hexadecimal characters"),
+        )
+    })
+}
 
 /// What the client told us about the upload besides its bytes.
 pub(crate) struct UploadMeta {
@@ -224,8 +246,10 @@ where
             let had = head.len();
             let take = chunk.len().min(PROBE_PREFIX_BYTES - had);
             head.extend_from_slice(&chunk[..take]);
-            if had < SNIFF_AFTER && head.len() >= SNIFF_AFTER && sniff(&head).is_none() {
-                probe(&head, limits)?; // refuses with the reason
+            if had < SNIFF_AFTER
+                && let Some(refusal) = refuse_by_first_bytes(&head, limits)
+            {
+                return Err(refusal);
             }
             if head.len() >= PROBE_PREFIX_BYTES {
                 probed = Some(probe(&head, limits)?);

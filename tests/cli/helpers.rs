@@ -195,21 +195,32 @@ pub fn serve(storage: &Storage, extra: &[&str], env: &[(&str, &str)]) -> (Runnin
     (server, url)
 }
 
+/// Runs `darkroom ARGS… STORAGE…`, asserting success; its standard output.
+pub fn darkroom_ok(args: &[&str], storage: &Storage) -> String {
+    let output = darkroom(args, storage);
+    assert!(
+        output.status.success(),
+        "darkroom {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
 /// Mints a token for a fresh user through the CLI, as scripts do.
 pub fn token_for(storage: &Storage, user: &str) -> String {
-    let created = darkroom(&["admin", "create-user", user], storage);
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let token = darkroom(&["admin", "create-token", user], storage);
-    assert!(
-        token.status.success(),
-        "{}",
-        String::from_utf8_lossy(&token.stderr)
-    );
-    String::from_utf8(token.stdout).unwrap().trim().to_string()
+    darkroom_ok(&["admin", "create-user", user], storage);
+    darkroom_ok(&["admin", "create-token", user], storage)
+}
+
+/// A fresh user (an administrator when `admin`) and a token with `scopes`
+/// (comma-separated).
+pub fn user_with_token(storage: &Storage, user: &str, admin: bool, scopes: &str) -> String {
+    let mut create = vec!["admin", "create-user", user];
+    if admin {
+        create.push("--admin");
+    }
+    darkroom_ok(&create, storage);
+    darkroom_ok(&["admin", "create-token", user, "--scope", scopes], storage)
 }
 
 /// Peak resident memory of a process in KiB (VmHWM).

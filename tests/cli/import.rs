@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{BIN, Storage, client, jpeg, serve, token_for, upload};
+use crate::helpers::{BIN, Storage, client, darkroom_ok, jpeg, serve, token_for, upload};
 
 /// Runs `darkroom import DIR --server URL --token T --json EXTRA…`; returns
 /// whether it succeeded and its summary.
@@ -179,12 +179,10 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
         String::from_utf8_lossy(&output.stderr)
     );
     // A token that may only read is turned away before a file is read.
-    let reader = Command::new(BIN)
-        .args(["admin", "create-token", "studio", "--scope", "read"])
-        .args(&storage.args)
-        .output()
-        .unwrap();
-    let reader = String::from_utf8(reader.stdout).unwrap().trim().to_string();
+    let reader = darkroom_ok(
+        &["admin", "create-token", "studio", "--scope", "read"],
+        &storage,
+    );
     let output = Command::new(BIN)
         .arg("import")
         .arg(root)

@@ -4,31 +4,7 @@
 
 use std::process::Command;
 
-use crate::helpers::{BIN, Storage, client, jpeg, serve, upload};
-
-fn admin_token(storage: &Storage) -> String {
-    let run = |args: &[&str]| {
-        let output = Command::new(BIN)
-            .args(args)
-            .args(&storage.args)
-            .output()
-            .expect("run darkroom");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap().trim().to_string()
-    };
-    run(&["admin", "create-user", "partner", "--admin"]);
-    run(&[
-        "admin",
-        "create-token",
-        "partner",
-        "--scope",
-        "read,upload,edit,admin",
-    ])
-}
+use crate::helpers::{Storage, client, jpeg, serve, upload, user_with_token};
 
 #[tokio::test]
 async fn the_description_is_served_and_holds_under_schemathesis() {
@@ -40,7 +16,7 @@ async fn the_description_is_served_and_holds_under_schemathesis() {
         &["--workers", "1"],
         &[("DARKROOM_REQUESTS_PER_MINUTE", "0")],
     );
-    let token = admin_token(&storage);
+    let token = user_with_token(&storage, "partner", true, "read,upload,edit,admin");
     for seed in 0..3 {
         upload(&url, &token, jpeg(300 + seed)).await;
     }

@@ -4,33 +4,13 @@
 
 use std::process::Command;
 
-use crate::helpers::{BIN, Storage, jpeg, serve};
+use crate::helpers::{Storage, jpeg, serve, user_with_token};
 
 #[test]
 fn the_partner_example_keeps_every_promise() {
     let storage = Storage::embedded();
     let (_server, url) = serve(&storage, &[], &[]);
-    let run = |args: &[&str]| {
-        let output = Command::new(BIN)
-            .args(args)
-            .args(&storage.args)
-            .output()
-            .expect("run darkroom");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap().trim().to_string()
-    };
-    run(&["admin", "create-user", "partner"]);
-    let token = run(&[
-        "admin",
-        "create-token",
-        "partner",
-        "--scope",
-        "read,upload,edit",
-    ]);
+    let token = user_with_token(&storage, "partner", false, "read,upload,edit");
     let photo = storage.path().join("partner.jpg");
     std::fs::write(&photo, jpeg(77)).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/partner.py");

@@ -92,7 +92,7 @@ pub(crate) async fn patch_user(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
-    let id: UserId = path.parse().map_err(|_| ApiError::NotFound("user"))?;
+    let id: UserId = super::path_id(&path, "user")?;
     state.catalog.get_user(&id).await?;
     if body.disabled == Some(true) && id == *auth.user() {
         return Err(ApiError::Conflict {
@@ -426,7 +426,7 @@ pub(crate) async fn retry_job(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
-    let id: JobId = path.parse().map_err(|_| ApiError::NotFound("job"))?;
+    let id: JobId = super::path_id(&path, "job")?;
     if !state.catalog.retry_job(&id).await? {
         return Err(ApiError::Conflict {
             code: "job_not_failed",

@@ -97,7 +97,7 @@ fn parse_order(text: &str) -> Result<AlbumOrder, ApiError> {
 }
 
 fn album_id(raw: &str) -> Result<AlbumId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound("album"))
+    super::path_id(raw, "album")
 }
 
 /// Asset ids from a bulk body; a malformed one is a 422 naming it.

@@ -157,10 +157,18 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// No route took the request: `405` with `Allow` when the path is one of
 /// ours with other methods, else a JSON `404`.
 async fn unrouted(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    /// The route table's patterns, parsed once.
+    static PATTERNS: std::sync::LazyLock<Vec<(&str, actix_web::dev::ResourceDef)>> =
+        std::sync::LazyLock::new(|| {
+            API_V1_ROUTES
+                .iter()
+                .map(|(method, path)| (*method, actix_web::dev::ResourceDef::new(*path)))
+                .collect()
+        });
     let mut allowed: Vec<String> = match req.path().strip_prefix("/api/v1") {
-        Some(path) => API_V1_ROUTES
+        Some(path) => PATTERNS
             .iter()
-            .filter(|(_, pattern)| actix_web::dev::ResourceDef::new(*pattern).is_match(path))
+            .filter(|(_, pattern)| pattern.is_match(path))
             .map(|(method, _)| method.to_ascii_uppercase())
             .collect(),
         // Liveness, readiness and the web app's page.
@@ -194,7 +202,13 @@ async fn owned_asset(
 /// An asset id from a path segment; a malformed one is "not found", as an
 /// unknown one is.
 fn asset_id(raw: &str) -> Result<darkroom_storage::AssetId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound("asset"))
+    path_id(raw, "asset")
+}
+
+/// An id of any kind from a path segment; a malformed one is "not found",
+/// as an unknown one is.
+pub(crate) fn path_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound(what))
 }
 
 /// Tells an absent JSON field (`None`) from an explicit `null` (`Some(None)`).

@@ -82,9 +82,7 @@ pub(crate) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Edit)?;
     let target = match (&body.album_id, &body.asset_id) {
-        (Some(album), None) => {
-            ShareTarget::Album(album.parse().map_err(|_| ApiError::NotFound("album"))?)
-        }
+        (Some(album), None) => ShareTarget::Album(super::path_id(album, "album")?),
         (None, Some(asset)) => ShareTarget::Asset(super::asset_id(asset)?),
         _ => {
             return Err(invalid_field(
@@ -151,7 +149,7 @@ pub(crate) async fn revoke(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Edit)?;
-    let id: ShareLinkId = path.parse().map_err(|_| ApiError::NotFound("share link"))?;
+    let id: ShareLinkId = super::path_id(&path, "share link")?;
     state.catalog.revoke_share_link(auth.user(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

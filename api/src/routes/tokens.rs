@@ -121,7 +121,7 @@ pub(crate) async fn revoke(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: TokenId = path.parse().map_err(|_| ApiError::NotFound("token"))?;
+    let id: TokenId = super::path_id(&path, "token")?;
     state.catalog.revoke_token(auth.user(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

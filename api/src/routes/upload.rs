@@ -8,7 +8,7 @@ use futures::StreamExt;
 
 use crate::auth::Authenticated;
 use crate::ingest::{
-    UploadMeta, clean_file_name, device_asset_id, ingest, invalid_device_asset_id,
+    UploadMeta, clean_file_name, device_asset_id, expected_blake3, ingest, invalid_device_asset_id,
 };
 use crate::state::AppState;
 use crate::{ApiError, dto::UploadDto};
@@ -85,17 +85,10 @@ pub(crate) async fn upload(
     }
     let expected_hash = match req.headers().get("x-content-blake3") {
         None => None,
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|v| v.trim().parse().ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_checksum",
-                        "X-Content-Blake3 must be 64 hexadecimal characters",
-                    )
-                })?,
-        ),
+        Some(v) => Some(expected_blake3(
+            v.to_str().unwrap_or_default(),
+            "X-Content-Blake3",
+        )?),
     };
     let device = match req.headers().get("x-device-asset-id") {
         // Not text at all: the same 422 as an id of control characters.

@@ -11,20 +11,19 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
-use darkroom_pipeline::{probe, sniff};
+use darkroom_storage::UploadId;
 use darkroom_storage::catalog::{AssetInsert, Scope, UploadRecord};
-use darkroom_storage::{ContentHash, UploadId};
 use futures::StreamExt;
 use serde::Serialize;
 
 use crate::ApiError;
 use crate::auth::Authenticated;
-use crate::ingest::{UploadMeta, check_quota, clean_file_name, device_asset_id, ingest};
+use crate::ingest::{
+    SNIFF_AFTER, UploadMeta, check_quota, clean_file_name, device_asset_id, expected_blake3,
+    ingest, refuse_by_first_bytes,
+};
 use crate::state::AppState;
 use crate::tus::{self, ChunkChecksum, UploadMetadata};
-
-/// Enough bytes to tell every accepted format apart.
-const SNIFF_AFTER: usize = 32;
 
 /// What this server speaks: `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`,
 /// `Tus-Checksum-Algorithm`. Needs no credentials (it is discovery).
@@ -250,7 +249,7 @@ async fn owned_upload(
     id: &str,
 ) -> Result<UploadRecord, ApiError> {
     auth.require(Scope::Upload)?;
-    let id: UploadId = id.parse().map_err(|_| ApiError::NotFound("upload"))?;
+    let id: UploadId = super::path_id(id, "upload")?;
     Ok(state.catalog.get_upload(auth.user(), &id).await?)
 }
 
@@ -321,10 +320,10 @@ async fn receive_part(
         if upload.received == 0 && head.len() < SNIFF_AFTER {
             let had = head.len();
             head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_AFTER - had)]);
-            if head.len() == SNIFF_AFTER && sniff(&head).is_none() {
+            if let Some(refusal) = refuse_by_first_bytes(&head, &state.config.limits) {
                 writer.abort().await;
                 remove(state, &upload.id).await?;
-                return Err(unsupported(&head, state));
+                return Err(refusal);
             }
         }
         if let Some(checksum) = &mut checksum {
@@ -428,15 +427,10 @@ fn upload_meta(
     owner: &darkroom_storage::UserId,
     metadata: &UploadMetadata,
 ) -> Result<UploadMeta, ApiError> {
-    let expected_hash = match metadata.get(&["blake3"]) {
-        None => None,
-        Some(hex) => Some(hex.trim().parse::<ContentHash>().map_err(|_| {
-            ApiError::bad_request(
-                "invalid_checksum",
-                "the `blake3` metadata must be 64 hexadecimal characters",
-            )
-        })?),
-    };
+    let expected_hash = metadata
+        .get(&["blake3"])
+        .map(|hex| expected_blake3(hex, "the `blake3` metadata"))
+        .transpose()?;
     Ok(UploadMeta {
         owner: *owner,
         original_name: clean_file_name(metadata.get(&["filename", "name"])),
@@ -488,12 +482,4 @@ fn interrupted_error(e: &str, kept: &str) -> ApiError {
         "upload_interrupted",
         format!("the upload was interrupted ({e}); {kept}: resume from HEAD's offset"),
     )
-}
-
-/// The refusal for a file whose first bytes are no type we take.
-fn unsupported(head: &[u8], state: &AppState) -> ApiError {
-    match probe(head, &state.config.limits) {
-        Err(e) => e.into(),
-        Ok(_) => ApiError::UnsupportedMediaType("unsupported file type".into()),
-    }
 }

@@ -252,7 +252,7 @@ pub(crate) async fn deliveries(
 }
 
 fn hook_id(raw: &str) -> Result<WebhookId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound("webhook"))
+    super::path_id(raw, "webhook")
 }
 
 /// HTTPS anywhere; plain HTTP only to this machine (for tests and local

@@ -89,31 +89,22 @@ impl Server {
         path: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<Value> {
-        let mut tried = 0;
-        loop {
-            tried += 1;
-            let mut request = self.request(method.clone(), path);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let failure = match request.send().await {
-                Ok(response) if response.status().is_success() => {
-                    let text = response.text().await?;
-                    return Ok(if text.is_empty() {
-                        Value::Null
-                    } else {
-                        serde_json::from_str(&text)?
-                    });
+        let response = self
+            .send_retrying(|| {
+                let request = self.request(method.clone(), path);
+                match body {
+                    Some(body) => request.json(body),
+                    None => request,
                 }
-                Ok(response) if retryable(response.status()) => format!("{}", response.status()),
-                Ok(response) => bail!("{method} {path}: {}", refusal(response).await),
-                Err(e) => e.without_url().to_string(),
-            };
-            if tried >= TRIES {
-                bail!("{method} {path}: {failure} (tried {TRIES} times)");
-            }
-            tokio::time::sleep(backoff(tried)).await;
-        }
+            })
+            .await
+            .map_err(|Refused(why)| anyhow::anyhow!("{method} {path}: {why}"))?;
+        let text = response.text().await?;
+        Ok(if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)?
+        })
     }
 
     /// Checks the token works and holds `scopes`, before any file is read;
@@ -231,7 +222,7 @@ impl Server {
         let sent = first.len() as u64;
         // Created with the first chunk (for most photos, the whole file).
         let response = self
-            .tus_retrying(|| {
+            .send_retrying(|| {
                 self.request(Method::POST, "/api/v1/uploads")
                     .header("Tus-Resumable", "1.0.0")
                     .header("Upload-Length", size.to_string())
@@ -309,7 +300,7 @@ impl Server {
             .map_err(|e| Refused(e.to_string()))?;
         url.query_pairs_mut().append_pair("filename", file.name);
         let response = self
-            .tus_retrying(|| {
+            .send_retrying(|| {
                 self.request(Method::POST, url.as_str())
                     .header("X-Device-Asset-Id", file.device_asset_id)
                     .header("X-Content-Blake3", file.blake3)
@@ -331,8 +322,9 @@ impl Server {
         }
     }
 
-    /// Sends a request (that may be sent twice), again after network failures.
-    async fn tus_retrying(
+    /// Sends a request (one that may safely arrive twice) until it is
+    /// answered: again after network failures, 5xx and 429, with backoff.
+    async fn send_retrying(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, Refused> {

@@ -251,23 +251,30 @@ impl Stage {
 
     /// The files the library holds under their device id are done.
     async fn check_by_device(&self, batch: Vec<Found>) -> Vec<Found> {
-        if self.stopped() {
-            return Vec::new();
-        }
         let items = batch
             .iter()
             .map(|f| json!({ "device_asset_id": device_asset_id(f) }))
             .collect();
+        self.keep_missing(batch, items).await
+    }
+
+    /// Asks `check` about `items` (one per file of `batch`, in order): the
+    /// files the library holds are settled as already there; the missing
+    /// ones are returned. A failed `check` ends the import.
+    async fn keep_missing<T>(&self, batch: Vec<T>, items: Vec<serde_json::Value>) -> Vec<T> {
+        if self.stopped() {
+            return Vec::new();
+        }
         match self.server.check(items).await {
             Ok(answers) => batch
                 .into_iter()
                 .zip(answers)
-                .filter_map(|(found, answer)| match answer.asset_id {
+                .filter_map(|(file, answer)| match answer.asset_id {
                     Some(asset) if answer.status == "present" => {
                         self.already_there(asset);
                         None
                     }
-                    _ => Some(found),
+                    _ => Some(file),
                 })
                 .collect(),
             Err(e) => {
@@ -311,9 +318,6 @@ impl Stage {
 
     /// The files the library holds by their bytes are done; the rest go on.
     async fn check_by_hash(&self, batch: Vec<Hashed>) -> Vec<Hashed> {
-        if self.stopped() {
-            return Vec::new();
-        }
         let items = batch
             .iter()
             .map(|h| {
@@ -324,26 +328,11 @@ impl Stage {
                 })
             })
             .collect();
-        match self.server.check(items).await {
-            Ok(answers) => batch
-                .into_iter()
-                .zip(answers)
-                .filter_map(|(hashed, answer)| match answer.asset_id {
-                    Some(asset) if answer.status == "present" => {
-                        self.already_there(asset);
-                        None
-                    }
-                    _ => {
-                        self.progress.bytes.inc_length(hashed.found.size);
-                        Some(hashed)
-                    }
-                })
-                .collect(),
-            Err(e) => {
-                self.abort(e.context("asking the server which photos it has"));
-                Vec::new()
-            }
+        let missing = self.keep_missing(batch, items).await;
+        for hashed in &missing {
+            self.progress.bytes.inc_length(hashed.found.size);
         }
+        missing
     }
 
     /// Sends one file (or, in a dry run, counts it).

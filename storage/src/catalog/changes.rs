@@ -20,6 +20,7 @@ use sqlx::Row;
 
 use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row};
 use super::ledger::Tx;
+use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
 use crate::{AlbumId, AssetId, StorageError, UserId, now_ms};
 
@@ -228,18 +229,14 @@ impl Catalog {
     ) -> Result<Vec<AssetRecord>, StorageError> {
         let mut found = Vec::with_capacity(ids.len());
         for batch in ids.chunks(500) {
-            let placeholders: Vec<String> =
-                (0..batch.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = sqlx::AssertSqlSafe(format!(
+            let mut q = QueryText::default();
+            let owner = q.bind(Bind::Text(owner.to_string()));
+            let list = q.bind_list(batch.iter().map(|id| Bind::Text(id.to_string())));
+            q.text = format!(
                 "SELECT {ASSET_COLUMNS} FROM assets
-                 WHERE owner_id = $1 AND deleted_at IS NULL AND id IN ({})",
-                placeholders.join(", ")
-            ));
-            let mut query = sqlx::query(sql).bind(owner.to_string());
-            for id in batch {
-                query = query.bind(id.to_string());
-            }
-            for row in query.fetch_all(&self.pool).await? {
+                 WHERE owner_id = {owner} AND deleted_at IS NULL AND id IN ({list})"
+            );
+            for row in q.query().fetch_all(&self.pool).await? {
                 found.push(asset_from_row(&row)?);
             }
         }
