@@ -13,35 +13,7 @@ backend_tests!(
 
 /// A JPEG whose EXIF has a GPS position (and a Make to prove the rest stays).
 fn jpeg_with_gps(seed: u32) -> Vec<u8> {
-    let plain = jpeg(64, 48, seed, None, None);
-    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
-    tiff.extend_from_slice(&2u16.to_le_bytes());
-    let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
-        t.extend_from_slice(&tag.to_le_bytes());
-        t.extend_from_slice(&kind.to_le_bytes());
-        t.extend_from_slice(&count.to_le_bytes());
-        t.extend_from_slice(&value);
-    };
-    entry(&mut tiff, 0x010F, 2, 4, *b"Abc\0");
-    entry(&mut tiff, 0x8825, 4, 1, 38u32.to_le_bytes());
-    tiff.extend_from_slice(&0u32.to_le_bytes());
-    tiff.extend_from_slice(&4u16.to_le_bytes());
-    entry(&mut tiff, 1, 2, 2, *b"N\0\0\0");
-    entry(&mut tiff, 2, 5, 3, 92u32.to_le_bytes());
-    entry(&mut tiff, 3, 2, 2, *b"E\0\0\0");
-    entry(&mut tiff, 4, 5, 3, 116u32.to_le_bytes());
-    tiff.extend_from_slice(&0u32.to_le_bytes());
-    for v in [48u32, 1, 51, 1, 2959, 100, 2, 1, 17, 1, 4000, 100] {
-        tiff.extend_from_slice(&v.to_le_bytes());
-    }
-    let mut app1 = vec![0xFF, 0xE1];
-    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
-    app1.extend_from_slice(b"Exif\0\0");
-    app1.extend_from_slice(&tiff);
-    let mut out = plain[..2].to_vec();
-    out.extend_from_slice(&app1);
-    out.extend_from_slice(&plain[2..]);
-    out
+    darkroom_pipeline::testing::with_gps_exif(&jpeg(64, 48, seed, None, None))
 }
 
 fn mentions_location(value: &Value) -> bool {
