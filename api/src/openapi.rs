@@ -66,6 +66,7 @@ pub(crate) struct ErrorDetail {
         routes::tokens::revoke,
         routes::upload::upload,
         routes::assets::list,
+        routes::facets::facets,
         routes::check::check,
         routes::assets::get,
         routes::assets::patch,

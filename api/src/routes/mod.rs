@@ -5,6 +5,7 @@ pub(crate) mod albums;
 pub(crate) mod assets;
 pub(crate) mod check;
 pub(crate) mod edits;
+pub(crate) mod facets;
 pub(crate) mod health;
 pub(crate) mod originals;
 pub(crate) mod renditions;
@@ -65,6 +66,7 @@ api_v1_routes! {
     post "/assets" => upload::upload,
     get "/assets" => assets::list,
     post "/assets/check" => check::check,
+    get "/assets/facets" => facets::facets,
     get "/assets/{id}" => assets::get,
     patch "/assets/{id}" => assets::patch,
     delete "/assets/{id}" => assets::trash,

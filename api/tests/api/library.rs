@@ -4,13 +4,14 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{TestApp, assert_error, jpeg};
+use crate::helpers::{TestApp, assert_error, jpeg, noisy_jpeg};
 use darkroom_storage::catalog::Scope;
 
 backend_tests!(
     library_fields_are_editable_and_validated,
     filters_narrow_listings_and_pages_do_not_repeat,
     timeline_buckets_count_the_library,
+    facets_offer_the_library_s_cameras_and_keywords,
     albums_hold_order_and_cover_and_never_own_photos,
 );
 
@@ -207,6 +208,62 @@ async fn filters_narrow_listings_and_pages_do_not_repeat(app: TestApp) {
             .await;
         assert_error(r, 400, code).await;
     }
+}
+
+async fn facets_offer_the_library_s_cameras_and_keywords(app: TestApp) {
+    use darkroom_pipeline::testing::with_gps_exif;
+    // Two photos from the `Abc` camera (its EXIF names no model), one with none.
+    let mut ids = Vec::new();
+    for (seed, bytes) in [
+        (1, with_gps_exif(&noisy_jpeg(32, 32, 1))),
+        (2, with_gps_exif(&noisy_jpeg(32, 32, 2))),
+        (3, noisy_jpeg(32, 32, 3)),
+    ] {
+        ids.push(
+            app.upload_id(&app.token, &format!("{seed}.jpg"), bytes)
+                .await,
+        );
+    }
+    assert!(
+        ids[0] != ids[1] && ids[1] != ids[2],
+        "three different photos"
+    );
+    for (id, keywords) in [(&ids[0], json!(["Dune", "sea"])), (&ids[2], json!(["sea"]))] {
+        app.call_expect(
+            Method::PATCH,
+            &app.token,
+            &format!("/api/v1/assets/{id}"),
+            Some(json!({ "keywords": keywords })),
+            200,
+        )
+        .await;
+    }
+    let facets = app
+        .call_expect(Method::GET, &app.token, "/api/v1/assets/facets", None, 200)
+        .await;
+    assert_eq!(
+        facets["cameras"],
+        json!([{"make": "Abc", "model": null, "count": 2}])
+    );
+    assert_eq!(
+        facets["keywords"],
+        json!([{"keyword": "sea", "count": 2}, {"keyword": "dune", "count": 1}]),
+        "lower case, most used first"
+    );
+    assert_eq!(facets["lenses"], json!([]));
+
+    // The trash does not count, and nobody else's library does either.
+    app.trash_as(&app.token, &ids[0]).await;
+    let facets = app
+        .call_expect(Method::GET, &app.token, "/api/v1/assets/facets", None, 200)
+        .await;
+    assert_eq!(facets["cameras"][0]["count"], 1);
+    assert_eq!(facets["keywords"], json!([{"keyword": "sea", "count": 1}]));
+    let other = app.user_token("facets-other", &[Scope::Read]).await;
+    let theirs = app
+        .call_expect(Method::GET, &other, "/api/v1/assets/facets", None, 200)
+        .await;
+    assert_eq!(theirs, json!({"cameras": [], "lenses": [], "keywords": []}));
 }
 
 async fn timeline_buckets_count_the_library(app: TestApp) {

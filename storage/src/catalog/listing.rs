@@ -391,6 +391,82 @@ impl Catalog {
     }
 }
 
+/// A camera of the library and how many live photos it took.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CameraCount {
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub count: i64,
+}
+
+/// What a library's camera, lens and keyword filters can be set to, each
+/// with its number of live photos, most used first: the choices a filter
+/// menu offers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LibraryFacets {
+    pub cameras: Vec<CameraCount>,
+    pub lenses: Vec<(String, i64)>,
+    pub keywords: Vec<(String, i64)>,
+}
+
+/// At most this many values of each facet (a menu, not a report).
+const FACET_LIMIT: i64 = 200;
+
+impl Catalog {
+    /// The owner's cameras, lenses and keywords with their counts.
+    pub async fn library_facets(&self, owner: &UserId) -> Result<LibraryFacets, StorageError> {
+        let owner = owner.to_string();
+        let cameras = sqlx::query(
+            "SELECT camera_make, camera_model, COUNT(*) AS n FROM assets
+             WHERE owner_id = $1 AND deleted_at IS NULL
+               AND (camera_make IS NOT NULL OR camera_model IS NOT NULL)
+             GROUP BY camera_make, camera_model ORDER BY n DESC, camera_model LIMIT $2",
+        )
+        .bind(&owner)
+        .bind(FACET_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        let lenses = sqlx::query(
+            "SELECT lens, COUNT(*) AS n FROM assets
+             WHERE owner_id = $1 AND deleted_at IS NULL AND lens IS NOT NULL
+             GROUP BY lens ORDER BY n DESC, lens LIMIT $2",
+        )
+        .bind(&owner)
+        .bind(FACET_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        let keywords = sqlx::query(
+            "SELECT k.keyword, COUNT(*) AS n FROM asset_keywords k
+             JOIN assets a ON a.id = k.asset_id
+             WHERE k.owner_id = $1 AND a.deleted_at IS NULL
+             GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT $2",
+        )
+        .bind(&owner)
+        .bind(FACET_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        let named = |rows: Vec<sqlx::any::AnyRow>| -> Result<Vec<(String, i64)>, StorageError> {
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get("n")?)))
+                .collect()
+        };
+        Ok(LibraryFacets {
+            cameras: cameras
+                .iter()
+                .map(|r| {
+                    Ok(CameraCount {
+                        make: r.try_get("camera_make")?,
+                        model: r.try_get("camera_model")?,
+                        count: r.try_get("n")?,
+                    })
+                })
+                .collect::<Result<_, StorageError>>()?,
+            lenses: named(lenses)?,
+            keywords: named(keywords)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

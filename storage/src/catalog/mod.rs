@@ -37,7 +37,9 @@ pub use edits::EditVersion;
 pub use jobs::{JobCounts, JobRecord, JobState, JobStatus, LeasedJob, NewJob};
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;
-pub use listing::{AssetFilter, AssetOrder, AssetPage, SortCursor, TimelineDay};
+pub use listing::{
+    AssetFilter, AssetOrder, AssetPage, CameraCount, LibraryFacets, SortCursor, TimelineDay,
+};
 pub use renditions::{NewRendition, RenditionRecord};
 pub use sessions::OpenedSession;
 pub use sessions::{NewSession, SessionRecord};
