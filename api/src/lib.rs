@@ -21,6 +21,7 @@ mod startup;
 mod state;
 mod tus;
 mod usage_csv;
+mod web_app;
 
 pub use auth::check_user_name;
 pub use auth::password::{check_policy as check_password_policy, hash as hash_password};

@@ -1,4 +1,4 @@
-//! Liveness, readiness, and the landing page.
+//! Liveness and readiness.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -55,11 +55,4 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     } else {
         HttpResponse::ServiceUnavailable().json(body)
     }
-}
-
-/// The web gallery's entry page.
-pub(crate) async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(include_str!("../../../frontend/index.html"))
 }

@@ -144,7 +144,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
-    .route("/", web::get().to(health::index))
+    .route("/", web::get().to(crate::web_app::page))
+    .route("/s/{token}", web::get().to(crate::web_app::page))
+    .route("/app/{file}", web::get().to(crate::web_app::bundle))
     .configure(crate::openapi::configure)
     .service(
         api_v1(web::scope("/api/v1"))
@@ -173,8 +175,13 @@ async fn unrouted(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse
             .filter(|(_, pattern)| pattern.is_match(path))
             .map(|(method, _)| method.to_ascii_uppercase())
             .collect(),
-        // Liveness, readiness and the web app's page.
-        None if matches!(req.path(), "/healthz" | "/readyz" | "/") => vec!["GET".into()],
+        // Liveness, readiness and the web gallery.
+        None if matches!(req.path(), "/healthz" | "/readyz" | "/")
+            || req.path().starts_with("/s/")
+            || req.path().starts_with("/app/") =>
+        {
+            vec!["GET".into()]
+        }
         None => Vec::new(),
     };
     allowed.dedup();

@@ -1,0 +1,38 @@
+// A justified grid of a list of photos (an album, a share): all tiles laid
+// out in one block, in the list's order.
+import justifiedLayout from 'justified-layout';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { GAP, rowHeightFor } from '../lib/layout.js';
+import { aspect } from '../lib/renditions.js';
+import { Tile } from './Tile.jsx';
+
+export function Grid({ assets, selection, onOpen, tileProps }) {
+  const ref = useRef(null);
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.floor(entry.contentRect.width)));
+    observer.observe(ref.current);
+    return () => observer.disconnect();
+  }, []);
+  const geometry = width
+    ? justifiedLayout(assets.map(aspect), {
+        containerWidth: width,
+        containerPadding: 0,
+        boxSpacing: GAP,
+        targetRowHeight: rowHeightFor(width),
+      })
+    : { boxes: [], containerHeight: 0 };
+  return (
+    <div ref={ref} class="grid" style={{ height: `${geometry.containerHeight}px` }}>
+      {geometry.boxes.map((box, i) => (
+        <Tile
+          key={assets[i].id}
+          tile={{ asset: assets[i], top: box.top, left: box.left, width: box.width, height: box.height }}
+          selection={selection}
+          onOpen={(asset) => onOpen(assets.indexOf(asset))}
+          {...(tileProps?.(assets[i], i) ?? {})}
+        />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,122 @@
+// What can be done with the selected photos: add them to an album (a new
+// one or an existing one), share one, move them to the trash.
+import { useEffect, useState } from 'preact/hooks';
+import { api, plainError } from '../lib/api.js';
+import { Dialog } from './Dialog.jsx';
+
+export function SelectionBar({ selection, actions, onDone, extra }) {
+  const [picking, setPicking] = useState(false);
+  const [message, setMessage] = useState(null);
+  const ids = [...selection.ids];
+
+  async function trash() {
+    if (!confirm(`Move ${ids.length} photo${ids.length > 1 ? 's' : ''} to the trash? They can be restored for 30 days.`)) return;
+    try {
+      for (const id of ids) await api(`assets/${id}`, { method: 'DELETE' });
+      actions.notify(`${ids.length} photo${ids.length > 1 ? 's' : ''} moved to the trash.`);
+      selection.clear();
+      onDone?.();
+    } catch (e) {
+      setMessage(plainError(e));
+    }
+  }
+
+  return (
+    <div class="selection-bar" role="toolbar" aria-label="Selected photos">
+      <span class="selection-count" aria-live="polite">
+        {ids.length} selected
+      </span>
+      <button type="button" onClick={() => setPicking(true)}>
+        Add to album…
+      </button>
+      {ids.length === 1 && (
+        <button type="button" onClick={() => actions.share({ asset: selection.selected()[0] ?? { id: ids[0] } })}>
+          Share…
+        </button>
+      )}
+      {extra}
+      <button type="button" class="danger" onClick={trash}>
+        Move to trash
+      </button>
+      <button type="button" onClick={() => selection.selectAll()}>
+        Select all shown
+      </button>
+      <button type="button" onClick={() => selection.clear()}>
+        Clear
+      </button>
+      {message && (
+        <span class="error" role="alert">
+          {message}
+        </span>
+      )}
+      {picking && (
+        <AlbumPicker
+          ids={ids}
+          onClose={(added) => {
+            setPicking(false);
+            if (added) {
+              actions.notify(`Added to “${added}”.`);
+              selection.clear();
+            }
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function AlbumPicker({ ids, onClose }) {
+  const [albums, setAlbums] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    api('albums').then((r) => setAlbums(r.albums)).catch((e) => setError(plainError(e)));
+  }, []);
+
+  async function addTo(album) {
+    try {
+      await api(`albums/${album.id}/assets`, { method: 'POST', body: { asset_ids: ids } });
+      onClose(album.name);
+    } catch (e) {
+      setError(plainError(e));
+    }
+  }
+  async function create(event) {
+    event.preventDefault();
+    const name = new FormData(event.currentTarget).get('name').trim();
+    if (!name) return;
+    try {
+      const album = await api('albums', { method: 'POST', body: { name } });
+      await addTo(album);
+    } catch (e) {
+      setError(plainError(e));
+    }
+  }
+
+  return (
+    <Dialog title={`Add ${ids.length} photo${ids.length > 1 ? 's' : ''} to an album`} onClose={() => onClose(null)}>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <form class="inline-form" onSubmit={create}>
+        <label>
+          New album
+          <input name="name" placeholder="Album name" required />
+        </label>
+        <button class="primary">Create and add</button>
+      </form>
+      {albums && albums.length > 0 && (
+        <ul class="album-choices">
+          {albums.map((a) => (
+            <li key={a.id}>
+              <button type="button" onClick={() => addTo(a)}>
+                {a.name} <small>({a.asset_count})</small>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,64 @@
+import { dayTitle } from '../lib/format.js';
+import { isRendering, rendition, srcset } from '../lib/renditions.js';
+
+/** One photo of a grid, absolutely placed by its layout box. */
+export function Tile({ tile, selection, onOpen, draggable, onDragStart, onDragOver, onDrop, badge }) {
+  const { asset } = tile;
+  const thumb = rendition(asset, 'thumb');
+  const selected = selection?.has(asset.id);
+  const label = asset.title || asset.original_name;
+  return (
+    <div
+      class={`tile${selected ? ' selected' : ''}${selection?.size ? ' selecting' : ''}`}
+      style={{ top: `${tile.top}px`, left: `${tile.left}px`, width: `${tile.width}px`, height: `${tile.height}px` }}
+      draggable={draggable}
+      onDragStart={onDragStart}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      data-asset-id={asset.id}
+    >
+      <button
+        type="button"
+        class="tile-open"
+        aria-label={`${label}, ${dayTitle(asset.day)}${asset.favorite ? ', favourite' : ''}`}
+        onClick={(e) => {
+          if (selection && (selection.size || e.shiftKey)) selection.toggle(asset, e.shiftKey);
+          else onOpen(asset);
+        }}
+      >
+        {thumb ? (
+          <img
+            src={thumb.url}
+            srcset={srcset(asset)}
+            sizes={`${Math.ceil(tile.width)}px`}
+            width={Math.round(tile.width)}
+            height={Math.round(tile.height)}
+            loading="lazy"
+            decoding="async"
+            alt=""
+          />
+        ) : (
+          <span class="tile-pending">{isRendering(asset) ? 'Processing…' : 'No preview'}</span>
+        )}
+      </button>
+      {selection && (
+        <input
+          type="checkbox"
+          class="tile-check"
+          aria-label={`Select ${label}`}
+          checked={selected}
+          onClick={(e) => {
+            e.preventDefault();
+            selection.toggle(asset, e.shiftKey);
+          }}
+        />
+      )}
+      {asset.favorite && (
+        <span class="tile-fav" aria-hidden="true">
+          ♥
+        </span>
+      )}
+      {badge}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+// Hash routes inside the signed-in app (`#/albums/ID`), so that the server
+// needs only one page; a share link's public page is the path `/s/TOKEN`.
+import { useEffect, useState } from 'preact/hooks';
+
+export function currentRoute() {
+  const share = location.pathname.match(/^\/s\/([^/]+)$/);
+  if (share) return { name: 'share', token: decodeURIComponent(share[1]) };
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  switch (parts[0]) {
+    case 'albums':
+      return parts[1] ? { name: 'album', id: parts[1] } : { name: 'albums' };
+    case 'sharing':
+      return { name: 'sharing' };
+    case 'admin':
+      return { name: 'admin' };
+    default:
+      return { name: 'library' };
+  }
+}
+
+export function useRoute() {
+  const [route, setRoute] = useState(currentRoute);
+  useEffect(() => {
+    const changed = () => setRoute(currentRoute());
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return route;
+}
+
+export function go(hash) {
+  location.hash = hash;
+}

@@ -1,0 +1,189 @@
+// One album: rename it, share it, arrange its photos by dragging (or with
+// the Move buttons, from the keyboard), set its cover, remove photos.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { allPages, api, plainError } from '../lib/api.js';
+import { go } from '../lib/router.js';
+import { useSelection } from '../lib/selection.js';
+import { Grid } from '../components/Grid.jsx';
+import { SelectionBar } from '../components/SelectionBar.jsx';
+import { Viewer } from '../components/Viewer.jsx';
+
+export function AlbumView({ id, version, actions }) {
+  const [album, setAlbum] = useState(null);
+  const [assets, setAssets] = useState(null);
+  const [error, setError] = useState(null);
+  const [viewing, setViewing] = useState(null);
+  const [status, setStatus] = useState('');
+  const [reload, setReload] = useState(0);
+  const dragged = useRef(null);
+  const selection = useSelection();
+  selection.setOrder(assets ?? []);
+
+  useEffect(() => {
+    Promise.all([api(`albums/${id}`), allPages(`albums/${id}/assets`, 'assets')])
+      .then(([a, list]) => {
+        setAlbum(a);
+        setAssets(list);
+      })
+      .catch((e) => setError(plainError(e)));
+  }, [id, version, reload]);
+
+  const run = async (work, done) => {
+    try {
+      await work();
+      setError(null);
+      if (done) setStatus(done);
+      setReload((r) => r + 1);
+    } catch (e) {
+      setError(plainError(e));
+    }
+  };
+  const rename = (e) => {
+    const name = e.currentTarget.value.trim();
+    if (name && name !== album.name) run(() => api(`albums/${id}`, { method: 'PATCH', body: { name } }), 'Renamed.');
+  };
+  const arrange = (list) => {
+    setAssets(list);
+    run(() => api(`albums/${id}/order`, { method: 'PUT', body: { asset_ids: list.map((a) => a.id) } }), 'Order saved.');
+  };
+  const move = (delta) => {
+    const [only] = selection.selected();
+    const from = assets.indexOf(only);
+    const to = Math.min(Math.max(from + delta, 0), assets.length - 1);
+    if (from < 0 || from === to) return;
+    const list = [...assets];
+    list.splice(to, 0, ...list.splice(from, 1));
+    arrange(list);
+  };
+
+  if (error && !album)
+    return (
+      <p class="error page" role="alert">
+        {error}
+      </p>
+    );
+  if (!album || !assets) return <p class="page">Loading…</p>;
+  const ids = [...selection.ids];
+  return (
+    <div class="page">
+      <div class="page-head">
+        <label class="album-title">
+          <span class="sr-only">Album name</span>
+          <input key={album.name} defaultValue={album.name} onChange={rename} />
+        </label>
+        <span class="muted">
+          {album.asset_count} photo{album.asset_count === 1 ? '' : 's'} · {album.order === 'manual' ? 'arranged by hand' : 'by date taken'}
+        </span>
+        <div class="page-actions">
+          <button type="button" onClick={() => actions.share({ album })}>
+            Share album…
+          </button>
+          {album.order === 'manual' && (
+            <button type="button" onClick={() => run(() => api(`albums/${id}`, { method: 'PATCH', body: { order: 'taken' } }), 'Sorted by date taken.')}>
+              Sort by date
+            </button>
+          )}
+          <button
+            type="button"
+            class="danger"
+            onClick={() => {
+              if (confirm(`Delete the album “${album.name}”? Its photos stay in your library.`))
+                api(`albums/${id}`, { method: 'DELETE' }).then(() => go('#/albums'), (e) => setError(plainError(e)));
+            }}
+          >
+            Delete album
+          </button>
+        </div>
+      </div>
+      <p class="status" role="status">
+        {status}
+      </p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {assets.length === 0 ? (
+        <p class="empty">This album is empty. Select photos in the library and choose “Add to album…”.</p>
+      ) : (
+        <>
+          <p class="hint">Drag photos to arrange them. Select one to make it the cover or move it with the buttons.</p>
+          <Grid
+            assets={assets}
+            selection={selection}
+            onOpen={(index) => setViewing(index)}
+            tileProps={(asset) => ({
+              draggable: true,
+              onDragStart: (e) => {
+                dragged.current = asset;
+                e.dataTransfer.effectAllowed = 'move';
+              },
+              onDragOver: (e) => {
+                if (dragged.current) e.preventDefault();
+              },
+              onDrop: (e) => {
+                e.preventDefault();
+                const from = dragged.current;
+                dragged.current = null;
+                if (!from || from === asset) return;
+                const list = assets.filter((a) => a !== from);
+                list.splice(list.indexOf(asset), 0, from);
+                arrange(list);
+              },
+              badge:
+                album.cover_asset_id === asset.id ? (
+                  <span class="tile-badge" aria-label="Album cover">
+                    Cover
+                  </span>
+                ) : null,
+            })}
+          />
+        </>
+      )}
+      {selection.size > 0 && (
+        <SelectionBar
+          selection={selection}
+          actions={actions}
+          onDone={() => setReload((r) => r + 1)}
+          extra={
+            <>
+              <button
+                type="button"
+                onClick={() =>
+                  run(async () => {
+                    await api(`albums/${id}/assets`, { method: 'DELETE', body: { asset_ids: ids } });
+                    selection.clear();
+                  }, 'Removed from the album.')
+                }
+              >
+                Remove from album
+              </button>
+              {ids.length === 1 && (
+                <>
+                  <button type="button" onClick={() => run(() => api(`albums/${id}`, { method: 'PATCH', body: { cover_asset_id: ids[0] } }), 'Cover set.')}>
+                    Set as cover
+                  </button>
+                  <button type="button" aria-label="Move earlier" onClick={() => move(-1)}>
+                    ← Earlier
+                  </button>
+                  <button type="button" aria-label="Move later" onClick={() => move(1)}>
+                    Later →
+                  </button>
+                </>
+              )}
+            </>
+          }
+        />
+      )}
+      {viewing != null && (
+        <Viewer
+          assets={assets}
+          index={viewing}
+          onClose={() => setViewing(null)}
+          onEdit={actions.edit}
+          onShare={(asset) => actions.share({ asset })}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+// The library: filters, the timeline of every photo, the selection's
+// actions and the viewer.
+import { useEffect, useState } from 'preact/hooks';
+import { api, plainError } from '../lib/api.js';
+import { useSelection } from '../lib/selection.js';
+import { Filters, filterQuery } from '../components/Filters.jsx';
+import { SelectionBar } from '../components/SelectionBar.jsx';
+import { Timeline } from '../components/Timeline.jsx';
+import { Viewer } from '../components/Viewer.jsx';
+
+export function Library({ version, actions }) {
+  const [filters, setFilters] = useState({});
+  const [timeline, setTimeline] = useState(null);
+  const [error, setError] = useState(null);
+  const [viewing, setViewing] = useState(null);
+  const selection = useSelection();
+  const query = filterQuery(filters);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api(`timeline${query ? `?${query}` : ''}`, { signal: controller.signal })
+      .then((t) => {
+        setTimeline(t);
+        setError(null);
+      })
+      .catch((e) => e.name !== 'AbortError' && setError(plainError(e)));
+    return () => controller.abort();
+  }, [query, version]);
+
+  const filtered = Boolean(query);
+  return (
+    <div class="library">
+      <Filters value={filters} onChange={setFilters} />
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {timeline && timeline.total === 0 && (
+        <div class="empty">
+          {filtered ? (
+            <p>No photos match these filters.</p>
+          ) : (
+            <>
+              <h2>No photos yet</h2>
+              <p>Drop photos anywhere on this page, or use Upload. RAW files are welcome.</p>
+            </>
+          )}
+        </div>
+      )}
+      {timeline && timeline.total > 0 && (
+        <Timeline
+          timeline={timeline}
+          query={query}
+          selection={selection}
+          onOpen={(assets, index) => setViewing({ assets, index })}
+        />
+      )}
+      {selection.size > 0 && <SelectionBar selection={selection} actions={actions} onDone={actions.refresh} />}
+      {viewing && (
+        <Viewer
+          assets={viewing.assets}
+          index={viewing.index}
+          onClose={() => setViewing(null)}
+          onEdit={actions.edit}
+          onShare={(asset) => actions.share({ asset })}
+          onTrash={async (asset) => {
+            await api(`assets/${asset.id}`, { method: 'DELETE' });
+            actions.refresh();
+          }}
+        />
+      )}
+    </div>
+  );
+}
