@@ -24,7 +24,9 @@ mod usage_csv;
 mod web_app;
 
 pub use auth::check_user_name;
-pub use auth::password::{check_policy as check_password_policy, hash as hash_password};
+pub use auth::password::{
+    check_policy as check_password_policy, generate as generate_password, hash as hash_password,
+};
 pub use config::{ApiConfig, LoginLimits, RequestLimits};
 pub use error::ApiError;
 pub use startup::{Application, Services};

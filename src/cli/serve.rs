@@ -15,16 +15,30 @@ use crate::settings::Settings;
 pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
     let (catalog, blobs) = open_storage(&settings).await?;
     if let Some(token) = catalog.bootstrap_admin().await? {
-        // Shown exactly once: only its hash is stored.
-        println!("Created the administrator account \"admin\". Its API token (shown only now):");
+        // A password for the web gallery too, so that the first run needs
+        // nothing else. Both are shown exactly once: only hashes are stored.
+        let password = darkroom_api::generate_password();
+        let hash = {
+            let password = password.clone();
+            tokio::task::spawn_blocking(move || darkroom_api::hash_password(&password))
+                .await?
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+        };
+        let admin = catalog
+            .find_user_by_name("admin")
+            .await?
+            .context("the administrator just created")?;
+        catalog.set_password_hash(&admin.id, &hash).await?;
+        let at = &settings.api.listen;
+        println!("Created the administrator account \"admin\" (shown only now):");
         println!();
-        println!("    {}", token.secret);
+        println!("    web gallery:  http://{at}/  user admin, password {password}");
+        println!("    API token:    {}", token.secret);
         println!();
         println!(
-            "Try: curl -H \"Authorization: Bearer $TOKEN\" -F file=@photo.jpg http://{}/api/v1/assets",
-            settings.api.listen
+            "Try: curl -H \"Authorization: Bearer $TOKEN\" -F file=@photo.jpg http://{at}/api/v1/assets"
         );
-        println!("Web sign-in: set a password with: darkroom admin set-password admin");
+        println!("Change the password with: darkroom admin set-password admin");
     }
     tokio::spawn(maintain_periodically(
         catalog.clone(),

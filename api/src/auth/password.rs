@@ -28,6 +28,30 @@ pub fn check_policy(password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A fresh random password to hand out once (the first administrator's):
+/// 20 letters and digits without look-alikes (about 100 bits), in groups of
+/// five to read and type.
+pub fn generate() -> String {
+    use argon2::password_hash::rand_core::RngCore;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut out = String::new();
+    for i in 0..20 {
+        if i > 0 && i % 5 == 0 {
+            out.push('-');
+        }
+        // Rejection sampling keeps every character equally likely.
+        let limit = 256 - 256 % ALPHABET.len() as u32;
+        let c = loop {
+            let byte = OsRng.next_u32() & 0xFF;
+            if byte < limit {
+                break ALPHABET[(byte % ALPHABET.len() as u32) as usize];
+            }
+        };
+        out.push(c as char);
+    }
+    out
+}
+
 /// The argon2id PHC string of `password` with a fresh random salt.
 pub fn hash(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -128,6 +152,19 @@ impl RecentlyVerified {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_passwords_pass_the_policy_and_differ() {
+        let a = generate();
+        let b = generate();
+        assert_eq!(a.len(), 23, "{a}");
+        assert!(check_policy(&a).is_ok());
+        assert_ne!(a, b);
+        assert!(
+            a.chars()
+                .all(|c| c == '-' || c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
+    }
 
     #[test]
     fn hashes_verify_and_are_salted() {
