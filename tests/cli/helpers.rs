@@ -235,7 +235,12 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
 
 /// A small valid JPEG, different for each seed.
 pub fn jpeg(seed: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(320, 200, |x, y| {
+    jpeg_sized(320, 200, seed)
+}
+
+/// A valid JPEG of `width × height`, different for each seed.
+pub fn jpeg_sized(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x + seed) as u8, y as u8, (seed * 7) as u8])
     });
     let mut out = Vec::new();

@@ -13,3 +13,4 @@ mod openapi; // the OpenAPI description, Swagger UI, and Schemathesis against th
 mod partner; // docs/examples/partner.py: a partner's script in Python against a real server
 mod raw; // camera RAW: DNGs developed in the helper process, against LibRaw
 mod render; // `darkroom render`: names, defaults, failures reported, exit status
+mod web; // the web gallery in headless Chromium (frontend/e2e)

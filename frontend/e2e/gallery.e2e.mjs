@@ -1,0 +1,285 @@
+// End-to-end: the gallery in headless Chromium against a real server.
+//
+//   DARKROOM_E2E_BASE=http://127.0.0.1:PORT DARKROOM_E2E_USER=… DARKROOM_E2E_PASSWORD=… \
+//   DARKROOM_E2E_PHOTOS=DIR DARKROOM_E2E_ARTIFACTS=DIR [CHROMIUM=/usr/bin/chromium] node e2e/gallery.e2e.mjs
+//
+// DIR holds the photos to upload; the one named `located-*` records a GPS
+// position, `not-a-photo.jpg` is text. Screenshots of the main screens at
+// desktop and phone widths go to the artifacts folder. Run by
+// tests/cli/web.rs, which starts the server and makes the photos.
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.DARKROOM_E2E_BASE;
+const user = process.env.DARKROOM_E2E_USER;
+const password = process.env.DARKROOM_E2E_PASSWORD;
+const photosDir = process.env.DARKROOM_E2E_PHOTOS;
+const artifacts = process.env.DARKROOM_E2E_ARTIFACTS;
+mkdirSync(artifacts, { recursive: true });
+
+const files = readdirSync(photosDir).sort();
+const badFile = path.join(photosDir, 'not-a-photo.jpg');
+const photos = files.filter((f) => f !== 'not-a-photo.jpg').map((f) => path.join(photosDir, f));
+const located = files.find((f) => f.startsWith('located-'));
+assert.ok(located, 'a photo with a GPS position is among the fixtures');
+
+const DESKTOP = { width: 1366, height: 860 };
+const PHONE = { width: 375, height: 740 };
+const step = (name) => console.log(`e2e: ${name}`);
+const shot = async (page, name) => {
+  const file = path.join(artifacts, `${name}.png`);
+  await page.screenshot({ path: file });
+  console.log(`e2e: screenshot ${file}`);
+};
+/** Nothing wider than the screen: no sideways scrolling on a phone. */
+const fitsWidth = async (page, what) => {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width + 1, `${what} is ${scroll} px wide on a ${width} px screen`);
+};
+/** The mean brightness (0–255) of an image element's pixels. */
+/** The viewer's current photo has loaded. */
+const slideShown = (page) =>
+  page.waitForFunction(() => {
+    const img = document.querySelector('.pswp__item[aria-hidden=false] img.pswp__img:not(.pswp__img--placeholder)');
+    return img?.complete && img.naturalWidth > 0;
+  });
+const brightness = (page, selector) =>
+  page.$eval(selector, async (img) => {
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 64;
+    const g = canvas.getContext('2d');
+    g.drawImage(img, 0, 0, 64, 64);
+    const data = g.getImageData(0, 0, 64, 64).data;
+    let sum = 0;
+    for (let i = 0; i < data.length; i += 4) sum += (data[i] + data[i + 1] + data[i + 2]) / 3;
+    return sum / (data.length / 4);
+  });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-dev-shm-usage'],
+});
+const errors = [];
+const watch = (page, label) => {
+  page.on('pageerror', (e) => errors.push(`${label}: ${e.message}`));
+};
+
+try {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  watch(page, 'desktop');
+  page.setDefaultTimeout(30_000);
+
+  step('sign in');
+  await page.goto(base + '/');
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+  await shot(page, 'desktop-sign-in');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('No photos yet').waitFor();
+
+  step('upload with progress, one connection dropped on the way');
+  let dropped = 0;
+  await page.route('**/api/v1/uploads/*', (route) => {
+    if (route.request().method() === 'PATCH' && dropped === 0) {
+      dropped += 1;
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  await page.locator('[data-testid=file-input]').setInputFiles(photos);
+  await page.locator('progress.batch').waitFor();
+  await page.locator('.upload[data-state=done]').nth(photos.length - 1).waitFor({ timeout: 120_000 });
+  assert.equal(dropped, 1, 'one PATCH was cut off');
+  const batch = await page.$eval('progress.batch', (p) => [p.value, p.max]);
+  assert.equal(batch[0], batch[1], 'the batch bar is full');
+  await shot(page, 'desktop-uploaded');
+  await page.unroute('**/api/v1/uploads/*');
+
+  step('duplicates and refusals in plain words');
+  await page.locator('[data-testid=file-input]').setInputFiles([photos[0], badFile]);
+  await page.locator('.upload[data-state=duplicate]').filter({ hasText: 'Already in your library' }).waitFor();
+  await page.locator('.upload[data-state=failed]').filter({ hasText: 'Not a photo darkroom can read' }).waitFor();
+  await shot(page, 'desktop-upload-errors');
+  await page.getByRole('button', { name: 'Close the uploads list' }).click();
+
+  step('thumbnails');
+  await page.waitForFunction(
+    (n) => [...document.querySelectorAll('.tile img')].filter((i) => i.complete && i.naturalWidth > 0).length >= n,
+    photos.length,
+    { timeout: 180_000 },
+  );
+  const srcset = await page.getAttribute('.tile img', 'srcset');
+  assert.match(srcset, /renditions\/thumb.* \d+w, .*renditions\/preview.* \d+w/, 'srcset offers thumb and preview');
+  await shot(page, 'desktop-library');
+
+  step('viewer: keyboard, details, favourite, title');
+  await page.getByRole('button', { name: new RegExp(`^${located}`) }).click();
+  await page.locator('.pswp--open').waitFor();
+  const panel = page.locator('.info-panel');
+  await panel.getByRole('link', { name: /^-?\d+\.\d{5}, -?\d+\.\d{5}$/ }).waitFor();
+  await slideShown(page);
+  await shot(page, 'desktop-viewer');
+  await panel.getByRole('button', { name: '♡ Favourite' }).click();
+  await panel.getByRole('button', { name: '♥ Favourite' }).waitFor();
+  await panel.getByLabel('Title').fill('Evening by the river');
+  await panel.getByLabel('Title').press('Tab');
+  await panel.getByRole('heading', { name: 'Evening by the river' }).waitFor();
+  const counter = () => page.locator('.pswp__counter').innerText();
+  const before = await counter();
+  await page.locator('.pswp').focus();
+  await page.keyboard.press(before.startsWith('1 /') ? 'ArrowRight' : 'ArrowLeft');
+  await page.waitForFunction((b) => document.querySelector('.pswp__counter').innerText !== b, before);
+  await page.keyboard.press('Escape');
+  await page.locator('.pswp').waitFor({ state: 'detached' });
+
+  step('select with shift-click');
+  const checks = page.locator('.tile-check');
+  await checks.nth(0).click();
+  await checks.nth(2).click({ modifiers: ['Shift'] });
+  await page.getByText('3 selected').waitFor();
+  await page.getByRole('button', { name: 'Clear' }).click();
+
+  step('an album from three photos, with the located one');
+  await page.getByRole('checkbox', { name: `Select Evening by the river` }).click();
+  const others = page.locator('.tile:not(:has([aria-label^="Evening"])) .tile-check');
+  await others.nth(0).click();
+  await others.nth(1).click();
+  await page.getByText('3 selected').waitFor();
+  await page.getByRole('button', { name: 'Add to album…' }).click();
+  await page.getByLabel('New album').fill('River trip');
+  await page.getByRole('button', { name: 'Create and add' }).click();
+  await page.getByText('Added to “River trip”.').waitFor();
+  await page.getByRole('link', { name: 'Albums' }).click();
+  await page.getByRole('link', { name: /River trip\s*3 photos/ }).click();
+  await page.locator('.grid .tile img').nth(2).waitFor();
+  assert.equal(await page.locator('.grid .tile').count(), 3);
+
+  step('cover and order');
+  const order = () => page.$$eval('.grid .tile', (tiles) => tiles.map((t) => t.dataset.assetId));
+  const first = await order();
+  await page.locator('.grid .tile-check').nth(0).click();
+  await page.getByRole('button', { name: 'Set as cover' }).click();
+  await page.getByText('Cover set.').waitFor();
+  await page.getByRole('button', { name: 'Move later' }).click();
+  await page.getByText('Order saved.').waitFor();
+  await page.waitForFunction((was) => document.querySelector('.grid .tile')?.dataset.assetId !== was, first[0]);
+  const second = await order();
+  assert.deepEqual(second, [first[1], first[0], first[2]], 'the first photo moved one place later');
+  const albumUrl = page.url();
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.locator('.grid .tile-badge').waitFor();
+  await shot(page, 'desktop-album');
+
+  step('edit: the live preview follows the sliders');
+  await page.locator('.grid .tile-open').nth(0).click();
+  await page.locator('.pswp--open').waitFor();
+  await page.locator('.info-panel').getByRole('button', { name: 'Edit' }).click();
+  const preview = page.locator('[data-testid=edit-preview]');
+  await preview.waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=edit-preview]')?.src.startsWith('blob:'));
+  const plainSrc = await preview.getAttribute('src');
+  const plainLight = await brightness(page, '[data-testid=edit-preview]');
+  await page.locator('#edit-exposure').fill('1.5');
+  await page.waitForFunction((old) => document.querySelector('[data-testid=edit-preview]').src !== old, plainSrc);
+  const brighter = await brightness(page, '[data-testid=edit-preview]');
+  assert.ok(brighter > plainLight + 10, `+1.5 stops brightened the preview (${plainLight.toFixed(1)} → ${brighter.toFixed(1)})`);
+  await page.getByRole('button', { name: 'Crop', exact: true }).click();
+  await page.locator('.crop-rect').waitFor();
+  await shot(page, 'desktop-editor');
+  await page.getByRole('button', { name: 'Done cropping' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.', { exact: false }).waitFor();
+  await page.getByRole('button', { name: /Version 1 \(current\)/ }).waitFor();
+  await page.getByRole('button', { name: 'Close the editor' }).click();
+
+  step('share the album, open it without an account');
+  await page.goto(albumUrl);
+  await page.getByRole('button', { name: 'Share album…' }).click();
+  await page.getByLabel('Allow downloading the originals').check();
+  await page.getByRole('button', { name: 'Create link' }).click();
+  const shareUrl = await page.locator('#share-url').inputValue();
+  assert.match(shareUrl, /\/s\/[^/]+$/);
+  await shot(page, 'desktop-share-dialog');
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  const stranger = await browser.newContext({ viewport: DESKTOP });
+  const publicPage = await stranger.newPage();
+  watch(publicPage, 'share page');
+  publicPage.setDefaultTimeout(30_000);
+  await publicPage.goto(shareUrl);
+  await publicPage.getByRole('heading', { name: 'River trip' }).waitFor();
+  await publicPage.waitForFunction(
+    () => [...document.querySelectorAll('.tile img')].filter((i) => i.complete && i.naturalWidth > 0).length === 3,
+  );
+  const token = shareUrl.split('/s/')[1];
+  const sharedJson = await publicPage.evaluate(async (t) => (await fetch(`/api/v1/shared/${t}/assets`)).text(), token);
+  assert.ok(sharedJson.includes('Evening by the river'), 'the shared listing has the located photo');
+  assert.ok(!/gps|latitude|longitude|has_location/i.test(sharedJson), 'the shared listing says nothing of location');
+  await shot(publicPage, 'desktop-share-page');
+  await publicPage.getByRole('button', { name: /^Evening by the river/ }).click();
+  await publicPage.locator('.pswp--open').waitFor();
+  await publicPage.locator('.info-panel').waitFor();
+  assert.equal(await publicPage.locator('.info-panel').getByText('Location').count(), 0, 'no location row on the share page');
+  assert.equal(await publicPage.locator('.info-panel a[href*="openstreetmap"]').count(), 0);
+  await slideShown(publicPage);
+  await shot(publicPage, 'desktop-share-viewer');
+  const cookies = await stranger.cookies();
+  assert.ok(!cookies.some((c) => c.name === 'drk_session'), 'the share page did not sign anyone in');
+
+  step('admin');
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByText('Saved by deduplication').waitFor();
+  await page.locator('.chart svg').waitFor();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=jobs-done]')?.innerText.replace(/\D/g, '')) > 0);
+  await shot(page, 'desktop-admin');
+
+  step('phone width');
+  const phone = await browser.newContext({ viewport: PHONE, storageState: await context.storageState(), isMobile: true, hasTouch: true });
+  const small = await phone.newPage();
+  watch(small, 'phone');
+  small.setDefaultTimeout(30_000);
+  await small.goto(base + '/');
+  await small.locator('.tile img').first().waitFor();
+  await small.waitForTimeout(500);
+  await fitsWidth(small, 'the library');
+  await shot(small, 'phone-library');
+  await small.locator('.tile-open').first().click();
+  await small.locator('.pswp--open').waitFor();
+  await small.getByRole('button', { name: 'Show or hide details' }).click();
+  await small.locator('.info-panel').waitFor();
+  await slideShown(small);
+  await shot(small, 'phone-viewer');
+  await small.keyboard.press('Escape');
+  await small.goto(albumUrl);
+  await small.locator('.grid .tile img').first().waitFor();
+  await fitsWidth(small, 'an album');
+  await shot(small, 'phone-album');
+  await small.goto(base + '/#/admin');
+  await small.getByText('Saved by deduplication').waitFor();
+  await fitsWidth(small, 'the admin page');
+  await shot(small, 'phone-admin');
+  const phoneShare = await (await browser.newContext({ viewport: PHONE, isMobile: true })).newPage();
+  await phoneShare.goto(shareUrl);
+  await phoneShare.locator('.tile img').first().waitFor();
+  await fitsWidth(phoneShare, 'the share page');
+  await shot(phoneShare, 'phone-share-page');
+
+  step('sign out');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const session = await page.evaluate(async () => (await fetch('/api/v1/auth/session')).status);
+  assert.equal(session, 401, 'signed out on the server too');
+
+  assert.deepEqual(errors, [], 'no script errors in any page');
+  console.log('e2e: all passed');
+} finally {
+  await browser.close();
+}
