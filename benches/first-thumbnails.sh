@@ -43,7 +43,7 @@ fi
 
 data=$(mktemp -d)
 trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
-"$bin" admin create-user bench --admin --data-dir "$data" >/dev/null
+"$bin" admin create-user bench --admin --data-dir "$data" >/dev/null 2>&1
 token=$("$bin" admin create-token bench --data-dir "$data")
 password="first-thumbnails-bench"
 echo "$password" | "$bin" admin set-password bench --data-dir "$data" 2>/dev/null
