@@ -9,6 +9,8 @@ import { bytes } from '../lib/format.js';
 
 const PARALLEL = 3;
 const CHUNK = 16 * 1024 * 1024;
+/** 0: no answer (the connection dropped). 409: the offset moved on; ask again. */
+const RETRY_STATUSES = new Set([0, 408, 409, 423, 429, 500, 502, 503, 504]);
 
 /** The server's JSON error in plain words, from a failed tus request. */
 function tusError(error) {
@@ -65,11 +67,9 @@ export function Uploader({ onUploaded, pickerRef }) {
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
       onProgress: (sent, total) => update(id, { sent, total, state: 'uploading' }),
-      onShouldRetry: (error) => {
-        const status = error.originalResponse?.getStatus() ?? 0;
-        // Refusals will not change by asking again; lost connections and busy servers may.
-        return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500;
-      },
+      // Refusals (too large, not a photo, over quota: 413, 415, 507…) will
+      // not change by asking again; lost connections and busy servers may.
+      onShouldRetry: (error) => RETRY_STATUSES.has(error.originalResponse?.getStatus() ?? 0),
       onSuccess: ({ lastResponse }) => {
         const outcome = lastResponse.getHeader('X-Upload-Outcome');
         finish({ sent: file.size, state: outcome === 'duplicate' ? 'duplicate' : 'done', assetId: lastResponse.getHeader('X-Asset-Id') });
