@@ -24,12 +24,21 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
   const [, rerender] = useReducer((n) => n + 1, 0);
   // month → { assets, layout }; replaced (not mutated) when a month reloads.
   const loaded = useRef(new Map());
+  // The previous timeline's months, shown until their reload arrives (so an
+  // upload batch refreshing the timeline does not blank the screen).
+  const stale = useRef(new Map());
+  const shown = (month) => loaded.current.get(month) ?? stale.current.get(month);
   const loading = useRef(new Set());
   const [error, setError] = useState(null);
   const months = timeline.months;
 
   // A new timeline (filters, uploads) makes every loaded month stale.
+  const shownQuery = useRef(query);
   useEffect(() => {
+    // Other filters: the old photos would mislead; the same ones: keep them.
+    const sameFilters = shownQuery.current === query;
+    shownQuery.current = query;
+    stale.current = sameFilters ? new Map([...stale.current, ...loaded.current]) : new Map();
     loaded.current = new Map();
     loading.current = new Set();
     rerender();
@@ -37,7 +46,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
 
   const heightOf = (i) => {
     const m = months[i];
-    return loaded.current.get(m.month)?.layout.height ?? estimateMonth(m.days, width || 1000);
+    return shown(m.month)?.layout.height ?? estimateMonth(m.days, width || 1000);
   };
 
   const [virtualizer] = useState(
@@ -86,6 +95,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
 
   useEffect(() => {
     if (!width) return;
+    stale.current = new Map();
     for (const [month, entry] of loaded.current) {
       const m = months.find((x) => x.month === month);
       if (m) loaded.current.set(month, { ...entry, layout: layoutMonth(m.days, entry.assets, width) });
@@ -114,6 +124,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
       if (months !== timelineRef.current.months) return; // a newer timeline took over
       const layout = layoutMonth(m.days, assets, width);
       loaded.current.set(m.month, { assets, layout });
+      stale.current.delete(m.month);
       virtualizer.resizeItem(index, layout.height);
       onAssetsChange?.();
       rerender();
@@ -135,7 +146,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
   const ordered = useMemo(() => {
     const list = [];
     for (const m of months) {
-      const entry = loaded.current.get(m.month);
+      const entry = shown(m.month);
       if (entry) list.push(...entry.layout.tiles.map((t) => t.asset));
     }
     return list;
@@ -153,7 +164,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
         <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
           {items.map((item) => {
             const m = months[item.index];
-            const entry = loaded.current.get(m.month);
+            const entry = shown(m.month);
             return (
               <section
                 key={m.month}

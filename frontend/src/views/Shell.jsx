@@ -19,10 +19,14 @@ export function Shell({ route, user, onSignedOut }) {
   const noticeTimer = useRef(0);
   const picker = useRef(null);
   const bumpTimer = useRef(0);
-  // After uploads and edits: reload what is shown, at most every 1.5 s.
+  // While uploads finish, reload what is shown at most once a second (a
+  // throttle, not a debounce: a long batch shows its photos as they arrive).
   const refresh = () => {
-    clearTimeout(bumpTimer.current);
-    bumpTimer.current = setTimeout(() => setVersion((v) => v + 1), 1500);
+    if (bumpTimer.current) return;
+    bumpTimer.current = setTimeout(() => {
+      bumpTimer.current = 0;
+      setVersion((v) => v + 1);
+    }, 1000);
   };
   const actions = {
     edit: (asset) => setEditing(asset),
