@@ -2,11 +2,12 @@
 // (the left scale) and bars for the bytes moved that day (the right scale).
 import { bytes } from '../lib/format.js';
 
-const W = 720;
 const H = 220;
 const PAD = { left: 64, right: 64, top: 12, bottom: 28 };
 
 export function UsageChart({ days }) {
+  // Drawn at about the size it is shown, so the labels stay readable on a phone.
+  const W = window.innerWidth < 640 ? 380 : 720;
   if (!days.length) return <p class="hint">No usage recorded in this period.</p>;
   const maxStored = Math.max(1, ...days.map((d) => d.stored));
   const maxMoved = Math.max(1, ...days.map((d) => d.moved));
