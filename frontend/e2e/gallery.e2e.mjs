@@ -8,7 +8,8 @@
 // desktop and phone widths go to the artifacts folder. Run by
 // tests/cli/web.rs, which starts the server and makes the photos.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -18,6 +19,7 @@ const password = process.env.DARKROOM_E2E_PASSWORD;
 const photosDir = process.env.DARKROOM_E2E_PHOTOS;
 const artifacts = process.env.DARKROOM_E2E_ARTIFACTS;
 mkdirSync(artifacts, { recursive: true });
+for (const old of readdirSync(artifacts)) if (old.startsWith('failure-')) rmSync(path.join(artifacts, old));
 
 const files = readdirSync(photosDir).sort();
 const badFile = path.join(photosDir, 'not-a-photo.jpg');
@@ -59,6 +61,22 @@ const brightness = (page, selector) =>
     return sum / (data.length / 4);
   });
 
+/**
+ * axe-core's WCAG 2 A and AA checks on what the page shows now (labels,
+ * names, contrast, landmarks…): none of serious or critical impact.
+ */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const accessible = async (page, what) => {
+  await page.evaluate(axeSource); // DevTools evaluation: not subject to the page's CSP
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `accessibility of ${what}`);
+};
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-dev-shm-usage'],
@@ -66,6 +84,10 @@ const browser = await chromium.launch({
 const errors = [];
 const watch = (page, label) => {
   page.on('pageerror', (e) => errors.push(`${label}: ${e.message}`));
+  // The page's Content-Security-Policy must not be in the app's own way.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(`${label}: ${m.text()}`);
+  });
 };
 
 try {
@@ -81,6 +103,7 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
   await shot(page, 'desktop-sign-in');
+  await accessible(page, 'the sign-in page');
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('No photos yet').waitFor();
@@ -119,6 +142,7 @@ try {
   const srcset = await page.getAttribute('.tile img', 'srcset');
   assert.match(srcset, /renditions\/thumb.* \d+w, .*renditions\/preview.* \d+w/, 'srcset offers thumb and preview');
   await shot(page, 'desktop-library');
+  await accessible(page, 'the library');
 
   step('viewer: keyboard, details, favourite, title');
   await page.getByRole('button', { name: new RegExp(`^${located}`) }).click();
@@ -127,6 +151,7 @@ try {
   await panel.getByRole('link', { name: /^-?\d+\.\d{5}, -?\d+\.\d{5}$/ }).waitFor();
   await slideShown(page);
   await shot(page, 'desktop-viewer');
+  await accessible(page, 'the viewer');
   await panel.getByRole('button', { name: '♡ Favourite' }).click();
   await panel.getByRole('button', { name: '♥ Favourite' }).waitFor();
   await panel.getByLabel('Title').fill('Evening by the river');
@@ -177,8 +202,49 @@ try {
   await page.getByRole('button', { name: 'Clear' }).click();
   await page.locator('.grid .tile-badge').waitFor();
   await shot(page, 'desktop-album');
+  await accessible(page, 'an album');
+
+  step('rename the album, remove a photo, put it back');
+  await page.getByLabel('Album name').fill('River trip 2026');
+  await page.getByLabel('Album name').press('Enter');
+  await page.getByText('Renamed.').waitFor();
+  await page.locator('.grid .tile-check').nth(2).click();
+  await page.getByRole('button', { name: 'Remove from album' }).click();
+  await page.getByText('Removed from the album.').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.grid .tile').length === 2);
+  await page.getByRole('link', { name: 'Library' }).click();
+  await page.locator(`.tile[data-asset-id="${second[2]}"] .tile-check`).click();
+  await page.getByRole('button', { name: 'Add to album…' }).click();
+  await page.getByRole('button', { name: /^River trip 2026/ }).click();
+  await page.getByText('Added to “River trip 2026”.').waitFor();
+  await page.goto(albumUrl);
+  await page.waitForFunction(() => document.querySelectorAll('.grid .tile img').length === 3);
+
+  step('filters and search');
+  await page.getByRole('link', { name: 'Library' }).click();
+  const allTiles = photos.length;
+  await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, allTiles);
+  await page.getByLabel('Search by file name').fill(located.slice(0, 12));
+  await page.waitForFunction(() => document.querySelectorAll('.tile').length === 1);
+  await page.getByLabel('Search by file name').fill('');
+  await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, allTiles);
+  await page.getByRole('button', { name: /^Filters/ }).click();
+  await page.getByLabel('Favourites only').check();
+  // Only the favourite.
+  await page.waitForFunction(() => {
+    const tiles = document.querySelectorAll('.tile');
+    return tiles.length === 1 && tiles[0].querySelector('.tile-fav');
+  });
+  const cameras = await page.getByLabel('Camera').locator('option').allInnerTexts();
+  assert.ok(cameras.length >= 2, `the camera menu lists the library's cameras: ${cameras}`);
+  await accessible(page, 'the filters');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, allTiles);
+  await page.getByRole('button', { name: /^Filters/ }).click();
+
 
   step('edit: the live preview follows the sliders');
+  await page.goto(albumUrl);
   await page.locator('.grid .tile-open').nth(0).click();
   await page.locator('.pswp--open').waitFor();
   await page.locator('.info-panel').getByRole('button', { name: 'Edit' }).click();
@@ -194,6 +260,7 @@ try {
   await page.getByRole('button', { name: 'Crop', exact: true }).click();
   await page.locator('.crop-rect').waitFor();
   await shot(page, 'desktop-editor');
+  await accessible(page, 'the editor');
   await page.getByRole('button', { name: 'Done cropping' }).click();
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Saved.', { exact: false }).waitFor();
@@ -224,6 +291,7 @@ try {
   assert.ok(sharedJson.includes('Evening by the river'), 'the shared listing has the located photo');
   assert.ok(!/gps|latitude|longitude|has_location/i.test(sharedJson), 'the shared listing says nothing of location');
   await shot(publicPage, 'desktop-share-page');
+  await accessible(publicPage, 'the share page');
   await publicPage.getByRole('button', { name: /^Evening by the river/ }).click();
   await publicPage.locator('.pswp--open').waitFor();
   await publicPage.locator('.info-panel').waitFor();
@@ -240,6 +308,36 @@ try {
   await page.locator('.chart svg').waitFor();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=jobs-done]')?.innerText.replace(/\D/g, '')) > 0);
   await shot(page, 'desktop-admin');
+  await accessible(page, 'the admin page');
+
+  step('a quota set on the admin page stops uploads, said in words');
+  page.once('dialog', (dialog) => dialog.accept('1K'));
+  await page.getByRole('row', { name: new RegExp(`^${user} `) }).getByRole('button', { name: 'Quota…' }).click();
+  await page.getByText(`Quota of ${user} set.`).waitFor();
+  await page.getByRole('row', { name: new RegExp(`^${user} `) }).getByText('of 1.0 KB').waitFor();
+  await page.locator('[data-testid=file-input]').setInputFiles({
+    name: 'one-more.jpg',
+    mimeType: 'image/jpeg',
+    buffer: readFileSync(photos[0]).subarray(0, 4096),
+  });
+  await page.locator('.upload[data-state=failed]').filter({ hasText: 'Over your storage quota' }).waitFor();
+  page.once('dialog', (dialog) => dialog.accept(''));
+  await page.getByRole('row', { name: new RegExp(`^${user} `) }).getByRole('button', { name: 'Quota…' }).click();
+  await page.getByRole('row', { name: new RegExp(`^${user} `) }).getByText('of no quota').waitFor();
+
+  step('drag and drop a file onto the page (a photo already there)');
+  const droppedFiles = await page.evaluateHandle(
+    ([name, bytes]) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/jpeg' }));
+      return transfer;
+    },
+    ['dropped.jpg', [...readFileSync(photos[1])]],
+  );
+  await page.dispatchEvent('main', 'dragenter', { dataTransfer: droppedFiles });
+  await page.locator('.drop-overlay').waitFor();
+  await page.dispatchEvent('main', 'drop', { dataTransfer: droppedFiles });
+  await page.locator('.upload[data-state=duplicate]', { hasText: 'dropped.jpg' }).waitFor();
 
   step('phone width');
   const phone = await browser.newContext({ viewport: PHONE, storageState: await context.storageState(), isMobile: true, hasTouch: true });
@@ -280,6 +378,13 @@ try {
 
   assert.deepEqual(errors, [], 'no script errors in any page');
   console.log('e2e: all passed');
+} catch (failure) {
+  // What every open page showed when it failed, for whoever reads the CI log.
+  let n = 0;
+  for (const context of browser.contexts())
+    for (const page of context.pages()) await shot(page, `failure-${(n += 1)}`).catch(() => {});
+  if (errors.length) console.log(`e2e: script errors: ${errors.join(' | ')}`);
+  throw failure;
 } finally {
   await browser.close();
 }
