@@ -4,7 +4,8 @@
 //   DARKROOM_E2E_PHOTOS=DIR DARKROOM_E2E_ARTIFACTS=DIR [CHROMIUM=/usr/bin/chromium] node e2e/gallery.e2e.mjs
 //
 // DIR holds the photos to upload; the one named `located-*` records a GPS
-// position, `not-a-photo.jpg` is text. Screenshots of the main screens at
+// position, `not-a-photo.jpg` is text, `broken.jpg` a JPEG that cannot be
+// rendered. Screenshots of the main screens at
 // desktop and phone widths go to the artifacts folder. Run by
 // tests/cli/web.rs, which starts the server and makes the photos.
 import assert from 'node:assert/strict';
@@ -23,7 +24,8 @@ for (const old of readdirSync(artifacts)) if (old.startsWith('failure-')) rmSync
 
 const files = readdirSync(photosDir).sort();
 const badFile = path.join(photosDir, 'not-a-photo.jpg');
-const photos = files.filter((f) => f !== 'not-a-photo.jpg').map((f) => path.join(photosDir, f));
+const brokenFile = path.join(photosDir, 'broken.jpg');
+const photos = files.filter((f) => f !== 'not-a-photo.jpg' && f !== 'broken.jpg').map((f) => path.join(photosDir, f));
 const located = files.find((f) => f.startsWith('located-'));
 assert.ok(located, 'a photo with a GPS position is among the fixtures');
 
@@ -273,6 +275,11 @@ try {
   await page.getByLabel('Allow downloading the originals').check();
   await page.getByRole('button', { name: 'Create link' }).click();
   const shareUrl = await page.locator('#share-url').inputValue();
+  const links = await page.evaluate(async () => (await (await fetch('/api/v1/shares')).json()).links);
+  const link = links.find((l) => shareUrl.endsWith(`/s/${l.token}`));
+  const days = (Date.parse(link.expires_at) - Date.now()) / 86400e3;
+  assert.ok(days > 29.9 && days <= 30, `the link expires in 30 days by default (${link.expires_at})`);
+  assert.ok(link.allow_download && !link.has_password);
   assert.match(shareUrl, /\/s\/[^/]+$/);
   await shot(page, 'desktop-share-dialog');
   await page.getByRole('button', { name: 'Close' }).click();
@@ -302,6 +309,27 @@ try {
   const cookies = await stranger.cookies();
   assert.ok(!cookies.some((c) => c.name === 'drk_session'), 'the share page did not sign anyone in');
 
+  step('share one photo with a password');
+  await page.locator('.grid .tile-open').nth(1).click();
+  await page.locator('.pswp--open').waitFor();
+  await page.locator('.info-panel').getByRole('button', { name: 'Share…' }).click();
+  await page.getByLabel('Password').fill('darkroom-secret');
+  await page.getByRole('button', { name: 'Create link' }).click();
+  const photoUrl = await page.locator('#share-url').inputValue();
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await page.keyboard.press('Escape');
+  const locked = await stranger.newPage();
+  watch(locked, 'locked share page');
+  await locked.goto(photoUrl);
+  await locked.getByRole('heading', { name: 'This link is protected' }).waitFor();
+  await locked.getByLabel('Password').fill('a guess');
+  await locked.getByRole('button', { name: 'Open' }).click();
+  await locked.getByRole('alert').filter({ hasText: 'not the password' }).waitFor();
+  await locked.getByLabel('Password').fill('darkroom-secret');
+  await locked.getByRole('button', { name: 'Open' }).click();
+  await locked.waitForFunction(() => document.querySelector('.tile img')?.complete);
+  assert.equal(await locked.locator('.tile').count(), 1);
+
   step('admin');
   await page.getByRole('link', { name: 'Admin' }).click();
   await page.getByText('Saved by deduplication').waitFor();
@@ -309,6 +337,18 @@ try {
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=jobs-done]')?.innerText.replace(/\D/g, '')) > 0);
   await shot(page, 'desktop-admin');
   await accessible(page, 'the admin page');
+
+  step('a photo that cannot be rendered: a failed job, retried from the admin page');
+  await page.locator('[data-testid=file-input]').setInputFiles(brokenFile);
+  await page.locator('.upload[data-state=done]', { hasText: 'broken.jpg' }).waitFor();
+  await page.getByRole('button', { name: 'Close the uploads list' }).click();
+  await page.getByLabel('Show jobs').selectOption('failed');
+  const failedRow = page.getByRole('row').filter({ hasText: 'failed' }).first();
+  await failedRow.getByRole('button', { name: 'Retry' }).waitFor({ timeout: 60_000 });
+  assert.ok(Number(await page.getByTestId('jobs-failed').innerText()) >= 1);
+  await failedRow.getByRole('button', { name: 'Retry' }).click();
+  await page.getByText('Queued again.').waitFor();
+  await page.getByLabel('Show jobs').selectOption('');
 
   step('a quota set on the admin page stops uploads, said in words');
   page.once('dialog', (dialog) => dialog.accept('1K'));
@@ -349,7 +389,7 @@ try {
   await small.waitForTimeout(500);
   await fitsWidth(small, 'the library');
   await shot(small, 'phone-library');
-  await small.locator('.tile-open').first().click();
+  await small.locator('.tile-open:has(img)').first().click();
   await small.locator('.pswp--open').waitFor();
   await small.getByRole('button', { name: 'Show or hide details' }).click();
   await small.locator('.info-panel').waitFor();
@@ -366,7 +406,11 @@ try {
   await shot(small, 'phone-admin');
   const phoneShare = await (await browser.newContext({ viewport: PHONE, isMobile: true })).newPage();
   await phoneShare.goto(shareUrl);
-  await phoneShare.locator('.tile img').first().waitFor();
+  await phoneShare.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('.tile img')];
+    return imgs.length === 3 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  });
+  assert.equal(await phoneShare.getByText('Loading darkroom').count(), 0, 'the loading text is gone');
   await fitsWidth(phoneShare, 'the share page');
   await shot(phoneShare, 'phone-share-page');
 

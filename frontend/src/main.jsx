@@ -49,4 +49,7 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app'));
+const root = document.getElementById('app');
+// The page's "Loading…" text goes; Preact would otherwise keep it beside the app.
+root.textContent = '';
+render(<App />, root);

@@ -107,7 +107,7 @@ fn set_password(storage: &Storage, user: &str, password: &str) {
 }
 
 /// Real photos from `../shared/corpus` when it is there, else made here; one
-/// of them records where it was taken, and one "photo" is text.
+/// of them records where it was taken; one "photo" is text, one is broken.
 fn write_photos(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -144,4 +144,9 @@ fn write_photos(dir: &Path) {
         .unwrap();
     }
     std::fs::write(dir.join("not-a-photo.jpg"), "shopping list: film, fixer\n").unwrap();
+    // A JPEG's first bytes, then garbage: accepted, but it cannot be rendered.
+    let mut broken = jpeg_sized(64, 64, 7);
+    broken.truncate(200);
+    broken.extend(std::iter::repeat_n(0x5Au8, 4000));
+    std::fs::write(dir.join("broken.jpg"), broken).unwrap();
 }

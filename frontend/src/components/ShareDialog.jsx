@@ -51,10 +51,12 @@ export function ShareDialog({ target, onClose }) {
         <form class="stack" onSubmit={create}>
           <label>
             Link expires
-            <select name="expiry" defaultValue="month">
+            <select name="expiry">
               <option value="day">after a day</option>
               <option value="week">after a week</option>
-              <option value="month">after 30 days</option>
+              <option value="month" selected>
+                after 30 days
+              </option>
               <option value="year">after a year</option>
               <option value="never">never</option>
             </select>

@@ -21,7 +21,9 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
   const scrollRef = useRef(null);
   const [width, setWidth] = useState(0);
   const [viewport, setViewport] = useState({ top: 0, height: 800 });
-  const [, rerender] = useReducer((n) => n + 1, 0);
+  // Bumped whenever the months' data changes (a load, a re-layout, a new
+  // timeline), which is also what redraws.
+  const [dataVersion, rerender] = useReducer((n) => n + 1, 0);
   // month → { assets, layout }; replaced (not mutated) when a month reloads.
   const loaded = useRef(new Map());
   // The previous timeline's months, shown until their reload arrives (so an
@@ -101,6 +103,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
       if (m) loaded.current.set(month, { ...entry, layout: layoutMonth(m.days, entry.assets, width) });
     }
     virtualizer.measure();
+    rerender();
   }, [width]);
 
   const items = virtualizer.getVirtualItems();
@@ -150,7 +153,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
       if (entry) list.push(...entry.layout.tiles.map((t) => t.asset));
     }
     return list;
-  }, [months, loaded.current.size, viewport, items.length]);
+  }, [months, dataVersion]);
   selection.setOrder(ordered);
 
   return (
@@ -179,7 +182,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
                     from={viewport.top - item.start - TILE_OVERSCAN}
                     to={viewport.top + viewport.height - item.start + TILE_OVERSCAN}
                     selection={selection}
-                    onOpen={(asset) => onOpen(ordered, ordered.indexOf(asset))}
+                    onOpen={(asset) => onOpen(ordered, ordered.findIndex((a) => a.id === asset.id))}
                   />
                 ) : (
                   <div class="month-placeholder" aria-busy="true">
