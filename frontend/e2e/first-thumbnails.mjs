@@ -21,10 +21,13 @@ const screenShown = () => {
     const r = t.getBoundingClientRect();
     return r.bottom > 0 && r.top < innerHeight && r.width > 0;
   });
-  return tiles.length > 0 && tiles.every((t) => {
-    const img = t.querySelector('img');
-    return img && img.complete && img.naturalWidth > 0;
-  });
+  return (
+    tiles.length > 0 &&
+    tiles.every((t) => {
+      const img = t.querySelector('img');
+      return img && img.complete && img.naturalWidth > 0;
+    })
+  );
 };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -47,7 +50,9 @@ for (let run = 0; run < runs; run += 1) {
   await page.getByRole('slider', { name: 'Jump to a month' }).focus();
   await page.keyboard.press('End');
   await page.waitForFunction(
-    () => document.querySelector('.scrubber')?.getAttribute('aria-valuenow') === String(Number(document.querySelector('.scrubber').getAttribute('aria-valuemax'))),
+    () =>
+      document.querySelector('.scrubber')?.getAttribute('aria-valuenow') ===
+      String(Number(document.querySelector('.scrubber').getAttribute('aria-valuemax'))),
     null,
     { timeout: 60_000 },
   );

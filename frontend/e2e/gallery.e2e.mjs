@@ -74,7 +74,13 @@ const accessible = async (page, what) => {
     const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+            .slice(0, 3)
+            .map((n) => n.target.join(' '))
+            .join(', ')}`,
+      );
   });
   assert.deepEqual(violations, [], `accessibility of ${what}`);
 };
@@ -121,7 +127,10 @@ try {
   });
   await page.locator('[data-testid=file-input]').setInputFiles(photos);
   await page.locator('progress.batch').waitFor();
-  await page.locator('.upload[data-state=done]').nth(photos.length - 1).waitFor({ timeout: 120_000 });
+  await page
+    .locator('.upload[data-state=done]')
+    .nth(photos.length - 1)
+    .waitFor({ timeout: 120_000 });
   assert.equal(dropped, 1, 'one PATCH was cut off');
   const batch = await page.$eval('progress.batch', (p) => [p.value, p.max]);
   assert.equal(batch[0], batch[1], 'the batch bar is full');
@@ -244,7 +253,6 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, allTiles);
   await page.getByRole('button', { name: /^Filters/ }).click();
 
-
   step('edit: the live preview follows the sliders');
   await page.goto(albumUrl);
   await page.locator('.grid .tile-open').nth(0).click();
@@ -258,7 +266,10 @@ try {
   await page.locator('#edit-exposure').fill('1.5');
   await page.waitForFunction((old) => document.querySelector('[data-testid=edit-preview]').src !== old, plainSrc);
   const brighter = await brightness(page, '[data-testid=edit-preview]');
-  assert.ok(brighter > plainLight + 10, `+1.5 stops brightened the preview (${plainLight.toFixed(1)} → ${brighter.toFixed(1)})`);
+  assert.ok(
+    brighter > plainLight + 10,
+    `+1.5 stops brightened the preview (${plainLight.toFixed(1)} → ${brighter.toFixed(1)})`,
+  );
   await page.getByRole('button', { name: 'Crop', exact: true }).click();
   await page.locator('.crop-rect').waitFor();
   await shot(page, 'desktop-editor');
@@ -302,7 +313,11 @@ try {
   await publicPage.getByRole('button', { name: /^Evening by the river/ }).click();
   await publicPage.locator('.pswp--open').waitFor();
   await publicPage.locator('.info-panel').waitFor();
-  assert.equal(await publicPage.locator('.info-panel').getByText('Location').count(), 0, 'no location row on the share page');
+  assert.equal(
+    await publicPage.locator('.info-panel').getByText('Location').count(),
+    0,
+    'no location row on the share page',
+  );
   assert.equal(await publicPage.locator('.info-panel a[href*="openstreetmap"]').count(), 0);
   await slideShown(publicPage);
   await shot(publicPage, 'desktop-share-viewer');
@@ -334,7 +349,9 @@ try {
   await page.getByRole('link', { name: 'Admin' }).click();
   await page.getByText('Saved by deduplication').waitFor();
   await page.locator('.chart svg').waitFor();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=jobs-done]')?.innerText.replace(/\D/g, '')) > 0);
+  await page.waitForFunction(
+    () => Number(document.querySelector('[data-testid=jobs-done]')?.innerText.replace(/\D/g, '')) > 0,
+  );
   await shot(page, 'desktop-admin');
   await accessible(page, 'the admin page');
 
@@ -352,9 +369,15 @@ try {
 
   step('a quota set on the admin page stops uploads, said in words');
   page.once('dialog', (dialog) => dialog.accept('1K'));
-  await page.getByRole('row', { name: new RegExp(`^${user} `) }).getByRole('button', { name: 'Quota…' }).click();
+  await page
+    .getByRole('row', { name: new RegExp(`^${user} `) })
+    .getByRole('button', { name: 'Quota…' })
+    .click();
   await page.getByText(`Quota of ${user} set.`).waitFor();
-  await page.getByRole('row', { name: new RegExp(`^${user} `) }).getByText('of 1.0 KB').waitFor();
+  await page
+    .getByRole('row', { name: new RegExp(`^${user} `) })
+    .getByText('of 1.0 KB')
+    .waitFor();
   await page.locator('[data-testid=file-input]').setInputFiles({
     name: 'one-more.jpg',
     mimeType: 'image/jpeg',
@@ -362,8 +385,14 @@ try {
   });
   await page.locator('.upload[data-state=failed]').filter({ hasText: 'Over your storage quota' }).waitFor();
   page.once('dialog', (dialog) => dialog.accept(''));
-  await page.getByRole('row', { name: new RegExp(`^${user} `) }).getByRole('button', { name: 'Quota…' }).click();
-  await page.getByRole('row', { name: new RegExp(`^${user} `) }).getByText('of no quota').waitFor();
+  await page
+    .getByRole('row', { name: new RegExp(`^${user} `) })
+    .getByRole('button', { name: 'Quota…' })
+    .click();
+  await page
+    .getByRole('row', { name: new RegExp(`^${user} `) })
+    .getByText('of no quota')
+    .waitFor();
 
   step('drag and drop a file onto the page (a photo already there)');
   const droppedFiles = await page.evaluateHandle(
@@ -380,7 +409,12 @@ try {
   await page.locator('.upload[data-state=duplicate]', { hasText: 'dropped.jpg' }).waitFor();
 
   step('phone width');
-  const phone = await browser.newContext({ viewport: PHONE, storageState: await context.storageState(), isMobile: true, hasTouch: true });
+  const phone = await browser.newContext({
+    viewport: PHONE,
+    storageState: await context.storageState(),
+    isMobile: true,
+    hasTouch: true,
+  });
   const small = await phone.newPage();
   watch(small, 'phone');
   small.setDefaultTimeout(30_000);

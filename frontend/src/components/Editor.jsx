@@ -6,6 +6,7 @@ import { api, plainError } from '../lib/api.js';
 import { dateTime } from '../lib/format.js';
 import { ASPECTS, SLIDERS, cleanRecipe, getPath, sameRecipe, setPath } from '../lib/recipe.js';
 import { CropOverlay, fitAspect } from './CropOverlay.jsx';
+import { Alert } from './Alert.jsx';
 
 /** Fields a recipe object needs once any of its siblings is set. */
 const REQUIRED_SIBLINGS = { white_balance: { temperature: 6504 }, vignette: { amount: 0 }, sharpening: { amount: 0 } };
@@ -45,7 +46,9 @@ export function Editor({ asset, onClose }) {
   const savedOnce = useRef(false);
 
   const loadHistory = () =>
-    api(`assets/${asset.id}/edit/history`).then((h) => setHistory(h.versions)).catch(() => {});
+    api(`assets/${asset.id}/edit/history`)
+      .then((h) => setHistory(h.versions))
+      .catch(() => {});
   useEffect(() => {
     dialog.current.showModal();
     api(`assets/${asset.id}/edit`)
@@ -104,7 +107,7 @@ export function Editor({ asset, onClose }) {
     setRecipe(next);
   };
   const quarterTurn = (delta) => {
-    const rotate = (((recipe.rotate ?? 0) + delta) % 360 + 360) % 360;
+    const rotate = ((((recipe.rotate ?? 0) + delta) % 360) + 360) % 360;
     set('rotate', rotate || undefined);
   };
   const crop = recipe?.crop ?? { x: 0, y: 0, width: 1, height: 1 };
@@ -200,11 +203,7 @@ export function Editor({ asset, onClose }) {
             ×
           </button>
         </header>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
         <p class="status" role="status">
           {status}
         </p>
@@ -243,7 +242,11 @@ export function Editor({ asset, onClose }) {
                 <button type="button" aria-label="Rotate right" onClick={() => quarterTurn(90)}>
                   ⟳ Right
                 </button>
-                <button type="button" aria-pressed={Boolean(recipe.flip_horizontal)} onClick={() => set('flip_horizontal', recipe.flip_horizontal ? undefined : true)}>
+                <button
+                  type="button"
+                  aria-pressed={Boolean(recipe.flip_horizontal)}
+                  onClick={() => set('flip_horizontal', recipe.flip_horizontal ? undefined : true)}
+                >
                   Flip
                 </button>
               </div>

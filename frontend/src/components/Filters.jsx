@@ -18,7 +18,10 @@ export function Filters({ value, onChange }) {
   const [facets, setFacets] = useState(null);
   const [name, setName] = useState(value.filename ?? '');
   useEffect(() => {
-    if (open && !facets) api('assets/facets').then(setFacets).catch(() => setFacets({ cameras: [], lenses: [], keywords: [] }));
+    if (open && !facets)
+      api('assets/facets')
+        .then(setFacets)
+        .catch(() => setFacets({ cameras: [], lenses: [], keywords: [] }));
   }, [open]);
   // The name search waits for a pause in typing.
   useEffect(() => {
@@ -31,14 +34,21 @@ export function Filters({ value, onChange }) {
     onChange({ ...value, [key]: target.type === 'checkbox' ? target.checked : target.value });
   };
   const camera = value.make || value.model ? `${value.make ?? ''}\u0000${value.model ?? ''}` : '';
-  const active = Object.entries(value).filter(([k, v]) => k !== 'filename' && v !== '' && v != null && v !== false).length;
+  const active = Object.entries(value).filter(
+    ([k, v]) => k !== 'filename' && v !== '' && v != null && v !== false,
+  ).length;
 
   return (
     <div class="filters">
       <div class="filters-row">
         <label class="search">
           <span class="sr-only">Search by file name</span>
-          <input type="search" placeholder="Search file names" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input
+            type="search"
+            placeholder="Search file names"
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
         </label>
         <button type="button" aria-expanded={open} aria-controls="filter-panel" onClick={() => setOpen(!open)}>
           Filters{active ? ` (${active})` : ''}

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
 import { bytes, dateTime, exposure } from '../lib/format.js';
 import { fullSizeUrl } from './Viewer.jsx';
+import { Alert } from './Alert.jsx';
 
 export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, onTrash }) {
   const [error, setError] = useState(null);
@@ -35,7 +36,10 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
   const saveText = (field) => (e) => {
     const value = e.currentTarget.value;
     if (field === 'keywords') {
-      const keywords = value.split(',').map((k) => k.trim()).filter(Boolean);
+      const keywords = value
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
       if (keywords.join(',') !== asset.keywords.join(',')) save({ keywords });
     } else if ((asset[field] ?? '') !== value) {
       save({ [field]: value || null });
@@ -50,11 +54,7 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
           ×
         </button>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {!readOnly && (
         <div class="info-actions">
           <button
@@ -131,15 +131,28 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
         <form class="info-form" onSubmit={(e) => e.preventDefault()}>
           <label>
             Title
-            <input value={draft.title} onInput={(e) => setDraft({ ...draft, title: e.currentTarget.value })} onChange={saveText('title')} />
+            <input
+              value={draft.title}
+              onInput={(e) => setDraft({ ...draft, title: e.currentTarget.value })}
+              onChange={saveText('title')}
+            />
           </label>
           <label>
             Caption
-            <textarea rows={3} value={draft.caption} onInput={(e) => setDraft({ ...draft, caption: e.currentTarget.value })} onChange={saveText('caption')} />
+            <textarea
+              rows={3}
+              value={draft.caption}
+              onInput={(e) => setDraft({ ...draft, caption: e.currentTarget.value })}
+              onChange={saveText('caption')}
+            />
           </label>
           <label>
             Keywords <small>(separated by commas)</small>
-            <input value={draft.keywords} onInput={(e) => setDraft({ ...draft, keywords: e.currentTarget.value })} onChange={saveText('keywords')} />
+            <input
+              value={draft.keywords}
+              onInput={(e) => setDraft({ ...draft, keywords: e.currentTarget.value })}
+              onChange={saveText('keywords')}
+            />
           </label>
         </form>
       )}
@@ -155,7 +168,15 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
           </button>
         )}
         {fullSizeUrl(asset, shared) && (!shared || shared.allowDownload) && (
-          <a class="button" href={shared ? `/api/v1/shared/${encodeURIComponent(shared.token)}/assets/${asset.id}/original` : `/api/v1/assets/${asset.id}/original`} download={asset.original_name}>
+          <a
+            class="button"
+            href={
+              shared
+                ? `/api/v1/shared/${encodeURIComponent(shared.token)}/assets/${asset.id}/original`
+                : `/api/v1/assets/${asset.id}/original`
+            }
+            download={asset.original_name}
+          >
             Download original
           </a>
         )}

@@ -55,7 +55,14 @@ export function Scrubber({ months, offsets, total, viewportTop, onJump }) {
       }}
       onPointerLeave={() => setHover(null)}
       onKeyDown={(e) => {
-        const keys = { ArrowDown: () => step(1), ArrowUp: () => step(-1), PageDown: () => yearStep(1), PageUp: () => yearStep(-1), Home: () => onJump(0), End: () => onJump(months.length - 1) };
+        const keys = {
+          ArrowDown: () => step(1),
+          ArrowUp: () => step(-1),
+          PageDown: () => yearStep(1),
+          PageUp: () => yearStep(-1),
+          Home: () => onJump(0),
+          End: () => onJump(months.length - 1),
+        };
         if (keys[e.key]) {
           e.preventDefault();
           keys[e.key]();

@@ -1,8 +1,10 @@
 // What can be done with the selected photos: add them to an album (a new
 // one or an existing one), share one, move them to the trash.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
+import { useLoad } from '../lib/useLoad.js';
 import { Dialog } from './Dialog.jsx';
+import { Alert } from './Alert.jsx';
 
 export function SelectionBar({ selection, actions, onDone, extra }) {
   const [picking, setPicking] = useState(false);
@@ -10,7 +12,10 @@ export function SelectionBar({ selection, actions, onDone, extra }) {
   const ids = [...selection.ids];
 
   async function trash() {
-    if (!confirm(`Move ${ids.length} photo${ids.length > 1 ? 's' : ''} to the trash? They can be restored for 30 days.`)) return;
+    if (
+      !confirm(`Move ${ids.length} photo${ids.length > 1 ? 's' : ''} to the trash? They can be restored for 30 days.`)
+    )
+      return;
     try {
       for (const id of ids) await api(`assets/${id}`, { method: 'DELETE' });
       actions.notify(`${ids.length} photo${ids.length > 1 ? 's' : ''} moved to the trash.`);
@@ -66,11 +71,9 @@ export function SelectionBar({ selection, actions, onDone, extra }) {
 }
 
 function AlbumPicker({ ids, onClose }) {
-  const [albums, setAlbums] = useState(null);
+  const [list, loadError] = useLoad('albums');
   const [error, setError] = useState(null);
-  useEffect(() => {
-    api('albums').then((r) => setAlbums(r.albums)).catch((e) => setError(plainError(e)));
-  }, []);
+  const albums = list?.albums;
 
   async function addTo(album) {
     try {
@@ -94,11 +97,7 @@ function AlbumPicker({ ids, onClose }) {
 
   return (
     <Dialog title={`Add ${ids.length} photo${ids.length > 1 ? 's' : ''} to an album`} onClose={() => onClose(null)}>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error ?? loadError} />
       <form class="inline-form" onSubmit={create}>
         <label>
           New album

@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
 import { Dialog } from './Dialog.jsx';
+import { Alert } from './Alert.jsx';
 
 const EXPIRY_DAYS = { never: null, day: 1, week: 7, month: 30, year: 365 };
 
@@ -68,12 +69,10 @@ export function ShareDialog({ target, onClose }) {
           <label class="check">
             <input name="download" type="checkbox" /> Allow downloading the originals
           </label>
-          <p class="hint">People with the link see the photos without signing in. Where they were taken is never shown to them.</p>
-          {error && (
-            <p class="error" role="alert">
-              {error}
-            </p>
-          )}
+          <p class="hint">
+            People with the link see the photos without signing in. Where they were taken is never shown to them.
+          </p>
+          <Alert message={error} />
           <button class="primary">Create link</button>
         </form>
       ) : (
@@ -83,7 +82,9 @@ export function ShareDialog({ target, onClose }) {
             <input id="share-url" readOnly value={sharePageUrl(link)} onFocus={(e) => e.currentTarget.select()} />
           </label>
           <p class="hint">
-            {link.expires_at ? `Works until ${new Date(link.expires_at).toLocaleString()}.` : 'Works until you revoke it.'}
+            {link.expires_at
+              ? `Works until ${new Date(link.expires_at).toLocaleString()}.`
+              : 'Works until you revoke it.'}
             {link.has_password ? ' Asks for the password.' : ''}
             {link.allow_download ? ' Originals can be downloaded.' : ''}
           </p>

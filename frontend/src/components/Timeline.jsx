@@ -11,6 +11,7 @@ import { DAY_HEADER, estimateMonth, layoutMonth } from '../lib/layout.js';
 import { isRendering } from '../lib/renditions.js';
 import { Scrubber } from './Scrubber.jsx';
 import { Tile } from './Tile.jsx';
+import { Alert } from './Alert.jsx';
 
 /** Pixels beyond the viewport (above and below) whose tiles are kept in the DOM. */
 const TILE_OVERSCAN = 800;
@@ -159,11 +160,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
   return (
     <div class="timeline-frame">
       <div class="timeline" ref={scrollRef} aria-label="Photos by date" role="region" tabIndex={-1}>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
         <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
           {items.map((item) => {
             const m = months[item.index];
@@ -182,7 +179,12 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
                     from={viewport.top - item.start - TILE_OVERSCAN}
                     to={viewport.top + viewport.height - item.start + TILE_OVERSCAN}
                     selection={selection}
-                    onOpen={(asset) => onOpen(ordered, ordered.findIndex((a) => a.id === asset.id))}
+                    onOpen={(asset) =>
+                      onOpen(
+                        ordered,
+                        ordered.findIndex((a) => a.id === asset.id),
+                      )
+                    }
                   />
                 ) : (
                   <div class="month-placeholder" aria-busy="true">

@@ -24,7 +24,8 @@ function tusError(error) {
     // No JSON body.
   }
   const status = response.getStatus();
-  if (status === 413 || code === 'payload_too_large') return `Too large: ${message ?? 'the file is over the size limit'}`;
+  if (status === 413 || code === 'payload_too_large')
+    return `Too large: ${message ?? 'the file is over the size limit'}`;
   if (status === 415 || code === 'unsupported_media_type' || code === 'unreadable_image')
     return `Not a photo darkroom can read${message ? `: ${message}` : ''}`;
   if (status === 507 || code === 'quota_exceeded') return `Over your storage quota${message ? `: ${message}` : ''}`;
@@ -72,7 +73,11 @@ export function Uploader({ onUploaded, pickerRef }) {
       onShouldRetry: (error) => RETRY_STATUSES.has(error.originalResponse?.getStatus() ?? 0),
       onSuccess: ({ lastResponse }) => {
         const outcome = lastResponse.getHeader('X-Upload-Outcome');
-        finish({ sent: file.size, state: outcome === 'duplicate' ? 'duplicate' : 'done', assetId: lastResponse.getHeader('X-Asset-Id') });
+        finish({
+          sent: file.size,
+          state: outcome === 'duplicate' ? 'duplicate' : 'done',
+          assetId: lastResponse.getHeader('X-Asset-Id'),
+        });
         onUploaded?.();
       },
       onError: (error) => finish({ state: 'failed', error: tusError(error) }),
@@ -179,9 +184,7 @@ export function Uploader({ onUploaded, pickerRef }) {
       {items.length > 0 && (
         <section class="upload-panel" aria-label="Uploads">
           <header>
-            <h2>
-              {active ? `Uploading ${active} of ${items.length}` : `${items.length} uploads finished`}
-            </h2>
+            <h2>{active ? `Uploading ${active} of ${items.length}` : `${items.length} uploads finished`}</h2>
             {!active && (
               <button type="button" class="icon" aria-label="Close the uploads list" onClick={() => setItems([])}>
                 ×

@@ -15,14 +15,22 @@ export function UsageChart({ days }) {
   const innerH = H - PAD.top - PAD.bottom;
   const x = (i) => PAD.left + (days.length === 1 ? innerW / 2 : (i * innerW) / (days.length - 1));
   const barW = Math.min(24, Math.max(2, innerW / days.length - 2));
-  const line = days.map((d, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${(PAD.top + innerH * (1 - d.stored / maxStored)).toFixed(1)}`).join(' ');
+  const line = days
+    .map((d, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${(PAD.top + innerH * (1 - d.stored / maxStored)).toFixed(1)}`)
+    .join(' ');
   const label = `Storage rose from ${bytes(days[0].stored)} to ${bytes(days.at(-1).stored)} between ${days[0].day} and ${days.at(-1).day}; the busiest day moved ${bytes(maxMoved)}.`;
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
         {[0, 0.5, 1].map((f) => (
           <g key={f}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={PAD.top + innerH * (1 - f)} y2={PAD.top + innerH * (1 - f)} class="grid-line" />
+            <line
+              x1={PAD.left}
+              x2={W - PAD.right}
+              y1={PAD.top + innerH * (1 - f)}
+              y2={PAD.top + innerH * (1 - f)}
+              class="grid-line"
+            />
             <text x={PAD.left - 6} y={PAD.top + innerH * (1 - f) + 4} text-anchor="end" class="axis stored">
               {bytes(maxStored * f)}
             </text>
@@ -32,7 +40,14 @@ export function UsageChart({ days }) {
           </g>
         ))}
         {days.map((d, i) => (
-          <rect key={d.day} x={x(i) - barW / 2} width={barW} y={PAD.top + innerH * (1 - d.moved / maxMoved)} height={(innerH * d.moved) / maxMoved} class="bar">
+          <rect
+            key={d.day}
+            x={x(i) - barW / 2}
+            width={barW}
+            y={PAD.top + innerH * (1 - d.moved / maxMoved)}
+            height={(innerH * d.moved) / maxMoved}
+            class="bar"
+          >
             <title>
               {d.day}: {bytes(d.moved)} transferred, {bytes(d.stored)} stored
             </title>

@@ -17,7 +17,9 @@ const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
 
 /** The URL of the photo at full size, or null when it may not be fetched. */
 export function fullSizeUrl(asset, shared) {
-  const base = shared ? `/api/v1/shared/${encodeURIComponent(shared.token)}/assets/${asset.id}` : `/api/v1/assets/${asset.id}`;
+  const base = shared
+    ? `/api/v1/shared/${encodeURIComponent(shared.token)}/assets/${asset.id}`
+    : `/api/v1/assets/${asset.id}`;
   const edited = asset.edit_version > 0;
   if (shared) return shared.allowDownload && !edited && BROWSER_FORMATS.has(asset.format) ? `${base}/original` : null;
   return !edited && BROWSER_FORMATS.has(asset.format) ? `${base}/original` : `${base}/export?format=jpeg&quality=90`;
@@ -33,7 +35,9 @@ function slide(asset, shared) {
     : Math.max(preview?.width ?? 1024, preview?.height ?? 1024);
   const width = Math.round(ratio >= 1 ? longEdge : longEdge * ratio);
   const height = Math.round(ratio >= 1 ? longEdge / ratio : longEdge);
-  const srcset = [preview && `${preview.url} ${preview.width}w`, full && `${full} ${width}w`].filter(Boolean).join(', ');
+  const srcset = [preview && `${preview.url} ${preview.width}w`, full && `${full} ${width}w`]
+    .filter(Boolean)
+    .join(', ');
   return {
     src: preview?.url ?? thumb?.url ?? full,
     srcset: srcset || undefined,
@@ -60,7 +64,12 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
       arrowNextTitle: 'Next photo',
       errorMsg: 'This photo could not be loaded.',
       // On a wide screen the photo fits beside the open details panel.
-      paddingFn: (viewport) => ({ top: 0, bottom: 0, left: 0, right: open && viewport.x >= PANEL_BESIDE ? PANEL_WIDTH : 0 }),
+      paddingFn: (viewport) => ({
+        top: 0,
+        bottom: 0,
+        left: 0,
+        right: open && viewport.x >= PANEL_BESIDE ? PANEL_WIDTH : 0,
+      }),
     });
     let panel = null;
     let open = window.innerWidth >= PANEL_BESIDE;
@@ -86,9 +95,21 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
             onChanged?.(asset);
             draw();
           }}
-          onEdit={onEdit && (() => { pswp.close(); onEdit(asset); })}
+          onEdit={
+            onEdit &&
+            (() => {
+              pswp.close();
+              onEdit(asset);
+            })
+          }
           onShare={onShare && (() => onShare(asset))}
-          onTrash={onTrash && (async () => { await onTrash(asset); pswp.close(); })}
+          onTrash={
+            onTrash &&
+            (async () => {
+              await onTrash(asset);
+              pswp.close();
+            })
+          }
         />,
         panel,
       );

@@ -66,10 +66,9 @@ export async function allPages(path, key, { signal, limit = 1000 } = {}) {
   let cursor = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await api(
-      `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      { signal },
-    );
+    const page = await api(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+      signal,
+    });
     items.push(...page[key]);
     cursor = page.next_cursor;
   } while (cursor);

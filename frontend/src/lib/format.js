@@ -15,7 +15,9 @@ export function bytes(n) {
 
 /** `50G`, `500 MB`, `1t` → bytes (powers of 1024); '' → null (no quota). */
 export function parseBytes(text) {
-  const m = String(text).trim().match(/^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i);
+  const m = String(text)
+    .trim()
+    .match(/^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i);
   if (!m) return undefined;
   const power = ' kmgt'.indexOf(m[2].toLowerCase() || ' ');
   return Math.round(Number(m[1]) * 1024 ** power);

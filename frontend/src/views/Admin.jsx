@@ -2,23 +2,10 @@
 // saves, and the job queue.
 import { useEffect, useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
+import { useLoad } from '../lib/useLoad.js';
 import { bytes, dateTime, parseBytes } from '../lib/format.js';
 import { UsageChart, dailyTotals } from '../components/UsageChart.jsx';
-
-function useLoad(path, deps = []) {
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
-  const [n, setN] = useState(0);
-  useEffect(() => {
-    api(path)
-      .then((d) => {
-        setData(d);
-        setError(null);
-      })
-      .catch((e) => setError(plainError(e)));
-  }, [path, n, ...deps]);
-  return [data, error, () => setN((x) => x + 1)];
-}
+import { Table } from '../components/Table.jsx';
 
 export function Admin() {
   return (
@@ -107,15 +94,25 @@ function Users() {
     }
   };
   const setQuota = (user) => {
-    const text = prompt(`Quota for ${user.name} (e.g. 50G, 500M, or empty for none)`, user.quota_bytes ? bytes(user.quota_bytes).replace(' ', '') : '');
+    const text = prompt(
+      `Quota for ${user.name} (e.g. 50G, 500M, or empty for none)`,
+      user.quota_bytes ? bytes(user.quota_bytes).replace(' ', '') : '',
+    );
     if (text === null) return;
     const quota = text.trim() === '' ? null : parseBytes(text);
     if (quota === undefined) return setMessage(`“${text}” is not a size like 50G or 500M.`);
-    act(() => api(`admin/users/${user.id}`, { method: 'PATCH', body: { quota_bytes: quota } }), `Quota of ${user.name} set.`);
+    act(
+      () => api(`admin/users/${user.id}`, { method: 'PATCH', body: { quota_bytes: quota } }),
+      `Quota of ${user.name} set.`,
+    );
   };
   const setPassword = (user) => {
     const password = prompt(`New password for ${user.name} (this ends their sessions)`);
-    if (password) act(() => api(`admin/users/${user.id}`, { method: 'PATCH', body: { password } }), `Password of ${user.name} set.`);
+    if (password)
+      act(
+        () => api(`admin/users/${user.id}`, { method: 'PATCH', body: { password } }),
+        `Password of ${user.name} set.`,
+      );
   };
   async function create(event) {
     event.preventDefault();
@@ -127,7 +124,12 @@ function Users() {
       () =>
         api('admin/users', {
           method: 'POST',
-          body: { name: data.get('name'), password: data.get('password') || null, is_admin: data.get('admin') === 'on', quota_bytes: quota },
+          body: {
+            name: data.get('name'),
+            password: data.get('password') || null,
+            is_admin: data.get('admin') === 'on',
+            quota_bytes: quota,
+          },
         }),
       `Account ${data.get('name')} created.`,
     );
@@ -161,53 +163,49 @@ function Users() {
         <button class="primary">Create account</button>
       </form>
       {list && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-                <th scope="col">Usage</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.users.map((u) => (
-                <tr key={u.id}>
-                  <td>{u.name}</td>
-                  <td>{u.is_admin ? 'administrator' : 'photographer'}</td>
-                  <td>{u.disabled ? 'disabled' : 'active'}</td>
-                  <td>
-                    <span>
-                      {bytes(u.usage_bytes)} of {u.quota_bytes == null ? 'no quota' : bytes(u.quota_bytes)}
-                    </span>
-                    {u.quota_bytes != null && (
-                      <meter min={0} max={u.quota_bytes} value={u.usage_bytes} high={u.quota_bytes * 0.9} aria-label={`Quota used by ${u.name}`} />
-                    )}
-                  </td>
-                  <td class="actions">
-                    <button type="button" onClick={() => setQuota(u)}>
-                      Quota…
-                    </button>
-                    <button type="button" onClick={() => setPassword(u)}>
-                      Password…
-                    </button>
-                    <button
-                      type="button"
-                      class={u.disabled ? '' : 'danger'}
-                      onClick={() => act(() => api(`admin/users/${u.id}`, { method: 'PATCH', body: { disabled: !u.disabled } }), `${u.name} ${u.disabled ? 'enabled' : 'disabled'}.`)}
-                    >
-                      {u.disabled ? 'Enable' : 'Disable'}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Name', 'Role', 'State', 'Usage']}>
+          {list.users.map((u) => (
+            <tr key={u.id}>
+              <td>{u.name}</td>
+              <td>{u.is_admin ? 'administrator' : 'photographer'}</td>
+              <td>{u.disabled ? 'disabled' : 'active'}</td>
+              <td>
+                <span>
+                  {bytes(u.usage_bytes)} of {u.quota_bytes == null ? 'no quota' : bytes(u.quota_bytes)}
+                </span>
+                {u.quota_bytes != null && (
+                  <meter
+                    min={0}
+                    max={u.quota_bytes}
+                    value={u.usage_bytes}
+                    high={u.quota_bytes * 0.9}
+                    aria-label={`Quota used by ${u.name}`}
+                  />
+                )}
+              </td>
+              <td class="actions">
+                <button type="button" onClick={() => setQuota(u)}>
+                  Quota…
+                </button>
+                <button type="button" onClick={() => setPassword(u)}>
+                  Password…
+                </button>
+                <button
+                  type="button"
+                  class={u.disabled ? '' : 'danger'}
+                  onClick={() =>
+                    act(
+                      () => api(`admin/users/${u.id}`, { method: 'PATCH', body: { disabled: !u.disabled } }),
+                      `${u.name} ${u.disabled ? 'enabled' : 'disabled'}.`,
+                    )
+                  }
+                >
+                  {u.disabled ? 'Enable' : 'Disable'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   );
@@ -256,42 +254,26 @@ function Jobs() {
               </div>
             ))}
           </dl>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Job</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last error</th>
-                  <th scope="col">Updated</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {jobs.jobs.map((j) => (
-                  <tr key={j.id}>
-                    <td>{j.kind}</td>
-                    <td>{j.state}</td>
-                    <td>
-                      {j.attempts} / {j.max_attempts}
-                    </td>
-                    <td class="wrap-text">{j.last_error ?? '—'}</td>
-                    <td>{dateTime(j.updated_at)}</td>
-                    <td>
-                      {j.state === 'failed' && (
-                        <button type="button" onClick={() => retry(j)}>
-                          Retry
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Job', 'State', 'Attempts', 'Last error', 'Updated']}>
+            {jobs.jobs.map((j) => (
+              <tr key={j.id}>
+                <td>{j.kind}</td>
+                <td>{j.state}</td>
+                <td>
+                  {j.attempts} / {j.max_attempts}
+                </td>
+                <td class="wrap-text">{j.last_error ?? '—'}</td>
+                <td>{dateTime(j.updated_at)}</td>
+                <td>
+                  {j.state === 'failed' && (
+                    <button type="button" onClick={() => retry(j)}>
+                      Retry
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
         </>
       )}
     </section>

@@ -7,6 +7,7 @@ import { useSelection } from '../lib/selection.js';
 import { Grid } from '../components/Grid.jsx';
 import { SelectionBar } from '../components/SelectionBar.jsx';
 import { Viewer } from '../components/Viewer.jsx';
+import { Alert } from '../components/Alert.jsx';
 
 export function AlbumView({ id, version, actions }) {
   const [album, setAlbum] = useState(null);
@@ -56,12 +57,7 @@ export function AlbumView({ id, version, actions }) {
     arrange(list);
   };
 
-  if (error && !album)
-    return (
-      <p class="error page" role="alert">
-        {error}
-      </p>
-    );
+  if (error && !album) return <Alert message={error} class="page" />;
   if (!album || !assets) return <p class="page">Loading…</p>;
   const ids = [...selection.ids];
   return (
@@ -72,14 +68,20 @@ export function AlbumView({ id, version, actions }) {
           <input key={album.name} defaultValue={album.name} onChange={rename} />
         </label>
         <span class="muted">
-          {album.asset_count} photo{album.asset_count === 1 ? '' : 's'} · {album.order === 'manual' ? 'arranged by hand' : 'by date taken'}
+          {album.asset_count} photo{album.asset_count === 1 ? '' : 's'} ·{' '}
+          {album.order === 'manual' ? 'arranged by hand' : 'by date taken'}
         </span>
         <div class="page-actions">
           <button type="button" onClick={() => actions.share({ album })}>
             Share album…
           </button>
           {album.order === 'manual' && (
-            <button type="button" onClick={() => run(() => api(`albums/${id}`, { method: 'PATCH', body: { order: 'taken' } }), 'Sorted by date taken.')}>
+            <button
+              type="button"
+              onClick={() =>
+                run(() => api(`albums/${id}`, { method: 'PATCH', body: { order: 'taken' } }), 'Sorted by date taken.')
+              }
+            >
               Sort by date
             </button>
           )}
@@ -88,7 +90,10 @@ export function AlbumView({ id, version, actions }) {
             class="danger"
             onClick={() => {
               if (confirm(`Delete the album “${album.name}”? Its photos stay in your library.`))
-                api(`albums/${id}`, { method: 'DELETE' }).then(() => go('#/albums'), (e) => setError(plainError(e)));
+                api(`albums/${id}`, { method: 'DELETE' }).then(
+                  () => go('#/albums'),
+                  (e) => setError(plainError(e)),
+                );
             }}
           >
             Delete album
@@ -98,11 +103,7 @@ export function AlbumView({ id, version, actions }) {
       <p class="status" role="status">
         {status}
       </p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {assets.length === 0 ? (
         <p class="empty">This album is empty. Select photos in the library and choose “Add to album…”.</p>
       ) : (
@@ -160,7 +161,15 @@ export function AlbumView({ id, version, actions }) {
               </button>
               {ids.length === 1 && (
                 <>
-                  <button type="button" onClick={() => run(() => api(`albums/${id}`, { method: 'PATCH', body: { cover_asset_id: ids[0] } }), 'Cover set.')}>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      run(
+                        () => api(`albums/${id}`, { method: 'PATCH', body: { cover_asset_id: ids[0] } }),
+                        'Cover set.',
+                      )
+                    }
+                  >
                     Set as cover
                   </button>
                   <button type="button" aria-label="Move earlier" onClick={() => move(-1)}>

@@ -1,16 +1,14 @@
 // The albums: covers, names and counts; a new one by name.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
+import { useLoad } from '../lib/useLoad.js';
 import { go } from '../lib/router.js';
+import { Alert } from '../components/Alert.jsx';
 
 export function Albums({ version }) {
-  const [albums, setAlbums] = useState(null);
+  const [list, loadError] = useLoad('albums', [version]);
   const [error, setError] = useState(null);
-  useEffect(() => {
-    api('albums')
-      .then((r) => setAlbums(r.albums))
-      .catch((e) => setError(plainError(e)));
-  }, [version]);
+  const albums = list?.albums;
 
   async function create(event) {
     event.preventDefault();
@@ -38,19 +36,21 @@ export function Albums({ version }) {
           <button class="primary">Create album</button>
         </form>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error ?? loadError} />
       {albums && albums.length === 0 && (
-        <p class="empty">No albums yet. Create one here, or select photos in the library and add them to a new album.</p>
+        <p class="empty">
+          No albums yet. Create one here, or select photos in the library and add them to a new album.
+        </p>
       )}
       <ul class="album-grid">
         {albums?.map((a) => (
           <li key={a.id}>
             <a href={`#/albums/${a.id}`} class="album-card">
-              {a.cover_url ? <img src={a.cover_url} alt="" loading="lazy" /> : <span class="album-empty" aria-hidden="true" />}
+              {a.cover_url ? (
+                <img src={a.cover_url} alt="" loading="lazy" />
+              ) : (
+                <span class="album-empty" aria-hidden="true" />
+              )}
               <span class="album-name">{a.name}</span>
               <span class="album-count">
                 {a.asset_count} photo{a.asset_count === 1 ? '' : 's'}

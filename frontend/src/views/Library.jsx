@@ -7,6 +7,7 @@ import { Filters, filterQuery } from '../components/Filters.jsx';
 import { SelectionBar } from '../components/SelectionBar.jsx';
 import { Timeline } from '../components/Timeline.jsx';
 import { Viewer } from '../components/Viewer.jsx';
+import { Alert } from '../components/Alert.jsx';
 
 export function Library({ version, actions }) {
   const [filters, setFilters] = useState({});
@@ -31,11 +32,7 @@ export function Library({ version, actions }) {
   return (
     <div class="library">
       <Filters value={filters} onChange={setFilters} />
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {timeline && timeline.total === 0 && (
         <div class="empty">
           {filtered ? (

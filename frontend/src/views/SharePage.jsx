@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { allPages, api, plainError } from '../lib/api.js';
 import { Grid } from '../components/Grid.jsx';
 import { Viewer } from '../components/Viewer.jsx';
+import { Alert } from '../components/Alert.jsx';
 
 export function SharePage({ token }) {
   const base = `shared/${encodeURIComponent(token)}`;
@@ -52,11 +53,7 @@ export function SharePage({ token }) {
       </header>
       <main id="main" class="page">
         {state === 'loading' && <p>Loading…</p>}
-        {state === 'failed' && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        {state === 'failed' && <Alert message={error} />}
         {state === 'password' && (
           <form class="card narrow" onSubmit={unlock}>
             <h1>This link is protected</h1>
@@ -64,11 +61,7 @@ export function SharePage({ token }) {
               Password
               <input name="password" type="password" required autofocus />
             </label>
-            {error && (
-              <p class="error" role="alert">
-                {error}
-              </p>
-            )}
+            <Alert message={error} />
             <button class="primary">Open</button>
           </form>
         )}

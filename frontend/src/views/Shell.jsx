@@ -49,7 +49,10 @@ export function Shell({ route, user, onSignedOut }) {
   }
 
   const link = (hash, label, name) => (
-    <a href={hash} aria-current={route.name === name || (name === 'albums' && route.name === 'album') ? 'page' : undefined}>
+    <a
+      href={hash}
+      aria-current={route.name === name || (name === 'albums' && route.name === 'album') ? 'page' : undefined}
+    >
       {label}
     </a>
   );

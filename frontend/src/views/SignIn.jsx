@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
+import { Alert } from '../components/Alert.jsx';
 
 export function SignIn({ onSignedIn }) {
   const [error, setError] = useState(null);
@@ -26,7 +27,9 @@ export function SignIn({ onSignedIn }) {
   return (
     <main class="signin">
       <form class="card" onSubmit={submit} aria-labelledby="signin-title">
-        <h1 id="signin-title" class="brand">darkroom</h1>
+        <h1 id="signin-title" class="brand">
+          darkroom
+        </h1>
         <label>
           User name
           <input name="username" autocomplete="username" required autofocus />
@@ -35,11 +38,7 @@ export function SignIn({ onSignedIn }) {
           Password
           <input name="password" type="password" autocomplete="current-password" required />
         </label>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
         <button class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
