@@ -307,6 +307,7 @@ try {
   const token = shareUrl.split('/s/')[1];
   const sharedJson = await publicPage.evaluate(async (t) => (await fetch(`/api/v1/shared/${t}/assets`)).text(), token);
   assert.ok(sharedJson.includes('Evening by the river'), 'the shared listing has the located photo');
+  assert.equal(await publicPage.locator('.tile-fav').count(), 0, "the owner's favourites are not shown");
   assert.ok(!/gps|latitude|longitude|has_location/i.test(sharedJson), 'the shared listing says nothing of location');
   await shot(publicPage, 'desktop-share-page');
   await accessible(publicPage, 'the share page');

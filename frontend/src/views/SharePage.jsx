@@ -75,7 +75,8 @@ export function SharePage({ token }) {
               </span>
             </div>
             {share.album?.description && <p>{share.album.description}</p>}
-            <Grid assets={assets} onOpen={(index) => setViewing(index)} />
+            {/* The owner's favourites are theirs alone. */}
+            <Grid assets={assets} onOpen={(index) => setViewing(index)} tileProps={() => ({ showFavorite: false })} />
           </>
         )}
       </main>
