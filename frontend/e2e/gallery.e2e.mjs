@@ -409,6 +409,24 @@ try {
   await page.dispatchEvent('main', 'drop', { dataTransfer: droppedFiles });
   await page.locator('.upload[data-state=duplicate]', { hasText: 'dropped.jpg' }).waitFor();
 
+  step('trash and restore');
+  await page.getByRole('link', { name: 'Library' }).click();
+  await page.locator('.tile:has(.tile-pending) .tile-check').click();
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Move to trash' }).click();
+  await page.getByText('1 photo moved to the trash.').waitFor();
+  await page.waitForFunction(() => !document.querySelector('.tile .tile-pending'));
+  await page.getByRole('link', { name: 'Trash' }).click();
+  await page.locator('.grid .tile').waitFor();
+  assert.equal(await page.locator('.grid .tile').count(), 1);
+  await accessible(page, 'the trash');
+  await page.locator('.grid .tile-open').click();
+  await page.getByRole('button', { name: 'Restore' }).click();
+  await page.getByText('1 photo back in the library.').waitFor();
+  await page.getByText('The trash is empty.').waitFor();
+  await page.getByRole('link', { name: 'Library' }).click();
+  await page.locator('.tile .tile-pending').waitFor();
+
   step('phone width');
   const phone = await browser.newContext({
     viewport: PHONE,

@@ -13,6 +13,8 @@ export function currentRoute() {
       return { name: 'sharing' };
     case 'admin':
       return { name: 'admin' };
+    case 'trash':
+      return { name: 'trash' };
     default:
       return { name: 'library' };
   }

@@ -10,6 +10,7 @@ import { Albums } from './Albums.jsx';
 import { AlbumView } from './AlbumView.jsx';
 import { Sharing } from './Sharing.jsx';
 import { Admin } from './Admin.jsx';
+import { Trash } from './Trash.jsx';
 
 export function Shell({ route, user, onSignedOut }) {
   const [version, setVersion] = useState(0);
@@ -70,6 +71,7 @@ export function Shell({ route, user, onSignedOut }) {
           {link('#/', 'Library', 'library')}
           {link('#/albums', 'Albums', 'albums')}
           {link('#/sharing', 'Sharing', 'sharing')}
+          {link('#/trash', 'Trash', 'trash')}
           {user.is_admin && link('#/admin', 'Admin', 'admin')}
         </nav>
         <div class="topbar-end">
@@ -89,6 +91,7 @@ export function Shell({ route, user, onSignedOut }) {
         {route.name === 'albums' && <Albums version={version} actions={actions} />}
         {route.name === 'album' && <AlbumView id={route.id} version={version} actions={actions} />}
         {route.name === 'sharing' && <Sharing version={version} />}
+        {route.name === 'trash' && <Trash version={version} actions={actions} />}
         {route.name === 'admin' && user.is_admin && <Admin />}
       </main>
       <Uploader pickerRef={picker} onUploaded={refresh} />
