@@ -6,6 +6,7 @@ import * as esbuild from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outdir = path.resolve(process.argv[2] ?? path.join(here, 'dist'));
@@ -41,4 +42,10 @@ await writeFile(
   path.join(outdir, 'index.html'),
   template.replaceAll('%APP_JS%', `/app/${js}`).replaceAll('%APP_CSS%', `/app/${css}`),
 );
-console.log(`frontend: ${built.join(', ')}, index.html -> ${outdir}`);
+// Gzipped copies beside the bundles, served to browsers that accept them
+// (compressed once here rather than on every request).
+for (const name of [js, css]) {
+  const bytes = await readFile(path.join(outdir, name));
+  await writeFile(path.join(outdir, `${name}.gz`), gzipSync(bytes, { level: 9 }));
+}
+console.log(`frontend: ${built.join(', ')}, index.html, gzipped bundles -> ${outdir}`);

@@ -1,10 +1,11 @@
 //! Serves the web gallery built into the binary by `build.rs`: its page at
 //! `/` (and at `/s/{token}`, a share link's public page), its bundles under
 //! `/app/`. Bundle names carry their content hash, so they are cached for
-//! good; the page is revalidated so a new build is picked up at once.
+//! good; the page is revalidated so a new build is picked up at once. The
+//! build also gzips the bundles, and browsers that accept gzip get those.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::ApiError;
 
@@ -33,16 +34,42 @@ pub(crate) async fn page() -> HttpResponse {
         .body(file("index.html").unwrap_or_default())
 }
 
-/// One of the page's bundles.
-pub(crate) async fn bundle(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let bytes = file(&name)
-        .filter(|_| name.as_str() != "index.html")
-        .ok_or(ApiError::NotFound("file"))?;
-    Ok(HttpResponse::Ok()
+/// One of the page's bundles, gzipped when the browser accepts it.
+pub(crate) async fn bundle(
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if name.as_str() == "index.html" || name.ends_with(".gz") {
+        return Err(ApiError::NotFound("file"));
+    }
+    let plain = file(&name).ok_or(ApiError::NotFound("file"))?;
+    let gzipped = file(&format!("{name}.gz")).filter(|_| accepts_gzip(&req));
+    let mut response = HttpResponse::Ok();
+    response
         .content_type(content_type(&name))
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header(("X-Content-Type-Options", "nosniff"));
+    Ok(match gzipped {
+        Some(bytes) => response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(bytes),
+        None => response.body(plain),
+    })
+}
+
+/// Whether `Accept-Encoding` lists gzip (without `q=0`).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let is_gzip = parts.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"));
+            let refused = parts.any(|p| p.replace(' ', "") == "q=0" || p == "q=0.0");
+            is_gzip && !refused
+        })
 }
 
 fn content_type(name: &str) -> &'static str {
@@ -58,6 +85,58 @@ fn content_type(name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::App;
+    use actix_web::test as actix_test;
+
+    #[actix_web::test]
+    async fn bundles_come_gzipped_to_browsers_that_accept_it() {
+        let app =
+            actix_test::init_service(App::new().route("/app/{file}", web::get().to(bundle))).await;
+        let Some((js, _)) = FRONTEND_FILES.iter().find(|(f, _)| f.ends_with(".js")) else {
+            // The placeholder page (no Node.js at build time) has no bundles.
+            return;
+        };
+        let get = |encoding: &'static str| {
+            actix_test::TestRequest::get()
+                .uri(&format!("/app/{js}"))
+                .insert_header((header::ACCEPT_ENCODING, encoding))
+                .to_request()
+        };
+        let zipped = actix_test::call_service(&app, get("br, gzip;q=0.8")).await;
+        assert_eq!(zipped.status(), 200);
+        assert_eq!(
+            zipped.headers().get(header::CONTENT_ENCODING).unwrap(),
+            "gzip"
+        );
+        let zipped = actix_test::read_body(zipped).await;
+        let plain = actix_test::call_service(&app, get("identity")).await;
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        let plain = actix_test::read_body(plain).await;
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&zipped[..]),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert_eq!(unzipped, plain, "the same bytes either way");
+        assert!(
+            zipped.len() * 2 < plain.len(),
+            "gzip pays: {} → {}",
+            plain.len(),
+            zipped.len()
+        );
+
+        let refused = actix_test::call_service(&app, get("gzip;q=0")).await;
+        assert!(refused.headers().get(header::CONTENT_ENCODING).is_none());
+        let hidden = actix_test::call_service(
+            &app,
+            actix_test::TestRequest::get()
+                .uri(&format!("/app/{js}.gz"))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(hidden.status(), 404);
+    }
 
     #[test]
     fn the_page_names_bundles_that_are_embedded() {
