@@ -24,9 +24,12 @@ pub(crate) struct AssetDto {
     pub title: Option<String>,
     pub caption: Option<String>,
     pub keywords: Vec<String>,
-    pub favorite: bool,
-    /// 0 (unrated) to 5 stars.
-    pub rating: u8,
+    /// The owner's own marks, absent through share links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub favorite: Option<bool>,
+    /// 0 (unrated) to 5 stars; absent through share links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
     pub camera_make: Option<String>,
     pub camera_model: Option<String>,
     pub lens: Option<String>,
@@ -223,8 +226,8 @@ impl AssetDto {
             title: asset.library.title.clone(),
             caption: asset.library.caption.clone(),
             keywords: asset.library.keywords.clone(),
-            favorite: asset.library.is_favorite,
-            rating: asset.library.rating,
+            favorite: (!share).then_some(asset.library.is_favorite),
+            rating: (!share).then_some(asset.library.rating),
             camera_make: asset.facts.camera_make.clone(),
             camera_model: asset.facts.camera_model.clone(),
             lens: asset.facts.lens.clone(),

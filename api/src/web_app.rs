@@ -58,7 +58,7 @@ pub(crate) async fn bundle(
     })
 }
 
-/// Whether `Accept-Encoding` lists gzip (without `q=0`).
+/// Whether `Accept-Encoding` lists gzip (with a weight other than `q=0`).
 fn accepts_gzip(req: &HttpRequest) -> bool {
     req.headers()
         .get_all(header::ACCEPT_ENCODING)
@@ -66,9 +66,11 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
         .flat_map(|v| v.split(','))
         .any(|coding| {
             let mut parts = coding.split(';').map(str::trim);
-            let is_gzip = parts.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"));
-            let refused = parts.any(|p| p.replace(' ', "") == "q=0" || p == "q=0.0");
-            is_gzip && !refused
+            let gzip = parts.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"));
+            let refused = parts
+                .filter_map(|p| p.strip_prefix("q="))
+                .any(|q| q.trim().parse::<f32>() == Ok(0.0));
+            gzip && !refused
         })
 }
 
@@ -126,8 +128,13 @@ mod tests {
             zipped.len()
         );
 
-        let refused = actix_test::call_service(&app, get("gzip;q=0")).await;
-        assert!(refused.headers().get(header::CONTENT_ENCODING).is_none());
+        for refusing in ["gzip;q=0", "gzip; q=0.0"] {
+            let refused = actix_test::call_service(&app, get(refusing)).await;
+            assert!(
+                refused.headers().get(header::CONTENT_ENCODING).is_none(),
+                "{refusing}"
+            );
+        }
         let hidden = actix_test::call_service(
             &app,
             actix_test::TestRequest::get()

@@ -59,12 +59,15 @@ for (let run = 0; run < runs; run += 1) {
   await page.waitForFunction(screenShown, null, { timeout: 60_000, polling: 'raf' });
   jump.push(Date.now() - jumped);
 
-  facts ??= await page.evaluate(async () => ({
-    photos: (await (await fetch('/api/v1/timeline')).json()).total,
-    months: (await (await fetch('/api/v1/timeline')).json()).months.length,
-    tilesInPage: document.querySelectorAll('.tile').length,
-    monthsInPage: document.querySelectorAll('section.month').length,
-  }));
+  facts ??= await page.evaluate(async () => {
+    const timeline = await (await fetch('/api/v1/timeline')).json();
+    return {
+      photos: timeline.total,
+      months: timeline.months.length,
+      tilesInPage: document.querySelectorAll('.tile').length,
+      monthsInPage: document.querySelectorAll('section.month').length,
+    };
+  });
   await context.close();
 }
 await browser.close();

@@ -410,16 +410,11 @@ pub(crate) async fn jobs(
     }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub(crate) struct RetriedDto {
-    requeued: u64,
-}
-
 /// Puts a failed job back in the queue with fresh attempts (`409` unless
 /// it failed).
 #[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "admin",
     params(("id" = String, Path, description = "The job's id")),
-    responses((status = 202, description = "Queued again", body = RetriedDto)))]
+    responses((status = 202, description = "Queued again", body = super::renditions::RequeuedDto)))]
 pub(crate) async fn retry_job(
     path: web::Path<String>,
     auth: Authenticated,
@@ -434,5 +429,5 @@ pub(crate) async fn retry_job(
         });
     }
     state.waker.wake();
-    Ok(HttpResponse::Accepted().json(RetriedDto { requeued: 1 }))
+    Ok(HttpResponse::Accepted().json(super::renditions::RequeuedDto { requeued: 1 }))
 }

@@ -24,9 +24,10 @@ pub(crate) struct PendingDto {
     last_error: Option<String>,
 }
 
+/// How many jobs went back in the queue (a rendition retry, an admin's retry).
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct RequeuedDto {
-    requeued: u64,
+    pub(crate) requeued: u64,
 }
 
 /// A rendition (`thumb` or `preview`, a JPEG) of the current edit.

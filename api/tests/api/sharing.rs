@@ -46,6 +46,20 @@ async fn album_links_serve_the_album_without_location(app: TestApp) {
         "the owner sees the location"
     );
     assert_eq!(owner_view["has_location"], true);
+    // The owner's own marks, which link holders do not see either.
+    let marked = app
+        .call_expect(
+            Method::PATCH,
+            &app.token,
+            &format!("/api/v1/assets/{located}"),
+            Some(json!({"favorite": true, "rating": 4})),
+            200,
+        )
+        .await;
+    assert_eq!(
+        (&marked["favorite"], &marked["rating"]),
+        (&json!(true), &json!(4))
+    );
     let album = app
         .call_expect(
             Method::POST,
@@ -92,6 +106,12 @@ async fn album_links_serve_the_album_without_location(app: TestApp) {
         page["assets"][0]["camera_make"], "Abc",
         "the rest of the metadata stays"
     );
+    for asset in page["assets"].as_array().unwrap() {
+        assert!(
+            asset.get("favorite").is_none() && asset.get("rating").is_none(),
+            "the owner's favourites and ratings stay the owner's: {asset}"
+        );
+    }
     let url = page["assets"][0]["renditions"][0]["url"]
         .as_str()
         .unwrap()

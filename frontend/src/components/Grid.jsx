@@ -1,8 +1,7 @@
 // A justified grid of a list of photos (an album, a share): all tiles laid
 // out in one block, in the list's order.
-import justifiedLayout from 'justified-layout';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { GAP, rowHeightFor } from '../lib/layout.js';
+import { justify } from '../lib/layout.js';
 import { aspect } from '../lib/renditions.js';
 import { Tile } from './Tile.jsx';
 
@@ -14,14 +13,7 @@ export function Grid({ assets, selection, onOpen, tileProps }) {
     observer.observe(ref.current);
     return () => observer.disconnect();
   }, []);
-  const geometry = width
-    ? justifiedLayout(assets.map(aspect), {
-        containerWidth: width,
-        containerPadding: 0,
-        boxSpacing: GAP,
-        targetRowHeight: rowHeightFor(width),
-      })
-    : { boxes: [], containerHeight: 0 };
+  const geometry = width ? justify(assets.map(aspect), width) : { boxes: [], containerHeight: 0 };
   return (
     <div ref={ref} class="grid" style={{ height: `${geometry.containerHeight}px` }}>
       {geometry.boxes.map((box, i) => (

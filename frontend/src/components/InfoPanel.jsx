@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
 import { bytes, dateTime, exposure } from '../lib/format.js';
-import { fullSizeUrl } from './Viewer.jsx';
+import { assetPath } from '../lib/renditions.js';
 import { Alert } from './Alert.jsx';
 
 export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, onTrash }) {
@@ -167,16 +167,8 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
             Share…
           </button>
         )}
-        {fullSizeUrl(asset, shared) && (!shared || shared.allowDownload) && (
-          <a
-            class="button"
-            href={
-              shared
-                ? `/api/v1/shared/${encodeURIComponent(shared.token)}/assets/${asset.id}/original`
-                : `/api/v1/assets/${asset.id}/original`
-            }
-            download={asset.original_name}
-          >
+        {(!shared || shared.allowDownload) && (
+          <a class="button" href={`${assetPath(asset, shared)}/original`} download={asset.original_name}>
             Download original
           </a>
         )}

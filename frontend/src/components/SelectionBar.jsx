@@ -1,7 +1,7 @@
 // What can be done with the selected photos: add them to an album (a new
 // one or an existing one), share one, move them to the trash.
 import { useState } from 'preact/hooks';
-import { api, plainError } from '../lib/api.js';
+import { api, forEachAtMost, plainError } from '../lib/api.js';
 import { useLoad } from '../lib/useLoad.js';
 import { Dialog } from './Dialog.jsx';
 import { Alert } from './Alert.jsx';
@@ -17,7 +17,7 @@ export function SelectionBar({ selection, actions, onDone, extra }) {
     )
       return;
     try {
-      for (const id of ids) await api(`assets/${id}`, { method: 'DELETE' });
+      await forEachAtMost(ids, (id) => api(`assets/${id}`, { method: 'DELETE' }));
       actions.notify(`${ids.length} photo${ids.length > 1 ? 's' : ''} moved to the trash.`);
       selection.clear();
       onDone?.();

@@ -2,17 +2,7 @@ import { dayTitle } from '../lib/format.js';
 import { isRendering, rendition, srcset } from '../lib/renditions.js';
 
 /** One photo of a grid, absolutely placed by its layout box. */
-export function Tile({
-  tile,
-  selection,
-  onOpen,
-  draggable,
-  onDragStart,
-  onDragOver,
-  onDrop,
-  badge,
-  showFavorite = true,
-}) {
+export function Tile({ tile, selection, onOpen, draggable, onDragStart, onDragOver, onDrop, badge }) {
   const { asset } = tile;
   const thumb = rendition(asset, 'thumb');
   const selected = selection?.has(asset.id);
@@ -30,7 +20,7 @@ export function Tile({
       <button
         type="button"
         class="tile-open"
-        aria-label={`${label}, ${dayTitle(asset.day)}${showFavorite && asset.favorite ? ', favourite' : ''}`}
+        aria-label={`${label}, ${dayTitle(asset.day)}${asset.favorite ? ', favourite' : ''}`}
         onClick={(e) => {
           if (selection && (selection.size || e.shiftKey)) selection.toggle(asset, e.shiftKey);
           else onOpen(asset);
@@ -63,7 +53,7 @@ export function Tile({
           }}
         />
       )}
-      {showFavorite && asset.favorite && (
+      {asset.favorite && (
         <span class="tile-fav" aria-hidden="true">
           ♥
         </span>

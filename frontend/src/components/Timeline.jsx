@@ -21,6 +21,10 @@ const RENDERING_RECHECK_MS = 2500;
 export function Timeline({ timeline, query, selection, onOpen, onAssetsChange }) {
   const scrollRef = useRef(null);
   const [width, setWidth] = useState(0);
+  // What a month load that finishes later must check against: the width and
+  // the timeline may have changed while it was in flight.
+  const current = useRef({ width, timeline });
+  current.current = { width, timeline };
   const [viewport, setViewport] = useState({ top: 0, height: 800 });
   // Bumped whenever the months' data changes (a load, a re-layout, a new
   // timeline), which is also what redraws.
@@ -125,8 +129,8 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
       const assets = (await allPages(`assets?month=${m.month}${query ? `&${query}` : ''}`, 'assets')).filter((a) =>
         wanted.has(a.day),
       );
-      if (months !== timelineRef.current.months) return; // a newer timeline took over
-      const layout = layoutMonth(m.days, assets, width);
+      if (months !== current.current.timeline.months) return; // a newer timeline took over
+      const layout = layoutMonth(m.days, assets, current.current.width);
       loaded.current.set(m.month, { assets, layout });
       stale.current.delete(m.month);
       virtualizer.resizeItem(index, layout.height);
@@ -134,7 +138,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
       rerender();
       if (assets.some(isRendering) && recheck < 40) {
         setTimeout(() => {
-          if (months === timelineRef.current.months) loadMonth(index, m, recheck + 1);
+          if (months === current.current.timeline.months) loadMonth(index, m, recheck + 1);
         }, RENDERING_RECHECK_MS);
       }
     } catch (e) {
@@ -143,8 +147,6 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
       loading.current.delete(m.month);
     }
   }
-  const timelineRef = useRef(timeline);
-  timelineRef.current = timeline;
 
   // Every loaded photo in timeline order: for the viewer and shift-click.
   const ordered = useMemo(() => {

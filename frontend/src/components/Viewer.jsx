@@ -7,24 +7,12 @@
 import PhotoSwipe from 'photoswipe';
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { aspect, rendition } from '../lib/renditions.js';
+import { aspect, fullSizeUrl, rendition } from '../lib/renditions.js';
 import { InfoPanel } from './InfoPanel.jsx';
 
 /** The details panel's width, and the narrowest screen it sits beside the photo on. */
 const PANEL_WIDTH = 340;
 const PANEL_BESIDE = 900;
-const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
-
-/** The URL of the photo at full size, or null when it may not be fetched. */
-export function fullSizeUrl(asset, shared) {
-  const base = shared
-    ? `/api/v1/shared/${encodeURIComponent(shared.token)}/assets/${asset.id}`
-    : `/api/v1/assets/${asset.id}`;
-  const edited = asset.edit_version > 0;
-  if (shared) return shared.allowDownload && !edited && BROWSER_FORMATS.has(asset.format) ? `${base}/original` : null;
-  return !edited && BROWSER_FORMATS.has(asset.format) ? `${base}/original` : `${base}/export?format=jpeg&quality=90`;
-}
-
 function slide(asset, shared) {
   const preview = rendition(asset, 'preview');
   const thumb = rendition(asset, 'thumb');

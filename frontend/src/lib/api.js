@@ -91,3 +91,16 @@ export function plainError(error) {
       return error.message.charAt(0).toUpperCase() + error.message.slice(1);
   }
 }
+
+/**
+ * `work(item)` for every item, a few requests at a time: the API has no bulk
+ * form of these calls, and a selection of hundreds should neither wait for
+ * each in turn nor open hundreds of requests at once.
+ */
+export async function forEachAtMost(items, work, inFlight = 6) {
+  const queue = [...items];
+  const worker = async () => {
+    while (queue.length) await work(queue.shift());
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, queue.length) }, worker));
+}

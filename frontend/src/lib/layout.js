@@ -14,6 +14,16 @@ export function rowHeightFor(width) {
   return width < 500 ? 110 : width < 900 ? 160 : 200;
 }
 
+/** Justified rows for photos of these aspect ratios at `width`: `{ boxes, containerHeight }`. */
+export function justify(aspects, width) {
+  return justifiedLayout(aspects, {
+    containerWidth: width,
+    containerPadding: 0,
+    boxSpacing: GAP,
+    targetRowHeight: rowHeightFor(width),
+  });
+}
+
 function estimateDay(count, width) {
   const rowHeight = rowHeightFor(width);
   const perRow = Math.max(1, Math.floor((width + GAP) / (rowHeight * TYPICAL_ASPECT + GAP)));
@@ -34,7 +44,6 @@ export function estimateMonth(days, width) {
 export function layoutMonth(days, assets, width) {
   const byDay = new Map(days.map((d) => [d.day, []]));
   for (const a of assets) byDay.get(a.day)?.push(a);
-  const rowHeight = rowHeightFor(width);
   const dayTops = [];
   const tiles = [];
   let top = MONTH_HEADER;
@@ -43,15 +52,7 @@ export function layoutMonth(days, assets, width) {
     if (!list.length) continue;
     dayTops.push({ day, top });
     top += DAY_HEADER;
-    const geometry = justifiedLayout(list.map(aspect), {
-      containerWidth: width,
-      containerPadding: 0,
-      boxSpacing: GAP,
-      targetRowHeight: rowHeight,
-      // A lone wide photo is not stretched across the screen.
-      maxNumRows: Number.POSITIVE_INFINITY,
-      showWidows: true,
-    });
+    const geometry = justify(list.map(aspect), width);
     geometry.boxes.forEach((box, i) => {
       tiles.push({ asset: list[i], top: top + box.top, left: box.left, width: box.width, height: box.height });
     });

@@ -54,7 +54,7 @@ export function setPath(recipe, path, value) {
   return copy;
 }
 
-/** The recipe as sent: version 1, no fields left at their neutral value by the sliders. */
+/** The recipe as sent: schema version 1 first (sliders at neutral have already removed their fields). */
 export function cleanRecipe(recipe) {
   const out = structuredClone(recipe ?? {});
   delete out.version;

@@ -27,3 +27,26 @@ export function srcset(asset) {
 export function isRendering(asset) {
   return !rendition(asset, 'thumb') && asset.renditions?.some((r) => r.status !== 'failed');
 }
+
+const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
+
+/** Where the API serves an asset: to its owner, or through a share link. */
+export function assetPath(asset, shared) {
+  return shared
+    ? `/api/v1/shared/${encodeURIComponent(shared.token)}/assets/${asset.id}`
+    : `/api/v1/assets/${asset.id}`;
+}
+
+/**
+ * The photo at full size for the viewer's zoom, or null. The owner gets the
+ * original when a browser can show it as it is, else the full-size rendering
+ * of the current edit. A link holder zooms only as far as the preview: a
+ * shared photo's edit is not disclosed, so its original could contradict it.
+ */
+export function fullSizeUrl(asset, shared) {
+  if (shared) return null;
+  const path = assetPath(asset);
+  return asset.edit_version > 0 || !BROWSER_FORMATS.has(asset.format)
+    ? `${path}/export?format=jpeg&quality=90`
+    : `${path}/original`;
+}

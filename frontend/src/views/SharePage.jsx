@@ -75,8 +75,7 @@ export function SharePage({ token }) {
               </span>
             </div>
             {share.album?.description && <p>{share.album.description}</p>}
-            {/* The owner's favourites are theirs alone. */}
-            <Grid assets={assets} onOpen={(index) => setViewing(index)} tileProps={() => ({ showFavorite: false })} />
+            <Grid assets={assets} onOpen={(index) => setViewing(index)} />
           </>
         )}
       </main>

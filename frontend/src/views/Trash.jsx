@@ -1,7 +1,7 @@
 // The trash: photos moved there, when each goes for good; restore them, or
 // delete them now.
 import { useState } from 'preact/hooks';
-import { api, plainError } from '../lib/api.js';
+import { api, forEachAtMost, plainError } from '../lib/api.js';
 import { dateTime } from '../lib/format.js';
 import { useLoad } from '../lib/useLoad.js';
 import { Alert } from '../components/Alert.jsx';
@@ -30,12 +30,12 @@ export function Trash({ version, actions }) {
   const ids = [...selection.ids];
   const restore = () =>
     run(
-      () => Promise.all(ids.map((id) => api(`assets/${id}/restore`, { method: 'POST' }))),
+      () => forEachAtMost(ids, (id) => api(`assets/${id}/restore`, { method: 'POST' })),
       `${ids.length} photo${ids.length > 1 ? 's' : ''} back in the library.`,
     );
   const purge = () =>
     confirm(`Delete ${ids.length} photo${ids.length > 1 ? 's' : ''} for good? This cannot be undone.`) &&
-    run(() => Promise.all(ids.map((id) => api(`trash/${id}`, { method: 'DELETE' }))), 'Deleted for good.');
+    run(() => forEachAtMost(ids, (id) => api(`trash/${id}`, { method: 'DELETE' })), 'Deleted for good.');
   const empty = () =>
     confirm('Empty the trash? Every photo in it is deleted for good.') &&
     run(() => api('trash/empty', { method: 'POST' }), 'The trash is empty.');

@@ -271,16 +271,32 @@ impl Catalog {
 
     /// Puts an asset's failed jobs back in the queue with fresh attempts.
     pub async fn retry_failed_jobs(&self, asset: &AssetId) -> Result<u64, StorageError> {
-        let now = now_ms();
-        Ok(sqlx::query(
+        self.requeue_failed(FailedJobs::OfAsset, asset.to_string())
+            .await
+    }
+
+    /// Puts one failed job back in the queue with fresh attempts; false if
+    /// it is not (or no longer) failed.
+    pub async fn retry_job(&self, id: &JobId) -> Result<bool, StorageError> {
+        Ok(self.requeue_failed(FailedJobs::One, id.to_string()).await? == 1)
+    }
+
+    /// The failed jobs `which` names, queued again with fresh attempts.
+    async fn requeue_failed(&self, which: FailedJobs, id: String) -> Result<u64, StorageError> {
+        let column = match which {
+            FailedJobs::OfAsset => "asset_id",
+            FailedJobs::One => "id",
+        };
+        let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1
-             WHERE asset_id = $2 AND state = 'failed'",
-        )
-        .bind(now)
-        .bind(asset.to_string())
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+             WHERE {column} = $2 AND state = 'failed'"
+        ));
+        Ok(sqlx::query(sql)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// The newest job of `kind` for an asset.
@@ -372,22 +388,6 @@ impl Catalog {
             .collect()
     }
 
-    /// Puts one failed job back in the queue with fresh attempts; false if
-    /// it is not (or no longer) failed.
-    pub async fn retry_job(&self, id: &JobId) -> Result<bool, StorageError> {
-        let now = now_ms();
-        Ok(sqlx::query(
-            "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1
-             WHERE id = $2 AND state = 'failed'",
-        )
-        .bind(now)
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1)
-    }
-
     /// How many jobs are in each state.
     pub async fn job_counts(&self) -> Result<JobCounts, StorageError> {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
@@ -424,4 +424,12 @@ pub(super) async fn mark_done(
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// Which failed jobs [`Catalog::requeue_failed`] puts back.
+enum FailedJobs {
+    /// Every failed job of an asset.
+    OfAsset,
+    /// One job, by id.
+    One,
 }
