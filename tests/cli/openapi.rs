@@ -67,16 +67,24 @@ async fn the_description_is_served_and_holds_under_schemathesis() {
         return;
     }
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis");
+    // It keeps a cache in its working folder: the test's, not the checkout.
+    let scratch = storage.path().to_path_buf();
     let output = tokio::task::spawn_blocking(move || {
         // Its command line (`st`), through the interpreter that has it, so
         // that where pip put the script does not matter.
         Command::new("python3")
-            .current_dir(config)
+            .current_dir(scratch)
+            // `hooks = "hooks"` in the config is a module beside it.
+            .env("PYTHONPATH", config)
             .args([
                 "-c",
                 "from schemathesis.cli import schemathesis; schemathesis()",
             ])
-            .args(["--config-file", "schemathesis.toml", "run"])
+            .args([
+                "--config-file",
+                &format!("{config}/schemathesis.toml"),
+                "run",
+            ])
             .arg(format!("{url}/api/openapi.json"))
             .args(["--header", &format!("Authorization: Bearer {token}")])
             // It would revoke the very token it tests with.
