@@ -18,6 +18,9 @@ use serde::Deserialize;
 
 use crate::cli::{Cli, LogFormat};
 
+/// The largest object S3's CopyObject copies (what publishing an upload uses).
+const S3_LARGEST_COPY: u64 = 5 << 30;
+
 /// The TOML file's keys (all optional; the README lists them).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +43,10 @@ struct FileSettings {
     session_idle_days: Option<u64>,
     upload_expiry_hours: Option<u64>,
     requests_per_minute: Option<u64>,
+    job_timeout_secs: Option<u64>,
+    metrics_listen: Option<SocketAddr>,
+    drain_secs: Option<u64>,
+    stop_timeout_secs: Option<u64>,
 }
 
 /// Everything a subcommand needs, resolved.
@@ -53,6 +60,19 @@ pub struct Settings {
     pub workers: WorkerConfig,
     /// When trashed photos are purged and unreferenced blobs deleted.
     pub gc: GcPolicy,
+    /// How the process is watched and stopped.
+    pub process: ProcessSettings,
+}
+
+/// How a long-running process is watched and stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessSettings {
+    /// A second address serving only /metrics, without credentials.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How long /readyz answers 503 before the listener closes.
+    pub drain: Duration,
+    /// How long in-flight requests and jobs then get to finish.
+    pub stop_timeout: Duration,
 }
 
 impl Settings {
@@ -112,7 +132,23 @@ impl Settings {
             anyhow::ensure!(n >= 1, "jobs need at least one attempt");
             workers.max_attempts = n;
         }
+        if let Some(secs) = jobs.job_timeout_secs.or(file.job_timeout_secs) {
+            anyhow::ensure!(secs >= 1, "the job time budget must be at least 1 second");
+            workers.job_time_budget = Duration::from_secs(secs);
+        }
         workers.hold_each_job = jobs.fault_hold_job_ms.map(Duration::from_millis);
+        let process_args = cli.command.process().cloned().unwrap_or_default();
+        let process = ProcessSettings {
+            metrics_listen: process_args.metrics_listen.or(file.metrics_listen),
+            drain: Duration::from_secs(process_args.drain_secs.or(file.drain_secs).unwrap_or(5)),
+            stop_timeout: Duration::from_secs(
+                process_args
+                    .stop_timeout_secs
+                    .or(file.stop_timeout_secs)
+                    .unwrap_or(30),
+            ),
+        };
+        workers.stop_grace = process.stop_timeout;
         let rendering = cli.command.rendering().cloned().unwrap_or_default();
         workers.shrink_on_load = rendering
             .shrink_on_load
@@ -164,8 +200,17 @@ impl Settings {
             renditions: workers.renditions.clone(),
             job_attempts: workers.max_attempts,
             trash_retention: gc.trash_retention,
+            stop_timeout: process.stop_timeout,
             ..ApiConfig::default()
         };
+        // S3 publishes an upload with one CopyObject, which takes at most 5 GiB.
+        if matches!(blobs, BlobConfig::S3 { .. }) {
+            anyhow::ensure!(
+                limits.max_upload_bytes <= S3_LARGEST_COPY,
+                "max_upload_bytes is {} but an S3 blob store publishes uploads of at most 5 GiB",
+                limits.max_upload_bytes
+            );
+        }
         if let Some(days) = env_u64("DARKROOM_SESSION_IDLE_DAYS")?.or(file.session_idle_days) {
             anyhow::ensure!(days >= 1, "sessions must last at least a day");
             api.session_idle = Duration::from_secs(days * 86_400);
@@ -198,6 +243,7 @@ impl Settings {
             api,
             workers,
             gc,
+            process,
         })
     }
 }

@@ -33,6 +33,8 @@ pub struct ApiConfig {
     /// Mark cookies `Secure` even when the request did not come over HTTPS
     /// (behind a proxy that does not send X-Forwarded-Proto).
     pub force_secure_cookies: bool,
+    /// Once told to stop, how long in-flight requests get to finish.
+    pub stop_timeout: Duration,
 }
 
 impl ApiConfig {
@@ -60,6 +62,7 @@ impl Default for ApiConfig {
             trash_retention: Duration::from_secs(30 * 24 * 3600),
             upload_expiry: Duration::from_secs(24 * 3600),
             force_secure_cookies: false,
+            stop_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -74,8 +74,36 @@ pub(crate) fn invalid_device_asset_id() -> ApiError {
     )
 }
 
-/// Streams an upload into the store and records it.
+/// Streams an upload into the store and records it; counted in
+/// `darkroom_uploads_total{outcome}`.
 pub(crate) async fn ingest<S, E>(
+    state: &AppState,
+    meta: UploadMeta,
+    body: S,
+) -> Result<AssetInsert, ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let result = store_upload(state, meta, body).await;
+    count_upload(&result);
+    result
+}
+
+/// One upload's line in `darkroom_uploads_total`.
+pub(crate) fn count_upload(result: &Result<AssetInsert, ApiError>) {
+    use actix_web::ResponseError;
+    let outcome = match result {
+        Ok(AssetInsert::Created(_)) => "created",
+        Ok(AssetInsert::Duplicate(_)) => "duplicate",
+        Ok(AssetInsert::Restored(_)) => "restored",
+        Err(e) if e.status_code().is_client_error() => "refused",
+        Err(_) => "failed",
+    };
+    metrics::counter!("darkroom_uploads_total", "outcome" => outcome).increment(1);
+}
+
+async fn store_upload<S, E>(
     state: &AppState,
     meta: UploadMeta,
     body: S,
@@ -237,6 +265,7 @@ where
                 format!("the upload was interrupted: {e}"),
             )
         })?;
+        metrics::counter!("darkroom_upload_bytes_total").increment(chunk.len() as u64);
         if writer.len() + chunk.len() as u64 > limits.max_upload_bytes {
             return Err(ApiError::PayloadTooLarge {
                 limit: limits.max_upload_bytes,
@@ -252,7 +281,7 @@ where
                 return Err(refusal);
             }
             if head.len() >= PROBE_PREFIX_BYTES {
-                probed = Some(probe(&head, limits)?);
+                probed = Some(timed_probe(&head, limits)?);
                 head = Vec::new();
             }
         }
@@ -263,8 +292,18 @@ where
     }
     match probed {
         Some(probed) => Ok(probed),
-        None => Ok(probe(&head, limits)?),
+        None => Ok(timed_probe(&head, limits)?),
     }
+}
+
+/// [`probe`], timed for `darkroom_pipeline_stage_seconds{stage="probe"}`.
+fn timed_probe(head: &[u8], limits: &Limits) -> Result<Probe, darkroom_pipeline::PipelineError> {
+    let started = std::time::Instant::now();
+    let probed = probe(head, limits);
+    let format = sniff(head).map_or("unknown", |f| f.name());
+    metrics::histogram!("darkroom_pipeline_stage_seconds", "stage" => "probe", "format" => format)
+        .record(started.elapsed().as_secs_f64());
+    probed
 }
 
 /// A display name from a client-sent file name: the last path component,

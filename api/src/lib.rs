@@ -15,6 +15,7 @@ mod etag;
 mod ingest;
 mod metering;
 mod openapi;
+mod prometheus;
 mod range;
 mod routes;
 mod startup;
@@ -29,5 +30,7 @@ pub use auth::password::{
 };
 pub use config::{ApiConfig, LoginLimits, RequestLimits};
 pub use error::ApiError;
-pub use startup::{Application, Services};
+pub use prometheus::Telemetry;
+pub use startup::{Application, ServerStopper, Services, serve_metrics};
+pub use state::DrainSwitch;
 pub use usage_csv::usage_csv;

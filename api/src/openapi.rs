@@ -55,6 +55,7 @@ pub(crate) struct ErrorDetail {
     paths(
         routes::health::healthz,
         routes::health::readyz,
+        routes::metrics::metrics,
         routes::session::login,
         routes::session::logout,
         routes::session::logout_everywhere,
@@ -136,7 +137,7 @@ pub(crate) struct ErrorDetail {
         (name = "sync", description = "The change feed, and which photos a device already sent"),
         (name = "webhooks", description = "Signed event deliveries to your URL"),
         (name = "admin", description = "Accounts, quotas, usage, storage (administrators)"),
-        (name = "health", description = "Liveness and readiness"),
+        (name = "health", description = "Liveness, readiness and metrics"),
     ),
 )]
 pub(crate) struct ApiDoc;

@@ -12,7 +12,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::ApiConfig;
 use crate::auth::rate_limit::{LoginLimiter, RequestLimiter};
 use crate::metering::Meter;
-use crate::state::AppState;
+use crate::state::{AppState, DrainSwitch};
 
 /// How often metered download counts are written to the catalog.
 const METER_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -40,6 +40,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();
         let http_workers = config.http_workers;
+        let stop_timeout_secs = config.stop_timeout.as_secs();
         let state = web::Data::new(AppState {
             catalog: services.catalog,
             blobs: services.blobs,
@@ -49,8 +50,11 @@ impl Application {
             request_limiter: config.request_limits.map(RequestLimiter::new),
             meter: Meter::default(),
             share_passwords: Default::default(),
+            draining: DrainSwitch::default(),
             config,
         });
+        // Installed before the first request is counted.
+        crate::Telemetry::global();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -64,15 +68,21 @@ impl Application {
                     let id = req.extensions().get::<RequestId>().copied();
                     let method = req.method().clone();
                     let path = req.path().to_string();
+                    // The route's pattern, not the path: one series per
+                    // route, not per photo.
+                    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
                     let started = std::time::Instant::now();
                     let call = srv.call(req);
                     async move {
                         let mut response = call.await?;
+                        let status = response.status().as_u16();
+                        let elapsed = started.elapsed();
+                        crate::prometheus::record_request(method.as_str(), &route, status, elapsed);
                         tracing::info!(
                             %method,
                             %path,
-                            status = response.status().as_u16(),
-                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            status,
+                            elapsed_ms = elapsed.as_millis() as u64,
                             "request"
                         );
                         if let Some(id) = id
@@ -87,8 +97,11 @@ impl Application {
                 })
                 .wrap(TracingLogger::default())
         })
-        // Actix stops on SIGINT/SIGTERM itself; the binary then stops the workers.
-        .shutdown_timeout(30);
+        // The binary handles SIGINT/SIGTERM: it drains first (see
+        // `DrainSwitch`), then stops the server through its handle, which
+        // gives requests in flight this long.
+        .disable_signals()
+        .shutdown_timeout(stop_timeout_secs);
         if let Some(n) = http_workers {
             server = server.workers(n);
         }
@@ -108,6 +121,16 @@ impl Application {
     /// A handle to stop the server.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
+    }
+
+    /// Stops the server from elsewhere (a signal handler).
+    pub fn stopper(&self) -> ServerStopper {
+        ServerStopper(self.server.handle())
+    }
+
+    /// The switch that makes `/readyz` answer 503 before the server stops.
+    pub fn drain_switch(&self) -> DrainSwitch {
+        self.state.draining.clone()
     }
 
     /// Serves until stopped (by signal or handle), writing metered
@@ -130,4 +153,44 @@ impl Application {
         }
         served
     }
+}
+
+/// Stops a running server.
+#[derive(Clone)]
+pub struct ServerStopper(ServerHandle);
+
+impl ServerStopper {
+    /// Closes the listener, then waits for requests in flight to finish (at
+    /// most the configured stop timeout).
+    pub async fn stop(&self) {
+        self.0.stop(true).await;
+    }
+}
+
+/// A second server for Prometheus alone, running from now on: `GET /metrics`
+/// without credentials (bind it to a private address), for processes with
+/// or without the API.
+///
+/// Returns the address it listens on (`listen` may have port 0).
+pub fn serve_metrics(
+    listen: std::net::SocketAddr,
+    catalog: Catalog,
+) -> std::io::Result<(ServerStopper, std::net::SocketAddr)> {
+    crate::Telemetry::global();
+    let catalog = web::Data::new(catalog);
+    let server = HttpServer::new(move || {
+        App::new().app_data(catalog.clone()).route(
+            "/metrics",
+            web::get().to(crate::routes::metrics::open_metrics),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .bind(listen)?;
+    let bound = server.addrs().first().copied().unwrap_or(listen);
+    let server = server.run();
+    let stopper = ServerStopper(server.handle());
+    tokio::spawn(server);
+    Ok((stopper, bound))
 }

@@ -18,4 +18,25 @@ pub(crate) struct AppState {
     pub request_limiter: Option<RequestLimiter>,
     pub meter: Meter,
     pub share_passwords: RecentlyVerified,
+    /// Set when the process is about to stop: `/readyz` answers 503.
+    pub draining: DrainSwitch,
+}
+
+/// Turned on once, when the process is told to stop: from then on `/readyz`
+/// answers 503 so that a load balancer sends new requests elsewhere, while
+/// requests already here (and any that still arrive) are served as usual.
+#[derive(Clone, Debug, Default)]
+pub struct DrainSwitch(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl DrainSwitch {
+    /// Starts draining (idempotent).
+    pub fn start(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        metrics::gauge!("darkroom_draining").set(1.0);
+    }
+
+    /// True once draining started.
+    pub fn is_draining(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }

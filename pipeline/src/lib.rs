@@ -43,6 +43,7 @@ mod strip_location;
 pub mod testing;
 mod tiff;
 mod timezone;
+pub mod timings;
 mod xmp;
 
 pub use decode::{InvalidShrinkOnLoad, ShrinkOnLoad};

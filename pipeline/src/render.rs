@@ -11,6 +11,7 @@ use crate::orient::Orientation;
 use crate::raw_preview::largest_preview;
 use crate::resize::resize;
 use crate::spec::{Fit, RenditionSpec};
+use crate::timings::{Stage, timed};
 use crate::{Limits, PipelineError, buffers, guard, sniff};
 
 /// One encoded rendition.
@@ -57,7 +58,9 @@ pub fn render(
     }
     guard(format, || {
         let needed = |w: u32, h: u32, o: Orientation| largest_long_edge(specs, w, h, o);
-        let decoded = decode(format, original, limits, &needed, shrink)?;
+        let decoded = timed(Stage::Decode, || {
+            decode(format, original, limits, &needed, shrink)
+        })?;
         render_decoded(decoded, original, specs)
     })
 }
@@ -91,7 +94,9 @@ pub fn render_from_embedded_preview(
             return Ok(None);
         }
         let needed = |w: u32, h: u32, o: Orientation| largest_long_edge(specs, w, h, o);
-        let decoded = decode_jpeg(preview.jpeg, limits, &needed, shrink, preview.orientation)?;
+        let decoded = timed(Stage::Decode, || {
+            decode_jpeg(preview.jpeg, limits, &needed, shrink, preview.orientation)
+        })?;
         let mut rendered = render_decoded(decoded, original, specs)?;
         if let Some((width, height)) = dng_dimensions(original) {
             for r in &mut rendered {
@@ -142,12 +147,12 @@ fn render_decoded(
         let (w, h) = placement.resized;
         let (w, h) = (w.min(source.width()), h.min(source.height()));
         if (w, h) != (source.width(), source.height()) {
-            let smaller = resize(&source, w, h)?;
+            let smaller = timed(Stage::Resize, || resize(&source, w, h))?;
             buffers::recycle(std::mem::replace(&mut source, smaller));
         }
         // Once, on the largest rendition; the smaller ones inherit it.
         if let Some(profile) = icc.take()
-            && let Err(e) = convert_to_srgb(&profile, &mut source)
+            && let Err(e) = timed(Stage::Colour, || convert_to_srgb(&profile, &mut source))
         {
             warning.get_or_insert(e);
         }
@@ -161,10 +166,10 @@ fn render_decoded(
         // Most photos need no turning: encode the pixels as they are, and
         // copy only to turn a small, final image.
         let bytes = if orientation == Orientation::Normal {
-            encode(framed, spec, exif)?
+            timed(Stage::Encode, || encode(framed, spec, exif))?
         } else {
-            let upright = orientation.upright(framed);
-            let bytes = encode(&upright, spec, exif)?;
+            let upright = timed(Stage::Orient, || orientation.upright(framed));
+            let bytes = timed(Stage::Encode, || encode(&upright, spec, exif))?;
             buffers::recycle(upright);
             bytes
         };

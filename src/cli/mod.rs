@@ -234,6 +234,10 @@ pub struct JobArgs {
     /// Attempts before a job is marked failed.
     #[arg(long, env = "DARKROOM_JOB_MAX_ATTEMPTS")]
     pub job_max_attempts: Option<u32>,
+    /// Seconds one attempt of a job may run before it is abandoned and
+    /// retried [default: 600].
+    #[arg(long, env = "DARKROOM_JOB_TIMEOUT_SECS")]
+    pub job_timeout_secs: Option<u64>,
     #[command(flatten)]
     pub rendering: RenderingArgs,
     /// Fault injection for crash tests: hold every job this many ms before
@@ -242,12 +246,32 @@ pub struct JobArgs {
     pub fault_hold_job_ms: Option<u64>,
 }
 
+/// How a long-running process is watched and stopped: shared by `serve` and `worker`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ProcessArgs {
+    /// Also serve GET /metrics (Prometheus) here, without credentials, for a
+    /// scraper on a private network, e.g. 10.0.0.5:9464 [default: none; `serve`
+    /// always has /metrics for an admin token].
+    #[arg(long, env = "DARKROOM_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// On SIGTERM/SIGINT, seconds /readyz answers 503 while requests are still
+    /// served, so that a load balancer takes the process out first [default: 5].
+    #[arg(long, env = "DARKROOM_DRAIN_SECS")]
+    pub drain_secs: Option<u64>,
+    /// Then, seconds in-flight requests and jobs get to finish; an unfinished
+    /// job is handed back to the queue for another worker [default: 30].
+    #[arg(long, env = "DARKROOM_STOP_TIMEOUT_SECS")]
+    pub stop_timeout_secs: Option<u64>,
+}
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub storage: StorageArgs,
     #[command(flatten)]
     pub jobs: JobArgs,
+    #[command(flatten)]
+    pub process: ProcessArgs,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "DARKROOM_LISTEN")]
     pub listen: Option<SocketAddr>,
@@ -262,6 +286,8 @@ pub struct WorkerArgs {
     pub storage: StorageArgs,
     #[command(flatten)]
     pub jobs: JobArgs,
+    #[command(flatten)]
+    pub process: ProcessArgs,
 }
 
 #[derive(Args, Debug)]
@@ -343,6 +369,15 @@ impl Command {
             Command::Serve(a) => Some(&a.jobs.rendering),
             Command::Worker(a) => Some(&a.jobs.rendering),
             Command::Render(a) => Some(&a.rendering),
+            _ => None,
+        }
+    }
+
+    /// The process options, for the long-running commands.
+    pub fn process(&self) -> Option<&ProcessArgs> {
+        match self {
+            Command::Serve(a) => Some(&a.process),
+            Command::Worker(a) => Some(&a.process),
             _ => None,
         }
     }

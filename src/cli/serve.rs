@@ -13,6 +13,9 @@ use super::ServeArgs;
 use crate::settings::Settings;
 
 pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
+    // Before any work, so that nothing goes uncounted.
+    darkroom_api::Telemetry::global();
+    let signals = Signals::listen();
     let (catalog, blobs) = open_storage(&settings).await?;
     if let Some(token) = catalog.bootstrap_admin().await? {
         // A password for the web gallery too, so that the first run needs
@@ -72,6 +75,12 @@ pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
         },
     )
     .with_context(|| format!("cannot listen on {}", settings.api.listen))?;
+    tokio::spawn(stop_gracefully(
+        signals.clone(),
+        app.drain_switch(),
+        app.stopper(),
+        settings.process.drain,
+    ));
     tracing::info!(
         address = %settings.api.listen.ip(),
         port = app.port(),
@@ -79,14 +88,57 @@ pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
         settings.api.listen.ip(),
         app.port()
     );
+    let metrics_server = start_metrics_server(&settings, &catalog)?;
     app.run_until_stopped().await?;
-    tracing::info!("HTTP stopped; finishing jobs in progress");
+    tracing::info!(
+        grace_secs = settings.process.stop_timeout.as_secs(),
+        "HTTP stopped; finishing jobs in progress (unfinished ones go back to the queue)"
+    );
     let _ = stop.send(true);
     if let Some(workers) = workers {
         let _ = workers.await;
     }
+    if let Some(server) = metrics_server {
+        server.stop().await;
+    }
     catalog.close().await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// The first SIGTERM/SIGINT: `/readyz` answers 503 for `drain` while
+/// requests are still served, so that a load balancer takes this process out
+/// of rotation; then the listener closes and requests in flight finish (as
+/// long as the stop timeout allows).
+async fn stop_gracefully(
+    mut signals: Signals,
+    drain_switch: darkroom_api::DrainSwitch,
+    server: darkroom_api::ServerStopper,
+    drain: Duration,
+) {
+    signals.first().await;
+    tracing::info!(
+        drain_secs = drain.as_secs(),
+        "stopping: /readyz answers 503 while the load balancer takes this process out"
+    );
+    drain_switch.start();
+    tokio::time::sleep(drain).await;
+    tracing::info!("closing the listener; finishing requests in flight");
+    server.stop().await;
+}
+
+/// `--metrics-listen`: a second server with `/metrics` alone, no credentials.
+pub fn start_metrics_server(
+    settings: &Settings,
+    catalog: &Catalog,
+) -> anyhow::Result<Option<darkroom_api::ServerStopper>> {
+    let Some(address) = settings.process.metrics_listen else {
+        return Ok(None);
+    };
+    let (server, bound) = darkroom_api::serve_metrics(address, catalog.clone())
+        .with_context(|| format!("cannot listen on {address} for metrics"))?;
+    tracing::info!(address = %bound, "metrics at http://{bound}/metrics");
+    Ok(Some(server))
 }
 
 /// Connects the catalog (creating the data folder for SQLite) and migrates it.
@@ -129,8 +181,38 @@ async fn maintain_periodically(catalog: Catalog, blobs: BlobStore, policy: GcPol
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
+/// SIGINT and SIGTERM, counted: the first starts a graceful stop, the
+/// second (from an impatient operator or a supervisor) ends the process at
+/// once, whatever it was doing. Unacknowledged uploads are lost, never
+/// stored ones; leased jobs go to another worker when their lease runs out.
+#[derive(Clone)]
+pub struct Signals(tokio::sync::watch::Receiver<u32>);
+
+impl Signals {
+    /// Starts listening (call early: signals before this end the process).
+    pub fn listen() -> Self {
+        let (count, counted) = tokio::sync::watch::channel(0u32);
+        tokio::spawn(async move {
+            loop {
+                next_signal().await;
+                count.send_modify(|n| *n += 1);
+                if *count.borrow() >= 2 {
+                    tracing::warn!("second stop signal: stopping at once");
+                    std::process::exit(130);
+                }
+            }
+        });
+        Signals(counted)
+    }
+
+    /// Resolves once the first signal has arrived.
+    pub async fn first(&mut self) {
+        let _ = self.0.wait_for(|n| *n >= 1).await;
+    }
+}
+
+/// Resolves on the next SIGINT or SIGTERM.
+async fn next_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -3,7 +3,8 @@
 //! * [`BlobStore`]: content-addressed bytes (originals and renditions) in any
 //!   `object_store` backend — a local folder (fsynced) or an S3-compatible store.
 //!   Keys are derived from the BLAKE3 hash only (`blobs/ab/cd/<hex>`), never from
-//!   user input, and blobs are written create-only so racing writers converge.
+//!   user input; racing writers of one key write the same bytes, and the
+//!   catalog's pins keep garbage collection off blobs being written.
 //! * [`Catalog`]: the metadata database (SQLite or PostgreSQL through one sqlx
 //!   `Any` pool and one set of queries), including the durable job queue.
 //!

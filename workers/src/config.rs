@@ -42,6 +42,12 @@ pub struct WorkerConfig {
     /// Fault injection for crash tests: hold each job this long before
     /// writing its result, so a test can kill the process mid-job.
     pub hold_each_job: Option<Duration>,
+    /// An attempt still running after this long is abandoned and retried
+    /// (a hung store or a pathological file must not hold a worker forever).
+    pub job_time_budget: Duration,
+    /// When the process is told to stop, how long a job in progress may take
+    /// to finish before it is handed back to the queue for another worker.
+    pub stop_grace: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -61,6 +67,8 @@ impl Default for WorkerConfig {
             raw_helper: None,
             edit_cache_bytes: 512 << 20,
             hold_each_job: None,
+            job_time_budget: Duration::from_secs(600),
+            stop_grace: Duration::from_secs(20),
         }
     }
 }

@@ -20,6 +20,9 @@ pub enum WorkerError {
     /// The CPU pool went away (shutting down).
     #[error("cpu pool stopped")]
     PoolStopped,
+    /// The attempt ran past the job's time budget and was abandoned.
+    #[error("the job ran past its time budget of {} s and was abandoned", .0.as_secs())]
+    TimedOut(std::time::Duration),
 }
 
 impl WorkerError {
@@ -27,7 +30,7 @@ impl WorkerError {
     pub fn is_retryable(&self) -> bool {
         match self {
             WorkerError::Storage(e) => e.is_retryable() || e.is_not_found(),
-            WorkerError::PoolStopped | WorkerError::Delivery(_) => true,
+            WorkerError::PoolStopped | WorkerError::Delivery(_) | WorkerError::TimedOut(_) => true,
             WorkerError::Pipeline(_) | WorkerError::BadJob(_) => false,
         }
     }

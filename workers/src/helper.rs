@@ -290,6 +290,7 @@ fn run_helper(
     });
     let (status, output, errors) = reply;
     let Some(status) = status else {
+        metrics::counter!("darkroom_helper_failures_total", "reason" => "timeout").increment(1);
         return Err(failed(format!(
             "the RAW helper took longer than {} s and was stopped",
             helper.timeout.as_secs()
@@ -304,6 +305,7 @@ fn run_helper(
                 .rev()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("");
+            metrics::counter!("darkroom_helper_failures_total", "reason" => "crash").increment(1);
             Err(failed(
                 format!("the RAW helper crashed ({status}) {last_words}")
                     .trim_end()

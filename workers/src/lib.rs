@@ -15,6 +15,7 @@ mod job;
 mod pool;
 mod render;
 mod runner;
+mod telemetry;
 mod webhooks;
 
 pub use config::WorkerConfig;

@@ -6,6 +6,7 @@ use darkroom_storage::catalog::{LeasedJob, NewRendition, UsageKind};
 use darkroom_storage::{AssetId, ContentHash};
 
 use darkroom_pipeline::edit::{EditRecipe, render_edited};
+use darkroom_pipeline::timings::{self, Stage, timed};
 use darkroom_pipeline::{
     Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, render_from_embedded_preview,
     sniff,
@@ -33,9 +34,14 @@ pub fn render_original(
             };
             // An edit (a white balance especially) is made from the raw
             // data, never from the camera's JPEG.
+            let develop = |helper: &RawHelper| {
+                timed(Stage::Develop, || {
+                    render_in_helper(helper, format, original, specs, job)
+                })
+            };
             if job.recipe.is_some() {
                 return match helper {
-                    Some(helper) => render_in_helper(helper, format, original, specs, job),
+                    Some(helper) => develop(helper),
                     None => Err(PipelineError::NoDecoder(format)),
                 };
             }
@@ -49,7 +55,7 @@ pub fn render_original(
                 return Ok(rendered);
             }
             match helper {
-                Some(helper) => render_in_helper(helper, format, original, specs, job),
+                Some(helper) => develop(helper),
                 None => Err(PipelineError::NoDecoder(format)),
             }
         }
@@ -101,8 +107,10 @@ impl Runner {
                 // One asset renders on one core (or in the one-threaded helper):
                 // the time spent here is the CPU time metered for the owner.
                 let started = std::time::Instant::now();
+                timings::take(); // whatever an earlier, failed render left
                 let rendered =
                     render_original(&original, &specs, &recipe, &limits, shrink, helper.as_ref());
+                crate::telemetry::record_stages(&original, timings::take());
                 rendered.map(|r| (r, started.elapsed()))
             })
             .await??;

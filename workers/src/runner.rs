@@ -21,6 +21,9 @@ pub enum JobOutcome {
     Failed { error: String },
     /// Another worker took the job over (our lease ran out); nothing recorded.
     LostLease,
+    /// This worker stopped before the job finished and handed it back to the
+    /// queue, its attempt not counted, for another worker to take at once.
+    Released,
 }
 
 /// Wakes idle workers in this process when a job is enqueued.
@@ -78,13 +81,23 @@ impl Runner {
 
     /// Leases and runs one job; `None` when the queue has nothing runnable.
     pub async fn run_once(&self) -> Result<Option<(JobId, JobOutcome)>, StorageError> {
+        let (_, never_stops) = watch::channel(false);
+        self.lease_and_run(never_stops).await
+    }
+
+    /// Leases and runs one job, handing it back if `stop` turns true and the
+    /// job has not finished `config.stop_grace` later.
+    async fn lease_and_run(
+        &self,
+        stop: watch::Receiver<bool>,
+    ) -> Result<Option<(JobId, JobOutcome)>, StorageError> {
         let Some(job) = self.catalog.lease_job(&self.id, self.config.lease).await? else {
             return Ok(None);
         };
         let span =
             tracing::info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempt);
         let id = job.id;
-        let outcome = self.process(job).instrument(span).await?;
+        let outcome = self.process(job, stop).instrument(span).await?;
         Ok(Some((id, outcome)))
     }
 
@@ -102,12 +115,28 @@ impl Runner {
     }
 
     async fn lease_loop(self, mut stop: watch::Receiver<bool>) {
+        // Set while the catalog does not answer, so that its return is logged once.
+        let mut unreachable_since: Option<std::time::Instant> = None;
         while !*stop.borrow() {
-            let idle = match self.run_once().await {
-                Ok(Some(_)) => continue,
-                Ok(None) => true,
+            let idle = match self.lease_and_run(stop.clone()).await {
+                Ok(leased) => {
+                    if let Some(since) = unreachable_since.take() {
+                        tracing::info!(
+                            after_ms = since.elapsed().as_millis() as u64,
+                            "the catalog answers again; leasing jobs"
+                        );
+                    }
+                    match leased {
+                        Some(_) => continue,
+                        None => true,
+                    }
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "could not lease a job");
+                    metrics::counter!("darkroom_worker_lease_errors_total").increment(1);
+                    if unreachable_since.is_none() {
+                        unreachable_since = Some(std::time::Instant::now());
+                    }
+                    tracing::warn!(error = %e, "could not lease a job; will try again");
                     true
                 }
             };
@@ -121,9 +150,49 @@ impl Runner {
         }
     }
 
-    async fn process(&self, job: LeasedJob) -> Result<JobOutcome, StorageError> {
+    async fn process(
+        &self,
+        job: LeasedJob,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<JobOutcome, StorageError> {
+        crate::telemetry::record_lease(&job);
+        let started = std::time::Instant::now();
         let heartbeat = tokio::spawn(self.clone().renew_lease(job.id));
-        let result = self.execute(&job).await;
+        let budget = self.config.job_time_budget;
+        let stopping = async {
+            // Resolves `stop_grace` after `stop` turns true; never if it
+            // never does (a closed channel means no one will stop us).
+            while !*stop.borrow_and_update() {
+                if stop.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            tokio::time::sleep(self.config.stop_grace).await;
+        };
+        let result = tokio::select! {
+            result = tokio::time::timeout(budget, self.execute(&job)) => match result {
+                Ok(result) => result,
+                Err(_) => {
+                    metrics::counter!("darkroom_job_timeouts_total", "kind" => job.kind.clone())
+                        .increment(1);
+                    Err(WorkerError::TimedOut(budget))
+                }
+            },
+            () = stopping => {
+                // The work in progress is dropped (its CPU part finishes in
+                // the pool and is discarded); whatever it stored is pinned
+                // or rolled back, and the next worker starts afresh.
+                heartbeat.abort();
+                let outcome = if self.catalog.release_job(&job.id, &self.id).await? {
+                    tracing::warn!("stopping: handed the unfinished job back to the queue");
+                    JobOutcome::Released
+                } else {
+                    JobOutcome::LostLease
+                };
+                crate::telemetry::record_attempt(&job.kind, &outcome, started.elapsed());
+                return Ok(outcome);
+            }
+        };
         heartbeat.abort();
         let outcome = match result {
             Ok(true) => JobOutcome::Done,
@@ -153,7 +222,9 @@ impl Runner {
             }
             JobOutcome::Failed { error } => tracing::error!(%error, "job failed for good"),
             JobOutcome::LostLease => tracing::warn!("lease lost to another worker; result dropped"),
+            JobOutcome::Released => {}
         }
+        crate::telemetry::record_attempt(&job.kind, &outcome, started.elapsed());
         Ok(outcome)
     }
 

@@ -75,6 +75,12 @@ impl Runner {
             .body(delivery.payload.clone())
             .send()
             .await;
+        let outcome = match &sent {
+            Ok(response) if response.status().is_success() => "delivered",
+            Ok(_) => "refused",
+            Err(_) => "unreachable",
+        };
+        metrics::counter!("darkroom_webhook_deliveries_total", "outcome" => outcome).increment(1);
         let (status, error) = match sent {
             Ok(response) if response.status().is_success() => {
                 (Some(response.status().as_u16()), None)

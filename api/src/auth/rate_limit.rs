@@ -62,7 +62,8 @@ impl RequestLimiter {
 
     /// Counts one request by `credential`; `429` with the wait when spent.
     pub fn check(&self, credential: &str) -> Result<(), ApiError> {
-        check(&self.per_credential, &credential.to_string())?;
+        check(&self.per_credential, &credential.to_string())
+            .inspect_err(|_| count_refusal("requests"))?;
         if self.per_credential.len() > 100_000 {
             self.per_credential.retain_recent();
         }
@@ -89,9 +90,10 @@ impl LoginLimiter {
     /// Counts one attempt; `429` with the wait when either limit is spent.
     pub fn check(&self, account: &str, address: Option<IpAddr>) -> Result<(), ApiError> {
         if let Some(address) = address {
-            check(&self.per_address, &address)?;
+            check(&self.per_address, &address).inspect_err(|_| count_refusal("login"))?;
         }
-        check(&self.per_account, &account.trim().to_lowercase())?;
+        check(&self.per_account, &account.trim().to_lowercase())
+            .inspect_err(|_| count_refusal("login"))?;
         // Forget idle keys now and then, so memory does not grow with guesses.
         if self.per_account.len() > 10_000 {
             self.per_account.retain_recent();
@@ -101,6 +103,11 @@ impl LoginLimiter {
         }
         Ok(())
     }
+}
+
+/// `darkroom_rate_limit_refusals_total{limiter}`.
+fn count_refusal(limiter: &'static str) {
+    metrics::counter!("darkroom_rate_limit_refusals_total", "limiter" => limiter).increment(1);
 }
 
 fn check<K: Hash + Eq + Clone>(

@@ -14,7 +14,7 @@ pub(crate) struct HealthDto {
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ReadyDto {
-    /// `ready` or `unavailable`.
+    /// `ready`, `unavailable`, or `draining` (the process is stopping).
     status: &'static str,
     /// `ok`, or what is wrong with the catalog.
     catalog: String,
@@ -33,9 +33,17 @@ pub(crate) async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "health", security(()),
     responses(
         (status = 200, description = "Ready to serve", body = ReadyDto),
-        (status = 503, description = "The catalog or the blob store does not answer", body = ReadyDto),
+        (status = 503, description = "The catalog or the blob store does not answer, or the process is stopping", body = ReadyDto),
     ))]
 pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.draining.is_draining() {
+        // About to stop: a balancer should send new requests elsewhere.
+        return HttpResponse::ServiceUnavailable().json(ReadyDto {
+            status: "draining",
+            catalog: "not checked: the process is stopping".into(),
+            blobs: "not checked: the process is stopping".into(),
+        });
+    }
     let (catalog, blobs) = tokio::join!(state.catalog.ping(), state.blobs.ping());
     let describe = |r: &Result<(), darkroom_storage::StorageError>| match r {
         Ok(()) => "ok".to_string(),

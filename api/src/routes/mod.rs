@@ -7,6 +7,7 @@ pub(crate) mod check;
 pub(crate) mod edits;
 pub(crate) mod facets;
 pub(crate) mod health;
+pub(crate) mod metrics;
 pub(crate) mod originals;
 pub(crate) mod renditions;
 pub(crate) mod session;
@@ -144,6 +145,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
+    .route("/metrics", web::get().to(metrics::metrics))
     .route("/", web::get().to(crate::web_app::page))
     .route("/s/{token}", web::get().to(crate::web_app::page))
     .route("/app/{file}", web::get().to(crate::web_app::bundle))
@@ -176,7 +178,7 @@ async fn unrouted(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse
             .map(|(method, _)| method.to_ascii_uppercase())
             .collect(),
         // Liveness, readiness and the web gallery.
-        None if matches!(req.path(), "/healthz" | "/readyz" | "/")
+        None if matches!(req.path(), "/healthz" | "/readyz" | "/metrics" | "/")
             || req.path().starts_with("/s/")
             || req.path().starts_with("/app/") =>
         {

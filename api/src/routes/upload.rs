@@ -166,7 +166,11 @@ async fn already_sent(
         .find_asset_by_device(&meta.owner, device)
         .await?
     {
-        Some(asset) => Ok(Some(respond(state, AssetInsert::Duplicate(asset)).await?)),
+        Some(asset) => {
+            let outcome = Ok(AssetInsert::Duplicate(asset));
+            crate::ingest::count_upload(&outcome);
+            Ok(Some(respond(state, outcome?).await?))
+        }
         None => Ok(None),
     }
 }

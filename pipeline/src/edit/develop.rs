@@ -502,8 +502,11 @@ pub fn render_edited(
     if recipe.is_identity() {
         return crate::render(original, specs, limits, shrink);
     }
-    let copy = WorkingCopy::decode(original, recipe, Some(specs), limits, shrink)?;
-    copy.render(recipe, specs, Some(original))
+    use crate::timings::{Stage, timed};
+    let copy = timed(Stage::Decode, || {
+        WorkingCopy::decode(original, recipe, Some(specs), limits, shrink)
+    })?;
+    timed(Stage::Edit, || copy.render(recipe, specs, Some(original)))
 }
 
 /// Full-size export formats.

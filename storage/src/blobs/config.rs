@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use object_store::ObjectStore;
-use object_store::aws::{AmazonS3Builder, S3ConditionalPut, S3CopyIfNotExists};
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
 use url::Url;
@@ -88,12 +88,9 @@ impl BlobConfig {
                 endpoint,
                 region,
             } => {
-                let mut builder = AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
-                    // Create-only publish: UploadPartCopy + CompleteMultipartUpload
-                    // with If-None-Match, which AWS, Ceph RGW, MinIO and moto honour.
-                    .with_copy_if_not_exists(S3CopyIfNotExists::Multipart)
-                    .with_conditional_put(S3ConditionalPut::ETagMatch);
+                // No conditional writes are configured: the store never
+                // needs them (see the module comment of `blobs`).
+                let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
                 if let Some(endpoint) = endpoint {
                     builder = builder
                         .with_endpoint(endpoint)

@@ -1,10 +1,20 @@
 //! The content-addressed blob store.
 //!
 //! Uploads are streamed into a staging object (`staging/<uuid>`) while being
-//! hashed, then published under their hash with a create-only copy: a hard
-//! link on the local file system, `UploadPartCopy` + `CompleteMultipartUpload`
-//! with `If-None-Match: *` on S3. Two identical uploads racing each other end
-//! with one blob: the loser's copy fails with "already exists", which is success.
+//! hashed, then published under their hash by a plain copy (a hard link and a
+//! rename on the local file system, `CopyObject` on S3).
+//!
+//! No write here is conditional, on purpose. The bytes are content-addressed,
+//! so every writer of a key writes the same bytes and the last one to land
+//! changes nothing; what must hold is that garbage collection never deletes a
+//! blob an acknowledged asset needs, and that is the catalog's job: a writer
+//! pins the blob's row ([`crate::Catalog::pin_blob`]) before writing, and the
+//! collector's claim on a row is a conditional update that a pin defeats. So
+//! the store needs only plain PUT, multipart upload, GET (with ranges), HEAD,
+//! `CopyObject`, DELETE and LIST: real engines whose conditional writes are
+//! partial (Ceph RGW 16 ignores `If-None-Match` on `CompleteMultipartUpload`
+//! and answers 411 to the `UploadPartCopy` that a create-only multipart copy
+//! needs) work as well as AWS S3.
 
 mod config;
 mod keys;
@@ -21,9 +31,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{
-    GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
-};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload};
 
 pub use config::BlobConfig;
 pub use staging::{StagedBlob, StagingWriter};
@@ -38,6 +46,25 @@ pub struct BlobStore {
     /// files (`name#N`) are invisible to its listing, so the sweeper walks here.
     local_root: Option<PathBuf>,
     description: String,
+}
+
+/// Runs one call to the object store, timing it for
+/// `darkroom_blob_store_op_seconds{op}` and counting its failures (a missing
+/// object is an answer, not a failure) in `darkroom_blob_store_errors_total{op}`.
+pub(crate) async fn observed<T>(
+    op: &'static str,
+    call: impl Future<Output = Result<T, object_store::Error>>,
+) -> Result<T, object_store::Error> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    metrics::histogram!("darkroom_blob_store_op_seconds", "op" => op)
+        .record(started.elapsed().as_secs_f64());
+    if let Err(e) = &result
+        && !matches!(e, object_store::Error::NotFound { .. })
+    {
+        metrics::counter!("darkroom_blob_store_errors_total", "op" => op).increment(1);
+    }
+    result
 }
 
 /// A byte range of a blob, already validated against its length.
@@ -67,54 +94,56 @@ impl BlobStore {
         StagingWriter::start(self.store.clone()).await
     }
 
-    /// Publishes a staged upload under its content hash, create-only, then
-    /// removes the staging object. Bytes already stored (by an earlier or a
-    /// racing upload) are success: content addressing makes them identical.
+    /// Publishes a staged upload under its content hash, then removes the
+    /// staging object. The caller has pinned the hash in the catalog. Bytes
+    /// already stored (by an earlier upload) are not copied again; a racing
+    /// upload of the same bytes may copy them twice, which is harmless.
     #[tracing::instrument(skip_all, fields(hash = %staged.hash))]
     pub async fn publish(&self, staged: &StagedBlob) -> Result<(), StorageError> {
         let key = keys::blob_key(&staged.hash);
-        match self.store.copy_if_not_exists(&staged.key, &key).await {
-            Ok(()) | Err(object_store::Error::AlreadyExists { .. }) => {}
-            Err(e) => return Err(e.into()),
+        if !self.exists(&key).await? {
+            observed("copy", self.store.copy(&staged.key, &key)).await?;
         }
         self.discard(staged).await;
         Ok(())
     }
 
+    /// Whether an object is stored at `key`.
+    async fn exists(&self, key: &Path) -> Result<bool, StorageError> {
+        match observed("head", self.store.head(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Deletes a staged upload that will not be published. Best effort: the
     /// sweeper removes anything left behind.
     pub async fn discard(&self, staged: &StagedBlob) {
-        if let Err(e) = self.store.delete(&staged.key).await {
+        if let Err(e) = observed("delete", self.store.delete(&staged.key)).await {
             tracing::warn!(key = %staged.key, error = %e, "could not delete staging object");
         }
     }
 
     /// Stores a small, complete buffer (a rendition) under `hash`, which the
     /// caller computed with [`ContentHash::of`] (once: it pins the blob with
-    /// it first), create-only; bytes already stored are success.
+    /// it first). A plain PUT: bytes already stored under that name are the
+    /// same bytes, so overwriting them changes nothing.
     pub async fn put_bytes(&self, hash: &ContentHash, bytes: Bytes) -> Result<(), StorageError> {
         debug_assert_eq!(
             *hash,
             ContentHash::of(&bytes),
             "put_bytes under a wrong name"
         );
-        let opts = PutOptions {
-            mode: PutMode::Create,
-            ..Default::default()
-        };
-        match self
-            .store
-            .put_opts(&keys::blob_key(hash), PutPayload::from_bytes(bytes), opts)
-            .await
-        {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        let key = keys::blob_key(hash);
+        observed("put", self.store.put(&key, PutPayload::from_bytes(bytes))).await?;
+        Ok(())
     }
 
     /// Reads a whole blob into memory (for decoding; callers bound sizes).
     pub async fn get(&self, hash: &ContentHash) -> Result<Bytes, StorageError> {
-        Ok(self.store.get(&keys::blob_key(hash)).await?.bytes().await?)
+        let key = keys::blob_key(hash);
+        Ok(observed("get", async { self.store.get(&key).await?.bytes().await }).await?)
     }
 
     /// Streams a blob, or one byte range of it.
@@ -127,13 +156,15 @@ impl BlobStore {
             range: range.map(GetRange::Bounded),
             ..Default::default()
         };
-        let result = self.store.get_opts(&keys::blob_key(hash), opts).await?;
+        // Timed to the first byte: the rest flows at the client's pace.
+        let key = keys::blob_key(hash);
+        let result = observed("stream", self.store.get_opts(&key, opts)).await?;
         Ok(result.into_stream().map_err(StorageError::from).boxed())
     }
 
     /// Deletes a blob (used by garbage collection once nothing refers to it).
     pub async fn delete(&self, hash: &ContentHash) -> Result<(), StorageError> {
-        match self.store.delete(&keys::blob_key(hash)).await {
+        match observed("delete", self.store.delete(&keys::blob_key(hash))).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
@@ -141,7 +172,7 @@ impl BlobStore {
 
     /// Checks that the store answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StorageError> {
-        match self.store.head(&Path::from("readyz-probe")).await {
+        match observed("head", self.store.head(&Path::from("readyz-probe"))).await {
             Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
@@ -149,11 +180,8 @@ impl BlobStore {
 
     /// Lists stored blobs with their last-modified time in ms (for GC).
     pub async fn list_hashes_with_age(&self) -> Result<Vec<(ContentHash, i64)>, StorageError> {
-        let metas: Vec<_> = self
-            .store
-            .list(Some(&Path::from(keys::BLOB_PREFIX)))
-            .try_collect()
-            .await?;
+        let prefix = Path::from(keys::BLOB_PREFIX);
+        let metas: Vec<_> = observed("list", self.store.list(Some(&prefix)).try_collect()).await?;
         Ok(metas
             .iter()
             .filter_map(|m| {

@@ -46,7 +46,7 @@ impl StagingWriter {
         store: Arc<dyn ObjectStore>,
         key: Path,
     ) -> Result<Self, StorageError> {
-        let upload = store.put_multipart(&key).await?;
+        let upload = super::observed("stage_start", store.put_multipart(&key)).await?;
         Ok(StagingWriter {
             key,
             upload: WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
@@ -78,7 +78,7 @@ impl StagingWriter {
     /// Completes the staging object (durably, for the local store).
     pub async fn finish(self) -> Result<StagedBlob, StorageError> {
         let hash = ContentHash::from_hasher(&self.hasher);
-        self.upload.finish().await?;
+        super::observed("stage_finish", self.upload.finish()).await?;
         Ok(StagedBlob {
             key: self.key,
             hash,
@@ -89,7 +89,7 @@ impl StagingWriter {
     /// Abandons the upload and removes what was written.
     pub async fn abort(self) {
         let key = self.key.clone();
-        if let Err(e) = self.upload.abort().await {
+        if let Err(e) = super::observed("stage_abort", self.upload.abort()).await {
             tracing::warn!(%key, error = %e, "could not abort staging upload");
         }
     }

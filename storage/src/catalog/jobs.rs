@@ -35,6 +35,19 @@ pub struct LeasedJob {
     /// This attempt's number, from 1.
     pub attempt: u32,
     pub max_attempts: u32,
+    /// Leased after another worker's lease on it ran out (that worker died,
+    /// hung or lost the database mid-job).
+    pub taken_over: bool,
+}
+
+/// How many jobs of one kind are in one state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobGauge {
+    pub kind: String,
+    pub state: JobState,
+    pub count: i64,
+    /// For queued jobs: how long the oldest one that is due has waited.
+    pub oldest_due_age_ms: Option<i64>,
 }
 
 /// The life-cycle state of a job.
@@ -104,7 +117,7 @@ pub struct JobCounts {
 }
 
 pub(super) async fn insert_job(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut super::ledger::Tx,
     job: &NewJob,
     asset: Option<&AssetId>,
     now: i64,
@@ -133,7 +146,12 @@ macro_rules! lease_sql {
         concat!(
             "UPDATE jobs
              SET state = 'running', attempts = attempts + 1, lease_owner = $1,
-                 lease_expires_at = $2, updated_at = $3
+                 lease_expires_at = $2, updated_at = $3,
+                 taken_over = CASE WHEN state = 'running' THEN 1 ELSE 0 END,
+                 last_error = CASE WHEN state = 'running'
+                     THEN 'the lease of worker ' || COALESCE(lease_owner, '?') || ' ran out during attempt '
+                          || CAST(attempts AS TEXT) || '; taken over'
+                     ELSE last_error END
              WHERE id = (
                  SELECT id FROM jobs
                  WHERE (state = 'queued' AND run_after <= $3)
@@ -142,7 +160,7 @@ macro_rules! lease_sql {
                  LIMIT 1 ",
             $lock,
             ")
-             RETURNING id, kind, payload, asset_id, attempts, max_attempts"
+             RETURNING id, kind, payload, asset_id, attempts, max_attempts, taken_over"
         )
     };
 }
@@ -167,14 +185,23 @@ impl Catalog {
         let now = now_ms();
         // Jobs whose worker died on their last attempt cannot be leased again:
         // they fail here, visibly, instead of sitting in `running` forever.
-        sqlx::query(
+        let abandoned = sqlx::query(
             "UPDATE jobs SET state = 'failed', lease_owner = NULL, updated_at = $1,
                  last_error = 'the worker running the last attempt stopped before finishing'
              WHERE state = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
         )
         .bind(now)
         .execute(&self.pool)
-        .await?;
+        .await?
+        .rows_affected();
+        if abandoned > 0 {
+            metrics::counter!("darkroom_job_lease_expiries_total", "outcome" => "failed")
+                .increment(abandoned);
+            tracing::warn!(
+                jobs = abandoned,
+                "failed jobs whose last attempt's worker stopped"
+            );
+        }
         let sql = match self.dialect {
             Dialect::Sqlite => LEASE_SQLITE,
             Dialect::Postgres => LEASE_POSTGRES,
@@ -198,7 +225,52 @@ impl Catalog {
             max_attempts: row
                 .try_get::<i64, _>("max_attempts")?
                 .clamp(0, u32::MAX as i64) as u32,
+            taken_over: row.try_get::<i64, _>("taken_over")? != 0,
         }))
+    }
+
+    /// Hands a leased job back to the queue at once, its attempt not counted
+    /// (a worker stopping before it finished); false when the lease was lost.
+    pub async fn release_job(&self, job: &JobId, worker: &str) -> Result<bool, StorageError> {
+        let now = now_ms();
+        let n = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, run_after = $1,
+                 lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
+             WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+        )
+        .bind(now)
+        .bind(job.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Jobs by kind and state, and for queued ones the age of the oldest
+    /// that is due (ms): the `darkroom_jobs` gauges.
+    pub async fn job_gauges(&self) -> Result<Vec<JobGauge>, StorageError> {
+        let now = now_ms();
+        let rows = sqlx::query(
+            "SELECT kind, state, COUNT(*) AS n,
+                    MIN(CASE WHEN state = 'queued' AND run_after <= $1 THEN run_after END) AS oldest_due
+             FROM jobs GROUP BY kind, state",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(JobGauge {
+                    kind: row.try_get("kind")?,
+                    state: JobState::parse(&row.try_get::<String, _>("state")?)?,
+                    count: row.try_get("n")?,
+                    oldest_due_age_ms: row
+                        .try_get::<Option<i64>, _>("oldest_due")?
+                        .map(|at| (now - at).max(0)),
+                })
+            })
+            .collect()
     }
 
     /// Extends `worker`'s lease; false when the lease was lost to another worker.
@@ -408,7 +480,7 @@ impl Catalog {
 }
 
 pub(super) async fn mark_done(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut super::ledger::Tx,
     job: &JobId,
     worker: &str,
 ) -> Result<bool, StorageError> {

@@ -5,7 +5,7 @@
 
 use crate::{ContentHash, StorageError, UserId, now_ms};
 
-pub(super) type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub(super) type Tx = super::write_tx::WriteTx;
 
 /// Takes one more reference on a blob; a referenced blob is not an orphan,
 /// whatever grace period it was in. Only [`Catalog::pin_blob`] creates blob

@@ -22,6 +22,7 @@ mod uploads;
 mod usage;
 mod users;
 mod webhooks;
+mod write_tx;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields,
 pub use blob_refs::StorageTotals;
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use edits::EditVersion;
-pub use jobs::{JobCounts, JobRecord, JobState, JobStatus, LeasedJob, NewJob};
+pub use jobs::{JobCounts, JobGauge, JobRecord, JobState, JobStatus, LeasedJob, NewJob};
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;
 pub use listing::{
@@ -61,6 +62,14 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrati
 pub enum Dialect {
     Sqlite,
     Postgres,
+}
+
+/// How the connection pool is used at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// Handle to the catalog database. Cheap to clone.
@@ -162,11 +171,23 @@ impl Catalog {
     /// On SQLite this takes the write lock up front (`BEGIN IMMEDIATE`): a
     /// deferred transaction that reads first and then writes can fail with
     /// SQLITE_BUSY without waiting when another connection wrote in between.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StorageError> {
-        Ok(match self.dialect {
+    async fn begin_write(&self) -> Result<write_tx::WriteTx, StorageError> {
+        let started = std::time::Instant::now();
+        let tx = match self.dialect {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(write_tx::WriteTx::new(tx, started))
+    }
+
+    /// Connections open in the pool, of them idle, and the most it opens:
+    /// for the `darkroom_catalog_pool_connections` gauges.
+    pub fn pool_usage(&self) -> PoolUsage {
+        PoolUsage {
+            open: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
     }
 }
 
