@@ -6,7 +6,7 @@
 # Findings on this RGW: If-None-Match: * is honoured on a plain PUT (412) but ignored on
 # CompleteMultipartUpload; UploadPartCopy without a body answers 411; If-Match with a quoted ETag always
 # answers 412; CompleteMultipartUpload returns an empty ETag.
-#   usage: ceph-s3.sh start|stop|status
+#   usage: ceph-s3.sh start|stop|status|restart-rgw
 # Needs: apt-get install --no-install-recommends ceph-mon ceph-osd radosgw [ceph-mgr]
 # Env knobs (defaults in brackets):
 #   CEPH_BASE [/tmp/darkroom-ceph]     all state, logs, pid files, sockets (an absolute path is safest)
@@ -177,11 +177,25 @@ stop() {
   log "stopped"
 }
 
+# Restart the RADOS Gateway alone (the objects stay in the OSD): a store that
+# stops answering for a few seconds and comes back.
+restart_rgw() {
+  local f=$BASE/run/rgw.a.spawned.pid pid
+  pid=$(cat "$f")
+  kill -TERM "$pid"
+  for ((i = 0; i < 40; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  spawn rgw.a radosgw -c "$CONF" -n client.rgw.a
+  wait_for 120 "rgw http" curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"
+  log "rgw restarted"
+}
+
 status() { $CEPH -s; }
 
 case ${1:-} in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  restart-rgw) restart_rgw ;;
+  *) echo "usage: $0 start|stop|status|restart-rgw" >&2; exit 2 ;;
 esac
