@@ -81,14 +81,24 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(args)
 }
 
+/// An upload the cluster answered 200 or 201 to.
+#[derive(Clone)]
+struct Acknowledged {
+    /// Which of the tokens sent it.
+    user: usize,
+    asset_id: String,
+    /// BLAKE3 of the bytes sent, hex.
+    hash: String,
+    bytes: Arc<Vec<u8>>,
+}
+
 /// What the clients share.
 struct Shared {
     url: String,
     http: reqwest::Client,
     started: Instant,
     templates: Vec<Vec<u8>>,
-    /// Acknowledged uploads: (token index, asset id, BLAKE3 of the bytes sent).
-    acknowledged: Mutex<Vec<(usize, String, String, Arc<Vec<u8>>)>>,
+    acknowledged: Mutex<Vec<Acknowledged>>,
     samples: Mutex<BTreeMap<&'static str, Vec<f64>>>,
     statuses: Mutex<BTreeMap<(&'static str, String), u64>>,
     failures: Mutex<Vec<(f64, &'static str, String)>>,
@@ -202,18 +212,17 @@ async fn client_loop(shared: Arc<Shared>, token_index: usize, token: String, dea
     while Instant::now() < deadline {
         // A person's pause between actions.
         tokio::time::sleep(Duration::from_millis(rng.random_range(100..600))).await;
-        let known: Vec<(String, String)> = {
+        // One of this user's acknowledged photos, to read back.
+        let known: Option<String> = {
             let acked = shared.acknowledged.lock().unwrap();
-            let mine: Vec<_> = acked.iter().filter(|a| a.0 == token_index).collect();
-            mine.choose_multiple(&mut rng, 2)
-                .map(|a| (a.1.clone(), a.2.clone()))
-                .collect()
+            let mine: Vec<_> = acked.iter().filter(|a| a.user == token_index).collect();
+            mine.choose(&mut rng).map(|a| a.asset_id.clone())
         };
         let roll: f64 = rng.random();
         let url = &shared.url;
         if shared.take_upload_slot() {
             upload(&shared, token_index, &token, &mut rng).await;
-        } else if roll < 0.20 || known.is_empty() {
+        } else if roll < 0.20 || known.is_none() {
             get(
                 &shared,
                 "timeline",
@@ -231,7 +240,7 @@ async fn client_loop(shared: Arc<Shared>, token_index: usize, token: String, dea
             let page = format!("{url}/api/v1/assets?limit=100{filter}");
             get(&shared, "page", page, &token).await;
         } else if roll < 0.85 {
-            let (id, _) = &known[0];
+            let id = known.as_deref().unwrap_or_default();
             let name = if rng.random_bool(0.7) {
                 "thumb"
             } else {
@@ -240,7 +249,7 @@ async fn client_loop(shared: Arc<Shared>, token_index: usize, token: String, dea
             let rendition = format!("{url}/api/v1/assets/{id}/renditions/{name}");
             get(&shared, "rendition", rendition, &token).await;
         } else {
-            let (id, _) = &known[0];
+            let id = known.as_deref().unwrap_or_default();
             get(
                 &shared,
                 "original",
@@ -288,9 +297,9 @@ fn closed_before_answer(e: &reqwest::Error) -> bool {
 async fn upload(shared: &Shared, token_index: usize, token: &str, rng: &mut StdRng) {
     let duplicate = {
         let acked = shared.acknowledged.lock().unwrap();
-        let mine: Vec<_> = acked.iter().filter(|a| a.0 == token_index).collect();
+        let mine: Vec<_> = acked.iter().filter(|a| a.user == token_index).collect();
         if rng.random_bool(shared_duplicate_share()) {
-            mine.choose(rng).map(|a| a.3.clone())
+            mine.choose(rng).map(|a| a.bytes.clone())
         } else {
             None
         }
@@ -319,8 +328,13 @@ async fn upload(shared: &Shared, token_index: usize, token: &str, rng: &mut StdR
                     if let Some(id) = body["id"].as_str() {
                         let hash = blake3::hash(&bytes).to_hex().to_string();
                         let mut acked = shared.acknowledged.lock().unwrap();
-                        if !acked.iter().any(|a| a.1 == id) {
-                            acked.push((token_index, id.to_string(), hash, bytes.clone()));
+                        if !acked.iter().any(|a| a.asset_id == id) {
+                            acked.push(Acknowledged {
+                                user: token_index,
+                                asset_id: id.to_string(),
+                                hash,
+                                bytes: bytes.clone(),
+                            });
                         }
                     }
                     Ok(status)
@@ -363,8 +377,14 @@ async fn verify(shared: &Shared, tokens: &[String], wait: Duration) -> serde_jso
     let acked = shared.acknowledged.lock().unwrap().clone();
     let deadline = Instant::now() + wait;
     let (mut missing, mut corrupt, mut unrendered) = (Vec::new(), Vec::new(), Vec::new());
-    for (token_index, id, hash, _) in &acked {
-        let token = &tokens[*token_index];
+    for Acknowledged {
+        user,
+        asset_id: id,
+        hash,
+        ..
+    } in &acked
+    {
+        let token = &tokens[*user];
         let original = shared
             .http
             .get(format!("{}/api/v1/assets/{id}/original", shared.url))

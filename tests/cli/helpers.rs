@@ -257,6 +257,19 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// GETs `url` with `token` and parses the JSON answer, whatever its status.
+pub async fn get_json(url: &str, token: &str) -> serde_json::Value {
+    client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub fn data_file(storage: &Storage, rel: &str) -> PathBuf {
     storage.path().join(rel)
 }

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{
-    Running, Storage, client, jpeg, serve, spawn, token_for, upload, user_with_token,
+    Running, Storage, client, get_json, jpeg, serve, spawn, token_for, upload, user_with_token,
     wait_for_rendition,
 };
 
@@ -392,15 +392,7 @@ async fn a_stopping_worker_hands_its_job_back() {
     stuck.wait_for_log("handed the unfinished job back", Duration::from_secs(10));
     let status = wait_exit(&mut stuck, Duration::from_secs(10));
     assert!(status.success(), "{status:?}");
-    let pending: serde_json::Value = client()
-        .get(&thumb)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pending = get_json(&thumb, &token).await;
     assert_eq!(
         pending["attempts"], 0,
         "the handed-back attempt is not counted: {pending}"
@@ -484,15 +476,7 @@ async fn takeovers_and_time_budgets_show_in_metrics_and_the_jobs_view() {
     );
     page.assert_positive("darkroom_job_attempts_total", &[r#"outcome="retrying""#]);
 
-    let jobs: serde_json::Value = client()
-        .get(format!("{url}/api/v1/admin/jobs"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jobs = get_json(&format!("{url}/api/v1/admin/jobs"), &admin).await;
     let job = jobs["jobs"]
         .as_array()
         .unwrap()

@@ -44,10 +44,22 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             blobs: "not checked: the process is stopping".into(),
         });
     }
-    let (catalog, blobs) = tokio::join!(state.catalog.ping(), state.blobs.ping());
-    let describe = |r: &Result<(), darkroom_storage::StorageError>| match r {
+    // A store that does not answer is retried for half a minute by the
+    // blob client; a health check wants its answer sooner.
+    let patience = std::time::Duration::from_secs(3);
+    let checked = |r: Result<Result<(), darkroom_storage::StorageError>, _>| match r {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_elapsed) => Err(format!("no answer within {} s", patience.as_secs())),
+    };
+    let (catalog, blobs) = tokio::join!(
+        tokio::time::timeout(patience, state.catalog.ping()),
+        tokio::time::timeout(patience, state.blobs.ping())
+    );
+    let (catalog, blobs) = (checked(catalog), checked(blobs));
+    let describe = |r: &Result<(), String>| match r {
         Ok(()) => "ok".to_string(),
-        Err(e) => e.to_string(),
+        Err(e) => e.clone(),
     };
     let body = ReadyDto {
         status: if catalog.is_ok() && blobs.is_ok() {

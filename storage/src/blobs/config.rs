@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use object_store::ObjectStore;
+use std::time::Duration;
+
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
+use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 use url::Url;
 
 use super::BlobStore;
@@ -90,7 +92,9 @@ impl BlobConfig {
             } => {
                 // No conditional writes are configured: the store never
                 // needs them (see the module comment of `blobs`).
-                let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+                let mut builder = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_retry(patient_retries());
                 if let Some(endpoint) = endpoint {
                     builder = builder
                         .with_endpoint(endpoint)
@@ -119,6 +123,23 @@ impl BlobConfig {
                 ))
             }
         }
+    }
+}
+
+/// How long calls to S3 keep retrying a store that does not answer (a
+/// gateway restarting, a balancer failing over): about half a minute, with
+/// backoffs from a quarter second to two. object_store's default (ten quick
+/// retries) gave up within 1.5 s of a Ceph RGW restart that took 2 s; a
+/// request waiting a few seconds is better than one refused.
+fn patient_retries() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(2),
+            base: 2.0,
+        },
+        max_retries: 30,
+        retry_timeout: Duration::from_secs(30),
     }
 }
 
