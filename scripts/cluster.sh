@@ -128,6 +128,12 @@ events { worker_connections 4096; }
 http {
   access_log off;
   client_max_body_size 1g;
+  # No keep-alive towards the clients: a reload (the health checker's way of
+  # taking an API out) closes the old workers' idle client connections, and
+  # a client that sends on one at that moment gets a reset that no server
+  # saw. Real balancers change their pools without that; here each request
+  # has a connection of its own, so every failure counted is darkroom's.
+  keepalive_timeout 0;
   client_body_temp_path $WORK/nginx-body;
   proxy_temp_path $WORK/nginx-proxy;
   include $WORK/upstream.conf;

@@ -42,6 +42,8 @@ impl Telemetry {
             let process = metrics_process::Collector::new("darkroom_");
             process.describe();
             describe();
+            // Present from the start, so that dashboards show 0, not "no data".
+            metrics::gauge!("darkroom_draining").set(0.0);
             Telemetry { handle, process }
         })
     }

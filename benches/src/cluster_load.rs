@@ -102,8 +102,6 @@ struct Shared {
     samples: Mutex<BTreeMap<&'static str, Vec<f64>>>,
     statuses: Mutex<BTreeMap<(&'static str, String), u64>>,
     failures: Mutex<Vec<(f64, &'static str, String)>>,
-    /// GETs sent again after the balancer closed their connection unanswered.
-    retried: Mutex<BTreeMap<&'static str, u64>>,
     next_upload_at: Mutex<Instant>,
     upload_every: Duration,
 }
@@ -263,35 +261,18 @@ async fn client_loop(shared: Arc<Shared>, token_index: usize, token: String, dea
 
 async fn get(shared: &Shared, endpoint: &'static str, url: String, token: &str) {
     let started = Instant::now();
-    let mut retried = false;
-    let outcome = loop {
-        match shared.http.get(&url).bearer_auth(token).send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                // Read the body: a reset half-way through is a failure too.
-                break match response.bytes().await {
-                    Ok(_) => Ok(status),
-                    Err(e) => Err(describe(&e)),
-                };
+    let outcome = match shared.http.get(&url).bearer_auth(token).send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            // Read the body: a reset half-way through is a failure too.
+            match response.bytes().await {
+                Ok(_) => Ok(status),
+                Err(e) => Err(describe(&e)),
             }
-            // A kept-alive connection the balancer closed just as this
-            // request went out on it (nginx's old workers close theirs on a
-            // reload): nothing reached a server, and a browser sends an
-            // idempotent request again on a new connection. So do we, once,
-            // and count it.
-            Err(e) if !retried && closed_before_answer(&e) => {
-                retried = true;
-                *shared.retried.lock().unwrap().entry(endpoint).or_default() += 1;
-            }
-            Err(e) => break Err(describe(&e)),
         }
+        Err(e) => Err(describe(&e)),
     };
     shared.record(endpoint, started, outcome);
-}
-
-/// The connection closed before any answer began.
-fn closed_before_answer(e: &reqwest::Error) -> bool {
-    describe(e).contains("connection closed before message completed")
 }
 
 async fn upload(shared: &Shared, token_index: usize, token: &str, rng: &mut StdRng) {
@@ -455,7 +436,6 @@ async fn main() -> anyhow::Result<()> {
         samples: Mutex::default(),
         statuses: Mutex::default(),
         failures: Mutex::default(),
-        retried: Mutex::default(),
         next_upload_at: Mutex::new(Instant::now()),
         upload_every: Duration::from_secs_f64(1.0 / args.uploads_per_sec.max(0.001)),
     });
@@ -529,8 +509,6 @@ async fn main() -> anyhow::Result<()> {
         .map(|((e, s), n)| (format!("{e} {s}"), *n))
         .collect();
     println!("answers: {statuses:?}");
-    let retried = shared.retried.lock().unwrap().clone();
-    println!("GETs sent again after the balancer closed their connection unanswered: {retried:?}");
     let failures = shared.failures.lock().unwrap().clone();
     println!("failed requests: {}", failures.len());
     for (at, endpoint, status) in failures.iter().take(50) {
@@ -545,7 +523,6 @@ async fn main() -> anyhow::Result<()> {
         "clients": args.clients,
         "endpoints": endpoints,
         "answers": statuses,
-        "retried": retried,
         "failures": failures.iter().map(|(at, e, s)| json!({"at": at, "endpoint": e, "status": s})).collect::<Vec<_>>(),
         "verify": verified,
     });
