@@ -10,9 +10,8 @@
 
 use bytes::Bytes;
 use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, Probe, SourceFormat, probe, sniff};
-use darkroom_storage::catalog::{AssetFacts, AssetInsert, NewAsset, NewJob, UsageKind};
+use darkroom_storage::catalog::{AssetFacts, AssetInsert, Job, NewAsset, NewJob, UsageKind};
 use darkroom_storage::{AssetId, ContentHash, StagingWriter, StorageError, UserId};
-use darkroom_workers::Job;
 use futures::{Stream, StreamExt};
 
 use crate::ApiError;
@@ -241,7 +240,10 @@ pub(crate) fn render_jobs(format: SourceFormat, asset_id: AssetId, attempts: u32
     if !format.can_render() {
         return Vec::new();
     }
-    vec![Job::RenderRenditions { asset_id }.to_new_job(attempts)]
+    vec![NewJob {
+        job: Job::RenderRenditions { asset_id },
+        max_attempts: attempts,
+    }]
 }
 
 /// Streams the body into `writer`, enforcing the size limit and refusing

@@ -11,7 +11,6 @@ mod config;
 mod editing;
 mod error;
 mod helper;
-mod job;
 mod pool;
 mod render;
 mod runner;
@@ -24,7 +23,6 @@ pub use error::WorkerError;
 pub use helper::{
     HelperJob, HelperRequest, RawHelper, render_in_helper, serve_helper, working_copy_in_helper,
 };
-pub use job::{Job, RENDER_JOB_KIND};
 pub use pool::CpuPool;
 pub use render::{current_recipe, render_original};
 pub use runner::{JobOutcome, Runner, Waker};

@@ -8,7 +8,9 @@ use darkroom_storage::{BlobStore, Catalog, JobId, StorageError};
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
-use crate::{CpuPool, Job, WorkerConfig, WorkerError};
+use darkroom_storage::catalog::Job;
+
+use crate::{CpuPool, WorkerConfig, WorkerError};
 
 /// What became of one leased job.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,7 +232,7 @@ impl Runner {
 
     /// Runs the job; Ok(false) when the lease was lost before recording.
     async fn execute(&self, job: &LeasedJob) -> Result<bool, WorkerError> {
-        match Job::parse(&job.payload)? {
+        match job.job()? {
             Job::RenderRenditions { asset_id } => self.render_renditions(job, asset_id).await,
             Job::DeliverWebhook { delivery_id } => self.deliver_webhook(job, &delivery_id).await,
         }

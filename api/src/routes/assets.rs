@@ -6,7 +6,6 @@ use darkroom_pipeline::SourceFormat;
 use darkroom_storage::catalog::{
     AssetFilter, AssetOrder, AssetRecord, LibraryPatch, Scope, SortCursor,
 };
-use darkroom_workers::RENDER_JOB_KIND;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -50,10 +49,7 @@ pub(crate) async fn describe_many(
         })
         .map(|a| a.id)
         .collect();
-    let jobs = state
-        .catalog
-        .latest_jobs_of(&waiting, RENDER_JOB_KIND)
-        .await?;
+    let jobs = state.catalog.latest_render_jobs(&waiting).await?;
     let mut out = Vec::with_capacity(assets.len());
     for asset in assets {
         let mine: Vec<_> = rendered

@@ -8,7 +8,6 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_storage::catalog::{AssetRecord, Scope, UsageKind};
-use darkroom_workers::RENDER_JOB_KIND;
 
 use crate::ApiError;
 use crate::auth::Authenticated;
@@ -97,7 +96,7 @@ pub(crate) async fn send_rendition(
             .no_chunking(rendition.size)
             .streaming(stream));
     }
-    let job = state.catalog.latest_job(&asset.id, RENDER_JOB_KIND).await?;
+    let job = state.catalog.latest_render_job(&asset.id).await?;
     match pending_state(super::assets::can_render(asset), job.as_ref()) {
         PendingState::Pending => Ok(HttpResponse::Accepted()
             .insert_header((header::RETRY_AFTER, "1"))

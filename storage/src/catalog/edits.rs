@@ -82,7 +82,7 @@ impl Catalog {
         .execute(&mut *tx)
         .await?;
         for job in jobs {
-            insert_job(&mut tx, job, Some(id), now).await?;
+            insert_job(&mut tx, job, now).await?;
         }
         record_change(
             &mut tx,

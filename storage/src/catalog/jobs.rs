@@ -12,16 +12,68 @@ use std::time::Duration;
 
 use sqlx::Row;
 
+use serde::{Deserialize, Serialize};
+
 use super::listing::{Bind, QueryText};
+use super::webhooks::WEBHOOK_JOB_KIND;
 use super::{Catalog, Dialect, parse_id};
 use crate::{AssetId, JobId, StorageError, now_ms};
 
+/// The queue's `kind` for rendering an asset's renditions.
+pub const RENDER_JOB_KIND: &str = "render_renditions";
+
+/// A unit of work in the queue: what to do, by ids only. Stored as the
+/// `kind` column and a JSON `payload` (`{"kind": …, …ids}`); the workers
+/// match on it, the API and the catalog enqueue it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Render every default rendition of an asset.
+    RenderRenditions {
+        /// The asset to render.
+        asset_id: AssetId,
+    },
+    /// Send one webhook delivery (queued by the catalog with the change).
+    DeliverWebhook {
+        /// The `webhook_deliveries` row.
+        delivery_id: String,
+    },
+}
+
+impl Job {
+    /// The queue's `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::RenderRenditions { .. } => RENDER_JOB_KIND,
+            Job::DeliverWebhook { .. } => WEBHOOK_JOB_KIND,
+        }
+    }
+
+    /// The asset the job is about, for the `asset_id` column (an asset's
+    /// jobs go when it is deleted).
+    fn asset(&self) -> Option<&AssetId> {
+        match self {
+            Job::RenderRenditions { asset_id } => Some(asset_id),
+            Job::DeliverWebhook { .. } => None,
+        }
+    }
+
+    /// Reads a `payload` column.
+    pub fn parse(payload: &str) -> Result<Self, StorageError> {
+        serde_json::from_str(payload)
+            .map_err(|e| StorageError::Corrupt(format!("a job this version does not know: {e}")))
+    }
+
+    fn payload(&self) -> String {
+        serde_json::to_string(self).expect("invariant: jobs serialise")
+    }
+}
+
 /// A job to enqueue.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewJob {
-    pub kind: String,
-    /// JSON payload, interpreted by the worker for `kind`.
-    pub payload: String,
+    pub job: Job,
+    /// Attempts before it is marked failed.
     pub max_attempts: u32,
 }
 
@@ -38,6 +90,13 @@ pub struct LeasedJob {
     /// Leased after another worker's lease on it ran out (that worker died,
     /// hung or lost the database mid-job).
     pub taken_over: bool,
+}
+
+impl LeasedJob {
+    /// What to do.
+    pub fn job(&self) -> Result<Job, StorageError> {
+        Job::parse(&self.payload)
+    }
 }
 
 /// How many jobs of one kind are in one state.
@@ -118,8 +177,7 @@ pub struct JobCounts {
 
 pub(super) async fn insert_job(
     tx: &mut super::ledger::Tx,
-    job: &NewJob,
-    asset: Option<&AssetId>,
+    new: &NewJob,
     now: i64,
 ) -> Result<JobId, StorageError> {
     let id = JobId::new();
@@ -129,10 +187,10 @@ pub(super) async fn insert_job(
          VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $6, $6)",
     )
     .bind(id.to_string())
-    .bind(&job.kind)
-    .bind(&job.payload)
-    .bind(asset.map(AssetId::to_string))
-    .bind(i64::from(job.max_attempts))
+    .bind(new.job.kind())
+    .bind(new.job.payload())
+    .bind(new.job.asset().map(AssetId::to_string))
+    .bind(i64::from(new.max_attempts))
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -371,31 +429,29 @@ impl Catalog {
             .rows_affected())
     }
 
-    /// The newest job of `kind` for an asset.
-    pub async fn latest_job(
+    /// The render state of an asset: its newest render job.
+    pub async fn latest_render_job(
         &self,
         asset: &AssetId,
-        kind: &str,
     ) -> Result<Option<JobStatus>, StorageError> {
         Ok(self
-            .latest_jobs_of(std::slice::from_ref(asset), kind)
+            .latest_render_jobs(std::slice::from_ref(asset))
             .await?
             .pop()
             .map(|(_, job)| job))
     }
 
-    /// The newest job of `kind` for each of many assets (one query, for a
-    /// page of a listing); assets without one are absent.
-    pub async fn latest_jobs_of(
+    /// The newest render job of each of many assets (one query, for a page
+    /// of a listing); assets without one are absent.
+    pub async fn latest_render_jobs(
         &self,
         assets: &[AssetId],
-        kind: &str,
     ) -> Result<Vec<(AssetId, JobStatus)>, StorageError> {
         if assets.is_empty() {
             return Ok(Vec::new());
         }
         let mut q = QueryText::default();
-        let kind = q.bind(Bind::Text(kind.to_string()));
+        let kind = q.bind(Bind::Text(RENDER_JOB_KIND.to_string()));
         let ids = q.bind_list(assets.iter().map(|a| Bind::Text(a.to_string())));
         q.text = format!(
             "SELECT asset_id, id, state, attempts, max_attempts, last_error FROM jobs
@@ -504,4 +560,48 @@ enum FailedJobs {
     OfAsset,
     /// One job, by id.
     One,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip_and_unknown_kinds_are_refused() {
+        for job in [
+            Job::RenderRenditions {
+                asset_id: AssetId::new(),
+            },
+            Job::DeliverWebhook {
+                delivery_id: "0192-delivery".into(),
+            },
+        ] {
+            let payload = job.payload();
+            assert!(
+                payload.contains(&format!("\"kind\":\"{}\"", job.kind())),
+                "{payload}"
+            );
+            assert_eq!(Job::parse(&payload).unwrap(), job);
+        }
+        assert!(Job::parse("{\"kind\":\"nope\"}").is_err());
+    }
+
+    /// Rows queued before jobs were one type read as the same jobs.
+    #[test]
+    fn payloads_written_by_earlier_versions_still_parse() {
+        let asset = AssetId::new();
+        assert_eq!(
+            Job::parse(&format!(
+                "{{\"kind\":\"render_renditions\",\"asset_id\":\"{asset}\"}}"
+            ))
+            .unwrap(),
+            Job::RenderRenditions { asset_id: asset }
+        );
+        assert_eq!(
+            Job::parse("{\"kind\":\"deliver_webhook\",\"delivery_id\":\"d1\"}").unwrap(),
+            Job::DeliverWebhook {
+                delivery_id: "d1".into()
+            }
+        );
+    }
 }

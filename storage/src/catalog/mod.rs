@@ -35,7 +35,9 @@ pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields,
 pub use blob_refs::StorageTotals;
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use edits::EditVersion;
-pub use jobs::{JobCounts, JobGauge, JobRecord, JobState, JobStatus, LeasedJob, NewJob};
+pub use jobs::{
+    Job, JobCounts, JobGauge, JobRecord, JobState, JobStatus, LeasedJob, NewJob, RENDER_JOB_KIND,
+};
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;
 pub use listing::{
@@ -49,7 +51,7 @@ pub use uploads::UploadRecord;
 pub use usage::{UsageKind, UsageRow};
 pub use users::{IssuedToken, Principal, Scope, TokenRecord, UsageDrift, UserRecord};
 pub use webhooks::{
-    AttemptRecord, DeliveryRecord, WEBHOOK_ATTEMPTS, WEBHOOK_JOB_KIND, WebhookRecord, webhook_job,
+    AttemptRecord, DeliveryRecord, WEBHOOK_ATTEMPTS, WEBHOOK_JOB_KIND, WebhookRecord,
 };
 
 use crate::StorageError;

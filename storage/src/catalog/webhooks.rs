@@ -7,7 +7,7 @@
 use sqlx::Row;
 
 use super::changes::{ChangeKind, ChangeSubject};
-use super::jobs::{NewJob, insert_job};
+use super::jobs::{Job, NewJob, insert_job};
 use super::ledger::Tx;
 use super::{Catalog, parse_id};
 use crate::{StorageError, UserId, WebhookId, now_ms};
@@ -18,13 +18,12 @@ pub const WEBHOOK_JOB_KIND: &str = "deliver_webhook";
 /// doubling up to six hours), about 20 hours of trying.
 pub const WEBHOOK_ATTEMPTS: u32 = 12;
 
-/// The queue row that sends `delivery`; the workers' `Job::DeliverWebhook`
-/// reads this payload (a test there holds the two together).
-pub fn webhook_job(delivery: &str) -> NewJob {
+/// The job that sends `delivery`.
+fn webhook_job(delivery: &str) -> NewJob {
     NewJob {
-        kind: WEBHOOK_JOB_KIND.to_string(),
-        payload: serde_json::json!({ "kind": WEBHOOK_JOB_KIND, "delivery_id": delivery })
-            .to_string(),
+        job: Job::DeliverWebhook {
+            delivery_id: delivery.to_string(),
+        },
         max_attempts: WEBHOOK_ATTEMPTS,
     }
 }
@@ -146,7 +145,7 @@ pub(super) async fn fan_out(
         .bind(at)
         .execute(&mut **tx)
         .await?;
-        insert_job(tx, &webhook_job(&delivery), None, at).await?;
+        insert_job(tx, &webhook_job(&delivery), at).await?;
     }
     Ok(())
 }
