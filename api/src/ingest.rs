@@ -298,13 +298,14 @@ where
     }
 }
 
-/// [`probe`], timed for `darkroom_pipeline_stage_seconds{stage="probe"}`.
+/// [`probe`], its time recorded with the renders' stages.
 fn timed_probe(head: &[u8], limits: &Limits) -> Result<Probe, darkroom_pipeline::PipelineError> {
-    let started = std::time::Instant::now();
-    let probed = probe(head, limits);
-    let format = sniff(head).map_or("unknown", |f| f.name());
-    metrics::histogram!("darkroom_pipeline_stage_seconds", "stage" => "probe", "format" => format)
-        .record(started.elapsed().as_secs_f64());
+    let (probed, stages) = darkroom_pipeline::timings::collect(|| probe(head, limits));
+    let format = match &probed {
+        Ok(probed) => probed.format.name(),
+        Err(_) => sniff(head).map_or("unknown", |f| f.name()),
+    };
+    darkroom_workers::record_stages(format, stages);
     probed
 }
 

@@ -145,11 +145,7 @@ fn describe() {
     );
     describe_counter!(
         "darkroom_job_attempts_total",
-        "Job attempts by kind and outcome (done, retrying, failed, lost_lease, released)"
-    );
-    describe_counter!(
-        "darkroom_job_failures_total",
-        "Jobs failed for good, by kind"
+        "Job attempts by kind and outcome (done, retrying, failed: for good, lost_lease, released)"
     );
     describe_histogram!(
         "darkroom_job_seconds",

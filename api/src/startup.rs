@@ -176,7 +176,6 @@ pub fn serve_metrics(
     listen: std::net::SocketAddr,
     catalog: Catalog,
 ) -> std::io::Result<(ServerStopper, std::net::SocketAddr)> {
-    crate::Telemetry::global();
     let catalog = web::Data::new(catalog);
     let server = HttpServer::new(move || {
         App::new().app_data(catalog.clone()).route(

@@ -104,6 +104,8 @@ struct Shared {
     failures: Mutex<Vec<(f64, &'static str, String)>>,
     next_upload_at: Mutex<Instant>,
     upload_every: Duration,
+    /// Of uploads, the share that re-sends bytes already acknowledged.
+    duplicate_share: f64,
 }
 
 impl Shared {
@@ -279,7 +281,7 @@ async fn upload(shared: &Shared, token_index: usize, token: &str, rng: &mut StdR
     let duplicate = {
         let acked = shared.acknowledged.lock().unwrap();
         let mine: Vec<_> = acked.iter().filter(|a| a.user == token_index).collect();
-        if rng.random_bool(shared_duplicate_share()) {
+        if rng.random_bool(shared.duplicate_share) {
             mine.choose(rng).map(|a| a.bytes.clone())
         } else {
             None
@@ -327,11 +329,6 @@ async fn upload(shared: &Shared, token_index: usize, token: &str, rng: &mut StdR
         Err(e) => Err(describe(&e)),
     };
     shared.record("upload", started, outcome);
-}
-
-static DUPLICATE_SHARE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-fn shared_duplicate_share() -> f64 {
-    *DUPLICATE_SHARE.get().unwrap_or(&0.3)
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -423,7 +420,6 @@ async fn verify(shared: &Shared, tokens: &[String], wait: Duration) -> serde_jso
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let _ = DUPLICATE_SHARE.set(args.duplicate_share);
     let shared = Arc::new(Shared {
         url: args.url.trim_end_matches('/').to_string(),
         http: reqwest::Client::builder()
@@ -438,6 +434,7 @@ async fn main() -> anyhow::Result<()> {
         failures: Mutex::default(),
         next_upload_at: Mutex::new(Instant::now()),
         upload_every: Duration::from_secs_f64(1.0 / args.uploads_per_sec.max(0.001)),
+        duplicate_share: args.duplicate_share,
     });
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     println!(

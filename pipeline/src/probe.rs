@@ -27,6 +27,10 @@ pub struct Probe {
 /// file when shorter). Refuses formats darkroom does not accept and images
 /// whose declared size exceeds `limits`; never decodes pixels.
 pub fn probe(head: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
+    crate::timings::timed(crate::timings::Stage::Probe, || probe_untimed(head, limits))
+}
+
+fn probe_untimed(head: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
     let format = sniff(head).ok_or_else(|| {
         PipelineError::UnsupportedType(
             "not a JPEG, PNG, WebP, TIFF, HEIC, AVIF or camera RAW file".to_string(),

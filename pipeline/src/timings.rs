@@ -1,12 +1,14 @@
 //! Where a render's time goes, stage by stage, for the workers' metrics
 //! (`darkroom_pipeline_stage_seconds`).
 //!
-//! The pipeline stays free of I/O and of any metrics library: each stage
-//! notes its time on the current thread, and whoever called the pipeline on
-//! that thread collects the notes with [`take`] afterwards. One render runs
-//! on one thread, so the notes are that render's. A stage timed inside
-//! another counts once, in the inner stage: the outer one gets its own time
-//! only (an edit's time excludes the encode it calls).
+//! The pipeline stays free of I/O and of any metrics library: whoever wants
+//! the figures runs the work inside [`collect`], and each stage notes its time
+//! on the current thread while a collection is open there. Outside one (the
+//! `render` command, the benchmarks, the helper process) [`timed`] runs the
+//! step and notes nothing, so nothing piles up on threads nobody reads. One
+//! render runs on one thread, so the notes are that render's. A stage timed
+//! inside another counts once, in the inner stage: the outer one gets its
+//! own time only (an edit's time excludes the encode it calls).
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
@@ -56,29 +58,45 @@ struct Notes {
 }
 
 thread_local! {
-    static NOTES: RefCell<Notes> = RefCell::default();
+    /// The open collection on this thread, if any.
+    static NOTES: RefCell<Option<Notes>> = const { RefCell::new(None) };
 }
 
-/// Runs `step` as `stage`, noting its time on this thread.
+/// Runs `work` and returns, with its result, the stages it went through on
+/// this thread, in order.
+pub fn collect<T>(work: impl FnOnce() -> T) -> (T, Vec<(Stage, Duration)>) {
+    // A collection opened inside another keeps its own notes.
+    let outer = NOTES.with(|n| n.replace(Some(Notes::default())));
+    let result = work();
+    let notes = NOTES.with(|n| n.replace(outer)).unwrap_or_default();
+    (result, notes.spent)
+}
+
+/// Runs `step` as `stage`, noting its time when a collection is open.
 pub fn timed<T>(stage: Stage, step: impl FnOnce() -> T) -> T {
-    NOTES.with(|n| n.borrow_mut().inner.push(Duration::ZERO));
+    let collecting = NOTES.with(|n| match n.borrow_mut().as_mut() {
+        Some(notes) => {
+            notes.inner.push(Duration::ZERO);
+            true
+        }
+        None => false,
+    });
+    if !collecting {
+        return step();
+    }
     let started = Instant::now();
     let result = step();
     let elapsed = started.elapsed();
     NOTES.with(|n| {
-        let mut notes = n.borrow_mut();
-        let inner = notes.inner.pop().unwrap_or_default();
-        if let Some(outer) = notes.inner.last_mut() {
-            *outer += elapsed;
+        if let Some(notes) = n.borrow_mut().as_mut() {
+            let inner = notes.inner.pop().unwrap_or_default();
+            if let Some(outer) = notes.inner.last_mut() {
+                *outer += elapsed;
+            }
+            notes.spent.push((stage, elapsed.saturating_sub(inner)));
         }
-        notes.spent.push((stage, elapsed.saturating_sub(inner)));
     });
     result
-}
-
-/// The stages noted on this thread since the last call, in order.
-pub fn take() -> Vec<(Stage, Duration)> {
-    NOTES.with(|n| std::mem::take(&mut n.borrow_mut().spent))
 }
 
 #[cfg(test)]
@@ -86,15 +104,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nested_stages_count_once_and_take_empties_the_notes() {
-        take();
-        timed(Stage::Edit, || {
-            std::thread::sleep(Duration::from_millis(20));
-            timed(Stage::Encode, || {
-                std::thread::sleep(Duration::from_millis(30))
-            });
+    fn nested_stages_count_once_and_only_inside_a_collection() {
+        let ((), notes) = collect(|| {
+            timed(Stage::Edit, || {
+                std::thread::sleep(Duration::from_millis(20));
+                timed(Stage::Encode, || {
+                    std::thread::sleep(Duration::from_millis(30))
+                });
+            })
         });
-        let notes = take();
         assert_eq!(
             notes.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
             [Stage::Encode, Stage::Edit]
@@ -106,6 +124,9 @@ mod tests {
             edit < Duration::from_millis(30) + Duration::from_millis(20),
             "{edit:?} counted the encode too"
         );
-        assert!(take().is_empty());
+        // Outside a collection nothing is noted, so nothing is left over.
+        timed(Stage::Resize, || ());
+        let ((), later) = collect(|| ());
+        assert!(later.is_empty());
     }
 }

@@ -5,6 +5,7 @@ pub mod import;
 pub mod info;
 pub mod maintenance;
 pub mod migrate;
+mod process;
 pub mod raw_helper;
 pub mod render;
 pub mod serve;

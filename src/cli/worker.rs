@@ -1,7 +1,7 @@
 use darkroom_workers::{CpuPool, Runner};
 
 use super::WorkerArgs;
-use super::serve::Signals;
+use super::process::{Signals, start_metrics_server};
 use crate::settings::Settings;
 
 /// `darkroom worker`: lease and run jobs until SIGINT/SIGTERM, no HTTP.
@@ -13,7 +13,7 @@ pub async fn run(settings: Settings, _args: &WorkerArgs) -> anyhow::Result<()> {
         settings.workers.concurrency > 0,
         "--workers must be at least 1 for `darkroom worker`"
     );
-    let metrics_server = super::serve::start_metrics_server(&settings, &catalog)?;
+    let metrics_server = start_metrics_server(&settings, &catalog)?;
     let process = settings.process;
     let runner = Runner::new(catalog.clone(), blobs, CpuPool::new(None), settings.workers);
     let (stop, stopped) = tokio::sync::watch::channel(false);

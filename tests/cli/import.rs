@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{BIN, Storage, client, darkroom_ok, jpeg, serve, token_for, upload};
+use crate::helpers::{BIN, Storage, darkroom_ok, get_json, jpeg, serve, token_for, upload};
 
 /// Runs `darkroom import DIR --server URL --token T --json EXTRA…`; returns
 /// whether it succeeded and its summary.
@@ -34,18 +34,6 @@ const SIDECAR: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf=
 <dc:title><rdf:Alt><rdf:li xml:lang="x-default">Harbour at dusk</rdf:li></rdf:Alt></dc:title>
 <dc:subject><rdf:Bag><rdf:li>harbour</rdf:li><rdf:li>dusk</rdf:li></rdf:Bag></dc:subject>
 </rdf:Description></rdf:RDF></x:xmpmeta>"#;
-
-async fn get(url: &str, token: &str) -> Value {
-    client()
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
@@ -100,11 +88,11 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
     );
 
     // Everything is in the album, the phone's photo too.
-    let albums = get(&format!("{url}/api/v1/albums"), &token).await;
+    let albums = get_json(&format!("{url}/api/v1/albums"), &token).await;
     let album = &albums["albums"][0];
     assert_eq!(album["name"], "Harbour");
     assert_eq!(album["asset_count"], 11);
-    let members = get(
+    let members = get_json(
         &format!(
             "{url}/api/v1/albums/{}/assets?limit=100",
             album["id"].as_str().unwrap()
@@ -120,7 +108,7 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
             .any(|a| a["id"] == from_phone.as_str())
     );
     // The sidecar's fields are on its photo.
-    let listed = get(
+    let listed = get_json(
         &format!("{url}/api/v1/assets?filename=IMG_0001&limit=10"),
         &token,
     )
@@ -131,7 +119,7 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
     assert_eq!(photo["keywords"], serde_json::json!(["harbour", "dusk"]));
 
     // The large one arrived whole, through its parts.
-    let listed = get(
+    let listed = get_json(
         &format!("{url}/api/v1/assets?filename=PANORAMA&limit=10"),
         &token,
     )
@@ -158,7 +146,7 @@ async fn an_import_sends_only_what_is_missing_and_a_second_run_reads_nothing() {
     assert!(ok, "{dry}");
     assert_eq!(dry["would_upload"], 1, "{dry}");
     assert_eq!(dry["uploaded"], 0, "{dry}");
-    let all = get(&format!("{url}/api/v1/assets?limit=100"), &token).await;
+    let all = get_json(&format!("{url}/api/v1/assets?limit=100"), &token).await;
     assert_eq!(
         all["assets"].as_array().unwrap().len(),
         11,

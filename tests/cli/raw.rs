@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use darkroom_pipeline::quality::psnr;
 use image::{Rgb, RgbImage};
 
-use crate::helpers::{BIN, Storage, client, serve, token_for, upload};
+use crate::helpers::{BIN, Storage, client, get_json, serve, token_for, upload};
 
 /// The picture the DNG is made from: soft colour fields (reds, greens,
 /// blues, skin, sky, greys) with smooth gradients, nothing clipped.
@@ -436,15 +436,7 @@ async fn the_server_renders_an_uploaded_dng_through_the_helper() {
 async fn current_rendition(url: &str, token: &str, id: &str, name: &str) -> RgbImage {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     loop {
-        let asset: serde_json::Value = client()
-            .get(format!("{url}/api/v1/assets/{id}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let asset = get_json(&format!("{url}/api/v1/assets/{id}"), token).await;
         let rendition = asset["renditions"]
             .as_array()
             .unwrap()

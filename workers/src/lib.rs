@@ -26,4 +26,5 @@ pub use helper::{
 pub use pool::CpuPool;
 pub use render::{current_recipe, render_original};
 pub use runner::{JobOutcome, Runner, Waker};
+pub use telemetry::record_stages;
 pub use webhooks::{SIGNATURE_HEADER, signature};

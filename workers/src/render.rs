@@ -101,16 +101,17 @@ impl Runner {
         let limits = self.config.limits;
         let shrink = self.config.shrink_on_load;
         let helper = self.config.raw_helper.clone();
+        let format = asset.format.clone();
         let (rendered, busy) = self
             .pool
             .run(move || {
                 // One asset renders on one core (or in the one-threaded helper):
                 // the time spent here is the CPU time metered for the owner.
                 let started = std::time::Instant::now();
-                timings::take(); // whatever an earlier, failed render left
-                let rendered =
-                    render_original(&original, &specs, &recipe, &limits, shrink, helper.as_ref());
-                crate::telemetry::record_stages(&original, timings::take());
+                let (rendered, stages) = timings::collect(|| {
+                    render_original(&original, &specs, &recipe, &limits, shrink, helper.as_ref())
+                });
+                crate::record_stages(&format, stages);
                 rendered.map(|r| (r, started.elapsed()))
             })
             .await??;

@@ -171,32 +171,45 @@ impl Runner {
             }
             tokio::time::sleep(self.config.stop_grace).await;
         };
-        let result = tokio::select! {
-            result = tokio::time::timeout(budget, self.execute(&job)) => match result {
-                Ok(result) => result,
-                Err(_) => {
+        let outcome = tokio::select! {
+            result = tokio::time::timeout(budget, self.execute(&job)) => {
+                let result = result.unwrap_or_else(|_| {
                     metrics::counter!("darkroom_job_timeouts_total", "kind" => job.kind.clone())
                         .increment(1);
                     Err(WorkerError::TimedOut(budget))
-                }
-            },
-            () = stopping => {
-                // The work in progress is dropped (its CPU part finishes in
-                // the pool and is discarded); whatever it stored is pinned
-                // or rolled back, and the next worker starts afresh.
-                heartbeat.abort();
-                let outcome = if self.catalog.release_job(&job.id, &self.id).await? {
-                    tracing::warn!("stopping: handed the unfinished job back to the queue");
-                    JobOutcome::Released
-                } else {
-                    JobOutcome::LostLease
-                };
-                crate::telemetry::record_attempt(&job.kind, &outcome, started.elapsed());
-                return Ok(outcome);
+                });
+                self.record_result(&job, result).await
             }
+            // The work in progress is dropped (its CPU part finishes in the
+            // pool and is discarded); whatever it stored is pinned or rolled
+            // back, and the next worker starts afresh.
+            () = stopping => self.hand_back(&job).await,
         };
         heartbeat.abort();
-        let outcome = match result {
+        let outcome = outcome?;
+        match &outcome {
+            JobOutcome::Done => tracing::info!("job done"),
+            JobOutcome::Retrying { after, error } => {
+                tracing::warn!(%error, retry_in_ms = after.as_millis() as u64, "job failed; will retry")
+            }
+            JobOutcome::Failed { error } => tracing::error!(%error, "job failed for good"),
+            JobOutcome::LostLease => tracing::warn!("lease lost to another worker; result dropped"),
+            JobOutcome::Released => {
+                tracing::warn!("stopping: handed the unfinished job back to the queue")
+            }
+        }
+        crate::telemetry::record_attempt(&job.kind, &outcome, started.elapsed());
+        Ok(outcome)
+    }
+
+    /// Records how an attempt ended: done, or failed (queued again after a
+    /// backoff, or for good).
+    async fn record_result(
+        &self,
+        job: &LeasedJob,
+        result: Result<bool, WorkerError>,
+    ) -> Result<JobOutcome, StorageError> {
+        Ok(match result {
             Ok(true) => JobOutcome::Done,
             Ok(false) => JobOutcome::LostLease,
             Err(e) => {
@@ -216,18 +229,16 @@ impl Runner {
                     JobState::Running | JobState::Done => JobOutcome::LostLease,
                 }
             }
-        };
-        match &outcome {
-            JobOutcome::Done => tracing::info!("job done"),
-            JobOutcome::Retrying { after, error } => {
-                tracing::warn!(%error, retry_in_ms = after.as_millis() as u64, "job failed; will retry")
-            }
-            JobOutcome::Failed { error } => tracing::error!(%error, "job failed for good"),
-            JobOutcome::LostLease => tracing::warn!("lease lost to another worker; result dropped"),
-            JobOutcome::Released => {}
-        }
-        crate::telemetry::record_attempt(&job.kind, &outcome, started.elapsed());
-        Ok(outcome)
+        })
+    }
+
+    /// Gives an unfinished job back to the queue, its attempt not counted.
+    async fn hand_back(&self, job: &LeasedJob) -> Result<JobOutcome, StorageError> {
+        Ok(if self.catalog.release_job(&job.id, &self.id).await? {
+            JobOutcome::Released
+        } else {
+            JobOutcome::LostLease
+        })
     }
 
     /// Runs the job; Ok(false) when the lease was lost before recording.

@@ -4,20 +4,21 @@
 
 use std::time::Duration;
 
-use darkroom_pipeline::sniff;
 use darkroom_pipeline::timings::Stage;
 use darkroom_storage::catalog::LeasedJob;
 
 use crate::JobOutcome;
 
-/// `darkroom_pipeline_stage_seconds{stage, format}` for one render of `original`.
-pub(crate) fn record_stages(original: &[u8], stages: Vec<(Stage, Duration)>) {
-    let format = sniff(original).map_or("unknown", |f| f.name());
+/// `darkroom_pipeline_stage_seconds{stage, format}` for the stages one piece
+/// of pipeline work went through (from `darkroom_pipeline::timings::collect`),
+/// `format` being the source's (`SourceFormat::name`). The one place these are
+/// recorded: the workers' renders and the API's probes both come here.
+pub fn record_stages(format: &str, stages: Vec<(Stage, Duration)>) {
     for (stage, spent) in stages {
         metrics::histogram!(
             "darkroom_pipeline_stage_seconds",
             "stage" => stage.name(),
-            "format" => format,
+            "format" => format.to_string(),
         )
         .record(spent.as_secs_f64());
     }
@@ -35,8 +36,8 @@ pub(crate) fn record_lease(job: &LeasedJob) {
     }
 }
 
-/// `darkroom_job_attempts_total{kind, outcome}`, `darkroom_job_failures_total{kind}`
-/// for jobs failed for good, and `darkroom_job_seconds{kind}`.
+/// `darkroom_job_attempts_total{kind, outcome}` (jobs failed for good are the
+/// `failed` ones) and `darkroom_job_seconds{kind}`.
 pub(crate) fn record_attempt(kind: &str, outcome: &JobOutcome, spent: Duration) {
     let kind = kind.to_string();
     let label = match outcome {
@@ -48,8 +49,5 @@ pub(crate) fn record_attempt(kind: &str, outcome: &JobOutcome, spent: Duration) 
     };
     metrics::counter!("darkroom_job_attempts_total", "kind" => kind.clone(), "outcome" => label)
         .increment(1);
-    if matches!(outcome, JobOutcome::Failed { .. }) {
-        metrics::counter!("darkroom_job_failures_total", "kind" => kind.clone()).increment(1);
-    }
     metrics::histogram!("darkroom_job_seconds", "kind" => kind).record(spent.as_secs_f64());
 }

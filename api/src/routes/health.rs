@@ -47,30 +47,24 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     // A store that does not answer is retried for half a minute by the
     // blob client; a health check wants its answer sooner.
     let patience = std::time::Duration::from_secs(3);
-    let checked = |r: Result<Result<(), darkroom_storage::StorageError>, _>| match r {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_elapsed) => Err(format!("no answer within {} s", patience.as_secs())),
-    };
     let (catalog, blobs) = tokio::join!(
         tokio::time::timeout(patience, state.catalog.ping()),
         tokio::time::timeout(patience, state.blobs.ping())
     );
-    let (catalog, blobs) = (checked(catalog), checked(blobs));
-    let describe = |r: &Result<(), String>| match r {
-        Ok(()) => "ok".to_string(),
-        Err(e) => e.clone(),
+    // "ok", or what is wrong.
+    let describe = |r: Result<Result<(), darkroom_storage::StorageError>, _>| match r {
+        Ok(Ok(())) => "ok".to_string(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_elapsed) => format!("no answer within {} s", patience.as_secs()),
     };
+    let (catalog, blobs) = (describe(catalog), describe(blobs));
+    let ready = catalog == "ok" && blobs == "ok";
     let body = ReadyDto {
-        status: if catalog.is_ok() && blobs.is_ok() {
-            "ready"
-        } else {
-            "unavailable"
-        },
-        catalog: describe(&catalog),
-        blobs: describe(&blobs),
+        status: if ready { "ready" } else { "unavailable" },
+        catalog,
+        blobs,
     };
-    if catalog.is_ok() && blobs.is_ok() {
+    if ready {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

@@ -15,12 +15,13 @@ use sqlx::Row;
 use serde::{Deserialize, Serialize};
 
 use super::listing::{Bind, QueryText};
-use super::webhooks::WEBHOOK_JOB_KIND;
 use super::{Catalog, Dialect, parse_id};
 use crate::{AssetId, JobId, StorageError, now_ms};
 
 /// The queue's `kind` for rendering an asset's renditions.
 pub const RENDER_JOB_KIND: &str = "render_renditions";
+/// The queue's `kind` for sending one webhook delivery.
+pub const WEBHOOK_JOB_KIND: &str = "deliver_webhook";
 
 /// A unit of work in the queue: what to do, by ids only. Stored as the
 /// `kind` column and a JSON `payload` (`{"kind": …, …ids}`); the workers
@@ -516,20 +517,16 @@ impl Catalog {
             .collect()
     }
 
-    /// How many jobs are in each state.
+    /// How many jobs are in each state (all kinds).
     pub async fn job_counts(&self) -> Result<JobCounts, StorageError> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
-            .fetch_all(&self.pool)
-            .await?;
         let mut counts = JobCounts::default();
-        for row in rows {
-            let n: i64 = row.try_get("n")?;
-            match JobState::parse(&row.try_get::<String, _>("state")?)? {
-                JobState::Queued => counts.queued = n,
-                JobState::Running => counts.running = n,
-                JobState::Done => counts.done = n,
-                JobState::Failed => counts.failed = n,
-            }
+        for gauge in self.job_gauges().await? {
+            *match gauge.state {
+                JobState::Queued => &mut counts.queued,
+                JobState::Running => &mut counts.running,
+                JobState::Done => &mut counts.done,
+                JobState::Failed => &mut counts.failed,
+            } += gauge.count;
         }
         Ok(counts)
     }

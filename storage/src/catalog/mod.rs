@@ -37,6 +37,7 @@ pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use edits::EditVersion;
 pub use jobs::{
     Job, JobCounts, JobGauge, JobRecord, JobState, JobStatus, LeasedJob, NewJob, RENDER_JOB_KIND,
+    WEBHOOK_JOB_KIND,
 };
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;
@@ -50,9 +51,7 @@ pub use shares::{NewShareLink, ShareLinkRecord, ShareLinkState, ShareTarget};
 pub use uploads::UploadRecord;
 pub use usage::{UsageKind, UsageRow};
 pub use users::{IssuedToken, Principal, Scope, TokenRecord, UsageDrift, UserRecord};
-pub use webhooks::{
-    AttemptRecord, DeliveryRecord, WEBHOOK_ATTEMPTS, WEBHOOK_JOB_KIND, WebhookRecord,
-};
+pub use webhooks::{AttemptRecord, DeliveryRecord, WEBHOOK_ATTEMPTS, WebhookRecord};
 
 use crate::StorageError;
 

@@ -12,8 +12,6 @@ use super::ledger::Tx;
 use super::{Catalog, parse_id};
 use crate::{StorageError, UserId, WebhookId, now_ms};
 
-/// The job queue's `kind` for sending one delivery.
-pub const WEBHOOK_JOB_KIND: &str = "deliver_webhook";
 /// Attempts a delivery gets: with the workers' webhook backoff (a minute,
 /// doubling up to six hours), about 20 hours of trying.
 pub const WEBHOOK_ATTEMPTS: u32 = 12;
