@@ -46,7 +46,7 @@ fi
 export SHARP_PATH=$PWD/$SHARP_DIR/node_modules/sharp
 
 log "building darkroom (release)"
-cargo build --release -q --bin darkroom
+cargo build --release -q --bin darkroom --bin darkroom-helper
 DARKROOM=${CARGO_TARGET_DIR:-target}/release/darkroom
 
 OUT=$(mktemp -d)

@@ -22,28 +22,4 @@ fn main() {
     }
     build.compile("darkroom_jpeg_shim");
     println!("cargo:rustc-link-lib=jpeg");
-
-    // The optional `heif` feature: HEIC and AVIF through the system's libheif.
-    if std::env::var_os("CARGO_FEATURE_HEIF").is_some() {
-        println!("cargo:rerun-if-changed=native/heif_shim.c");
-        let found = [
-            "/usr/include",
-            "/usr/include/x86_64-linux-gnu",
-            "/usr/include/aarch64-linux-gnu",
-        ]
-        .iter()
-        .any(|dir| Path::new(dir).join("libheif/heif.h").exists());
-        if !found {
-            println!(
-                "cargo:warning=libheif/heif.h not found: the `heif` feature needs libheif's \
-                 headers (Debian/Ubuntu: apt-get install libheif-dev)"
-            );
-        }
-        cc::Build::new()
-            .file("native/heif_shim.c")
-            .opt_level(2)
-            .warnings(true)
-            .compile("darkroom_heif_shim");
-        println!("cargo:rustc-link-lib=heif");
-    }
 }

@@ -36,7 +36,7 @@ event() { echo "$(($(date +%s) - T0)) $*" >>"$WORK/events"; log "$*"; }
 
 command -v nginx >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >&2; }
 log "building release binaries"
-cargo build --release -q --bin darkroom
+cargo build --release -q --bin darkroom --bin darkroom-helper
 cargo build --release -q -p darkroom-benches --bin cluster-load
 
 eval "$(scripts/test-services.sh)"

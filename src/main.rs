@@ -12,11 +12,6 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The RAW helper talks on stdin/stdout and must start nothing else: no
-    // runtime, no logging, no settings.
-    if let Command::RawHelper(args) = &cli.command {
-        return cli::raw_helper::run(args);
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -30,6 +25,14 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         let settings = settings::Settings::load(&cli)?;
         telemetry::init(settings.log_format, cli.command.is_quiet());
+        if let (Some(path), Some(_)) = (&settings.missing_helper, cli.command.rendering()) {
+            tracing::warn!(
+                helper = %path.display(),
+                "no darkroom-helper beside this executable: camera RAW files get renditions \
+                 from their embedded previews only, and HEIC/AVIF none \
+                 (`cargo build --release` builds both executables)"
+            );
+        }
         match &cli.command {
             Command::Serve(args) => cli::serve::run(settings, args).await,
             Command::Worker(args) => cli::worker::run(settings, args).await,
@@ -40,7 +43,6 @@ fn main() -> ExitCode {
             Command::Admin(command) => cli::admin::run(settings, command).await,
             Command::Gc(args) => cli::maintenance::gc(settings, args).await,
             Command::Scrub(_) => cli::maintenance::scrub(settings).await,
-            Command::RawHelper(_) => unreachable!("handled before the runtime starts"),
         }
     });
     match result {

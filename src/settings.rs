@@ -62,6 +62,10 @@ pub struct Settings {
     pub gc: GcPolicy,
     /// How the process is watched and stopped.
     pub process: ProcessSettings,
+    /// Where the `darkroom-helper` executable was looked for and not found
+    /// (camera RAW files then get renditions from their embedded previews
+    /// only).
+    pub missing_helper: Option<PathBuf>,
 }
 
 /// How a long-running process is watched and stopped.
@@ -154,8 +158,15 @@ impl Settings {
             .shrink_on_load
             .or(file.shrink_on_load)
             .unwrap_or_default();
-        // This very binary decodes camera RAW files, in a child process.
-        workers.raw_helper = RawHelper::current_exe();
+        // Camera RAW (and HEIF) files are decoded by the helper executable
+        // built beside this one, in a child process.
+        let missing_helper = match RawHelper::beside_current_exe() {
+            Ok(helper) => {
+                workers.raw_helper = Some(helper);
+                None
+            }
+            Err(path) => Some(path),
+        };
         let raw_timeout = rendering.raw_timeout_secs.or(file.raw_timeout_secs);
         if let (Some(helper), Some(secs)) = (workers.raw_helper.as_mut(), raw_timeout) {
             anyhow::ensure!(secs >= 1, "the RAW timeout must be at least 1 second");
@@ -244,6 +255,7 @@ impl Settings {
             workers,
             gc,
             process,
+            missing_helper,
         })
     }
 }

@@ -15,7 +15,8 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use darkroom_pipeline::stages::{decode_jpeg, develop_raw, encode_jpeg, orient, resize};
+use darkroom_helper::develop_raw;
+use darkroom_pipeline::stages::{decode_jpeg, encode_jpeg, orient, resize};
 use darkroom_pipeline::{Limits, Orientation, RenditionSpec, ShrinkOnLoad, render};
 use image::{DynamicImage, RgbImage};
 

@@ -193,6 +193,8 @@ fn print_row(what: &str, ours: f64, theirs: &[(&str, f64)]) {
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
+    // The DNG is developed in this process, as the helper would.
+    darkroom_helper::install_decoders();
     let corpus =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/camera/craft-beer.jpg");
     let dir = tempfile::tempdir()?;

@@ -11,14 +11,15 @@ use crate::probe::PROBE_PREFIX_BYTES;
 use crate::{Limits, PipelineError, SourceFormat};
 
 /// Decoded pixels, possibly already reduced by shrink-on-load.
-pub(crate) struct Decoded {
+pub struct Decoded {
     /// RGB or greyscale pixels, 8 or 16 bits (as the source had them), in
     /// stored orientation.
     pub image: DynamicImage,
     /// How to turn them upright.
     pub orientation: Orientation,
-    /// The original's stored size (before any shrink-on-load).
+    /// The original's stored width (before any shrink-on-load).
     pub source_width: u32,
+    /// The original's stored height.
     pub source_height: u32,
     /// The decoder's complaint about data it went past (a truncated scan).
     pub warning: Option<String>,
@@ -28,11 +29,7 @@ pub(crate) struct Decoded {
 
 impl Decoded {
     /// Pixels decoded at their stored size (no shrink-on-load), cleanly.
-    pub(crate) fn as_decoded(
-        image: DynamicImage,
-        orientation: Orientation,
-        icc: Option<Vec<u8>>,
-    ) -> Self {
+    pub fn as_decoded(image: DynamicImage, orientation: Orientation, icc: Option<Vec<u8>>) -> Self {
         Decoded {
             source_width: image.width(),
             source_height: image.height(),
@@ -46,7 +43,7 @@ impl Decoded {
 
 /// How long the largest output's long edge is, given the stored size and the
 /// orientation: what the decoder may shrink to, asked once it knows the size.
-pub(crate) type NeededLongEdge<'a> = &'a dyn Fn(u32, u32, Orientation) -> u32;
+pub type NeededLongEdge<'a> = &'a dyn Fn(u32, u32, Orientation) -> u32;
 
 /// Decodes `bytes`. `needed_long_edge` says how big the output must be: a JPEG
 /// is decoded by libjpeg-turbo in the DCT domain at 1/8, 1/4 or 1/2 scale
@@ -59,14 +56,10 @@ pub(crate) fn decode(
     needed_long_edge: NeededLongEdge<'_>,
     shrink: ShrinkOnLoad,
 ) -> Result<Decoded, PipelineError> {
-    // RAW decoders read their own orientation (maker notes included).
-    if format.is_camera_raw() {
-        return crate::raw::decode_raw(format, bytes, limits, needed_long_edge);
-    }
-    // libheif applies the file's own rotation and mirroring.
-    #[cfg(feature = "heif")]
-    if format.is_heif() {
-        return crate::heif_decode::decode_heif(format, bytes, limits);
+    // RAW and HEIF decoders live in the helper executable (see external.rs);
+    // they read their own orientation (maker notes, HEIF's rotations).
+    if format.is_camera_raw() || format.is_heif() {
+        return crate::external::installed(format)?.decode(format, bytes, limits, needed_long_edge);
     }
     // EXIF orientation, read from the header only (well under a millisecond).
     let orientation = read_orientation(&bytes[..bytes.len().min(PROBE_PREFIX_BYTES)])
@@ -219,7 +212,7 @@ fn decode_full(
 /// if cut to 8 bits first); renditions drop to 8 bits just before encoding.
 /// Transparency is shown over white, as a browser shows a PNG on a page,
 /// rather than over whatever colour the transparent pixels hold (often black).
-pub(crate) fn into_render_layout(image: DynamicImage) -> DynamicImage {
+pub fn into_render_layout(image: DynamicImage) -> DynamicImage {
     match image {
         DynamicImage::ImageRgb8(_)
         | DynamicImage::ImageLuma8(_)

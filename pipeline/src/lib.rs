@@ -16,12 +16,12 @@ mod decode;
 pub mod edit;
 mod encode;
 mod error;
+pub mod external;
 #[cfg(test)]
 mod fixtures;
 mod format;
 mod heif;
-#[cfg(feature = "heif")]
-mod heif_decode;
+pub mod helper_protocol;
 mod icc;
 mod info;
 mod kept_exif;

@@ -1,383 +1,71 @@
-//! Camera RAW: decode with rawler and develop to sRGB pixels.
+//! Camera RAW, as far as the pipeline itself goes: the colour arithmetic
+//! that turns white-balanced camera data into linear sRGB.
 //!
-//! rawler (dnglab's decoder, LGPL-2.1) rather than rawloader: both decode
-//! the common cameras, but rawloader reads uncompressed DNGs only through
-//! StripOffsets (not tiles, as pidng and many converters write them) and
-//! cannot read 14-bit packed data, while rawler read every test DNG:
-//! striped and tiled, 12-, 14- and 16-bit
-//! (`../shared/research/perf-anchors.md`). rawler also brings a real develop:
-//! black and white levels, camera white balance, PPG demosaic, the camera's
-//! D65 colour matrix to sRGB, highlight clipping that keeps hue, and the sRGB
-//! curve.
-//!
-//! Both decoders can panic or run away on hostile files, so darkroom calls
-//! this only inside its RAW helper process (`darkroom raw-helper`, run by the
-//! workers with memory and CPU limits): see [`SourceFormat::decodes_in_helper`].
-
-use image::{DynamicImage, Rgb32FImage};
-use rawler::RawImage;
-use rawler::decoders::RawDecodeParams;
-use rawler::imgop::chromatic_adaption::adapt_bradford;
-use rawler::imgop::develop::RawDevelop;
-use rawler::imgop::matrix::{multiply, multiply_row1, normalize, pseudo_inverse, transform_1d};
-use rawler::imgop::raw::clip_euclidean_norm_avg;
-use rawler::imgop::sensor::bayer::superpixel::Superpixel3Channel;
-use rawler::imgop::sensor::{Demosaic, SensorType};
-use rawler::imgop::srgb::srgb_apply_gamma_n;
-use rawler::imgop::xyz::{Illuminant, SRGB_TO_XYZ_D65};
-use rawler::pixarray::PixF32;
-use rawler::rawimage::RawPhotometricInterpretation;
-use rawler::rawsource::RawSource;
-
-use crate::decode::Decoded;
-use crate::resize::shrunk_to_long_edge;
-use crate::{Limits, Orientation, PipelineError, SourceFormat};
-
-/// Decodes and develops a RAW file. The sensor's dimensions are checked
-/// against `limits` from a metadata-only pass before its pixels are read.
-/// When the largest output is at most half the sensor's size, each 2×2 Bayer
-/// quad becomes one pixel (see [`develop_half`]); otherwise, or for sensors
-/// that path does not cover, rawler's full develop runs.
-pub(crate) fn decode_raw(
-    format: SourceFormat,
-    bytes: &[u8],
-    limits: &Limits,
-    needed_long_edge: crate::decode::NeededLongEdge<'_>,
-) -> Result<Decoded, PipelineError> {
-    let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
-    let OpenedRaw {
-        raw,
-        orientation,
-        half_is_enough,
-        ..
-    } = open_raw(format, bytes, limits, needed_long_edge)?;
-    let image = match half_size_matrix(&raw).filter(|_| half_is_enough) {
-        Some(matrices) => develop_half(raw, &matrices.camera_to_srgb),
-        None => develop_full(&raw),
-    }
-    .map_err(corrupt)?;
-    // Sized from the developed (default-cropped) picture, not the sensor.
-    Ok(Decoded::as_decoded(image, orientation, None))
-}
-
-/// A RAW's data, read once its dimensions passed the limits.
-struct OpenedRaw {
-    raw: RawImage,
-    orientation: Orientation,
-    /// The long edge the largest output needs, in sensor pixels.
-    largest: u32,
-    /// Whether half the sensor covers the largest output.
-    half_is_enough: bool,
-}
-
-/// Reads a RAW's header, checks its dimensions against `limits` before
-/// reading its pixels, then reads them.
-fn open_raw(
-    format: SourceFormat,
-    bytes: &[u8],
-    limits: &Limits,
-    needed_long_edge: crate::decode::NeededLongEdge<'_>,
-) -> Result<OpenedRaw, PipelineError> {
-    let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
-    let source = RawSource::new_from_slice(bytes);
-    let decoder = rawler::get_decoder(&source).map_err(|e| corrupt(e.to_string()))?;
-    let params = RawDecodeParams::default();
-    let header = decoder
-        .raw_image(&source, &params, true)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let dimension = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
-    let (width, height) = (dimension(header.width), dimension(header.height));
-    limits.check_dimensions(width, height)?;
-    let raw = decoder
-        .raw_image(&source, &params, false)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let orientation = Orientation::from_exif(raw.orientation.to_u16());
-    let largest = needed_long_edge(width, height, orientation);
-    Ok(OpenedRaw {
-        raw,
-        orientation,
-        largest,
-        half_is_enough: u64::from(largest) * 2 <= u64::from(width.max(height)),
-    })
-}
-
-/// rawler's full develop: PPG demosaic at full resolution, in f32.
-fn develop_full(raw: &RawImage) -> Result<DynamicImage, String> {
-    let developed = RawDevelop::default()
-        .develop_intermediate(raw)
-        .map_err(|e| e.to_string())?
-        .to_dynamic_image()
-        .ok_or_else(|| "the develop produced no image".to_string())?;
-    // 16-bit from the develop, kept so until the renditions are encoded.
-    Ok(crate::decode::into_render_layout(developed))
-}
-
-/// The camera-to-sRGB matrix when the half-size develop covers this sensor:
-/// RGB Bayer with a three-colour matrix. `None` for X-Trans, four-colour,
-/// linear or monochrome files, which the full develop handles.
-fn half_size_matrix(raw: &RawImage) -> Option<CameraMatrices> {
-    let RawPhotometricInterpretation::Cfa(config) = &raw.photometric else {
-        return None;
-    };
-    if raw.cpp != 1 || !config.cfa.is_rgb() || config.sensor != SensorType::Bayer {
-        return None;
-    }
-    camera_matrices(raw)
-}
-
-/// The half-size develop for RGB Bayer sensors: black and white levels, each
-/// 2×2 quad to one RGB pixel (both greens averaged: no interpolation, so no
-/// demosaic artefacts), camera white balance, the camera's colour matrix to
-/// sRGB, highlight clipping that keeps hue, the sRGB curve, the default crop.
-/// The same steps as rawler's full develop, in the same order, on a quarter
-/// of the pixels.
-fn develop_half(raw: RawImage, cam_to_srgb: &[[f32; 3]; 3]) -> Result<DynamicImage, String> {
-    let wb = as_shot_multipliers(&raw);
-    let quads = half_size_camera(raw)?;
-    let (w, h) = quads.dimensions();
-    let mut rgb = Vec::with_capacity(quads.len());
-    for quad in quads.pixels() {
-        let encoded = srgb_apply_gamma_n(camera_to_linear_srgb(quad.0, wb, cam_to_srgb));
-        rgb.extend(encoded.map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16));
-    }
-    // 16 bits, kept until the renditions are encoded.
-    let image = image::ImageBuffer::from_raw(w, h, rgb)
-        .ok_or_else(|| "the develop produced no image".to_string())?;
-    Ok(DynamicImage::ImageRgb16(image))
-}
-
-/// The camera's as-shot white balance multipliers (1, 1, 1 when it has none).
-fn as_shot_multipliers(raw: &RawImage) -> [f32; 3] {
-    if raw.wb_coeffs[0].is_nan() {
-        [1.0; 3]
-    } else {
-        [raw.wb_coeffs[0], raw.wb_coeffs[1], raw.wb_coeffs[2]]
-    }
-}
-
-/// One half-size pixel of camera data to linear sRGB: white balance, the
-/// colour matrix, highlight clipping that keeps hue (rawler's).
-pub(crate) fn camera_to_linear_srgb(
-    camera: [f32; 3],
-    multipliers: [f32; 3],
-    cam_to_srgb: &[[f32; 3]; 3],
-) -> [f32; 3] {
-    let balanced = [0, 1, 2].map(|i| camera[i] * multipliers[i]);
-    clip_euclidean_norm_avg(&multiply_row1(cam_to_srgb, &balanced))
-}
-
-/// The first steps of the half-size develop: black and white levels, each
-/// 2×2 quad to one pixel of camera RGB (linear, 0..1, not yet balanced),
-/// red and blue moved to the quad's centre, the default crop.
-fn half_size_camera(mut raw: RawImage) -> Result<Rgb32FImage, String> {
-    let RawPhotometricInterpretation::Cfa(config) = raw.photometric.clone() else {
-        return Err("not a colour-filter-array sensor".into());
-    };
-    raw.apply_scaling().map_err(|e| e.to_string())?;
-    // apply_scaling left the mosaic as f32: take it rather than copy it.
-    let data = match std::mem::replace(&mut raw.data, rawler::RawImageData::Float(Vec::new())) {
-        rawler::RawImageData::Float(values) => values,
-        other => other.as_f32().into_owned(),
-    };
-    let mosaic = PixF32::new_with(data, raw.width, raw.height);
-    let active = raw.active_area.unwrap_or(mosaic.rect());
-    let mut quads =
-        Superpixel3Channel::new().demosaic(&mosaic, &config.cfa, &config.colors, active);
-    drop(mosaic);
-    // Red and blue sit in opposite corners of each quad, a quarter of a
-    // half-size pixel off its centre (the greens average to the centre):
-    // resample them to the centre so colour edges line up with luminance.
-    if let Some((red, blue)) = corner_offsets(&config.cfa.shift(active.p.x, active.p.y).name) {
-        recentre(&mut quads.data, quads.width, quads.height, 0, red);
-        recentre(&mut quads.data, quads.width, quads.height, 2, blue);
-    }
-    let (w, h) = (quads.width as u32, quads.height as u32);
-    let flat: Vec<f32> = quads.data.iter().flatten().copied().collect();
-    let mut image = Rgb32FImage::from_raw(w, h, flat)
-        .ok_or_else(|| "the develop produced no image".to_string())?;
-    // The default crop, in half-size coordinates within the active area.
-    if let Some(mut crop) = raw.crop_area {
-        if let Some(active) = &raw.active_area {
-            crop = crop.adapt(active);
-        }
-        crop.scale(0.5);
-        let (cw, ch) = (crop.d.w as u32, crop.d.h as u32);
-        let (cx, cy) = (crop.p.x as u32, crop.p.y as u32);
-        let fits = cx + cw <= w && cy + ch <= h;
-        if fits && (cw, ch) != (w, h) && cw > 0 && ch > 0 {
-            image = image::imageops::crop_imm(&image, cx, cy, cw, ch).to_image();
-        }
-    }
-    Ok(image)
-}
-
-/// Where red and blue sit in a 2×2 quad of each Bayer pattern, as (x, y)
-/// signs: −1 for the left column or top row, +1 for the right or bottom.
-fn corner_offsets(pattern: &str) -> Option<((i8, i8), (i8, i8))> {
-    match pattern {
-        "RGGB" => Some(((-1, -1), (1, 1))),
-        "BGGR" => Some(((1, 1), (-1, -1))),
-        "GRBG" => Some(((1, -1), (-1, 1))),
-        "GBRG" => Some(((-1, 1), (1, -1))),
-        _ => None,
-    }
-}
-
-/// Resamples `channel` of a half-size image from its corner of each quad to
-/// the quad's centre: a quarter pixel along each axis, by bilinear weights
-/// 3/4 (own sample) and 1/4 (the neighbour on the centre's side).
-fn recentre(
-    pixels: &mut [[f32; 3]],
-    width: usize,
-    height: usize,
-    channel: usize,
-    (sx, sy): (i8, i8),
-) {
-    if width < 2 || height < 2 {
-        return;
-    }
-    let plane: Vec<f32> = pixels.iter().map(|p| p[channel]).collect();
-    // A sample left of centre takes a quarter from its right-hand neighbour.
-    let step = |i: usize, sign: i8, len: usize| {
-        if sign < 0 {
-            (i + 1).min(len - 1)
-        } else {
-            i.saturating_sub(1)
-        }
-    };
-    for y in 0..height {
-        let ny = step(y, sy, height);
-        for x in 0..width {
-            let nx = step(x, sx, width);
-            let at = |xx: usize, yy: usize| plane[yy * width + xx];
-            pixels[y * width + x][channel] =
-                0.5625 * at(x, y) + 0.1875 * at(nx, y) + 0.1875 * at(x, ny) + 0.0625 * at(nx, ny);
-        }
-    }
-}
-
-/// Scales an RGB colour-filter mosaic's sites by their colour's white
-/// balance multiplier, and tells rawler's develop that the data is balanced.
-/// Other sensors keep the multipliers for rawler to apply after demosaicing.
-fn balance_mosaic(raw: &mut RawImage, multipliers: [f32; 3]) -> Result<(), String> {
-    let RawPhotometricInterpretation::Cfa(config) = raw.photometric.clone() else {
-        raw.wb_coeffs = [multipliers[0], multipliers[1], multipliers[2], f32::NAN];
-        return Ok(());
-    };
-    if raw.cpp != 1 || !config.cfa.is_rgb() {
-        raw.wb_coeffs = [multipliers[0], multipliers[1], multipliers[2], f32::NAN];
-        return Ok(());
-    }
-    // Black and white levels first (to 0..1), so that the multipliers
-    // scale light, not the black offset; rawler's develop finds it done.
-    raw.apply_scaling().map_err(|e| e.to_string())?;
-    let width = raw.width;
-    if let rawler::RawImageData::Float(values) = &mut raw.data {
-        for (index, value) in values.iter_mut().enumerate() {
-            let colour = config.cfa.color_at(index / width, index % width);
-            *value *= multipliers.get(colour).copied().unwrap_or(1.0);
-        }
-    }
-    raw.wb_coeffs = [1.0; 4];
-    Ok(())
-}
+//! Reading a RAW's sensor data (rawler, LGPL-2.1) is not in this crate: it
+//! lives in the `darkroom-helper` executable (`helper/`), which installs it
+//! as the [`crate::external`] decoder, so that darkroom's main binary holds
+//! no LGPL code. A working copy of a RAW made there holds camera data (see
+//! [`crate::edit::WorkingCopy`]); the edits run here, in any process, with
+//! the matrices the helper read from the file.
 
 /// A camera's colour matrices, for D65.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct CameraMatrices {
+pub struct CameraMatrices {
     /// CIE XYZ → camera RGB: where a light's white lands in camera data.
     pub xyz_to_camera: [[f32; 3]; 3],
     /// White-balanced camera RGB → linear sRGB.
     pub camera_to_srgb: [[f32; 3]; 3],
 }
 
-/// The camera-RGB → linear-sRGB matrix from the file's colour matrix (D65,
-/// or another illuminant's adapted to D65 as rawler does), each row of its
-/// inverse normalised so that white stays white; and the XYZ → camera
-/// matrix it came from. `None` for four-colour matrices.
-fn camera_matrices(raw: &RawImage) -> Option<CameraMatrices> {
-    let (illuminant, matrix) = raw.color_matrix_find_first([
-        Illuminant::D65,
-        Illuminant::A,
-        Illuminant::B,
-        Illuminant::C,
-        Illuminant::D50,
-        Illuminant::D55,
-        Illuminant::D75,
-        Illuminant::Daylight,
-        Illuminant::Flash,
-    ])?;
-    let xyz_to_cam: [[f32; 3]; 3] = transform_1d::<3, 3>(&matrix)?;
-    let xyz_to_cam = if illuminant == Illuminant::D65 {
-        xyz_to_cam
-    } else {
-        adapt_bradford(&illuminant, &Illuminant::D65, &xyz_to_cam)
-    };
-    let srgb_to_cam = normalize(multiply(&xyz_to_cam, &SRGB_TO_XYZ_D65));
-    Some(CameraMatrices {
-        xyz_to_camera: xyz_to_cam,
-        camera_to_srgb: pseudo_inverse(srgb_to_cam),
-    })
+/// One pixel of camera data to linear sRGB: white balance, the colour
+/// matrix, highlight clipping that keeps hue.
+pub fn camera_to_linear_srgb(
+    camera: [f32; 3],
+    multipliers: [f32; 3],
+    camera_to_srgb: &[[f32; 3]; 3],
+) -> [f32; 3] {
+    let balanced = [0, 1, 2].map(|i| camera[i] * multipliers[i]);
+    let m = camera_to_srgb;
+    let srgb =
+        [0, 1, 2].map(|i| m[i][0] * balanced[0] + m[i][1] * balanced[1] + m[i][2] * balanced[2]);
+    clip_keeping_hue(srgb)
 }
 
-/// Decodes a RAW for editing (see [`crate::edit::WorkingCopy`]): when half
-/// the sensor is enough and the sensor is RGB Bayer, as linear camera data
-/// not yet white-balanced, so that a white balance can be applied to it
-/// as to the raw data, and changed, without decoding again; else developed
-/// at full size with `white_balance` (or the camera's) set on the raw data
-/// before demosaicing.
-pub(crate) fn decode_raw_for_edit(
-    format: SourceFormat,
-    bytes: &[u8],
-    limits: &Limits,
-    needed_long_edge: crate::decode::NeededLongEdge<'_>,
-    white_balance: Option<&crate::edit::WhiteBalance>,
-) -> Result<crate::edit::WorkingCopy, PipelineError> {
-    use crate::edit::{WorkingColour, WorkingCopy};
-    let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
-    let OpenedRaw {
-        mut raw,
-        orientation,
-        largest,
-        half_is_enough,
-    } = open_raw(format, bytes, limits, needed_long_edge)?;
-    if let Some(matrices) = half_size_matrix(&raw).filter(|_| half_is_enough) {
-        let as_shot = as_shot_multipliers(&raw);
-        let mut pixels = half_size_camera(raw).map_err(corrupt)?;
-        // The developed (default-cropped) picture's size, as `decode_raw`
-        // gives it: twice the half-size develop's.
-        let developed = (pixels.width() * 2, pixels.height() * 2);
-        // No more than the outputs need: linear camera data shrinks exactly.
-        if let Some((w, h)) = shrunk_to_long_edge(pixels.width(), pixels.height(), largest) {
-            pixels = crate::resize::resize_linear(&pixels, w, h)?;
-        }
-        return Ok(WorkingCopy::new(
-            pixels,
-            orientation,
-            WorkingColour::Camera {
-                xyz_to_camera: matrices.xyz_to_camera,
-                camera_to_srgb: matrices.camera_to_srgb,
-                as_shot,
-            },
-            developed,
-        ));
+/// Highlight clipping as rawler's develop does it (`clip_euclidean_norm_avg`),
+/// so that both develops agree: negatives to 0; a colour brighter than 1 in
+/// any channel becomes the average of itself scaled down to fit (its hue)
+/// and its Euclidean norm (its brightness, as grey).
+fn clip_keeping_hue(pixel: [f32; 3]) -> [f32; 3] {
+    let pixel = pixel.map(|v| v.max(0.0));
+    let brightest = pixel.into_iter().fold(f32::NAN, f32::max);
+    if brightest > 1.0 {
+        let norm = pixel.iter().map(|v| v * v).sum::<f32>().sqrt() / 3f32.sqrt();
+        pixel.map(|v| (v / brightest + norm) / 2.0)
+    } else {
+        pixel
     }
-    // White balance on the raw data, before rawler's demosaic.
-    let multipliers = match white_balance {
-        Some(wb) => camera_matrices(&raw)
-            .and_then(|m| crate::edit::camera_multipliers(&m.xyz_to_camera, wb))
-            .ok_or_else(|| corrupt("no colour matrix to white-balance with".into()))?,
-        None => as_shot_multipliers(&raw),
-    };
-    balance_mosaic(&mut raw, multipliers).map_err(corrupt)?;
-    let developed = develop_full(&raw).map_err(corrupt)?;
-    let size = (developed.width(), developed.height());
-    Ok(WorkingCopy::new(
-        crate::edit::to_linear(&developed),
-        orientation,
-        WorkingColour::Developed {
-            white_balance: white_balance.cloned(),
-        },
-        size,
-    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IDENTITY: [[f32; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+    #[test]
+    fn camera_data_is_balanced_then_converted_and_highlights_keep_their_hue() {
+        let out = camera_to_linear_srgb([0.2, 0.4, 0.1], [2.0, 1.0, 3.0], &IDENTITY);
+        assert_eq!(out, [0.4, 0.4, 0.3]);
+        assert_eq!(
+            camera_to_linear_srgb([-0.5, 0.5, 0.5], [1.0; 3], &IDENTITY),
+            [0.0, 0.5, 0.5]
+        );
+        // Over 1: red stays the largest channel, nothing exceeds the mean of
+        // 1 and the norm, and the result is no longer over-bright.
+        let [r, g, b] = camera_to_linear_srgb([2.0, 1.0, 0.5], [1.0; 3], &IDENTITY);
+        assert!(r > g && g > b, "{r} {g} {b}");
+        let norm = (4.0f32 + 1.0 + 0.25).sqrt() / 3f32.sqrt();
+        assert!((r - (1.0 + norm) / 2.0).abs() < 1e-6);
+        assert!((b - (0.25 + norm) / 2.0).abs() < 1e-6);
+    }
 }

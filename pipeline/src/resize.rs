@@ -40,7 +40,7 @@ pub(crate) fn resize(
 
 /// The size of a `width × height` picture shrunk to a long edge of
 /// `long_edge`; `None` when it is no larger than that already.
-pub(crate) fn shrunk_to_long_edge(width: u32, height: u32, long_edge: u32) -> Option<(u32, u32)> {
+pub fn shrunk_to_long_edge(width: u32, height: u32, long_edge: u32) -> Option<(u32, u32)> {
     let long = width.max(height);
     if long_edge >= long {
         return None;
@@ -51,7 +51,7 @@ pub(crate) fn shrunk_to_long_edge(width: u32, height: u32, long_edge: u32) -> Op
 }
 
 /// Resizes linear-light f32 RGB to exactly `width × height`.
-pub(crate) fn resize_linear(
+pub fn resize_linear(
     src: &image::Rgb32FImage,
     width: u32,
     height: u32,

@@ -24,19 +24,6 @@ pub fn decode_jpeg(bytes: &[u8], eighths: u8) -> Result<DynamicImage, PipelineEr
         .ok_or_else(|| corrupt("decoder returned fewer pixels than its header promised".into()))
 }
 
-/// Develops a camera RAW file in this process (the service does it in the
-/// RAW helper) for an output of `long_edge` pixels: the half-size develop
-/// when that is at most half the sensor, else the full one.
-pub fn develop_raw(bytes: &[u8], long_edge: u32) -> Result<DynamicImage, PipelineError> {
-    let format = crate::sniff(bytes)
-        .filter(|f| f.is_camera_raw())
-        .ok_or_else(|| PipelineError::UnsupportedType("not a camera RAW file".into()))?;
-    let decoded = crate::raw::decode_raw(format, bytes, &crate::Limits::default(), &|_, _, _| {
-        long_edge
-    })?;
-    Ok(decoded.image)
-}
-
 /// Lanczos3 resize to exactly `width × height`.
 pub fn resize(
     image: &DynamicImage,

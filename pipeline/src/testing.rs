@@ -21,6 +21,11 @@ pub fn grey_card_under(kelvin: f32, reflectance: f32) -> [f32; 3] {
     crate::edit::light_in_linear_srgb(kelvin, 0.0).map(|v| v * reflectance)
 }
 
+/// A linear value as an 8-bit sRGB level, as renditions encode it.
+pub fn srgb_level(linear: f32) -> u8 {
+    (crate::edit::linear_to_srgb(linear) * 255.0).round() as u8
+}
+
 /// A DNG holding `camera` as a camera would record it: an RGGB mosaic of
 /// its linear values (0..1, clipped), 14-bit above a black level of 1024,
 /// in 16-bit words, one strip, from a camera whose primaries are linear

@@ -6,13 +6,11 @@ pub mod info;
 pub mod maintenance;
 pub mod migrate;
 mod process;
-pub mod raw_helper;
 pub mod render;
 pub mod serve;
 pub mod worker;
 
-use darkroom_pipeline::edit::EditRecipe;
-use darkroom_pipeline::{RenditionSpec, ShrinkOnLoad};
+use darkroom_pipeline::ShrinkOnLoad;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -63,38 +61,6 @@ pub enum Command {
     Gc(GcArgs),
     /// Re-hash every stored blob and report any that are missing or whose bytes changed.
     Scrub(StorageArgs),
-    /// Internal: render one RAW file from standard input in this process,
-    /// under the given limits (the workers start this; see workers/src/helper.rs).
-    #[command(hide = true)]
-    RawHelper(RawHelperArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct RawHelperArgs {
-    /// Renditions to make (none with --working-copy: a full-size copy).
-    #[arg(long = "rendition", required_unless_present = "working_copy")]
-    pub renditions: Vec<RenditionSpec>,
-    #[arg(long)]
-    pub max_pixels: u64,
-    #[arg(long)]
-    pub max_edge: u32,
-    #[arg(long)]
-    pub shrink_on_load: ShrinkOnLoad,
-    #[arg(long)]
-    pub memory_bytes: u64,
-    #[arg(long)]
-    pub cpu_secs: u64,
-    /// The edit recipe (JSON) to render with.
-    #[arg(long, value_parser = parse_recipe)]
-    pub recipe: Option<EditRecipe>,
-    /// Answer with a working copy for editing instead of renditions.
-    #[arg(long)]
-    pub working_copy: bool,
-}
-
-/// An edit recipe given as JSON on the command line.
-fn parse_recipe(json: &str) -> Result<EditRecipe, String> {
-    EditRecipe::from_json(json.as_bytes()).map_err(|e| e.to_string())
 }
 
 impl Command {
@@ -358,9 +324,7 @@ impl Command {
             Command::Admin(a) => Some(a.storage()),
             Command::Gc(a) => Some(&a.storage),
             Command::Scrub(a) => Some(a),
-            Command::Render(_) | Command::Info(_) | Command::Import(_) | Command::RawHelper(_) => {
-                None
-            }
+            Command::Render(_) | Command::Info(_) | Command::Import(_) => None,
         }
     }
 

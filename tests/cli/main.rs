@@ -7,6 +7,7 @@ mod admin; // the command-line contract: exit codes, what goes to stdout
 mod crashes; // killed workers, abandoned staging files
 mod import; // `darkroom import`: only what is missing, sidecars, second runs, dry runs
 mod info; // `darkroom info`: metadata as JSON, against known values
+mod licences; // no LGPL code in the main binary: the decoders live in darkroom-helper
 mod maintenance; // admin accounts and quotas, gc, scrub
 mod memory; // a large upload streams through bounded memory
 mod openapi; // the OpenAPI description, Swagger UI, and Schemathesis against them

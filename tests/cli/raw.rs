@@ -537,3 +537,28 @@ async fn a_raw_white_balance_edit_is_applied_to_the_raw_data_in_the_helper() {
     let p = export.to_rgb8().get_pixel(48, 32).0;
     assert!(is_neutral(p, 3), "export: {p:?}");
 }
+
+/// A `darkroom` installed without its helper still runs: it says so when
+/// it starts, and a RAW without an embedded preview fails with a reason.
+#[test]
+fn without_its_helper_darkroom_says_so_and_raws_fail_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("darkroom");
+    std::fs::copy(BIN, &alone).unwrap();
+    std::fs::write(dir.path().join("cam.dng"), dng(&scene(90, 60), 1)).unwrap();
+    let output = Command::new(&alone)
+        .arg("render")
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg(dir.path().join("cam.dng"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no darkroom-helper beside this executable"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cam.dng"), "the file is named: {stderr}");
+    assert!(!dir.path().join("out/cam.preview.jpg").exists());
+}

@@ -10,7 +10,7 @@
 mod config;
 mod editing;
 mod error;
-mod helper;
+mod helper_process;
 mod pool;
 mod render;
 mod runner;
@@ -20,8 +20,8 @@ mod webhooks;
 pub use config::WorkerConfig;
 pub use editing::{EditRenderer, ExportStream, MAX_PREVIEW_EDGE, Preview, WORKING_COPY_EDGE};
 pub use error::WorkerError;
-pub use helper::{
-    HelperJob, HelperRequest, RawHelper, render_in_helper, serve_helper, working_copy_in_helper,
+pub use helper_process::{
+    HELPER_EXECUTABLE, HelperJob, RawHelper, render_in_helper, working_copy_in_helper,
 };
 pub use pool::CpuPool;
 pub use render::{current_recipe, render_original};

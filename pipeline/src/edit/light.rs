@@ -57,7 +57,7 @@ pub(crate) fn encode(v: f32) -> f32 {
 }
 
 /// Pixels (8 or 16 bits, RGB or grey, sRGB-encoded) as linear RGB f32.
-pub(crate) fn to_linear(image: &DynamicImage) -> Rgb32FImage {
+pub fn to_linear(image: &DynamicImage) -> Rgb32FImage {
     let table = decode_table();
     let (w, h) = (image.width(), image.height());
     let data: Vec<f32> = match image {

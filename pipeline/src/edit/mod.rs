@@ -32,21 +32,20 @@ mod tiff_stream;
 mod tone;
 mod white_balance;
 
-pub(crate) use develop::WorkingColour;
 pub use develop::{
-    ExportFormat, ExportHead, Exported, MAX_FULL_SIZE_EDIT_PIXELS, WorkingCopy, export,
-    render_edited,
+    ExportFormat, ExportHead, Exported, MAX_FULL_SIZE_EDIT_PIXELS, WorkingColour, WorkingCopy,
+    export, render_edited,
 };
-pub(crate) use light::to_linear;
+pub use light::to_linear;
 // For the test fixtures (src/testing.rs).
 pub use recipe::{
     Crop, EditRecipe, InvalidRecipe, Monochrome, RECIPE_VERSION, Sharpening, Vignette, WhiteBalance,
 };
 #[cfg(any(test, feature = "testing"))]
-pub(crate) use {light::srgb_to_linear, white_balance::XYZ_TO_SRGB};
+pub(crate) use {light::linear_to_srgb, light::srgb_to_linear, white_balance::XYZ_TO_SRGB};
 
 /// A 3×3 colour matrix, rows by columns.
-pub(crate) type Matrix3 = [[f32; 3]; 3];
+pub type Matrix3 = [[f32; 3]; 3];
 
 /// The white of a light of `kelvin` and `tint`, in linear sRGB with green
 /// 1: how a camera with sRGB primaries records a grey card under it (for
@@ -60,7 +59,7 @@ pub(crate) fn light_in_linear_srgb(kelvin: f32, tint: f32) -> [f32; 3] {
 }
 
 /// The camera channel multipliers that neutralise `white_balance`'s light.
-pub(crate) fn camera_multipliers(
+pub fn camera_multipliers(
     xyz_to_camera: &Matrix3,
     white_balance: &WhiteBalance,
 ) -> Option<[f32; 3]> {

@@ -1,8 +1,8 @@
 //! HEIC and AVIF decoding through the system's libheif (the optional `heif`
 //! cargo feature; Debian: `apt-get install libheif-dev`). libheif and the
 //! codecs under it (libde265, dav1d/aom) are C libraries, LGPL in part, so
-//! like the RAW decoder they run only in darkroom's helper process, behind
-//! its memory and time limits.
+//! like the RAW decoder they are linked only into this helper executable
+//! and run behind its memory and time limits.
 //!
 //! libheif applies the file's own transformations (`irot`, `imir`, `clap`)
 //! while decoding, so the pixels come back upright: the EXIF orientation a
@@ -14,9 +14,8 @@ use std::ffi::{c_char, c_int, c_void};
 
 use image::{DynamicImage, RgbImage};
 
-use crate::decode::Decoded;
-use crate::orient::Orientation;
-use crate::{Limits, PipelineError, SourceFormat};
+use darkroom_pipeline::external::Decoded;
+use darkroom_pipeline::{Limits, Orientation, PipelineError, SourceFormat};
 
 mod ffi {
     use super::*;
@@ -44,7 +43,7 @@ const TOO_LARGE: c_int = 2;
 /// Decodes the primary image of a HEIC or AVIF file, upright, 8-bit RGB,
 /// with its ICC profile; the stored size is checked against `limits` before
 /// any pixel buffer exists.
-pub(crate) fn decode_heif(
+pub fn decode_heif(
     format: SourceFormat,
     bytes: &[u8],
     limits: &Limits,
@@ -109,9 +108,7 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-    use crate::decode::ShrinkOnLoad;
-    use crate::spec::RenditionSpec;
-    use crate::{render, sniff};
+    use darkroom_pipeline::{RenditionSpec, ShrinkOnLoad, render, sniff};
 
     fn corpus(relative: &str) -> Option<Vec<u8>> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -163,7 +160,7 @@ mod tests {
                 (320, 200),
                 "{extension}"
             );
-            let psnr = crate::quality::psnr(&picture, &decoded.image.to_rgb8());
+            let psnr = darkroom_pipeline::quality::psnr(&picture, &decoded.image.to_rgb8());
             assert!(psnr > 30.0, "{extension}: {psnr:.1} dB");
         }
     }
@@ -176,6 +173,7 @@ mod tests {
             ("avif/10bit-HDR-P3-nclx.avif", (3681, 5594)),
         ] {
             let Some(bytes) = corpus(file) else { continue };
+            crate::install_decoders();
             let spec: RenditionSpec = "thumb:256".parse().unwrap();
             let out = render(&bytes, &[spec], &Limits::default(), ShrinkOnLoad::Fast).unwrap();
             let (w, h) = (out[0].width, out[0].height);
