@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,17 +33,7 @@ fn main() -> ExitCode {
                  (`cargo build --release` builds both executables)"
             );
         }
-        match &cli.command {
-            Command::Serve(args) => cli::serve::run(settings, args).await,
-            Command::Worker(args) => cli::worker::run(settings, args).await,
-            Command::Migrate(_) => cli::migrate::run(settings).await,
-            Command::Render(args) => cli::render::run(settings, args),
-            Command::Info(args) => cli::info::run(args),
-            Command::Import(args) => cli::import::run(args).await,
-            Command::Admin(command) => cli::admin::run(settings, command).await,
-            Command::Gc(args) => cli::maintenance::gc(settings, args).await,
-            Command::Scrub(_) => cli::maintenance::scrub(settings).await,
-        }
+        cli::run(&cli.command, settings).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

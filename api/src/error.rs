@@ -11,6 +11,153 @@ use darkroom_pipeline::PipelineError;
 use darkroom_storage::StorageError;
 use darkroom_workers::WorkerError;
 
+/// Declares [`ErrorCode`]: each variant with its string, once.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal,)*) => {
+        /// The stable `code` of an error body, that clients branch on. Never
+        /// rename one; add new ones here.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, for the tests that hold them unique.
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The code as it appears in the body.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // Who is asking (401, 403).
+    /// No or unknown credentials.
+    Unauthorized = "unauthorized",
+    /// A wrong user name or password.
+    InvalidCredentials = "invalid_credentials",
+    /// The token lacks a scope.
+    Forbidden = "forbidden",
+    /// A state-changing request from a session without the CSRF token.
+    CsrfFailed = "csrf_failed",
+    /// The account is disabled.
+    AccountDisabled = "account_disabled",
+    /// Only a signed-in session (not a token) may do this.
+    SessionRequired = "session_required",
+    /// An admin may not disable their own account.
+    CannotDisableSelf = "cannot_disable_self",
+    // Share links.
+    /// The share link was revoked (410).
+    ShareRevoked = "share_revoked",
+    /// The share link expired (410).
+    ShareExpired = "share_expired",
+    /// The share link wants its password.
+    SharePasswordRequired = "share_password_required",
+    /// The link's owner did not allow downloads.
+    DownloadNotAllowed = "download_not_allowed",
+    /// This original cannot leave through a link without its location.
+    OriginalNotShareable = "original_not_shareable",
+    // The request (400, 404, 405, 411, 413, 415, 416).
+    /// The body is not valid JSON for this route.
+    InvalidJson = "invalid_json",
+    /// The query string is not valid for this route.
+    InvalidQuery = "invalid_query",
+    /// A field's value is not valid.
+    InvalidField = "invalid_field",
+    /// A header's value is not valid.
+    InvalidHeader = "invalid_header",
+    /// A cursor this list did not give out.
+    InvalidCursor = "invalid_cursor",
+    /// A date or month that is not one.
+    InvalidDate = "invalid_date",
+    /// An album filter that is not an album id.
+    InvalidAlbum = "invalid_album",
+    /// A limit out of range.
+    InvalidLimit = "invalid_limit",
+    /// An unknown sort.
+    InvalidSort = "invalid_sort",
+    /// An unknown order.
+    InvalidOrder = "invalid_order",
+    /// A rating outside 0..5.
+    InvalidRating = "invalid_rating",
+    /// A range (of dates, sizes) that is not one.
+    InvalidRange = "invalid_range",
+    /// An unknown format.
+    InvalidFormat = "invalid_format",
+    /// A password that is not acceptable here.
+    InvalidPassword = "invalid_password",
+    /// A new password too weak to keep.
+    WeakPassword = "weak_password",
+    /// Nothing there, or not the caller's.
+    NotFound = "not_found",
+    /// The path answers other methods (listed in `Allow`).
+    MethodNotAllowed = "method_not_allowed",
+    /// A name already taken, or a state that forbids it.
+    Conflict = "conflict",
+    /// A failed job's retry asked of one that has not failed.
+    JobNotFailed = "job_not_failed",
+    /// Too many webhooks for one account.
+    TooManyWebhooks = "too_many_webhooks",
+    /// Too many attempts; `Retry-After` says when to try again.
+    TooManyRequests = "too_many_requests",
+    /// A byte range outside the original (416).
+    RangeNotSatisfiable = "range_not_satisfiable",
+    // Uploads.
+    /// A multipart body that cannot be read.
+    InvalidMultipart = "invalid_multipart",
+    /// A multipart body without the file's field.
+    MissingFile = "missing_file",
+    /// An upload of no bytes.
+    EmptyFile = "empty_file",
+    /// The body is larger than the upload limit (413).
+    PayloadTooLarge = "payload_too_large",
+    /// A type darkroom does not take (415).
+    UnsupportedMediaType = "unsupported_media_type",
+    /// Storing this would cross the storage quota (507).
+    QuotaExceeded = "quota_exceeded",
+    /// The connection ended before the body did.
+    UploadInterrupted = "upload_interrupted",
+    /// More bytes than the upload announced.
+    UploadTooLong = "upload_too_long",
+    /// A tus creation without `Upload-Length`.
+    LengthRequired = "length_required",
+    /// A tus `Upload-Metadata` that cannot be read.
+    InvalidUploadMetadata = "invalid_upload_metadata",
+    /// A tus request without `Tus-Resumable: 1.0.0` (412).
+    TusVersionUnsupported = "tus_version_unsupported",
+    /// A tus append without `Upload-Offset`.
+    OffsetRequired = "offset_required",
+    /// A tus append at an offset the upload is not at (409).
+    OffsetMismatch = "offset_mismatch",
+    /// An `Upload-Checksum` that cannot be read.
+    InvalidChecksum = "invalid_checksum",
+    /// A checksum algorithm not offered.
+    UnsupportedChecksum = "unsupported_checksum",
+    /// The bytes do not match their checksum (tus: 460).
+    ChecksumMismatch = "checksum_mismatch",
+    // Pictures (422).
+    /// The picture is over the pixel or edge limits.
+    ImageTooLarge = "image_too_large",
+    /// The picture cannot be decoded.
+    UnreadableImage = "unreadable_image",
+    /// The rendition's job failed for good.
+    RenditionFailed = "rendition_failed",
+    /// This build does not decode the photo's format.
+    RenditionUnsupported = "rendition_unsupported",
+    /// This photo cannot be edited.
+    EditUnsupported = "edit_unsupported",
+    // The server (5xx).
+    /// A backend is unreachable: worth retrying (503).
+    Unavailable = "unavailable",
+    /// A bug or an unexpected failure (500).
+    Internal = "internal",
+}
+
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -26,13 +173,13 @@ pub enum ApiError {
     MissingScope(String),
     /// Known caller, but not allowed (CSRF, disabled account, not an admin…).
     #[error("{message}")]
-    Denied { code: &'static str, message: String },
+    Denied { code: ErrorCode, message: String },
     /// The resource conflicts with the request (a name taken…).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     /// It existed, and is gone for good (an expired or revoked share link).
     #[error("{message}")]
-    Gone { code: &'static str, message: String },
+    Gone { code: ErrorCode, message: String },
     /// Too many attempts; try again after the wait.
     #[error("too many attempts; try again in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
@@ -47,7 +194,7 @@ pub enum ApiError {
     MethodNotAllowed { allowed: String },
     /// The request itself is malformed.
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: ErrorCode, message: String },
     /// The body is larger than allowed.
     #[error("the upload exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: u64 },
@@ -56,7 +203,7 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// Understood, but cannot be done for this resource.
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable { code: ErrorCode, message: String },
     /// A tus request without `Tus-Resumable: 1.0.0` (412, with `Tus-Version`).
     #[error("{0}")]
     TusVersion(String),
@@ -66,36 +213,50 @@ pub enum ApiError {
     /// A backend (catalog or blob store) is unreachable: worth retrying.
     #[error("storage is unavailable")]
     Unavailable(#[source] StorageError),
-    /// A bug or an unexpected failure.
+    /// A byte range outside the original, which is this long (416).
+    #[error("the original is {len} bytes long")]
+    RangeNotSatisfiable { len: u64 },
+    /// A bug or an unexpected failure; its cause (with its own causes) goes
+    /// to the log, never to the client.
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl ApiError {
     /// The stable code in the error body.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    fn error_code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::MissingScope(_) => "forbidden",
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            ApiError::MissingScope(_) => ErrorCode::Forbidden,
             ApiError::Denied { code, .. }
             | ApiError::Conflict { code, .. }
-            | ApiError::Gone { code, .. } => code,
-            ApiError::TooManyRequests { .. } => "too_many_requests",
-            ApiError::QuotaExceeded(_) => "quota_exceeded",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::TusVersion(_) => "tus_version_unsupported",
-            ApiError::ChecksumMismatch(_) => "checksum_mismatch",
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Internal(_) => "internal",
+            | ApiError::Gone { code, .. } => *code,
+            ApiError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            ApiError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => *code,
+            ApiError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            ApiError::TusVersion(_) => ErrorCode::TusVersionUnsupported,
+            ApiError::ChecksumMismatch(_) => ErrorCode::ChecksumMismatch,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 
-    pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    /// An unexpected failure, keeping `cause` (and its causes) for the log.
+    pub(crate) fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+
+    pub(crate) fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::BadRequest {
             code,
             message: message.into(),
@@ -108,14 +269,14 @@ impl From<StorageError> for ApiError {
         match e {
             StorageError::NotFound { what } => ApiError::NotFound(what),
             StorageError::Conflict(message) => ApiError::Conflict {
-                code: "conflict",
+                code: ErrorCode::Conflict,
                 message,
             },
             e @ StorageError::QuotaExceeded { .. } => ApiError::QuotaExceeded(format!(
                 "{e}; delete photos (and empty the trash) or ask an admin for more space"
             )),
             e if e.is_retryable() => ApiError::Unavailable(e),
-            e => ApiError::Internal(e.to_string()),
+            e => ApiError::internal(e),
         }
     }
 }
@@ -125,11 +286,11 @@ impl From<PipelineError> for ApiError {
         match e {
             PipelineError::UnsupportedType(_) => ApiError::UnsupportedMediaType(e.to_string()),
             PipelineError::LimitExceeded { .. } => ApiError::Unprocessable {
-                code: "image_too_large",
+                code: ErrorCode::ImageTooLarge,
                 message: e.to_string(),
             },
             e => ApiError::Unprocessable {
-                code: "unreadable_image",
+                code: ErrorCode::UnreadableImage,
                 message: e.to_string(),
             },
         }
@@ -142,9 +303,21 @@ impl From<WorkerError> for ApiError {
         match e {
             WorkerError::Pipeline(e) => e.into(),
             WorkerError::Storage(e) => e.into(),
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::internal(other),
         }
     }
+}
+
+/// An error and its causes, outermost first: "a: b: c".
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 /// tus's status for "Checksum Mismatch": not in the HTTP registry.
@@ -172,6 +345,7 @@ impl ResponseError for ApiError {
             ApiError::TusVersion(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::ChecksumMismatch(_) => checksum_mismatch(),
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -179,7 +353,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(error = ?self, code = self.code(), "request failed");
+            tracing::error!(error = %causes(self), code = self.code(), "request failed");
         }
         let message = match self {
             ApiError::Unavailable(_) => "storage is unavailable; try again shortly".to_string(),
@@ -201,10 +375,40 @@ impl ResponseError for ApiError {
                 response.insert_header((header::ALLOW, allowed.clone()));
             }
             ApiError::TusVersion(_) => {
-                response.insert_header(("Tus-Version", crate::tus::VERSION));
+                response.insert_header(("Tus-Version", crate::tus_headers::VERSION));
+            }
+            ApiError::RangeNotSatisfiable { len } => {
+                response.insert_header((header::CONTENT_RANGE, format!("bytes */{len}")));
             }
             _ => {}
         }
         response.json(crate::openapi::ErrorBody::new(self.code(), message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_unique_snake_case_names() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let name = code.as_str();
+            assert!(seen.insert(name), "{name} twice");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn internal_errors_log_their_causes() {
+        let io = std::io::Error::other("disk on fire");
+        let error = ApiError::internal(StorageError::from(io));
+        assert_eq!(error.to_string(), "internal error");
+        let logged = causes(&error);
+        assert!(logged.contains("disk on fire"), "{logged}");
     }
 }

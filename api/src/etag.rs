@@ -80,7 +80,17 @@ fn taggable(response: &ServiceResponse<BoxBody>) -> bool {
         && !headers.contains_key(header::ETAG)
 }
 
-/// True when an `If-None-Match` list names `tag` (weak comparison) or is `*`.
+/// True when the request's `If-None-Match` already names `tag`: for the
+/// routes that set their own validators (originals, renditions).
+pub(crate) fn not_modified(req: &actix_web::HttpRequest, tag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|sent| matches(sent, tag))
+}
+
+/// True when an `If-None-Match` list names `tag` or is `*`. The comparison
+/// is weak, as RFC 9110 (13.1.2) has it for `If-None-Match`: `W/"x"` and
+/// `"x"` name the same thing.
 fn matches(sent: &HeaderValue, tag: &str) -> bool {
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
     sent.to_str().is_ok_and(|list| {

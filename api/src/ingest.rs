@@ -8,6 +8,7 @@
 //! under its hash, and record blob + asset + render job in one transaction.
 //! The response is sent only after that commit.
 
+use crate::ErrorCode;
 use bytes::Bytes;
 use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, Probe, SourceFormat, probe, sniff};
 use darkroom_storage::catalog::{AssetFacts, AssetInsert, Job, NewAsset, NewJob, UsageKind};
@@ -36,7 +37,7 @@ pub(crate) fn refuse_by_first_bytes(head: &[u8], limits: &Limits) -> Option<ApiE
 pub(crate) fn expected_blake3(text: &str, source: &str) -> Result<ContentHash, ApiError> {
     text.trim().parse().map_err(|_| {
         ApiError::bad_request(
-            "invalid_checksum",
+            ErrorCode::InvalidChecksum,
             format!("{source} must be 64 hexadecimal characters"),
         )
     })
@@ -125,7 +126,7 @@ where
     {
         state.blobs.discard(&staged).await;
         return Err(ApiError::bad_request(
-            "checksum_mismatch",
+            ErrorCode::ChecksumMismatch,
             format!(
                 "the body's BLAKE3 is {}, not {expected} as X-Content-Blake3 says; nothing was stored",
                 staged.hash
@@ -263,7 +264,7 @@ where
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| {
             ApiError::bad_request(
-                "upload_interrupted",
+                ErrorCode::UploadInterrupted,
                 format!("the upload was interrupted: {e}"),
             )
         })?;
@@ -290,7 +291,10 @@ where
         writer.write(chunk).await?;
     }
     if writer.is_empty() {
-        return Err(ApiError::bad_request("empty_file", "the upload is empty"));
+        return Err(ApiError::bad_request(
+            ErrorCode::EmptyFile,
+            "the upload is empty",
+        ));
     }
     match probed {
         Some(probed) => Ok(probed),

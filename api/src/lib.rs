@@ -20,7 +20,7 @@ mod range;
 mod routes;
 mod startup;
 mod state;
-mod tus;
+mod tus_headers;
 mod usage_csv;
 mod web_app;
 
@@ -29,7 +29,7 @@ pub use auth::password::{
     check_policy as check_password_policy, generate as generate_password, hash as hash_password,
 };
 pub use config::{ApiConfig, LoginLimits, RequestLimits};
-pub use error::ApiError;
+pub use error::{ApiError, ErrorCode};
 pub use prometheus::Telemetry;
 pub use startup::{Application, ServerStopper, Services, serve_metrics};
 pub use state::DrainSwitch;

@@ -1,6 +1,6 @@
 //! `Range: bytes=…` for originals (single ranges; anything else serves whole).
 
-use std::ops::Range;
+use actix_web::http::header::Range;
 
 /// What a Range header asks of a body of `len` bytes.
 #[derive(Debug, PartialEq, Eq)]
@@ -8,51 +8,24 @@ pub(crate) enum RangeRequest {
     /// No (usable) range: send everything.
     Whole,
     /// One satisfiable range.
-    Partial(Range<u64>),
+    Partial(std::ops::Range<u64>),
     /// A syntactically valid range that lies outside the body: 416.
     Unsatisfiable,
 }
 
-/// Parses a Range header value against a body of `len` bytes (RFC 9110 §14).
+/// Parses a Range header value against a body of `len` bytes (RFC 9110
+/// §14), with actix's typed header; what it cannot parse is served whole.
 pub(crate) fn parse_range(header: Option<&str>, len: u64) -> RangeRequest {
-    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+    let Some(Ok(Range::Bytes(specs))) = header.map(str::parse::<Range>) else {
         return RangeRequest::Whole;
     };
-    if spec.contains(',') {
+    match specs.as_slice() {
         // Multipart ranges are rare for photos; a full response is allowed.
-        return RangeRequest::Whole;
-    }
-    let Some((start, end)) = spec.trim().split_once('-') else {
-        return RangeRequest::Whole;
-    };
-    let range = match (start.trim(), end.trim()) {
-        ("", "") => return RangeRequest::Whole,
-        ("", suffix) => match suffix.parse::<u64>() {
-            Ok(0) => return RangeRequest::Unsatisfiable,
-            Ok(n) => len.saturating_sub(n)..len,
-            Err(_) => return RangeRequest::Whole,
+        [one] => match one.to_satisfiable_range(len) {
+            Some((first, last)) => RangeRequest::Partial(first..last + 1),
+            None => RangeRequest::Unsatisfiable,
         },
-        (start, end) => {
-            let Ok(start) = start.parse::<u64>() else {
-                return RangeRequest::Whole;
-            };
-            let end = match end {
-                "" => len,
-                end => match end.parse::<u64>() {
-                    Ok(end) if end >= start => end.saturating_add(1).min(len),
-                    _ => return RangeRequest::Whole,
-                },
-            };
-            if start >= len {
-                return RangeRequest::Unsatisfiable;
-            }
-            start..end
-        }
-    };
-    if range.is_empty() {
-        RangeRequest::Unsatisfiable
-    } else {
-        RangeRequest::Partial(range)
+        _ => RangeRequest::Whole,
     }
 }
 

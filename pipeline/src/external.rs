@@ -12,10 +12,10 @@
 
 use std::sync::OnceLock;
 
+pub use crate::decode::raw::{CameraMatrices, camera_to_linear_srgb};
 pub use crate::decode::{Decoded, NeededLongEdge, into_render_layout};
 use crate::edit::{WhiteBalance, WorkingCopy};
 pub use crate::edit::{WorkingColour, camera_multipliers, to_linear};
-pub use crate::raw::{CameraMatrices, camera_to_linear_srgb};
 pub use crate::resize::{resize_linear, shrunk_to_long_edge};
 use crate::{Limits, PipelineError, SourceFormat};
 

@@ -11,7 +11,6 @@
 #![deny(missing_docs)]
 
 mod buffers;
-mod colour;
 mod decode;
 pub mod edit;
 mod encode;
@@ -20,43 +19,31 @@ pub mod external;
 #[cfg(test)]
 mod fixtures;
 mod format;
-mod heif;
 pub mod helper_protocol;
-mod icc;
-mod info;
-mod kept_exif;
-#[allow(unsafe_code)] // FFI to libjpeg-turbo; every block says why it is sound.
-mod libjpeg;
 mod limits;
 mod metadata;
 mod orient;
 mod probe;
 pub mod quality;
-mod raw;
-mod raw_preview;
 mod render;
 mod resize;
 mod spec;
 pub mod stages;
-mod strip_location;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
-mod tiff;
-mod timezone;
 pub mod timings;
-mod xmp;
 
 pub use decode::{InvalidShrinkOnLoad, ShrinkOnLoad};
 pub use error::PipelineError;
 pub use format::{SourceFormat, sniff};
-pub use info::{FileInfo, info};
 pub use limits::Limits;
+pub use metadata::info::{FileInfo, info};
+pub use metadata::strip_location::strip_location;
 pub use metadata::{Gps, PhotoMetadata};
 pub use orient::Orientation;
 pub use probe::{PROBE_PREFIX_BYTES, Probe, probe};
 pub use render::{Rendered, render, render_from_embedded_preview};
 pub use spec::{InvalidSpec, KeepMetadata, OutputFormat, RenditionSpec};
-pub use strip_location::strip_location;
 
 /// Runs `f`, turning a panic inside a decoder into an error instead of
 /// unwinding into the caller's thread pool or request handler.

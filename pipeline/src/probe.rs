@@ -63,7 +63,7 @@ pub(crate) fn dimensions(format: SourceFormat, head: &[u8]) -> Option<(u32, u32)
         return (head.get(12..16) == Some(b"IHDR")).then(|| Some((be(16)?, be(20)?)))?;
     }
     if format.is_heif() {
-        return crate::heif::header(head).dimensions;
+        return crate::decode::heif::header(head).dimensions;
     }
     if format == SourceFormat::Dng {
         return crate::metadata::dng_dimensions(head);

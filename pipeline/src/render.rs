@@ -2,13 +2,13 @@
 
 use image::DynamicImage;
 
-use crate::colour::convert_to_srgb;
+use crate::decode::raw_preview::largest_preview;
 use crate::decode::{Decoded, ShrinkOnLoad, decode, decode_jpeg};
+use crate::encode::colour::convert_to_srgb;
 use crate::encode::encode;
-use crate::kept_exif::KeptExif;
 use crate::metadata::dng_dimensions;
+use crate::metadata::kept_exif::KeptExif;
 use crate::orient::Orientation;
-use crate::raw_preview::largest_preview;
 use crate::resize::resize;
 use crate::spec::{Fit, RenditionSpec};
 use crate::timings::{Stage, timed};
@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn kept_metadata_reaches_every_format_and_location_never_does() {
-        let original = crate::kept_exif::tests::jpeg_with_private_exif(640, 480);
+        let original = crate::metadata::kept_exif::tests::jpeg_with_private_exif(640, 480);
         let source = crate::info(&original).unwrap();
         assert!(source.metadata.gps.is_some(), "the fixture has a position");
         let specs: Vec<RenditionSpec> = [
@@ -500,7 +500,7 @@ mod tests {
     #[test]
     fn raw_renditions_come_from_a_large_enough_embedded_preview() {
         let preview = jpeg(600, 400);
-        let raw = crate::raw_preview::tests::dng_with_preview((1200, 800), &preview, 6);
+        let raw = crate::decode::raw_preview::tests::dng_with_preview((1200, 800), &preview, 6);
         assert_eq!(sniff(&raw), Some(SourceFormat::Dng));
         let specs: Vec<RenditionSpec> = vec!["thumb:256".parse().unwrap()];
         let out =
@@ -534,7 +534,7 @@ mod tests {
         let mut broken = jpeg(600, 400);
         let len = broken.len();
         broken[len / 2..].fill(0);
-        let raw = crate::raw_preview::tests::dng_with_preview((1200, 800), &broken, 1);
+        let raw = crate::decode::raw_preview::tests::dng_with_preview((1200, 800), &broken, 1);
         match render_from_embedded_preview(&raw, &specs, &Limits::default(), ShrinkOnLoad::Fast) {
             Err(_) => {}
             Ok(Some(out)) => assert!(out[0].decode_warning.is_some()),

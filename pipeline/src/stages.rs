@@ -5,7 +5,7 @@
 
 use image::DynamicImage;
 
-use crate::libjpeg::JpegDecoder;
+use crate::decode::libjpeg::JpegDecoder;
 use crate::{Orientation, PipelineError, SourceFormat};
 
 /// Decodes a JPEG at `eighths`/8 of its size (1, 2, 4 or 8; CMYK becomes

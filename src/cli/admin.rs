@@ -5,12 +5,12 @@
 use std::io::BufRead;
 
 use anyhow::Context;
+use clap::{Args, Subcommand};
 use darkroom_storage::Catalog;
 use darkroom_storage::catalog::{Scope, UserRecord, day_number};
 
-use super::{AdminCommand, CreateTokenArgs, CreateUserArgs, SetQuotaArgs, UsageArgs, UserArgs};
+use super::StorageArgs;
 use crate::settings::Settings;
-
 pub async fn run(settings: Settings, command: &AdminCommand) -> anyhow::Result<()> {
     match command {
         AdminCommand::CreateUser(args) => create_user(settings, args).await,
@@ -265,6 +265,102 @@ async fn create_token(settings: Settings, args: &CreateTokenArgs) -> anyhow::Res
     println!("{}", token.secret);
     catalog.close().await;
     Ok(())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an account.
+    CreateUser(CreateUserArgs),
+    /// Mint an API token for an account; prints the token alone on standard output.
+    CreateToken(CreateTokenArgs),
+    /// Set an account's web sign-in password, read from standard input.
+    SetPassword(UserArgs),
+    /// List accounts with their usage and quotas.
+    ListUsers(StorageArgs),
+    /// Disable an account: no sign-in, no token works, sessions end.
+    Disable(UserArgs),
+    /// Enable a disabled account again.
+    Enable(UserArgs),
+    /// Set an account's storage quota (e.g. 50G, 500M, 1T, or "none").
+    SetQuota(SetQuotaArgs),
+    /// Usage per user per day for billing, as CSV.
+    Usage(UsageArgs),
+    /// Storage totals, including the space deduplication saves.
+    Storage(StorageArgs),
+    /// Recount every user's usage, every blob's references and every timeline from the
+    /// catalog's rows, fix them, and report any difference.
+    Recount(StorageArgs),
+}
+
+impl AdminCommand {
+    pub(crate) fn storage(&self) -> &StorageArgs {
+        match self {
+            AdminCommand::CreateUser(a) => &a.storage,
+            AdminCommand::CreateToken(a) => &a.storage,
+            AdminCommand::SetPassword(a) | AdminCommand::Disable(a) | AdminCommand::Enable(a) => {
+                &a.storage
+            }
+            AdminCommand::SetQuota(a) => &a.storage,
+            AdminCommand::Usage(a) => &a.storage,
+            AdminCommand::ListUsers(a) | AdminCommand::Storage(a) | AdminCommand::Recount(a) => a,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct UserArgs {
+    /// The account name.
+    pub name: String,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SetQuotaArgs {
+    /// The account name.
+    pub name: String,
+    /// Bytes, with an optional K/M/G/T suffix (powers of 1024), or "none".
+    pub quota: String,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct UsageArgs {
+    /// First day, YYYY-MM-DD (UTC) [default: 30 days before --to].
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (UTC) [default: today].
+    #[arg(long)]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateUserArgs {
+    /// The account name.
+    pub name: String,
+    /// Make the account an administrator.
+    #[arg(long)]
+    pub admin: bool,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateTokenArgs {
+    /// The account the token acts for.
+    pub name: String,
+    /// Scopes (read, upload, edit, admin), repeated or comma-separated
+    /// [default: read,upload,edit, plus admin for administrators].
+    #[arg(long = "scope", value_delimiter = ',')]
+    pub scopes: Vec<String>,
+    /// A label for the token, shown when listing tokens.
+    #[arg(long, default_value = "cli")]
+    pub label: String,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 #[cfg(test)]

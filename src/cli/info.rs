@@ -1,9 +1,10 @@
 //! `darkroom info FILE…`: one JSON object per file (an array for several).
 
-use anyhow::Context;
-use darkroom_pipeline::{FileInfo, info};
+use std::path::PathBuf;
 
-use super::InfoArgs;
+use anyhow::Context;
+use clap::Args;
+use darkroom_pipeline::{FileInfo, info};
 
 pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     let mut described: Vec<FileInfo> = Vec::with_capacity(args.files.len());
@@ -31,4 +32,11 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         args.files.len()
     );
     Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// The files to describe.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }

@@ -1,10 +1,11 @@
 //! `darkroom gc` and `darkroom scrub`: storage housekeeping, safe to run
 //! while servers and workers use the same storage.
 
-use super::GcArgs;
-use crate::settings::Settings;
+use clap::Args;
 use darkroom_storage::maintenance::{GcPolicy, collect_garbage, scrub as scrub_blobs};
 
+use super::StorageArgs;
+use crate::settings::Settings;
 pub async fn gc(settings: Settings, _args: &GcArgs) -> anyhow::Result<()> {
     let (catalog, blobs) = super::serve::open_storage(&settings).await?;
     let policy = GcPolicy {
@@ -50,4 +51,16 @@ pub async fn scrub(settings: Settings) -> anyhow::Result<()> {
         report.missing.len() + report.corrupt.len()
     );
     Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct GcArgs {
+    /// Days a trashed photo can still be restored [default: 30].
+    #[arg(long, env = "DARKROOM_TRASH_RETENTION_DAYS")]
+    pub trash_retention_days: Option<u64>,
+    /// Seconds an unreferenced blob is kept before deletion [default: 3600].
+    #[arg(long, env = "DARKROOM_BLOB_GRACE_SECS")]
+    pub blob_grace_secs: Option<u64>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }

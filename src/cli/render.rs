@@ -6,14 +6,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
+use clap::Args;
 use darkroom_pipeline::RenditionSpec;
 use darkroom_pipeline::edit::EditRecipe;
 use darkroom_workers::{WorkerConfig, render_original};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::RenderArgs;
+use super::RenderingArgs;
 use crate::settings::Settings;
-
 pub fn run(settings: Settings, args: &RenderArgs) -> anyhow::Result<()> {
     let specs = if args.renditions.is_empty() {
         RenditionSpec::defaults()
@@ -139,6 +139,30 @@ fn render_file(
             r.decode_warning.clone(),
         )
     }))
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Folder the renditions are written to (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A rendition NAME:SIZE[:FORMAT[:QUALITY]], SIZE a long edge, WxH (fit
+    /// inside) or WxH-cover (fill and crop), repeatable
+    /// [default: thumb:256:jpeg:80 and preview:1440:jpeg:85].
+    #[arg(long = "rendition")]
+    pub renditions: Vec<String>,
+    /// An edit recipe (a JSON file, see docs/edit-recipe.md) to render every
+    /// file with.
+    #[arg(long)]
+    pub recipe: Option<PathBuf>,
+    /// Threads to render on [default: one per core].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub rendering: RenderingArgs,
+    /// The files to render.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[cfg(test)]

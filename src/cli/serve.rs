@@ -1,18 +1,19 @@
 //! `darkroom serve`: the HTTP API with workers in the same process.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::Args;
 use darkroom_api::{Application, Services};
 use darkroom_storage::blobs::DEFAULT_STAGING_GRACE;
 use darkroom_storage::maintenance::{GcPolicy, collect_garbage};
 use darkroom_storage::{BlobStore, Catalog};
 use darkroom_workers::{CpuPool, EditRenderer, Runner, Waker};
 
-use super::ServeArgs;
 use super::process::{Signals, start_metrics_server};
+use super::{JobArgs, ProcessArgs, StorageArgs};
 use crate::settings::Settings;
-
 pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
     // Before any work, so that nothing goes uncounted.
     darkroom_api::Telemetry::global();
@@ -166,4 +167,20 @@ async fn maintain_periodically(catalog: Catalog, blobs: BlobStore, policy: GcPol
             tracing::warn!(error = %e, "could not delete expired sessions");
         }
     }
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
+    #[command(flatten)]
+    pub process: ProcessArgs,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "DARKROOM_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Largest upload accepted, in bytes [default: 1 GiB].
+    #[arg(long, env = "DARKROOM_MAX_UPLOAD_BYTES")]
+    pub max_upload_bytes: Option<u64>,
 }

@@ -1,9 +1,9 @@
+use clap::Args;
 use darkroom_workers::{CpuPool, Runner};
 
-use super::WorkerArgs;
 use super::process::{Signals, start_metrics_server};
+use super::{JobArgs, ProcessArgs, StorageArgs};
 use crate::settings::Settings;
-
 /// `darkroom worker`: lease and run jobs until SIGINT/SIGTERM, no HTTP.
 pub async fn run(settings: Settings, _args: &WorkerArgs) -> anyhow::Result<()> {
     darkroom_api::Telemetry::global();
@@ -31,4 +31,14 @@ pub async fn run(settings: Settings, _args: &WorkerArgs) -> anyhow::Result<()> {
     catalog.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
+    #[command(flatten)]
+    pub process: ProcessArgs,
 }

@@ -10,6 +10,7 @@
 pub(crate) mod password;
 pub(crate) mod rate_limit;
 
+use crate::ErrorCode;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -97,7 +98,7 @@ impl FromRequest for Authenticated {
         let needs_csrf = changes_state(req.method());
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
+            let state = state.ok_or_else(|| ApiError::internal("no app state"))?;
             let authenticated = if let Some(token) = token {
                 let principal = state
                     .catalog
@@ -116,7 +117,7 @@ impl FromRequest for Authenticated {
                     .ok_or(ApiError::Unauthorized)?;
                 if needs_csrf && !csrf.is_some_and(|c| constant_time_eq(&c, &session.csrf_token)) {
                     return Err(ApiError::Denied {
-                        code: "csrf_failed",
+                        code: ErrorCode::CsrfFailed,
                         message: "this request needs the session's CSRF token in X-CSRF-Token \
                                   (from the login response or GET /api/v1/auth/session)"
                             .into(),

@@ -1,6 +1,7 @@
 //! Password hashing: argon2id with the argon2 crate's defaults (19 MiB,
 //! 2 passes, 1 lane: OWASP's recommendation), stored as a PHC string.
 
+use crate::ErrorCode;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -15,13 +16,13 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 pub fn check_policy(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ApiError::Unprocessable {
-            code: "weak_password",
+            code: ErrorCode::WeakPassword,
             message: format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
         });
     }
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(ApiError::Unprocessable {
-            code: "invalid_password",
+            code: ErrorCode::InvalidPassword,
             message: format!("a password may have at most {MAX_PASSWORD_BYTES} bytes"),
         });
     }
@@ -58,7 +59,7 @@ pub fn hash(password: &str) -> Result<String, ApiError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(format!("argon2: {e}")))
+        .map_err(|e| ApiError::internal(format!("argon2: {e}")))
 }
 
 /// True when `password` matches the stored PHC string. A malformed stored
@@ -107,7 +108,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     actix_web::web::block(work)
         .await
-        .map_err(|e| ApiError::Internal(format!("password worker: {e}")))
+        .map_err(|e| ApiError::internal(format!("password worker: {e}")))
 }
 
 /// Passwords recently verified, by a digest of (what they unlock, password),

@@ -1,6 +1,7 @@
 //! Administration: accounts, quotas, usage for billing, storage totals.
 //! Every route needs an administrator's credentials with the `admin` scope.
 
+use crate::ErrorCode;
 use actix_web::{HttpResponse, web};
 use darkroom_storage::catalog::{JobState, UsageRow, utc_day};
 use darkroom_storage::{JobId, UserId};
@@ -96,7 +97,7 @@ pub(crate) async fn patch_user(
     state.catalog.get_user(&id).await?;
     if body.disabled == Some(true) && id == *auth.user() {
         return Err(ApiError::Conflict {
-            code: "cannot_disable_self",
+            code: ErrorCode::CannotDisableSelf,
             message: "administrators cannot disable their own account".into(),
         });
     }
@@ -174,7 +175,7 @@ pub(crate) async fn usage(
     };
     if from > to || (to - from).num_days() > 3660 {
         return Err(ApiError::bad_request(
-            "invalid_range",
+            ErrorCode::InvalidRange,
             "from must not be after to, and the range at most ten years",
         ));
     }
@@ -201,7 +202,7 @@ pub(crate) async fn usage(
             ))
             .body(crate::usage_csv::usage_csv(&rows))),
         Some(_) => Err(ApiError::bad_request(
-            "invalid_format",
+            ErrorCode::InvalidFormat,
             "format is json or csv",
         )),
     }
@@ -372,7 +373,10 @@ pub(crate) async fn jobs(
         .as_deref()
         .map(|c| {
             c.parse::<JobId>().map_err(|_| {
-                ApiError::bad_request("invalid_cursor", "the cursor is not one this list gave out")
+                ApiError::bad_request(
+                    ErrorCode::InvalidCursor,
+                    "the cursor is not one this list gave out",
+                )
             })
         })
         .transpose()?;
@@ -424,7 +428,7 @@ pub(crate) async fn retry_job(
     let id: JobId = super::path_id(&path, "job")?;
     if !state.catalog.retry_job(&id).await? {
         return Err(ApiError::Conflict {
-            code: "job_not_failed",
+            code: ErrorCode::JobNotFailed,
             message: "only failed jobs can be retried (or there is no such job)".into(),
         });
     }

@@ -1,6 +1,7 @@
 //! The library: reading assets (one, or filtered pages), editing what the
 //! photographer says about them, and moving them to and from the trash.
 
+use crate::ErrorCode;
 use actix_web::{HttpResponse, web};
 use darkroom_pipeline::SourceFormat;
 use darkroom_storage::catalog::{
@@ -144,7 +145,7 @@ impl FilterQuery {
                 .as_deref()
                 .map(|a| {
                     a.parse().map_err(|_| {
-                        ApiError::bad_request("invalid_album", "album must be an album id")
+                        ApiError::bad_request(ErrorCode::InvalidAlbum, "album must be an album id")
                     })
                 })
                 .transpose()?,
@@ -154,13 +155,13 @@ impl FilterQuery {
             && rating > 5
         {
             return Err(ApiError::bad_request(
-                "invalid_rating",
+                ErrorCode::InvalidRating,
                 "min_rating is 0 to 5",
             ));
         }
         if let Some(month) = &self.month {
             let first = parse_day("month", &format!("{month}-01")).map_err(|_| {
-                ApiError::bad_request("invalid_date", "month must be a month like 2024-02")
+                ApiError::bad_request(ErrorCode::InvalidDate, "month must be a month like 2024-02")
             })?;
             filter.day_from = Some(first);
             filter.day_to = Some(first + 31);
@@ -185,7 +186,7 @@ fn parse_order(query: &ListQuery) -> Result<AssetOrder, ApiError> {
         Some("asc") => false,
         Some(_) => {
             return Err(ApiError::bad_request(
-                "invalid_order",
+                ErrorCode::InvalidOrder,
                 "order is desc or asc",
             ));
         }
@@ -197,7 +198,7 @@ fn parse_order(query: &ListQuery) -> Result<AssetOrder, ApiError> {
         (Some("uploaded"), false) => AssetOrder::UploadedOldest,
         _ => {
             return Err(ApiError::bad_request(
-                "invalid_sort",
+                ErrorCode::InvalidSort,
                 "sort is taken or uploaded",
             ));
         }
@@ -208,7 +209,7 @@ pub(crate) fn parse_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     let limit = limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             "limit must be from 1 to 1000",
         ));
     }
@@ -358,7 +359,7 @@ pub(crate) fn format_cursor(cursor: &SortCursor) -> String {
 pub(crate) fn parse_cursor(raw: &str) -> Result<SortCursor, ApiError> {
     let invalid = || {
         ApiError::bad_request(
-            "invalid_cursor",
+            ErrorCode::InvalidCursor,
             "cursor must be a next_cursor value from a listing",
         )
     };

@@ -2,6 +2,7 @@
 //! full-size exports. The original is never changed; saving a recipe makes a
 //! new version and re-renders the renditions (see docs/edit-recipe.md).
 
+use crate::ErrorCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use bytes::Bytes;
@@ -282,7 +283,7 @@ fn refuse_unrenderable(asset: &AssetRecord) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(ApiError::Unprocessable {
-        code: "edit_unsupported",
+        code: ErrorCode::EditUnsupported,
         message: format!(
             "{} is not decoded by this build, so it cannot be edited",
             asset.format

@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod albums;
+pub(crate) mod asset_upload;
 pub(crate) mod assets;
 pub(crate) mod check;
 pub(crate) mod edits;
@@ -9,18 +10,18 @@ pub(crate) mod facets;
 pub(crate) mod health;
 pub(crate) mod metrics;
 pub(crate) mod originals;
+pub(crate) mod public_shares;
 pub(crate) mod renditions;
+pub(crate) mod resumable_uploads;
 pub(crate) mod session;
-pub(crate) mod shared;
-pub(crate) mod shares;
+pub(crate) mod share_links;
 pub(crate) mod sync;
 pub(crate) mod timeline;
 pub(crate) mod tokens;
 pub(crate) mod trash;
-pub(crate) mod upload;
-pub(crate) mod uploads;
 pub(crate) mod webhooks;
 
+use crate::ErrorCode;
 use actix_web::web;
 use darkroom_storage::catalog::{AssetRecord, Scope};
 use serde::Deserialize;
@@ -64,7 +65,7 @@ api_v1_routes! {
     post "/tokens" => tokens::create,
     delete "/tokens/{id}" => tokens::revoke,
     // The library
-    post "/assets" => upload::upload,
+    post "/assets" => asset_upload::upload,
     get "/assets" => assets::list,
     post "/assets/check" => check::check,
     get "/assets/facets" => facets::facets,
@@ -82,13 +83,13 @@ api_v1_routes! {
     post "/assets/{id}/renditions/retry" => renditions::retry,
     get "/assets/{id}/renditions/{name}" => renditions::rendition,
     // Resumable uploads (tus 1.0.0)
-    options "/uploads" => uploads::options,
-    post "/uploads" => uploads::create,
-    options "/uploads/{id}" => uploads::options_of_upload,
-    head "/uploads/{id}" => uploads::offset,
-    get "/uploads/{id}" => uploads::status,
-    patch "/uploads/{id}" => uploads::append,
-    delete "/uploads/{id}" => uploads::terminate,
+    options "/uploads" => resumable_uploads::options,
+    post "/uploads" => resumable_uploads::create,
+    options "/uploads/{id}" => resumable_uploads::options_of_upload,
+    head "/uploads/{id}" => resumable_uploads::offset,
+    get "/uploads/{id}" => resumable_uploads::status,
+    patch "/uploads/{id}" => resumable_uploads::append,
+    delete "/uploads/{id}" => resumable_uploads::terminate,
     // Sync
     get "/sync" => sync::feed,
     get "/timeline" => timeline::timeline,
@@ -106,15 +107,15 @@ api_v1_routes! {
     delete "/albums/{id}/assets" => albums::remove,
     put "/albums/{id}/order" => albums::arrange,
     // Share links: the owner's side, and the holder's
-    get "/shares" => shares::list,
-    post "/shares" => shares::create,
-    delete "/shares/{id}" => shares::revoke,
-    get "/shared/{token}" => shared::describe,
-    post "/shared/{token}/unlock" => shared::unlock,
-    get "/shared/{token}/assets" => shared::assets,
-    get "/shared/{token}/assets/{id}" => shared::asset,
-    get "/shared/{token}/assets/{id}/original" => shared::original,
-    get "/shared/{token}/assets/{id}/renditions/{name}" => shared::rendition,
+    get "/shares" => share_links::list,
+    post "/shares" => share_links::create,
+    delete "/shares/{id}" => share_links::revoke,
+    get "/shared/{token}" => public_shares::describe,
+    post "/shared/{token}/unlock" => public_shares::unlock,
+    get "/shared/{token}/assets" => public_shares::assets,
+    get "/shared/{token}/assets/{id}" => public_shares::asset,
+    get "/shared/{token}/assets/{id}/original" => public_shares::original,
+    get "/shared/{token}/assets/{id}/renditions/{name}" => public_shares::rendition,
     // Webhooks
     get "/webhooks" => webhooks::list,
     post "/webhooks" => webhooks::create,
@@ -137,11 +138,14 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(1024 * 1024)
-            .error_handler(|e, _| ApiError::bad_request("invalid_json", e.to_string()).into()),
+            .error_handler(|e, _| {
+                ApiError::bad_request(ErrorCode::InvalidJson, e.to_string()).into()
+            }),
     )
     .app_data(
-        web::QueryConfig::default()
-            .error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()),
+        web::QueryConfig::default().error_handler(|e, _| {
+            ApiError::bad_request(ErrorCode::InvalidQuery, e.to_string()).into()
+        }),
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
@@ -154,8 +158,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         api_v1(web::scope("/api/v1"))
             // tus clients are often configured with the creation URL's
             // trailing slash: the same two routes there.
-            .route("/uploads/", method::options().to(uploads::options))
-            .route("/uploads/", web::post().to(uploads::create)),
+            .route(
+                "/uploads/",
+                method::options().to(resumable_uploads::options),
+            )
+            .route("/uploads/", web::post().to(resumable_uploads::create)),
     )
     .default_service(web::to(unrouted));
 }
@@ -234,7 +241,7 @@ where
 /// A 422 naming the field and the rule it breaks.
 pub(crate) fn invalid_field(field: &str, rule: String) -> ApiError {
     ApiError::Unprocessable {
-        code: "invalid_field",
+        code: ErrorCode::InvalidField,
         message: format!("{field}: {rule}"),
     }
 }
@@ -243,7 +250,7 @@ pub(crate) fn invalid_field(field: &str, rule: String) -> ApiError {
 fn parse_date(field: &str, text: &str) -> Result<chrono::NaiveDate, ApiError> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
         ApiError::bad_request(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             format!("{field} must be a date like 2024-02-29"),
         )
     })
@@ -252,12 +259,4 @@ fn parse_date(field: &str, text: &str) -> Result<chrono::NaiveDate, ApiError> {
 /// A strong ETag for content-addressed bytes.
 fn etag(hash: &darkroom_storage::ContentHash) -> String {
     format!("\"{}\"", hash.to_hex())
-}
-
-/// True when the request's If-None-Match already names `etag`.
-fn not_modified(req: &actix_web::HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(actix_web::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }

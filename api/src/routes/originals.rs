@@ -50,7 +50,7 @@ pub(crate) async fn send_original(
             header::CONTENT_DISPOSITION,
             attachment(&asset.original_name),
         ));
-    if super::not_modified(req, &etag) {
+    if crate::etag::not_modified(req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());
@@ -71,14 +71,7 @@ pub(crate) async fn send_original(
             ));
             (Some(r), actix_web::http::StatusCode::PARTIAL_CONTENT)
         }
-        RangeRequest::Unsatisfiable => {
-            return Ok(HttpResponse::RangeNotSatisfiable()
-                .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
-                .json(
-                    serde_json::json!({"error": {"code": "range_not_satisfiable",
-                    "message": format!("the original is {len} bytes long")}}),
-                ));
-        }
+        RangeRequest::Unsatisfiable => return Err(ApiError::RangeNotSatisfiable { len }),
     };
     let body_len = range.as_ref().map_or(len, |r| r.end - r.start);
     let stream = state.blobs.stream(&asset.hash, range).await?;
@@ -92,17 +85,19 @@ pub(crate) async fn send_original(
         .streaming(stream))
 }
 
-/// `attachment; filename*=UTF-8''…` (RFC 6266), so no name can break the header.
-pub(crate) fn attachment(name: &str) -> String {
-    let mut encoded = String::with_capacity(name.len() * 3);
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
+/// `attachment; filename*=UTF-8''…` (RFC 6266, with RFC 8187's percent
+/// encoding, by actix's typed header), so no name can break the header.
+pub(crate) fn attachment(name: &str) -> header::ContentDisposition {
+    header::ContentDisposition {
+        disposition: header::DispositionType::Attachment,
+        parameters: vec![header::DispositionParam::FilenameExt(
+            header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            },
+        )],
     }
-    format!("attachment; filename*=UTF-8''{encoded}")
 }
 
 #[cfg(test)]
@@ -110,11 +105,11 @@ mod tests {
     #[test]
     fn attachment_names_are_percent_encoded() {
         assert_eq!(
-            super::attachment("IMG 1.jpg"),
+            super::attachment("IMG 1.jpg").to_string(),
             "attachment; filename*=UTF-8''IMG%201.jpg"
         );
         assert_eq!(
-            super::attachment("a\"b\r\n.jpg"),
+            super::attachment("a\"b\r\n.jpg").to_string(),
             "attachment; filename*=UTF-8''a%22b%0D%0A.jpg"
         );
     }

@@ -5,6 +5,7 @@
 //! answers `422` with code `rendition_failed` and the error; a format this
 //! build cannot decode answers `422` with code `rendition_unsupported`.
 
+use crate::ErrorCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_storage::catalog::{AssetRecord, Scope, UsageKind};
@@ -66,7 +67,7 @@ pub(crate) async fn send_rendition(
     }
     if let Some(rendition) = state.catalog.get_rendition(&asset.id, name).await? {
         let etag = super::etag(&rendition.hash);
-        if super::not_modified(req, &etag) {
+        if crate::etag::not_modified(req, &etag) {
             return Ok(HttpResponse::NotModified()
                 .insert_header((header::ETAG, etag))
                 .finish());
@@ -106,11 +107,11 @@ pub(crate) async fn send_rendition(
                 last_error: job.as_ref().and_then(|j| j.last_error.clone()),
             })),
         PendingState::Failed(error) => Err(ApiError::Unprocessable {
-            code: "rendition_failed",
+            code: ErrorCode::RenditionFailed,
             message: format!("rendering failed: {error} (POST …/renditions/retry to try again)"),
         }),
         PendingState::Unsupported => Err(ApiError::Unprocessable {
-            code: "rendition_unsupported",
+            code: ErrorCode::RenditionUnsupported,
             message: format!(
                 "no renditions: {} is not decoded by this build",
                 asset.format

@@ -3,6 +3,7 @@
 //! state-changing requests must echo; logout ends it; "log out everywhere"
 //! ends all of the user's sessions.
 
+use crate::ErrorCode;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_storage::catalog::NewSession;
@@ -72,7 +73,7 @@ pub(crate) async fn login(
     };
     if user.disabled_at.is_some() {
         return Err(ApiError::Denied {
-            code: "account_disabled",
+            code: ErrorCode::AccountDisabled,
             message: "this account is disabled; ask an administrator".into(),
         });
     }
@@ -189,7 +190,7 @@ pub(crate) async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let Some(this_session) = auth.session.as_ref().map(|s| s.secret.as_str()) else {
         return Err(ApiError::Denied {
-            code: "session_required",
+            code: ErrorCode::SessionRequired,
             message: "passwords are changed from a signed-in web session, not with an API token"
                 .into(),
         });

@@ -10,6 +10,7 @@
 //! After that, each page holds the changes after the cursor, in commit order;
 //! `next_cursor` is where to ask next (also when the page was empty).
 
+use crate::ErrorCode;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
@@ -142,7 +143,7 @@ pub(crate) async fn feed(
         },
         Some(text) => SyncCursor::parse(text).ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_cursor",
+                ErrorCode::InvalidCursor,
                 "the cursor is not one this feed gave out; start again without one",
             )
         })?,

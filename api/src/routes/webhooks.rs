@@ -2,6 +2,7 @@
 //! types and sees each delivery's attempts. Sending is the workers' job
 //! (`darkroom_workers::signature` documents the signature).
 
+use crate::ErrorCode;
 use actix_web::{HttpResponse, web};
 use darkroom_storage::WebhookId;
 use darkroom_storage::catalog::{AttemptRecord, ChangeKind, DeliveryRecord, Scope, WebhookRecord};
@@ -76,7 +77,7 @@ pub(crate) async fn create(
     }
     if state.catalog.list_webhooks(auth.user()).await?.len() >= MAX_HOOKS {
         return Err(ApiError::Conflict {
-            code: "too_many_webhooks",
+            code: ErrorCode::TooManyWebhooks,
             message: format!("you have {MAX_HOOKS} webhooks, the most allowed; delete one first"),
         });
     }
@@ -230,7 +231,7 @@ pub(crate) async fn deliveries(
                 .parse::<uuid::Uuid>()
                 .map_err(|_| {
                     ApiError::bad_request(
-                        "invalid_cursor",
+                        ErrorCode::InvalidCursor,
                         "the cursor is not one this list gave out",
                     )
                 })?

@@ -115,6 +115,8 @@ async fn originals_are_served_exactly_with_ranges_and_etags(app: TestApp) {
         beyond.headers()["content-range"],
         format!("bytes */{}", bytes.len())
     );
+    let body: serde_json::Value = beyond.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "range_not_satisfiable");
 
     let cached = app
         .client
@@ -125,6 +127,16 @@ async fn originals_are_served_exactly_with_ranges_and_etags(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(cached.status(), 304);
+    // If-None-Match compares weakly (RFC 9110): a weak tag names it too.
+    let weakly = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&app.token)
+        .header("if-none-match", format!("W/{etag}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weakly.status(), 304);
 }
 
 async fn health_and_request_ids(app: TestApp) {

@@ -13,10 +13,10 @@ use super::tiff_stream::{tiff16_length, write_tiff16};
 use super::tone::apply_tone;
 use super::white_balance::rendered_correction;
 use super::{Matrix3, camera_multipliers};
-use crate::colour::convert_to_srgb;
 use crate::decode::{Decoded, decode};
+use crate::encode::colour::convert_to_srgb;
 use crate::encode::{encode, encode_jpeg};
-use crate::kept_exif::{KeptExif, kept_exif};
+use crate::metadata::kept_exif::{KeptExif, kept_exif};
 use crate::render::Placement;
 use crate::resize::{resize, resize_linear, shrunk_to_long_edge};
 use crate::spec::{KeepMetadata, RenditionSpec};
@@ -75,7 +75,8 @@ impl WorkingColour {
                     .and_then(|wb| camera_multipliers(xyz_to_camera, wb))
                     .unwrap_or(*as_shot);
                 for p in image.pixels_mut() {
-                    p.0 = crate::raw::camera_to_linear_srgb(p.0, multipliers, camera_to_srgb);
+                    p.0 =
+                        crate::decode::raw::camera_to_linear_srgb(p.0, multipliers, camera_to_srgb);
                 }
             }
         }

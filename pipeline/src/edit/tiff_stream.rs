@@ -11,7 +11,7 @@ use image::Rgb32FImage;
 
 use super::light::sample_16;
 use crate::PipelineError;
-use crate::colour::srgb_profile;
+use crate::encode::colour::srgb_profile;
 
 /// Rows per strip: about 1.5 MB for a 6000 px wide picture.
 const ROWS_PER_STRIP: u32 = 64;

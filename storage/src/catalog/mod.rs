@@ -16,6 +16,8 @@ mod listing;
 mod renditions;
 mod sessions;
 mod shares;
+// Fixture libraries for the catalog benchmark only.
+#[cfg(feature = "bench-fixtures")]
 mod synthetic;
 mod trash;
 mod uploads;

@@ -2,11 +2,13 @@
 //! PNG, tagged with the sRGB profile when in colour, with the kept EXIF block
 //! when its spec keeps any. The same pixels and spec give the same bytes.
 
+pub(crate) mod colour;
+
 use image::DynamicImage;
 
 use crate::PipelineError;
-use crate::colour::srgb_profile;
-use crate::libjpeg::JpegMarkers;
+use crate::decode::libjpeg::JpegMarkers;
+use crate::encode::colour::srgb_profile;
 use crate::spec::{OutputFormat, RenditionSpec};
 
 /// Encodes `image` (8-bit RGB or greyscale) as `spec` says, carrying `exif`
@@ -39,7 +41,7 @@ pub(crate) fn encode_jpeg(
         _ => return Err(PipelineError::Encode("unexpected pixel layout".into())),
     };
     let markers = JpegMarkers { exif, icc };
-    crate::libjpeg::encode(
+    crate::decode::libjpeg::encode(
         data,
         image.width(),
         image.height(),

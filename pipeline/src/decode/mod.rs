@@ -1,10 +1,16 @@
 //! Decoding originals to pixels, within limits, as small as the output allows.
 
+pub(crate) mod heif;
+#[allow(unsafe_code)] // FFI to libjpeg-turbo; every block says why it is sound.
+pub(crate) mod libjpeg;
+pub(crate) mod raw;
+pub(crate) mod raw_preview;
+
 use std::io::Cursor;
 
 use image::DynamicImage;
 
-use crate::libjpeg::{JpegColor, JpegDecoder};
+use crate::decode::libjpeg::{JpegColor, JpegDecoder};
 use crate::metadata::read_orientation;
 use crate::orient::Orientation;
 use crate::probe::PROBE_PREFIX_BYTES;

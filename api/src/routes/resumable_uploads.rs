@@ -9,6 +9,7 @@
 //! through the very same `ingest` as a plain upload: hashing, dedup, quota,
 //! probe and the render job. The asset is then named in `X-Asset-Id`.
 
+use crate::ErrorCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use darkroom_storage::UploadId;
@@ -23,7 +24,7 @@ use crate::ingest::{
     ingest, refuse_by_first_bytes,
 };
 use crate::state::AppState;
-use crate::tus::{self, ChunkChecksum, UploadMetadata};
+use crate::tus_headers::{self, ChunkChecksum, UploadMetadata};
 
 /// What this server speaks: `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`,
 /// `Tus-Checksum-Algorithm`. Needs no credentials (it is discovery).
@@ -31,10 +32,10 @@ use crate::tus::{self, ChunkChecksum, UploadMetadata};
     responses((status = 204, description = "The protocol's capabilities, in headers")))]
 pub(crate) async fn options(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::NoContent()
-        .insert_header(("Tus-Resumable", tus::VERSION))
-        .insert_header(("Tus-Version", tus::VERSION))
-        .insert_header(("Tus-Extension", tus::EXTENSIONS))
-        .insert_header(("Tus-Checksum-Algorithm", tus::CHECKSUM_ALGORITHMS))
+        .insert_header(("Tus-Resumable", tus_headers::VERSION))
+        .insert_header(("Tus-Version", tus_headers::VERSION))
+        .insert_header(("Tus-Extension", tus_headers::EXTENSIONS))
+        .insert_header(("Tus-Checksum-Algorithm", tus_headers::CHECKSUM_ALGORITHMS))
         .insert_header((
             "Tus-Max-Size",
             state.config.limits.max_upload_bytes.to_string(),
@@ -73,21 +74,24 @@ pub(crate) async fn create(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Upload)?;
-    tus::check_version(&req)?;
+    tus_headers::check_version(&req)?;
     if req.headers().contains_key("upload-defer-length") {
         return Err(ApiError::bad_request(
-            "length_required",
+            ErrorCode::LengthRequired,
             "send Upload-Length: this server does not take uploads of unknown length",
         ));
     }
-    let length = tus::number_header(&req, "upload-length")?.ok_or_else(|| {
+    let length = tus_headers::number_header(&req, "upload-length")?.ok_or_else(|| {
         ApiError::bad_request(
-            "length_required",
+            ErrorCode::LengthRequired,
             "send Upload-Length with the file's size in bytes",
         )
     })?;
     if length == 0 {
-        return Err(ApiError::bad_request("empty_file", "the upload is empty"));
+        return Err(ApiError::bad_request(
+            ErrorCode::EmptyFile,
+            "the upload is empty",
+        ));
     }
     let limit = state.config.limits.max_upload_bytes;
     if length > limit {
@@ -113,7 +117,7 @@ pub(crate) async fn create(
     tracing::info!(upload = %upload.id, length, "resumable upload created");
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/uploads/{}", upload.id)));
-    if tus::carries_bytes(&req) {
+    if tus_headers::carries_bytes(&req) {
         upload = receive_and_finish(&state, upload, body, None).await?;
         describe(&mut response, &upload);
     } else {
@@ -165,14 +169,17 @@ pub(crate) async fn append(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let upload = tus_upload(&req, &state, &auth, &path).await?;
-    if !tus::carries_bytes(&req) {
+    if !tus_headers::carries_bytes(&req) {
         return Err(ApiError::UnsupportedMediaType(format!(
             "a PATCH carries Content-Type: {}",
-            tus::OFFSET_OCTET_STREAM
+            tus_headers::OFFSET_OCTET_STREAM
         )));
     }
-    let offset = tus::number_header(&req, "upload-offset")?.ok_or_else(|| {
-        ApiError::bad_request("offset_required", "send Upload-Offset (ask HEAD for it)")
+    let offset = tus_headers::number_header(&req, "upload-offset")?.ok_or_else(|| {
+        ApiError::bad_request(
+            ErrorCode::OffsetRequired,
+            "send Upload-Offset (ask HEAD for it)",
+        )
     })?;
     let checksum = ChunkChecksum::from_request(&req)?;
     if offset != upload.received {
@@ -198,7 +205,7 @@ pub(crate) async fn terminate(
     let upload = tus_upload(&req, &state, &auth, &path).await?;
     remove(&state, &upload.id).await?;
     Ok(HttpResponse::NoContent()
-        .insert_header(("Tus-Resumable", tus::VERSION))
+        .insert_header(("Tus-Resumable", tus_headers::VERSION))
         .finish())
 }
 
@@ -261,7 +268,7 @@ async fn tus_upload(
     id: &str,
 ) -> Result<UploadRecord, ApiError> {
     auth.require(Scope::Upload)?;
-    tus::check_version(req)?;
+    tus_headers::check_version(req)?;
     owned_upload(state, auth, id).await
 }
 
@@ -308,7 +315,7 @@ async fn receive_part(
         if writer.len() + chunk.len() as u64 > room {
             writer.abort().await;
             return Err(ApiError::bad_request(
-                "upload_too_long",
+                ErrorCode::UploadTooLong,
                 format!(
                     "the upload is {} bytes long (Upload-Length) and {} are in; this request sends more",
                     upload.length, upload.received
@@ -451,9 +458,9 @@ async fn remove(state: &AppState, id: &UploadId) -> Result<(), ApiError> {
 /// The headers every answer about an upload carries.
 fn tus_headers(response: &mut HttpResponseBuilder, upload: &UploadRecord) {
     response
-        .insert_header(("Tus-Resumable", tus::VERSION))
+        .insert_header(("Tus-Resumable", tus_headers::VERSION))
         .insert_header(("Upload-Offset", upload.received.to_string()))
-        .insert_header(("Upload-Expires", tus::http_date(upload.expires_at)))
+        .insert_header(("Upload-Expires", tus_headers::http_date(upload.expires_at)))
         .insert_header((header::CACHE_CONTROL, "no-store"));
 }
 
@@ -469,7 +476,7 @@ fn describe(response: &mut HttpResponseBuilder, upload: &UploadRecord) {
 
 fn offset_conflict(upload: &UploadRecord) -> ApiError {
     ApiError::Conflict {
-        code: "offset_mismatch",
+        code: ErrorCode::OffsetMismatch,
         message: format!(
             "the upload is at offset {}: resume from there (HEAD tells the offset)",
             upload.received
@@ -479,7 +486,7 @@ fn offset_conflict(upload: &UploadRecord) -> ApiError {
 
 fn interrupted_error(e: &str, kept: &str) -> ApiError {
     ApiError::bad_request(
-        "upload_interrupted",
+        ErrorCode::UploadInterrupted,
         format!("the upload was interrupted ({e}); {kept}: resume from HEAD's offset"),
     )
 }

@@ -1,5 +1,6 @@
 //! `POST /api/v1/assets`: multipart (`file` or `assetData` field) or a plain body.
 
+use crate::ErrorCode;
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -116,11 +117,14 @@ pub(crate) async fn upload(
             let field = match form.next().await {
                 Some(Ok(field)) => field,
                 Some(Err(e)) => {
-                    return Err(ApiError::bad_request("invalid_multipart", e.to_string()));
+                    return Err(ApiError::bad_request(
+                        ErrorCode::InvalidMultipart,
+                        e.to_string(),
+                    ));
                 }
                 None => {
                     return Err(ApiError::bad_request(
-                        "missing_file",
+                        ErrorCode::MissingFile,
                         "the form has no `file` field with the photo",
                     ));
                 }
@@ -209,11 +213,12 @@ fn content_length(req: &HttpRequest) -> Option<u64> {
 async fn read_small(mut field: actix_multipart::Field) -> Result<String, ApiError> {
     let mut seen = Vec::new();
     while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(ErrorCode::InvalidMultipart, e.to_string()))?;
         seen.extend_from_slice(&chunk);
         if seen.len() > 64 * 1024 {
             return Err(ApiError::bad_request(
-                "invalid_multipart",
+                ErrorCode::InvalidMultipart,
                 "form fields other than the file must be small; put the file in a field named `file`",
             ));
         }

@@ -17,10 +17,10 @@
 //! CR3 (ISO-BMFF) and ORF (previews in maker notes) are not searched: they
 //! are always developed.
 
-use crate::libjpeg::JpegDecoder;
+use crate::decode::libjpeg::JpegDecoder;
 use crate::metadata::read_orientation;
+use crate::metadata::tiff::{TiffBytes, find};
 use crate::orient::Orientation;
-use crate::tiff::{TiffBytes, find};
 
 /// A JPEG inside a RAW file, with its size from its own header.
 pub(crate) struct EmbeddedPreview<'a> {

@@ -41,7 +41,7 @@ pub fn info(bytes: &[u8]) -> Result<FileInfo, PipelineError> {
             width: dimensions.map(|d| d.0),
             height: dimensions.map(|d| d.1),
             metadata,
-            icc_profile: icc.as_deref().and_then(crate::icc::description),
+            icc_profile: icc.as_deref().and_then(crate::metadata::icc::description),
         })
     })
 }
@@ -51,7 +51,7 @@ pub fn info(bytes: &[u8]) -> Result<FileInfo, PipelineError> {
 fn header(format: SourceFormat, bytes: &[u8]) -> (Option<(u32, u32)>, Option<Vec<u8>>) {
     let dimensions = crate::probe::dimensions(format, bytes);
     let icc = if format.is_heif() {
-        crate::heif::header(bytes).icc
+        crate::decode::heif::header(bytes).icc
     } else {
         format.image_format().and_then(|image_format| {
             let mut reader = image::ImageReader::with_format(Cursor::new(bytes), image_format);

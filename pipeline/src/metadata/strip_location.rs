@@ -9,7 +9,7 @@
 
 use crate::PipelineError;
 use crate::format::{SourceFormat, sniff};
-use crate::tiff::TiffBytes;
+use crate::metadata::tiff::TiffBytes;
 
 /// EXIF tag of the GPS IFD pointer.
 const GPS_IFD_TAG: u16 = 0x8825;
@@ -59,7 +59,9 @@ fn scrub_tiff(tiff: &mut [u8], blocks: bool) {
         let t = TiffBytes::new(tiff);
         for ifd in t.all_ifds() {
             let entries = t.entries(ifd);
-            if let Some(gps) = crate::tiff::find(&entries, GPS_IFD_TAG).and_then(|e| t.scalar(e)) {
+            if let Some(gps) =
+                crate::metadata::tiff::find(&entries, GPS_IFD_TAG).and_then(|e| t.scalar(e))
+            {
                 let gps = gps as usize;
                 let gps_entries = t.entries(gps);
                 // The values, the entries, then the count (an empty IFD).
@@ -70,7 +72,7 @@ fn scrub_tiff(tiff: &mut [u8], blocks: bool) {
             if blocks {
                 for tag in [XMP_TAG, IPTC_TAG] {
                     if let Some(range) =
-                        crate::tiff::find(&entries, tag).and_then(|e| t.value_range(e))
+                        crate::metadata::tiff::find(&entries, tag).and_then(|e| t.value_range(e))
                     {
                         ranges.push(range);
                     }

@@ -1,7 +1,8 @@
 //! The tus 1.0.0 resumable upload protocol's headers: versions, metadata,
-//! offsets, checksums and expiry dates. The routes are in `routes/uploads.rs`;
+//! offsets, checksums and expiry dates. The routes are in `routes/resumable_uploads.rs`;
 //! <https://tus.io/protocols/resumable-upload> is the specification.
 
+use crate::ErrorCode;
 use actix_web::HttpRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -48,7 +49,7 @@ pub(crate) fn number_header(
         .map(Some)
         .ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_header",
+                ErrorCode::InvalidHeader,
                 format!("{name} must be a non-negative integer"),
             )
         })
@@ -117,7 +118,7 @@ impl UploadMetadata {
 }
 
 fn invalid_metadata(message: String) -> ApiError {
-    ApiError::bad_request("invalid_upload_metadata", message)
+    ApiError::bad_request(ErrorCode::InvalidUploadMetadata, message)
 }
 
 /// The digest an `Upload-Checksum` header asks for, fed as the bytes arrive.
@@ -147,7 +148,7 @@ impl ChunkChecksum {
             "sha256" => ("sha256", Digester::Sha256(sha2::Sha256::new()), 32),
             _ => {
                 return Err(ApiError::bad_request(
-                    "unsupported_checksum",
+                    ErrorCode::UnsupportedChecksum,
                     format!(
                         "Upload-Checksum must name one of {CHECKSUM_ALGORITHMS}, then the base64 digest"
                     ),
@@ -160,7 +161,7 @@ impl ChunkChecksum {
             .filter(|d| d.len() == digest_len)
             .ok_or_else(|| {
                 ApiError::bad_request(
-                    "invalid_checksum",
+                    ErrorCode::InvalidChecksum,
                     format!("the {algorithm} digest in Upload-Checksum must be {digest_len} bytes in base64"),
                 )
             })?;

@@ -1,12 +1,20 @@
 //! Photo metadata from EXIF, read with kamadak-exif from a bounded buffer.
 
+pub(crate) mod icc;
+pub(crate) mod info;
+pub(crate) mod kept_exif;
+pub(crate) mod strip_location;
+pub(crate) mod tiff;
+pub(crate) mod timezone;
+pub(crate) mod xmp;
+
 use std::io::Cursor;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use exif::{Context, Exif, In, Tag, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::tiff::TiffBytes;
+use crate::metadata::tiff::TiffBytes;
 
 /// What the camera recorded about a photo. Every field is optional: phones,
 /// scanners and editors all leave different gaps.
@@ -90,7 +98,7 @@ fn orientation(exif: &Exif) -> Option<u16> {
 /// Reads EXIF from a file's leading bytes. Missing or broken EXIF gives empty
 /// metadata, never an error: metadata is never a reason to refuse a photo.
 pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
-    let xmp_time = crate::xmp::capture_time(head);
+    let xmp_time = crate::metadata::xmp::capture_time(head);
     let mut metadata = match read_exif(head) {
         Some(exif) => from_exif(&exif, xmp_time),
         None => PhotoMetadata {
@@ -100,7 +108,7 @@ pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
     };
     // Editors (Lightroom, digiKam…) often record the rating only in XMP.
     if metadata.rating.is_none() {
-        metadata.rating = crate::xmp::rating(head);
+        metadata.rating = crate::metadata::xmp::rating(head);
     }
     metadata.taken_at = metadata
         .taken_at
@@ -118,7 +126,7 @@ fn with_offset_from_position(taken_at: String, gps: Option<&Gps>) -> String {
         .into_iter()
         .find_map(|format| NaiveDateTime::parse_from_str(&taken_at, format).ok())
         .and_then(|naive| {
-            let offset = crate::timezone::offset_at(gps.latitude, gps.longitude, naive)?;
+            let offset = crate::metadata::timezone::offset_at(gps.latitude, gps.longitude, naive)?;
             Some(format_capture_time(naive, Some(offset)))
         })
         .unwrap_or(taken_at)

@@ -7,6 +7,7 @@
 //! where a photo was taken: no GPS in the JSON, none in renditions, and
 //! originals (when the owner allows downloads) with location stripped.
 
+use crate::ErrorCode;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -48,11 +49,11 @@ async fn live_link(state: &AppState, token: &str) -> Result<ShareLinkRecord, Api
     match link.state() {
         ShareLinkState::Active => Ok(link),
         ShareLinkState::Revoked => Err(ApiError::Gone {
-            code: "share_revoked",
+            code: ErrorCode::ShareRevoked,
             message: "this share link was revoked by its owner".into(),
         }),
         ShareLinkState::Expired => Err(ApiError::Gone {
-            code: "share_expired",
+            code: ErrorCode::ShareExpired,
             message: "this share link has expired".into(),
         }),
     }
@@ -82,7 +83,7 @@ async fn open_link(
         return Ok(link);
     }
     Err(ApiError::Denied {
-        code: "share_password_required",
+        code: ErrorCode::SharePasswordRequired,
         message: "this share link needs its password (POST …/unlock, or X-Share-Password)".into(),
     })
 }
@@ -306,23 +307,23 @@ pub(crate) async fn original(
     let link = open_link(&req, &state, &token).await?;
     if !link.allow_download {
         return Err(ApiError::Denied {
-            code: "download_not_allowed",
+            code: ErrorCode::DownloadNotAllowed,
             message: "the owner of this link does not allow downloading originals".into(),
         });
     }
     let asset = shared_asset(&state, &link, &id).await?;
     if asset.size > MAX_SHARED_ORIGINAL_BYTES {
         return Err(ApiError::Unprocessable {
-            code: "original_not_shareable",
+            code: ErrorCode::OriginalNotShareable,
             message: "this original is too large to be served through a share link".into(),
         });
     }
     let bytes = state.blobs.get(&asset.hash).await?;
     let stripped = web::block(move || darkroom_pipeline::strip_location(&bytes))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::internal)?
         .map_err(|e| ApiError::Unprocessable {
-            code: "original_not_shareable",
+            code: ErrorCode::OriginalNotShareable,
             message: format!("{e}; the renditions can still be viewed"),
         })?;
     state.meter.add(
