@@ -3,20 +3,46 @@
 //! The body is hashed (BLAKE3) while it streams into a staging object, so it is
 //! never held whole in memory. Its first bytes are sniffed as they arrive —
 //! an unsupported type is refused before the rest is stored — and probed for
-//! dimensions and EXIF. Then, in order: compare with the client's hash, return
-//! the owner's existing asset for known bytes, publish the blob create-only
-//! under its hash, and record blob + asset + render job in one transaction.
-//! The response is sent only after that commit.
+//! dimensions and EXIF. Then the client's hash is compared, and storage's
+//! `Store::store_original` does the rest in its fixed order: the owner's
+//! existing asset for known bytes, the quota, pin, publish, and asset + render
+//! job in one transaction. The response is sent only after that commit.
 
 use crate::ErrorCode;
 use bytes::Bytes;
 use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, Probe, SourceFormat, probe, sniff};
-use darkroom_storage::catalog::{AssetFacts, AssetInsert, Job, NewAsset, NewJob, UsageKind};
-use darkroom_storage::{AssetId, ContentHash, StagingWriter, StorageError, UserId};
+use darkroom_storage::catalog::{
+    AssetFacts, AssetInsert, AssetRecord, Job, NewAsset, NewJob, UsageKind,
+};
+use darkroom_storage::{AssetId, ContentHash, StagingWriter, UserId};
 use futures::{Stream, StreamExt};
 
 use crate::ApiError;
 use crate::state::AppState;
+
+/// The names clients give an upload's fields, as multipart form fields or
+/// tus `Upload-Metadata` keys: ours first, then Immich's.
+pub(crate) mod field_names {
+    /// The file itself (a multipart field).
+    pub(crate) const FILE: [&str; 2] = ["file", "assetData"];
+    /// The file's name (a tus metadata key; multipart parts carry their own).
+    pub(crate) const FILE_NAME: [&str; 2] = ["filename", "name"];
+    /// The app's own id for the photo: one asset per id.
+    pub(crate) const DEVICE_ASSET_ID: [&str; 2] = ["device_asset_id", "deviceAssetId"];
+    /// The BLAKE3 the client expects, hex (a tus metadata key).
+    pub(crate) const BLAKE3: [&str; 1] = ["blake3"];
+}
+
+/// How an upload ended, as both upload routes report it: the asset, and
+/// `created`, `duplicate` (bytes or device id already held) or `restored`
+/// (the same bytes were in the owner's trash: they are back).
+pub(crate) fn upload_outcome(outcome: &AssetInsert) -> (&AssetRecord, &'static str) {
+    match outcome {
+        AssetInsert::Created(asset) => (asset, "created"),
+        AssetInsert::Duplicate(asset) => (asset, "duplicate"),
+        AssetInsert::Restored(asset) => (asset, "restored"),
+    }
+}
 
 /// Enough bytes to tell every accepted format apart.
 pub(crate) const SNIFF_AFTER: usize = 32;
@@ -112,7 +138,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let mut writer = state.blobs.stage().await?;
+    let mut writer = state.store.stage().await?;
     let probed = match receive(state, &mut writer, body).await {
         Ok(probed) => probed,
         Err(e) => {
@@ -120,51 +146,39 @@ where
             return Err(e);
         }
     };
-    let staged = writer.finish().await?;
+    let staged = state.store.finish_staging(writer).await?;
     if let Some(expected) = meta.expected_hash
-        && expected != staged.hash
+        && expected != staged.hash()
     {
-        state.blobs.discard(&staged).await;
+        let actual = staged.hash();
+        staged.discard().await;
         return Err(ApiError::bad_request(
             ErrorCode::ChecksumMismatch,
             format!(
-                "the body's BLAKE3 is {}, not {expected} as X-Content-Blake3 says; nothing was stored",
-                staged.hash
+                "the body's BLAKE3 is {actual}, not {expected} as X-Content-Blake3 says; nothing was stored"
             ),
         ));
     }
     state
         .meter
-        .add(&meta.owner, UsageKind::BytesUploaded, staged.len);
-    if let Some(existing) = state
-        .catalog
-        .find_asset_by_hash(&meta.owner, &staged.hash)
-        .await?
-    {
-        // Known bytes for this owner: no second blob write, no second asset.
-        state.blobs.discard(&staged).await;
-        return Ok(AssetInsert::Duplicate(
-            adopt(state, existing, meta.device_asset_id.as_deref()).await?,
-        ));
+        .add(&meta.owner, UsageKind::BytesUploaded, staged.len());
+    let new = describe_asset(meta, &probed, staged.hash(), staged.len());
+    let jobs = render_jobs(probed.format, new.id, state.config.job_attempts);
+    let outcome = state.store.store_original(staged, &new, &jobs).await?;
+    if matches!(outcome, AssetInsert::Created(_)) && !jobs.is_empty() {
+        state.waker.wake();
     }
-    // Refuse past the quota before anything is stored (the insert below
-    // checks again, atomically, for uploads racing this one).
-    if let Err(e) = check_quota(state, &meta.owner, staged.len).await {
-        state.blobs.discard(&staged).await;
-        return Err(e);
-    }
-    // Pinned first: garbage collection cannot take these bytes between
-    // publishing them and recording the asset.
-    if let Err(e) = state.catalog.pin_blob(&staged.hash, staged.len).await {
-        state.blobs.discard(&staged).await;
-        return Err(e.into());
-    }
-    state.blobs.publish(&staged).await?;
-    let new = NewAsset {
+    Ok(outcome)
+}
+
+/// The catalog's record of a new original: what the client said and what
+/// the probe read.
+fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64) -> NewAsset {
+    NewAsset {
         id: AssetId::new(),
         owner: meta.owner,
-        hash: staged.hash,
-        size: staged.len,
+        hash,
+        size,
         original_name: meta.original_name,
         media_type: probed.format.media_type().to_string(),
         format: probed.format.name().to_string(),
@@ -182,37 +196,7 @@ where
             has_location: probed.metadata.gps.is_some(),
         },
         rating: probed.metadata.rating.map_or(0, |r| r.clamp(0, 5) as u8),
-        device_asset_id: meta.device_asset_id.clone(),
-    };
-    let jobs = render_jobs(probed.format, new.id, state.config.job_attempts);
-    // A crash between publish and this commit leaves a pinned blob nothing
-    // refers to: identical bytes uploaded again reuse it, else `gc` takes it
-    // after the grace period.
-    let outcome = match state.catalog.insert_asset(&new, &jobs).await? {
-        AssetInsert::Duplicate(existing) => {
-            AssetInsert::Duplicate(adopt(state, existing, meta.device_asset_id.as_deref()).await?)
-        }
-        other => other,
-    };
-    if matches!(outcome, AssetInsert::Created(_)) && !jobs.is_empty() {
-        state.waker.wake();
-    }
-    Ok(outcome)
-}
-
-/// A duplicate sent under a device id: the asset takes the id if it has
-/// none, so the device finds it by that id from now on.
-async fn adopt(
-    state: &AppState,
-    existing: darkroom_storage::catalog::AssetRecord,
-    device: Option<&str>,
-) -> Result<darkroom_storage::catalog::AssetRecord, ApiError> {
-    match device {
-        Some(device) => Ok(state
-            .catalog
-            .adopt_device_asset_id(&existing, device)
-            .await?),
-        None => Ok(existing),
+        device_asset_id: meta.device_asset_id,
     }
 }
 
@@ -222,18 +206,7 @@ pub(crate) async fn check_quota(
     owner: &UserId,
     len: u64,
 ) -> Result<(), ApiError> {
-    let user = state.catalog.get_user(owner).await?;
-    if let Some(quota) = user.quota_bytes
-        && user.usage_bytes.saturating_add(len) > quota
-    {
-        return Err(StorageError::QuotaExceeded {
-            quota,
-            available: quota.saturating_sub(user.usage_bytes),
-            needed: len,
-        }
-        .into());
-    }
-    Ok(())
+    Ok(state.store.check_quota(owner, len).await?)
 }
 
 /// The jobs a new asset of `format` needs: renditions, when this build can decode it.

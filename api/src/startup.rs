@@ -42,6 +42,7 @@ impl Application {
         let http_workers = config.http_workers;
         let stop_timeout_secs = config.stop_timeout.as_secs();
         let state = web::Data::new(AppState {
+            store: darkroom_storage::Store::new(services.catalog.clone(), services.blobs.clone()),
             catalog: services.catalog,
             blobs: services.blobs,
             waker: services.waker,

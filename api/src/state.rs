@@ -1,4 +1,4 @@
-use darkroom_storage::{BlobStore, Catalog};
+use darkroom_storage::{BlobStore, Catalog, Store};
 use darkroom_workers::{EditRenderer, Waker};
 
 use crate::ApiConfig;
@@ -10,6 +10,8 @@ use crate::metering::Meter;
 pub(crate) struct AppState {
     pub catalog: Catalog,
     pub blobs: BlobStore,
+    /// The two together, for what writes to both (uploads).
+    pub store: Store,
     pub waker: Waker,
     pub editing: EditRenderer,
     pub config: ApiConfig,

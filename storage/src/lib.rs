@@ -17,6 +17,7 @@ mod error;
 pub mod hash;
 pub mod ids;
 pub mod maintenance;
+mod store;
 mod time;
 
 pub use blobs::{BlobConfig, BlobStore, StagedBlob, StagingWriter};
@@ -24,4 +25,5 @@ pub use catalog::Catalog;
 pub use error::StorageError;
 pub use hash::ContentHash;
 pub use ids::{AlbumId, AssetId, JobId, ShareLinkId, TokenId, UploadId, UserId, WebhookId};
+pub use store::{StagedOriginal, Store};
 pub use time::{now_ms, rfc3339};

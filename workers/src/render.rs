@@ -1,9 +1,8 @@
 //! The render job: original → renditions, stored content-addressed.
 
-use bytes::Bytes;
+use darkroom_storage::AssetId;
 use darkroom_storage::Catalog;
 use darkroom_storage::catalog::{LeasedJob, NewRendition, UsageKind};
-use darkroom_storage::{AssetId, ContentHash};
 
 use darkroom_pipeline::edit::{EditRecipe, render_edited};
 use darkroom_pipeline::timings::{self, Stage, timed};
@@ -122,19 +121,18 @@ impl Runner {
         }
         let mut rows = Vec::with_capacity(rendered.len());
         for r in rendered {
-            let size = r.bytes.len() as u64;
-            // Pinned first, so garbage collection cannot take these bytes
-            // between writing them and recording the rendition.
-            let hash = ContentHash::of(&r.bytes);
-            self.catalog.pin_blob(&hash, size).await?;
-            self.blobs.put_bytes(&hash, Bytes::from(r.bytes)).await?;
+            let (name, spec) = (r.spec.name().to_string(), r.spec.key());
+            let media_type = r.spec.format().media_type().to_string();
+            let (width, height) = (r.width, r.height);
+            // Pinned and written now, recorded with the job's completion.
+            let (hash, size) = self.store.store_rendition(r.bytes).await?;
             rows.push(NewRendition {
-                name: r.spec.name().to_string(),
-                spec: r.spec.key(),
+                name,
+                spec,
                 hash,
-                media_type: r.spec.format().media_type().to_string(),
-                width: r.width,
-                height: r.height,
+                media_type,
+                width,
+                height,
                 size,
             });
         }

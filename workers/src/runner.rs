@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use darkroom_storage::catalog::{JobState, LeasedJob};
-use darkroom_storage::{BlobStore, Catalog, JobId, StorageError};
+use darkroom_storage::{BlobStore, Catalog, JobId, StorageError, Store};
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
@@ -44,6 +44,8 @@ impl Waker {
 pub struct Runner {
     pub(crate) catalog: Catalog,
     pub(crate) blobs: BlobStore,
+    /// Both, for what writes to both (renditions).
+    pub(crate) store: Store,
     pub(crate) pool: CpuPool,
     pub(crate) config: Arc<WorkerConfig>,
     id: Arc<str>,
@@ -61,6 +63,7 @@ impl Runner {
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
         Runner {
+            store: Store::new(catalog.clone(), blobs.clone()),
             catalog,
             blobs,
             pool,

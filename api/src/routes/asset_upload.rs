@@ -9,17 +9,11 @@ use futures::StreamExt;
 
 use crate::auth::Authenticated;
 use crate::ingest::{
-    UploadMeta, clean_file_name, device_asset_id, expected_blake3, ingest, invalid_device_asset_id,
+    UploadMeta, clean_file_name, device_asset_id, expected_blake3, field_names, ingest,
+    invalid_device_asset_id, upload_outcome,
 };
 use crate::state::AppState;
 use crate::{ApiError, dto::UploadDto};
-
-/// Multipart field names that carry the file (ours, and Immich's).
-const FILE_FIELDS: [&str; 2] = ["file", "assetData"];
-
-/// Multipart field names that carry the app's id for the photo (ours, and
-/// Immich's). They must come before the file to count.
-const DEVICE_ASSET_FIELDS: [&str; 2] = ["device_asset_id", "deviceAssetId"];
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -129,7 +123,7 @@ pub(crate) async fn upload(
                     ));
                 }
             };
-            if FILE_FIELDS.contains(&field.name().unwrap_or_default()) {
+            if field_names::FILE.contains(&field.name().unwrap_or_default()) {
                 if query.filename.is_none() {
                     let name = field
                         .content_disposition()
@@ -139,7 +133,8 @@ pub(crate) async fn upload(
                 }
                 break ingest(&state, meta, field).await?;
             }
-            if DEVICE_ASSET_FIELDS.contains(&field.name().unwrap_or_default()) {
+            // The app's id for the photo counts only before the file.
+            if field_names::DEVICE_ASSET_ID.contains(&field.name().unwrap_or_default()) {
                 let text = read_small(field).await?;
                 meta.device_asset_id = Some(device_asset_id(&text)?);
                 if let Some(known) = already_sent(&state, &meta).await? {
@@ -181,13 +176,12 @@ async fn already_sent(
 
 /// The upload's answer: 201 for a new asset, 200 for one already held.
 async fn respond(state: &AppState, outcome: AssetInsert) -> Result<HttpResponse, ApiError> {
-    let (status, asset, code) = match outcome {
-        AssetInsert::Created(asset) => (actix_web::http::StatusCode::CREATED, asset, "created"),
-        AssetInsert::Duplicate(asset) => (actix_web::http::StatusCode::OK, asset, "duplicate"),
-        // The same bytes were in the owner's trash: they are back.
-        AssetInsert::Restored(asset) => (actix_web::http::StatusCode::OK, asset, "restored"),
+    let (asset, code) = upload_outcome(&outcome);
+    let status = match outcome {
+        AssetInsert::Created(_) => actix_web::http::StatusCode::CREATED,
+        AssetInsert::Duplicate(_) | AssetInsert::Restored(_) => actix_web::http::StatusCode::OK,
     };
-    let dto = super::assets::describe(state, &asset).await?;
+    let dto = super::assets::describe(state, asset).await?;
     Ok(HttpResponse::build(status)
         .insert_header((header::LOCATION, format!("/api/v1/assets/{}", asset.id)))
         .json(UploadDto {

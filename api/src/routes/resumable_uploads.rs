@@ -13,7 +13,7 @@ use crate::ErrorCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use darkroom_storage::UploadId;
-use darkroom_storage::catalog::{AssetInsert, Scope, UploadRecord};
+use darkroom_storage::catalog::{Scope, UploadRecord};
 use futures::StreamExt;
 use serde::Serialize;
 
@@ -21,7 +21,7 @@ use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::ingest::{
     SNIFF_AFTER, UploadMeta, check_quota, clean_file_name, device_asset_id, expected_blake3,
-    ingest, refuse_by_first_bytes,
+    field_names, ingest, refuse_by_first_bytes, upload_outcome,
 };
 use crate::state::AppState;
 use crate::tus_headers::{self, ChunkChecksum, UploadMetadata};
@@ -406,11 +406,7 @@ async fn finish(state: &AppState, upload: UploadRecord) -> Result<UploadRecord, 
             return Err(e);
         }
     };
-    let (asset, how) = match &outcome {
-        AssetInsert::Created(asset) => (asset, "created"),
-        AssetInsert::Duplicate(asset) => (asset, "duplicate"),
-        AssetInsert::Restored(asset) => (asset, "restored"),
-    };
+    let (asset, how) = upload_outcome(&outcome);
     state
         .catalog
         .finish_upload(&upload.id, &asset.id, how)
@@ -435,15 +431,15 @@ fn upload_meta(
     metadata: &UploadMetadata,
 ) -> Result<UploadMeta, ApiError> {
     let expected_hash = metadata
-        .get(&["blake3"])
+        .get(&field_names::BLAKE3)
         .map(|hex| expected_blake3(hex, "the `blake3` metadata"))
         .transpose()?;
     Ok(UploadMeta {
         owner: *owner,
-        original_name: clean_file_name(metadata.get(&["filename", "name"])),
+        original_name: clean_file_name(metadata.get(&field_names::FILE_NAME)),
         expected_hash,
         device_asset_id: metadata
-            .get(&["device_asset_id", "deviceAssetId"])
+            .get(&field_names::DEVICE_ASSET_ID)
             .map(device_asset_id)
             .transpose()?,
     })

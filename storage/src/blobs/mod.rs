@@ -17,7 +17,7 @@
 //! needs) work as well as AWS S3.
 
 mod config;
-mod keys;
+pub(crate) mod keys;
 mod staging;
 mod sweep;
 mod uploads;

@@ -17,11 +17,15 @@ const PARTS_IN_FLIGHT: usize = 2;
 /// An upload being written to `staging/<uuid>`, hashed on the way.
 ///
 /// Memory stays bounded by `PART_BYTES * (PARTS_IN_FLIGHT + 1)` however large
-/// the upload. Call [`StagingWriter::abort`] on failure; anything left behind
-/// by a killed process is removed by the staging sweeper.
+/// the upload. Call [`StagingWriter::abort`] on failure. Dropped unfinished
+/// (a request cancelled mid-body), it aborts in the background: on S3 an
+/// unfinished multipart upload is invisible to listings, so the staging
+/// sweeper could not find it later. What a killed process leaves behind in a
+/// local store is the sweeper's.
 pub struct StagingWriter {
     key: Path,
-    upload: WriteMultipart,
+    /// `None` once finished or aborted.
+    upload: Option<WriteMultipart>,
     hasher: blake3::Hasher,
     len: u64,
 }
@@ -49,7 +53,7 @@ impl StagingWriter {
         let upload = super::observed("stage_start", store.put_multipart(&key)).await?;
         Ok(StagingWriter {
             key,
-            upload: WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
+            upload: Some(WriteMultipart::new_with_chunk_size(upload, PART_BYTES)),
             hasher: blake3::Hasher::new(),
             len: 0,
         })
@@ -70,27 +74,57 @@ impl StagingWriter {
         // Hashing a 64 KiB chunk takes tens of microseconds: fine inline.
         self.hasher.update(&chunk);
         self.len += chunk.len() as u64;
-        self.upload.wait_for_capacity(PARTS_IN_FLIGHT).await?;
-        self.upload.put(chunk);
+        let upload = self.upload_mut();
+        upload.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+        upload.put(chunk);
         Ok(())
     }
 
+    fn upload_mut(&mut self) -> &mut WriteMultipart {
+        self.upload
+            .as_mut()
+            .expect("invariant: only finish and abort take the upload, and they consume the writer")
+    }
+
     /// Completes the staging object (durably, for the local store).
-    pub async fn finish(self) -> Result<StagedBlob, StorageError> {
+    pub async fn finish(mut self) -> Result<StagedBlob, StorageError> {
         let hash = ContentHash::from_hasher(&self.hasher);
-        super::observed("stage_finish", self.upload.finish()).await?;
+        if let Some(upload) = self.upload.take() {
+            super::observed("stage_finish", upload.finish()).await?;
+        }
         Ok(StagedBlob {
-            key: self.key,
+            key: self.key.clone(),
             hash,
             len: self.len,
         })
     }
 
     /// Abandons the upload and removes what was written.
-    pub async fn abort(self) {
-        let key = self.key.clone();
-        if let Err(e) = super::observed("stage_abort", self.upload.abort()).await {
-            tracing::warn!(%key, error = %e, "could not abort staging upload");
+    pub async fn abort(mut self) {
+        if let Some(upload) = self.upload.take() {
+            abort(self.key.clone(), upload).await;
+        }
+    }
+}
+
+async fn abort(key: Path, upload: WriteMultipart) {
+    if let Err(e) = super::observed("stage_abort", upload.abort()).await {
+        tracing::warn!(%key, error = %e, "could not abort staging upload");
+    }
+}
+
+impl Drop for StagingWriter {
+    fn drop(&mut self) {
+        let Some(upload) = self.upload.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(abort(self.key.clone(), upload));
+            }
+            Err(_) => {
+                tracing::warn!(key = %self.key, "unfinished staging upload left for the sweeper")
+            }
         }
     }
 }
