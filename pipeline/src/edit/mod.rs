@@ -24,6 +24,7 @@
 //! all: the renditions are those of the unedited photo, byte for byte.
 
 mod develop;
+mod export;
 mod geometry;
 mod light;
 mod recipe;
@@ -31,12 +32,12 @@ mod sharpen;
 mod tiff_stream;
 mod tone;
 mod white_balance;
+mod working_copy;
 
-pub use develop::{
-    ExportFormat, ExportHead, Exported, MAX_FULL_SIZE_EDIT_PIXELS, WorkingColour, WorkingCopy,
-    export, render_edited,
-};
+pub use develop::render_edited;
+pub use export::{ExportFormat, ExportHead, Exported, export};
 pub use light::to_linear;
+pub use working_copy::{MAX_FULL_SIZE_EDIT_PIXELS, WorkingColour, WorkingCopy};
 // For the test fixtures (src/testing.rs).
 pub use recipe::{
     Crop, EditRecipe, InvalidRecipe, Monochrome, RECIPE_VERSION, Sharpening, Vignette, WhiteBalance,
