@@ -128,3 +128,75 @@ impl Drop for StagingWriter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{BlobConfig, BlobStore};
+
+    /// Unfinished multipart uploads under `prefix` in the test bucket, as
+    /// the gateway lists them (S3 ListMultipartUploads, signed by curl).
+    fn unfinished_uploads(endpoint: &str, bucket: &str, prefix: &str) -> usize {
+        let credentials = format!(
+            "{}:{}",
+            std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+            std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default()
+        );
+        let listing = std::process::Command::new("curl")
+            .args(["-sf", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", &credentials])
+            // The gateway wants the payload's hash: here the empty body's.
+            .args([
+                "-H",
+                "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ])
+            .arg(format!("{endpoint}/{bucket}?prefix={prefix}&uploads="))
+            .output()
+            .expect("curl runs");
+        assert!(listing.status.success(), "listing multipart uploads failed");
+        String::from_utf8_lossy(&listing.stdout)
+            .matches("<Upload>")
+            .count()
+    }
+
+    /// A request cancelled mid-body drops its writer: on S3 the multipart
+    /// upload must be aborted, since no listing (and so no sweeper) sees it.
+    #[tokio::test]
+    async fn a_writer_dropped_mid_body_aborts_its_s3_upload() {
+        let Ok(endpoint) = std::env::var("DARKROOM_TEST_S3_ENDPOINT") else {
+            eprintln!(
+                "SKIPPED a_writer_dropped_mid_body_aborts_its_s3_upload: \
+                 DARKROOM_TEST_S3_ENDPOINT not set (.ci/run sets it)"
+            );
+            return;
+        };
+        let bucket =
+            std::env::var("DARKROOM_TEST_S3_BUCKET").unwrap_or_else(|_| "darkroom-test".into());
+        let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let blobs = BlobStore::open(&BlobConfig::S3 {
+            bucket: bucket.clone(),
+            prefix: prefix.clone(),
+            endpoint: Some(endpoint.clone()),
+            region: None,
+        })
+        .unwrap();
+        let mut writer = blobs.stage().await.unwrap();
+        writer.write(Bytes::from(vec![7u8; 100_000])).await.unwrap();
+        // The probe sees the upload while it is open.
+        assert_eq!(unfinished_uploads(&endpoint, &bucket, &prefix), 1);
+        drop(writer);
+        let mut left = 1;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            left = unfinished_uploads(&endpoint, &bucket, &prefix);
+            if left == 0 {
+                break;
+            }
+        }
+        assert_eq!(
+            left, 0,
+            "the dropped writer's multipart upload is still open"
+        );
+    }
+}
