@@ -200,15 +200,6 @@ fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64
     }
 }
 
-/// Refuses an upload of `len` bytes that would take `owner` past their quota.
-pub(crate) async fn check_quota(
-    state: &AppState,
-    owner: &UserId,
-    len: u64,
-) -> Result<(), ApiError> {
-    Ok(state.store.check_quota(owner, len).await?)
-}
-
 /// The jobs a new asset of `format` needs: renditions, when this build can decode it.
 pub(crate) fn render_jobs(format: SourceFormat, asset_id: AssetId, attempts: u32) -> Vec<NewJob> {
     if !format.can_render() {

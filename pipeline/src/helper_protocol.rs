@@ -13,6 +13,13 @@ use serde::{Deserialize, Serialize};
 use crate::edit::EditRecipe;
 use crate::{Limits, PipelineError, RenditionSpec, ShrinkOnLoad, SourceFormat};
 
+/// The helper's address-space limit unless told otherwise: enough for a
+/// 100 MP RAW developed at full size (about 1.2 GB in f32).
+pub const DEFAULT_MEMORY_BYTES: u64 = 4 << 30;
+/// The helper's CPU-time limit (and the workers' wall-clock timeout for it)
+/// unless told otherwise: a minute of work.
+pub const DEFAULT_CPU_SECS: u64 = 60;
+
 /// What the helper is asked to do.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HelperRequest {
@@ -68,8 +75,8 @@ impl HelperRequest {
             specs: Vec::new(),
             limits: Limits::default(),
             shrink: ShrinkOnLoad::default(),
-            memory_bytes: 4 << 30,
-            cpu_secs: 60,
+            memory_bytes: DEFAULT_MEMORY_BYTES,
+            cpu_secs: DEFAULT_CPU_SECS,
             recipe: None,
             working_copy: false,
         };

@@ -15,6 +15,7 @@
 
 use bytes::Bytes;
 
+use crate::blobs::staging::clean_up_in_background;
 use crate::blobs::{StagedBlob, StagingWriter};
 use crate::catalog::{AssetInsert, AssetRecord, NewAsset, NewJob};
 use crate::{BlobStore, Catalog, ContentHash, StorageError, UserId};
@@ -70,12 +71,8 @@ impl Drop for StagedOriginal {
     fn drop(&mut self) {
         let Some(blob) = self.blob.take() else { return };
         let blobs = self.blobs.clone();
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move { blobs.discard(&blob).await });
-            }
-            Err(_) => tracing::warn!(key = %blob.key, "staging object left for the sweeper"),
-        }
+        let key = blob.key.clone();
+        clean_up_in_background(&key, async move { blobs.discard(&blob).await });
     }
 }
 

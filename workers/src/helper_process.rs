@@ -17,7 +17,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use darkroom_pipeline::edit::{EditRecipe, WorkingCopy};
-use darkroom_pipeline::helper_protocol::{HelperRequest, Reply};
+use darkroom_pipeline::helper_protocol::{
+    DEFAULT_CPU_SECS, DEFAULT_MEMORY_BYTES, HelperRequest, Reply,
+};
 use darkroom_pipeline::{
     Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, SourceFormat,
 };
@@ -34,12 +36,11 @@ pub struct RawHelper {
 }
 
 /// The helper executable's name, as built beside `darkroom`.
-pub const HELPER_EXECUTABLE: &str = "darkroom-helper";
+const HELPER_EXECUTABLE: &str = "darkroom-helper";
 
 impl RawHelper {
     /// The `darkroom-helper` executable beside the running one (`Err`: the
-    /// path where it was looked for), with limits that fit a 100 MP RAW
-    /// developed at full size (about 1.2 GB in f32) and a minute of work.
+    /// path where it was looked for), with the protocol's default limits.
     pub fn beside_current_exe() -> Result<Self, PathBuf> {
         let exe = std::env::current_exe().unwrap_or_default();
         let program = exe.with_file_name(HELPER_EXECUTABLE);
@@ -48,8 +49,8 @@ impl RawHelper {
         }
         Ok(RawHelper {
             program,
-            timeout: Duration::from_secs(60),
-            memory_bytes: 4 << 30,
+            timeout: Duration::from_secs(DEFAULT_CPU_SECS),
+            memory_bytes: DEFAULT_MEMORY_BYTES,
         })
     }
 }

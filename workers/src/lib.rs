@@ -20,9 +20,7 @@ mod webhooks;
 pub use config::WorkerConfig;
 pub use editing::{EditRenderer, ExportStream, MAX_PREVIEW_EDGE, Preview, WORKING_COPY_EDGE};
 pub use error::WorkerError;
-pub use helper_process::{
-    HELPER_EXECUTABLE, HelperJob, RawHelper, render_in_helper, working_copy_in_helper,
-};
+pub use helper_process::{HelperJob, RawHelper, render_in_helper, working_copy_in_helper};
 pub use pool::CpuPool;
 pub use render::{current_recipe, render_original};
 pub use runner::{JobOutcome, Runner, Waker};

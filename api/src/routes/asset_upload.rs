@@ -75,7 +75,9 @@ pub(crate) async fn upload(
     }
     // A declared length past the quota is refused before a byte is read.
     if let Some(len) = content_length(&req) {
-        crate::ingest::check_quota(&state, auth.user(), len.saturating_sub(MULTIPART_OVERHEAD))
+        state
+            .store
+            .check_quota(auth.user(), len.saturating_sub(MULTIPART_OVERHEAD))
             .await?;
     }
     let expected_hash = match req.headers().get("x-content-blake3") {

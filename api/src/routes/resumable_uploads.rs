@@ -20,8 +20,8 @@ use serde::Serialize;
 use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::ingest::{
-    SNIFF_AFTER, UploadMeta, check_quota, clean_file_name, device_asset_id, expected_blake3,
-    field_names, ingest, refuse_by_first_bytes, upload_outcome,
+    SNIFF_AFTER, UploadMeta, clean_file_name, device_asset_id, expected_blake3, field_names,
+    ingest, refuse_by_first_bytes, upload_outcome,
 };
 use crate::state::AppState;
 use crate::tus_headers::{self, ChunkChecksum, UploadMetadata};
@@ -97,7 +97,7 @@ pub(crate) async fn create(
     if length > limit {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    check_quota(&state, auth.user(), length).await?;
+    state.store.check_quota(auth.user(), length).await?;
     let metadata_header = req
         .headers()
         .get("upload-metadata")

@@ -18,7 +18,7 @@
 
 mod config;
 pub(crate) mod keys;
-mod staging;
+pub(crate) mod staging;
 mod sweep;
 mod uploads;
 pub use sweep::DEFAULT_STAGING_GRACE;

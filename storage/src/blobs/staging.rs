@@ -118,14 +118,22 @@ impl Drop for StagingWriter {
         let Some(upload) = self.upload.take() else {
             return;
         };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(abort(self.key.clone(), upload));
-            }
-            Err(_) => {
-                tracing::warn!(key = %self.key, "unfinished staging upload left for the sweeper")
-            }
+        clean_up_in_background(&self.key, abort(self.key.clone(), upload));
+    }
+}
+
+/// Runs `cleanup` of the staging object at `key` on the current runtime,
+/// for `Drop` impls (which cannot wait); outside a runtime the object is
+/// left for the staging sweeper.
+pub(crate) fn clean_up_in_background(
+    key: &Path,
+    cleanup: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            runtime.spawn(cleanup);
         }
+        Err(_) => tracing::warn!(%key, "staging object left for the sweeper"),
     }
 }
 
