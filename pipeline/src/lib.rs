@@ -3,8 +3,11 @@
 //! * [`sniff`] names a file's format from its first bytes (never its name).
 //! * [`probe`] reads a file's header — format, dimensions, EXIF metadata —
 //!   without decoding pixels, so limits are enforced before memory is spent.
-//! * [`render`] decodes once and produces every requested [`RenditionSpec`]:
-//!   decode (with [`Limits`]) → resize → apply EXIF orientation → encode.
+//! * [`plan`] decides how an original becomes renditions (a RAW's embedded
+//!   preview, the helper process, or a decode here), and [`RenderPlan::run`]
+//!   carries it out: decode once (with [`Limits`]), edit, then for every
+//!   [`RenditionSpec`] resize → sRGB → crop → 8 bits → orient → encode.
+//! * [`render`] is that run for an unedited file decoded in process.
 //!
 //! Pure functions only: no I/O, no async, no database. A decoder that panics on
 //! a hostile file is caught here and reported as [`PipelineError::Corrupt`].
@@ -23,6 +26,7 @@ pub mod helper_protocol;
 mod limits;
 mod metadata;
 mod orient;
+pub mod plan;
 mod probe;
 pub mod quality;
 mod render;
@@ -41,8 +45,9 @@ pub use metadata::info::{FileInfo, info};
 pub use metadata::strip_location::strip_location;
 pub use metadata::{Gps, PhotoMetadata};
 pub use orient::Orientation;
+pub use plan::{RenderPlan, plan};
 pub use probe::{PROBE_PREFIX_BYTES, Probe, probe};
-pub use render::{Rendered, render, render_from_embedded_preview};
+pub use render::{Rendered, render};
 pub use spec::{InvalidSpec, KeepMetadata, OutputFormat, RenditionSpec};
 
 /// Runs `f`, turning a panic inside a decoder into an error instead of

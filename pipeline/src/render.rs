@@ -2,8 +2,9 @@
 
 use image::DynamicImage;
 
-use crate::decode::raw_preview::largest_preview;
+use crate::decode::raw_preview::EmbeddedPreview;
 use crate::decode::{Decoded, ShrinkOnLoad, decode, decode_jpeg};
+use crate::edit::{Sharpening, quantise_8, sharpen};
 use crate::encode::colour::convert_to_srgb;
 use crate::encode::encode;
 use crate::metadata::dng_dimensions;
@@ -65,46 +66,30 @@ pub fn render(
     })
 }
 
-/// Renders a camera RAW's renditions from the largest JPEG preview it embeds
-/// (see `raw_preview.rs`), turned by the RAW's orientation — when that
-/// preview is large enough for every spec without upscaling. `Ok(None)` when
-/// `original` is no RAW, has no such preview, or only a smaller one: then
-/// it is developed ([`render`], in the RAW helper). An error means the
-/// preview was found but is broken.
+/// Renders every spec from the JPEG preview a camera RAW embeds (see
+/// `raw_preview.rs`; [`crate::plan`] chose it as large enough), turned by
+/// the RAW's orientation. An error means the preview is broken.
 ///
 /// The renditions' `source_width` and `source_height` are the raw image's
 /// where the header gives them (DNG), the preview's otherwise.
-pub fn render_from_embedded_preview(
+pub(crate) fn render_embedded_preview(
+    preview: &EmbeddedPreview<'_>,
     original: &[u8],
     specs: &[RenditionSpec],
     limits: &Limits,
     shrink: ShrinkOnLoad,
-) -> Result<Option<Vec<Rendered>>, PipelineError> {
-    let Some(format) = sniff(original).filter(|f| f.is_camera_raw()) else {
-        return Ok(None);
-    };
-    guard(format, || {
-        let Some(preview) = largest_preview(original) else {
-            return Ok(None);
-        };
-        let large_enough = specs.iter().all(|spec| {
-            Placement::scale(spec, preview.width, preview.height, preview.orientation) <= 1.0
-        });
-        if !large_enough {
-            return Ok(None);
+) -> Result<Vec<Rendered>, PipelineError> {
+    let needed = |w: u32, h: u32, o: Orientation| largest_long_edge(specs, w, h, o);
+    let decoded = timed(Stage::Decode, || {
+        decode_jpeg(preview.jpeg, limits, &needed, shrink, preview.orientation)
+    })?;
+    let mut rendered = render_decoded(decoded, original, specs)?;
+    if let Some((width, height)) = dng_dimensions(original) {
+        for r in &mut rendered {
+            (r.source_width, r.source_height) = (width, height);
         }
-        let needed = |w: u32, h: u32, o: Orientation| largest_long_edge(specs, w, h, o);
-        let decoded = timed(Stage::Decode, || {
-            decode_jpeg(preview.jpeg, limits, &needed, shrink, preview.orientation)
-        })?;
-        let mut rendered = render_decoded(decoded, original, specs)?;
-        if let Some((width, height)) = dng_dimensions(original) {
-            for r in &mut rendered {
-                (r.source_width, r.source_height) = (width, height);
-            }
-        }
-        Ok(Some(rendered))
-    })
+    }
+    Ok(rendered)
 }
 
 /// The long edge of the largest resized (uncropped) output: what the
@@ -130,41 +115,89 @@ fn render_decoded(
         orientation,
         source_width,
         source_height,
-        mut warning,
-        mut icc,
+        warning,
+        icc,
     } = decoded;
     // Each spec's resized size (stored orientation, before any crop),
     // from the original's size, not the (possibly DCT-scaled) decode, so
     // shrink-on-load never changes an output's dimensions.
-    let plan = Placement::plan(specs, source_width, source_height, orientation);
+    let placements = Placement::plan(specs, source_width, source_height, orientation);
+    let finishing = Finishing {
+        orientation,
+        icc,
+        sharpening: None,
+        original: Some(original),
+        source_size: (source_width, source_height),
+        warning,
+    };
+    finish_renditions(image, placements, finishing)
+}
+
+/// What [`finish_renditions`] does to every rendition besides resizing it.
+pub(crate) struct Finishing<'a> {
+    /// How the pixels are stored: turned upright last, on the small picture.
+    pub(crate) orientation: Orientation,
+    /// The ICC profile the pixels are in, when they are not sRGB already.
+    pub(crate) icc: Option<Vec<u8>>,
+    /// An edit's output sharpening (float pixels only).
+    pub(crate) sharpening: Option<&'a Sharpening>,
+    /// The original, for the EXIF that specs keep.
+    pub(crate) original: Option<&'a [u8]>,
+    /// The original's size as stored, reported with each rendition.
+    pub(crate) source_size: (u32, u32),
+    /// What the decoder went past, reported with each rendition.
+    pub(crate) warning: Option<String>,
+}
+
+/// The one finishing loop, for unedited renders (8- or 16-bit pixels) and
+/// edits (sRGB-encoded float pixels) alike: for each placement, largest
+/// first, the steps [`crate::plan::Step`] lists from `Resize` on.
+pub(crate) fn finish_renditions(
+    mut source: DynamicImage,
+    placements: Vec<(&RenditionSpec, Placement)>,
+    finishing: Finishing<'_>,
+) -> Result<Vec<Rendered>, PipelineError> {
+    let Finishing {
+        orientation,
+        mut icc,
+        sharpening,
+        original,
+        source_size: (source_width, source_height),
+        mut warning,
+    } = finishing;
+    // The kept EXIF blocks, read from the original once per level asked.
+    let mut exif_blocks = KeptExif::of(original);
+    let mut out = Vec::with_capacity(placements.len());
     // `source` holds the previous (larger) resized pixels, uncropped and
     // in stored orientation: each smaller rendition is made from it.
-    let mut source = image;
-    // The kept EXIF blocks, read from the original once per level asked.
-    let mut exif_blocks = KeptExif::of(Some(original));
-    let mut out = Vec::with_capacity(specs.len());
-    for (spec, placement) in plan {
+    for (spec, placement) in placements {
+        // Resize.
         let (w, h) = placement.resized;
         let (w, h) = (w.min(source.width()), h.min(source.height()));
         if (w, h) != (source.width(), source.height()) {
             let smaller = timed(Stage::Resize, || resize(&source, w, h))?;
             buffers::recycle(std::mem::replace(&mut source, smaller));
         }
-        // Once, on the largest rendition; the smaller ones inherit it.
+        // Convert to sRGB: once, on the largest rendition; the smaller ones
+        // inherit it.
         if let Some(profile) = icc.take()
             && let Err(e) = timed(Stage::Colour, || convert_to_srgb(&profile, &mut source))
         {
             warning.get_or_insert(e);
         }
+        // Crop.
         let cropped = placement.crop(&source);
         let framed = cropped.as_ref().unwrap_or(&source);
-        // Resized and colour-converted at 16 bits, 16-bit sources drop to
-        // the 8 bits the encoders take here, once per rendition.
+        // Sharpen, at the rendition's own size.
+        let sharpened = sharpening.and_then(|s| sharpened(framed, s));
+        let framed = sharpened.as_ref().unwrap_or(framed);
+        // To 8 bits: resized and colour-converted at 16 bits or in float,
+        // reduced once per rendition.
         let eight_bit = to_eight_bits(framed);
         let framed = eight_bit.as_ref().unwrap_or(framed);
         let exif = exif_blocks.get(spec.keep());
-        // Most photos need no turning: encode the pixels as they are, and
-        // copy only to turn a small, final image.
+        // Orient and encode. Most photos need no turning: encode the pixels
+        // as they are, and copy only to turn a small, final image.
         let bytes = if orientation == Orientation::Normal {
             timed(Stage::Encode, || encode(framed, spec, exif))?
         } else {
@@ -188,11 +221,23 @@ fn render_decoded(
     Ok(out)
 }
 
+/// Float pixels sharpened; `None` for any other kind (only an edit's are
+/// sharpened, and those are float).
+fn sharpened(image: &DynamicImage, sharpening: &Sharpening) -> Option<DynamicImage> {
+    let DynamicImage::ImageRgb32F(pixels) = image else {
+        return None;
+    };
+    let mut pixels = pixels.clone();
+    sharpen(&mut pixels, sharpening);
+    Some(DynamicImage::ImageRgb32F(pixels))
+}
+
 /// `image` at 8 bits per channel, rounded; `None` when it is already.
 fn to_eight_bits(image: &DynamicImage) -> Option<DynamicImage> {
     match image {
         DynamicImage::ImageRgb16(_) => Some(DynamicImage::ImageRgb8(image.to_rgb8())),
         DynamicImage::ImageLuma16(_) => Some(DynamicImage::ImageLuma8(image.to_luma8())),
+        DynamicImage::ImageRgb32F(pixels) => Some(quantise_8(pixels)),
         _ => None,
     }
 }
@@ -502,11 +547,16 @@ mod tests {
         let preview = jpeg(600, 400);
         let raw = crate::decode::raw_preview::tests::dng_with_preview((1200, 800), &preview, 6);
         assert_eq!(sniff(&raw), Some(SourceFormat::Dng));
+        let unedited = crate::edit::EditRecipe::default();
+        let from_preview = |specs: &[RenditionSpec]| {
+            let plan = crate::plan(&raw, &unedited, specs).unwrap();
+            plan.tries_embedded_preview().then(|| {
+                plan.run(&raw, specs, &Limits::default(), ShrinkOnLoad::Fast, None)
+                    .unwrap()
+            })
+        };
         let specs: Vec<RenditionSpec> = vec!["thumb:256".parse().unwrap()];
-        let out =
-            render_from_embedded_preview(&raw, &specs, &Limits::default(), ShrinkOnLoad::Fast)
-                .unwrap()
-                .expect("a 600 px preview covers a 256 px thumb");
+        let out = from_preview(&specs).expect("a 600 px preview covers a 256 px thumb");
         // Turned by the RAW's orientation (6: a quarter turn clockwise).
         assert_eq!((out[0].width, out[0].height), (171, 256));
         assert_eq!((out[0].source_width, out[0].source_height), (1200, 800));
@@ -518,28 +568,11 @@ mod tests {
         // Too small for a 1440 px preview (or a 700 px-high box): developed instead.
         for too_big in ["preview:1440", "box:2000x700", "sq:500x500-cover"] {
             let specs = vec![too_big.parse().unwrap()];
-            let none =
-                render_from_embedded_preview(&raw, &specs, &Limits::default(), ShrinkOnLoad::Fast)
-                    .unwrap();
-            assert!(none.is_none(), "{too_big}");
+            assert!(from_preview(&specs).is_none(), "{too_big}");
         }
-        // Not a RAW: nothing to say.
-        assert!(
-            render_from_embedded_preview(&preview, &specs, &Limits::default(), ShrinkOnLoad::Fast)
-                .unwrap()
-                .is_none()
-        );
-        // A damaged preview is an error or renders with the decoder's warning
-        // (the caller then develops the RAW instead).
-        let mut broken = jpeg(600, 400);
-        let len = broken.len();
-        broken[len / 2..].fill(0);
-        let raw = crate::decode::raw_preview::tests::dng_with_preview((1200, 800), &broken, 1);
-        match render_from_embedded_preview(&raw, &specs, &Limits::default(), ShrinkOnLoad::Fast) {
-            Err(_) => {}
-            Ok(Some(out)) => assert!(out[0].decode_warning.is_some()),
-            Ok(None) => panic!("the preview is there"),
-        }
+        // Not a RAW: nothing to say. (A damaged preview: see plan.rs.)
+        let plan = crate::plan(&preview, &unedited, &specs).unwrap();
+        assert!(!plan.tries_embedded_preview());
     }
 
     #[test]

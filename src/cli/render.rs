@@ -9,7 +9,8 @@ use anyhow::Context;
 use clap::Args;
 use darkroom_pipeline::RenditionSpec;
 use darkroom_pipeline::edit::EditRecipe;
-use darkroom_workers::{WorkerConfig, render_original};
+use darkroom_pipeline::plan::HelperRenderer;
+use darkroom_workers::WorkerConfig;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::RenderingArgs;
@@ -120,14 +121,9 @@ fn render_file(
     out: &Path,
 ) -> anyhow::Result<(u64, Option<String>)> {
     let bytes = std::fs::read(file).context("reading")?;
-    let rendered = render_original(
-        &bytes,
-        specs,
-        recipe,
-        &config.limits,
-        config.shrink_on_load,
-        config.raw_helper.as_ref(),
-    )?;
+    let plan = darkroom_pipeline::plan(&bytes, recipe, specs)?;
+    let helper = config.raw_helper.as_ref().map(|h| h as &dyn HelperRenderer);
+    let rendered = plan.run(&bytes, specs, &config.limits, config.shrink_on_load, helper)?;
     let stem = file.file_stem().unwrap_or_default().to_string_lossy();
     for r in &rendered {
         let name = format!("{stem}.{}.{}", r.spec.name(), r.spec.format().extension());

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use darkroom_pipeline::{Limits, RenditionSpec, ShrinkOnLoad};
 
 use crate::RawHelper;
@@ -74,40 +75,58 @@ impl Default for WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// Backoff after failed attempt number `attempt` (from 1): base · 2^(attempt−1).
+    /// Backoff after failed attempt number `attempt` (from 1); see [`jittered_doubling`].
     pub fn backoff(&self, attempt: u32) -> Duration {
-        doubling(self.retry_base, self.retry_max, attempt)
+        jittered_doubling(self.retry_base, self.retry_max, attempt)
     }
 
     /// The backoff for a job of `kind`: webhook deliveries have their own.
     pub fn backoff_for(&self, kind: &str, attempt: u32) -> Duration {
         if kind == darkroom_storage::catalog::WEBHOOK_JOB_KIND {
-            doubling(self.webhook_retry_base, self.webhook_retry_max, attempt)
+            jittered_doubling(self.webhook_retry_base, self.webhook_retry_max, attempt)
         } else {
             self.backoff(attempt)
         }
     }
 }
 
-fn doubling(base: Duration, max: Duration, attempt: u32) -> Duration {
-    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-    base.saturating_mul(factor).min(max)
+/// `base · 2^(attempt−1)`, at most `max`, then stretched by a random 0–100 %
+/// (backon's jitter): jobs that failed together (a store outage, a receiver
+/// down) come back spread out, not all in the same second.
+fn jittered_doubling(base: Duration, max: Duration, attempt: u32) -> Duration {
+    ExponentialBuilder::default()
+        .with_min_delay(base)
+        .with_max_delay(max)
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .build()
+        .nth(attempt.saturating_sub(1).min(40) as usize)
+        .unwrap_or(max)
 }
-
-impl WorkerConfig {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_a_ceiling() {
+    fn backoff_doubles_up_to_a_ceiling_with_jitter() {
         let config = WorkerConfig {
             retry_base: Duration::from_secs(2),
             retry_max: Duration::from_secs(30),
             ..WorkerConfig::default()
         };
-        let waits: Vec<u64> = (1..=6).map(|a| config.backoff(a).as_secs()).collect();
-        assert_eq!(waits, [2, 4, 8, 16, 30, 30]);
+        // Within a millisecond: backon computes in f32 seconds.
+        let close = Duration::from_millis(1);
+        for (attempt, doubled) in (1..=6).zip([2, 4, 8, 16, 30, 30]) {
+            let doubled = Duration::from_secs(doubled);
+            let wait = config.backoff(attempt);
+            assert!(
+                wait + close >= doubled && wait <= doubled * 2 + close,
+                "attempt {attempt}: {wait:?}"
+            );
+        }
+        let firsts: std::collections::HashSet<_> = (0..20).map(|_| config.backoff(1)).collect();
+        assert!(firsts.len() > 1, "jittered: {firsts:?}");
     }
 }

@@ -7,13 +7,16 @@
 //! slider costs the recipe, not a 24 MP decode. Copies are kept in a
 //! least-recently-used cache bounded in bytes.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use darkroom_pipeline::edit::{EditRecipe, ExportFormat, ExportHead, WorkingCopy};
+use darkroom_pipeline::plan::Decoder;
 use darkroom_pipeline::{Limits, PipelineError, RenditionSpec, ShrinkOnLoad, sniff};
 use darkroom_storage::AssetId;
+use moka::future::Cache;
+use moka::ops::compute::{CompResult, Op};
+use moka::policy::EvictionPolicy;
 
 use crate::{CpuPool, HelperJob, RawHelper, WorkerConfig, WorkerError, working_copy_in_helper};
 
@@ -30,11 +33,12 @@ pub struct EditRenderer {
     limits: Limits,
     shrink: ShrinkOnLoad,
     helper: Option<RawHelper>,
-    copies: Arc<Mutex<WorkingCopies>>,
-    /// Held while a photo's working copy is looked up and, when missing,
-    /// decoded: a slider moved while the photo is still opening waits for
-    /// that decode instead of starting a second one. Striped by asset.
-    decoding: Arc<[tokio::sync::Mutex<()>]>,
+    /// Working copies by asset (an asset's original never changes, so its
+    /// id names the copy), least recently used dropped first when over the
+    /// byte budget. A photo's copy is looked up and, when missing, decoded
+    /// under a lock for that photo: a slider moved while the photo is still
+    /// opening waits for that decode instead of starting a second one.
+    copies: Cache<AssetId, Arc<WorkingCopy>>,
     /// One full-size export at a time: a 24 MP picture is about 300 MB in
     /// f32, a 100 MP one over a gigabyte; two at once wait for each other
     /// rather than for the machine's memory.
@@ -69,10 +73,7 @@ impl EditRenderer {
             limits: config.limits,
             shrink: config.shrink_on_load,
             helper: config.raw_helper.clone(),
-            copies: Arc::new(Mutex::new(WorkingCopies::new(config.edit_cache_bytes))),
-            decoding: (0..DECODE_STRIPES)
-                .map(|_| tokio::sync::Mutex::new(()))
-                .collect(),
+            copies: working_copies(config.edit_cache_bytes),
             exports: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
@@ -94,31 +95,28 @@ impl EditRenderer {
             format!("preview:{}:jpeg:85", long_edge.clamp(64, MAX_PREVIEW_EDGE))
                 .parse()
                 .map_err(|e| WorkerError::BadJob(format!("preview spec: {e}")))?;
-        let stripe = {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            asset.hash(&mut hasher);
-            hasher.finish() as usize % self.decoding.len()
-        };
-        let (copy, decoded) = {
-            let _turn = self.decoding[stripe].lock().await;
-            let cached = self
-                .copies
-                .lock()
-                .expect("invariant: the cache lock is not poisoned")
-                .get(&asset)
-                .filter(|copy| copy.covers(&recipe, std::slice::from_ref(&spec)));
-            match cached {
-                Some(copy) => (copy, false),
-                None => {
-                    let original = original.await?;
-                    let copy = Arc::new(self.decode(original, &recipe, &spec).await?);
-                    self.copies
-                        .lock()
-                        .expect("invariant: the cache lock is not poisoned")
-                        .insert(asset, copy.clone());
-                    (copy, true)
+        let looked_up = self
+            .copies
+            .entry(asset)
+            .and_try_compute_with(|cached| async {
+                if let Some(copy) = cached
+                    && copy.value().covers(&recipe, std::slice::from_ref(&spec))
+                {
+                    return Ok(Op::Nop);
                 }
+                // Missing, or too small for a tight crop, or developed with
+                // another white balance: decoded (again).
+                let copy = self.decode(original.await?, &recipe, &spec).await?;
+                Ok::<_, WorkerError>(Op::Put(Arc::new(copy)))
+            })
+            .await?;
+        let (copy, decoded) = match looked_up {
+            CompResult::Unchanged(entry) => (entry.into_value(), false),
+            CompResult::Inserted(entry) | CompResult::ReplacedWith(entry) => {
+                (entry.into_value(), true)
+            }
+            CompResult::StillNone(_) | CompResult::Removed(_) => {
+                unreachable!("the lookup either keeps a copy or puts one")
             }
         };
         let rendered = self
@@ -237,7 +235,7 @@ fn decode_copy(
     helper: Option<&RawHelper>,
 ) -> Result<WorkingCopy, PipelineError> {
     match sniff(original) {
-        Some(format) if format.decodes_in_helper() => {
+        Some(format) if Decoder::for_format(format) == Decoder::Helper => {
             let helper = helper.ok_or(PipelineError::NoDecoder(format))?;
             let job = HelperJob {
                 limits,
@@ -250,64 +248,17 @@ fn decode_copy(
     }
 }
 
-/// Decodes that may run at once for different photos (one per stripe).
-const DECODE_STRIPES: usize = 16;
-
-type CopyKey = AssetId;
-
-/// Working copies by asset, least recently used dropped first
-/// when over budget. A handful of entries: a linear scan to evict is fine.
-struct WorkingCopies {
-    budget: usize,
-    bytes: usize,
-    clock: u64,
-    entries: HashMap<CopyKey, (Arc<WorkingCopy>, u64)>,
-}
-
-impl WorkingCopies {
-    fn new(budget: usize) -> Self {
-        WorkingCopies {
-            budget,
-            bytes: 0,
-            clock: 0,
-            entries: HashMap::new(),
-        }
-    }
-
-    fn get(&mut self, key: &CopyKey) -> Option<Arc<WorkingCopy>> {
-        self.clock += 1;
-        let clock = self.clock;
-        self.entries.get_mut(key).map(|(copy, used)| {
-            *used = clock;
-            copy.clone()
+/// A cache of working copies holding up to `budget` bytes of pixels. A copy
+/// larger than the whole budget is not kept (nor does it push others out).
+fn working_copies(budget: usize) -> Cache<AssetId, Arc<WorkingCopy>> {
+    Cache::builder()
+        .max_capacity(budget as u64)
+        .weigher(|_, copy: &Arc<WorkingCopy>| {
+            u32::try_from(copy.memory_bytes()).unwrap_or(u32::MAX)
         })
-    }
-
-    fn insert(&mut self, key: CopyKey, copy: Arc<WorkingCopy>) {
-        self.clock += 1;
-        let size = copy.memory_bytes();
-        // A single copy over the whole budget is not kept (nor does it push
-        // the others out).
-        if size > self.budget {
-            return;
-        }
-        if let Some((old, _)) = self.entries.insert(key, (copy, self.clock)) {
-            self.bytes -= old.memory_bytes();
-        }
-        self.bytes += size;
-        while self.bytes > self.budget && self.entries.len() > 1 {
-            let oldest = self
-                .entries
-                .iter()
-                .filter(|(k, _)| **k != key)
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(k, _)| *k);
-            let Some(oldest) = oldest else { break };
-            if let Some((copy, _)) = self.entries.remove(&oldest) {
-                self.bytes -= copy.memory_bytes();
-            }
-        }
-    }
+        // A photo is edited in a burst, then left: recency is what counts.
+        .eviction_policy(EvictionPolicy::lru())
+        .build()
 }
 
 #[cfg(test)]
@@ -333,22 +284,27 @@ mod tests {
         )
     }
 
-    #[test]
-    fn the_least_recently_used_copy_goes_first_and_the_budget_holds() {
+    #[tokio::test]
+    async fn the_least_recently_used_copy_goes_first_and_the_budget_holds() {
         let one = copy(32); // 32 × 32 × 12 bytes = 12 KiB
-        let per = one.memory_bytes();
-        let mut cache = WorkingCopies::new(per * 2);
+        let per = one.memory_bytes() as u64;
+        let cache = working_copies(2 * per as usize);
         let (a, b, c) = (AssetId::new(), AssetId::new(), AssetId::new());
-        cache.insert(a, one.clone());
-        cache.insert(b, one.clone());
-        assert!(cache.get(&a).is_some()); // a is now newer than b
-        cache.insert(c, one.clone());
-        assert!(cache.get(&b).is_none(), "b was least recently used");
-        assert!(cache.get(&a).is_some() && cache.get(&c).is_some());
-        assert_eq!(cache.bytes, per * 2);
+        cache.insert(a, one.clone()).await;
+        cache.insert(b, one.clone()).await;
+        cache.run_pending_tasks().await;
+        assert!(cache.get(&a).await.is_some()); // a is now newer than b
+        cache.insert(c, one.clone()).await;
+        cache.run_pending_tasks().await;
+        assert!(cache.get(&b).await.is_none(), "b was least recently used");
+        assert!(cache.get(&a).await.is_some() && cache.get(&c).await.is_some());
+        assert_eq!(cache.weighted_size(), per * 2);
         // Too big for the whole budget: not kept, nothing else lost.
-        cache.insert(AssetId::new(), copy(64));
-        assert_eq!(cache.entries.len(), 2);
-        assert_eq!(cache.bytes, per * 2);
+        let big = AssetId::new();
+        cache.insert(big, copy(64)).await;
+        cache.run_pending_tasks().await;
+        assert!(cache.get(&big).await.is_none());
+        assert_eq!(cache.entry_count(), 2);
+        assert_eq!(cache.weighted_size(), per * 2);
     }
 }

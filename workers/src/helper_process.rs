@@ -20,6 +20,7 @@ use darkroom_pipeline::edit::{EditRecipe, WorkingCopy};
 use darkroom_pipeline::helper_protocol::{
     DEFAULT_CPU_SECS, DEFAULT_MEMORY_BYTES, HelperRequest, Reply,
 };
+use darkroom_pipeline::plan::HelperRenderer;
 use darkroom_pipeline::{
     Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, SourceFormat,
 };
@@ -57,7 +58,7 @@ impl RawHelper {
 
 /// What the helper is asked for, besides the renditions' specs.
 #[derive(Clone, Copy, Debug)]
-pub struct HelperJob<'a> {
+pub(crate) struct HelperJob<'a> {
     /// Decode limits.
     pub limits: &'a Limits,
     /// Shrink-on-load (for RAWs whose embedded previews are JPEGs).
@@ -66,43 +67,51 @@ pub struct HelperJob<'a> {
     pub recipe: Option<&'a EditRecipe>,
 }
 
-/// Renders `original`, sniffed as `format`, in a helper process (see the
-/// module documentation), as `job.recipe` edits it.
-/// Blocks the calling thread until the helper is done or killed.
-pub fn render_in_helper(
-    helper: &RawHelper,
-    format: SourceFormat,
-    original: &[u8],
-    specs: &[RenditionSpec],
-    job: HelperJob<'_>,
-) -> Result<Vec<Rendered>, PipelineError> {
-    let failed = |reason: String| PipelineError::Corrupt { format, reason };
-    match run_helper(helper, format, original, specs, job, false)? {
-        (Reply::Renditions(headers), bodies) => headers
-            .into_iter()
-            .zip(bodies)
-            .map(|(h, bytes)| {
-                Ok(Rendered {
-                    spec: h
-                        .spec
-                        .parse()
-                        .map_err(|e| failed(format!("RAW helper: {e}")))?,
-                    bytes,
-                    width: h.width,
-                    height: h.height,
-                    source_width: h.source_width,
-                    source_height: h.source_height,
-                    decode_warning: h.decode_warning,
+/// What a render plan sends to the helper: renders there, blocking the
+/// calling thread until the helper is done or killed.
+impl HelperRenderer for RawHelper {
+    fn render_in_helper(
+        &self,
+        format: SourceFormat,
+        original: &[u8],
+        specs: &[RenditionSpec],
+        edit: Option<&EditRecipe>,
+        limits: &Limits,
+        shrink: ShrinkOnLoad,
+    ) -> Result<Vec<Rendered>, PipelineError> {
+        let job = HelperJob {
+            limits,
+            shrink,
+            recipe: edit,
+        };
+        let failed = |reason: String| PipelineError::Corrupt { format, reason };
+        match run_helper(self, format, original, specs, job, false)? {
+            (Reply::Renditions(headers), bodies) => headers
+                .into_iter()
+                .zip(bodies)
+                .map(|(h, bytes)| {
+                    Ok(Rendered {
+                        spec: h
+                            .spec
+                            .parse()
+                            .map_err(|e| failed(format!("RAW helper: {e}")))?,
+                        bytes,
+                        width: h.width,
+                        height: h.height,
+                        source_width: h.source_width,
+                        source_height: h.source_height,
+                        decode_warning: h.decode_warning,
+                    })
                 })
-            })
-            .collect(),
-        _ => Err(failed("the RAW helper answered out of turn".into())),
+                .collect(),
+            _ => Err(failed("the RAW helper answered out of turn".into())),
+        }
     }
 }
 
 /// Decodes `original` for editing in a helper process: a working copy
 /// large enough for `specs` after `job.recipe`'s geometry.
-pub fn working_copy_in_helper(
+pub(crate) fn working_copy_in_helper(
     helper: &RawHelper,
     format: SourceFormat,
     original: &[u8],

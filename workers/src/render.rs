@@ -4,63 +4,11 @@ use darkroom_storage::AssetId;
 use darkroom_storage::Catalog;
 use darkroom_storage::catalog::{LeasedJob, NewRendition, UsageKind};
 
-use darkroom_pipeline::edit::{EditRecipe, render_edited};
-use darkroom_pipeline::timings::{self, Stage, timed};
-use darkroom_pipeline::{
-    Limits, PipelineError, Rendered, RenditionSpec, ShrinkOnLoad, render_from_embedded_preview,
-    sniff,
-};
+use darkroom_pipeline::edit::EditRecipe;
+use darkroom_pipeline::plan::HelperRenderer;
+use darkroom_pipeline::timings;
 
-use crate::{HelperJob, RawHelper, Runner, WorkerError, render_in_helper};
-
-/// Renders `original` as `recipe` edits it, in this process; a camera RAW
-/// from its embedded JPEG preview when unedited and that is large enough,
-/// else developed in the RAW helper.
-pub fn render_original(
-    original: &[u8],
-    specs: &[RenditionSpec],
-    recipe: &EditRecipe,
-    limits: &Limits,
-    shrink: ShrinkOnLoad,
-    helper: Option<&RawHelper>,
-) -> Result<Vec<Rendered>, PipelineError> {
-    match sniff(original) {
-        Some(format) if format.decodes_in_helper() => {
-            let job = HelperJob {
-                limits,
-                shrink,
-                recipe: Some(recipe).filter(|r| !r.is_identity()),
-            };
-            // An edit (a white balance especially) is made from the raw
-            // data, never from the camera's JPEG.
-            let develop = |helper: &RawHelper| {
-                timed(Stage::Develop, || {
-                    render_in_helper(helper, format, original, specs, job)
-                })
-            };
-            if job.recipe.is_some() {
-                return match helper {
-                    Some(helper) => develop(helper),
-                    None => Err(PipelineError::NoDecoder(format)),
-                };
-            }
-            // The camera's own JPEG, when large enough, in milliseconds and in
-            // process (libjpeg and a bounds-checked TIFF walk: nothing that
-            // needs the helper's fences); a clean one, else the develop.
-            if let Ok(Some(rendered)) =
-                render_from_embedded_preview(original, specs, limits, shrink)
-                && rendered.iter().all(|r| r.decode_warning.is_none())
-            {
-                return Ok(rendered);
-            }
-            match helper {
-                Some(helper) => develop(helper),
-                None => Err(PipelineError::NoDecoder(format)),
-            }
-        }
-        _ => render_edited(original, specs, recipe, limits, shrink),
-    }
-}
+use crate::{Runner, WorkerError};
 
 /// The asset's current edit recipe and its fingerprint: the identity and
 /// '' when it was never edited.
@@ -108,7 +56,10 @@ impl Runner {
                 // the time spent here is the CPU time metered for the owner.
                 let started = std::time::Instant::now();
                 let (rendered, stages) = timings::collect(|| {
-                    render_original(&original, &specs, &recipe, &limits, shrink, helper.as_ref())
+                    let plan = darkroom_pipeline::plan(&original, &recipe, &specs)?;
+                    tracing::debug!(%plan, "rendering");
+                    let helper = helper.as_ref().map(|h| h as &dyn HelperRenderer);
+                    plan.run(&original, &specs, &limits, shrink, helper)
                 });
                 crate::record_stages(&format, stages);
                 rendered.map(|r| (r, started.elapsed()))

@@ -8,13 +8,15 @@
 //! shrink-on-load rules reach every DCT scale (1/8, 1/4, 1/2, full).
 #![no_main]
 
-use darkroom_pipeline::{
-    Limits, RenditionSpec, ShrinkOnLoad, render, render_from_embedded_preview, sniff,
-};
+use darkroom_pipeline::edit::EditRecipe;
+use darkroom_pipeline::{Limits, RenditionSpec, ShrinkOnLoad, plan, sniff};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some(format) = sniff(data) else { return };
+    if sniff(data).is_none() {
+        return;
+    }
+    let unedited = EditRecipe::default();
     let limits = Limits {
         max_pixels: 4_000_000,
         max_edge: 8_000,
@@ -24,11 +26,9 @@ fuzz_target!(|data: &[u8]| {
         let spec: RenditionSpec = format!("r:{edge}").parse().unwrap();
         for shrink in [ShrinkOnLoad::Fast, ShrinkOnLoad::Exact] {
             let specs = std::slice::from_ref(&spec);
-            let rendered = if format.is_camera_raw() {
-                render_from_embedded_preview(data, specs, &limits, shrink).map(Option::unwrap_or_default)
-            } else {
-                render(data, specs, &limits, shrink)
-            };
+            // No helper: a RAW renders from its embedded preview or fails.
+            let rendered = plan(data, &unedited, specs)
+                .and_then(|plan| plan.run(data, specs, &limits, shrink, None));
             if let Ok(out) = rendered {
                 for r in out {
                     assert!(r.width.max(r.height) <= edge);

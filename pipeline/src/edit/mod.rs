@@ -38,6 +38,7 @@ pub use develop::render_edited;
 pub use export::{ExportFormat, ExportHead, Exported, export};
 pub use light::to_linear;
 pub use working_copy::{MAX_FULL_SIZE_EDIT_PIXELS, WorkingColour, WorkingCopy};
+pub(crate) use {light::quantise_8, sharpen::sharpen};
 // For the test fixtures (src/testing.rs).
 pub use recipe::{
     Crop, EditRecipe, InvalidRecipe, Monochrome, RECIPE_VERSION, Sharpening, Vignette, WhiteBalance,

@@ -9,16 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use super::develop::finish;
 use super::geometry::edited_size;
-use super::light::{quantise_8, to_linear};
+use super::light::to_linear;
 use super::recipe::{EditRecipe, WhiteBalance};
-use super::sharpen::sharpen;
 use super::white_balance::rendered_correction;
 use super::{Matrix3, camera_multipliers};
 use crate::decode::{Decoded, decode};
 use crate::encode::colour::convert_to_srgb;
-use crate::encode::encode;
-use crate::metadata::kept_exif::KeptExif;
-use crate::render::Placement;
+use crate::render::{Finishing, Placement, finish_renditions};
 use crate::resize::{resize, shrunk_to_long_edge};
 use crate::spec::RenditionSpec;
 use crate::{Limits, Orientation, PipelineError, Rendered, ShrinkOnLoad, guard, sniff};
@@ -276,35 +273,17 @@ impl WorkingCopy {
             recipe,
             Some(largest.resized),
         )?;
-        let mut source = DynamicImage::ImageRgb32F(finished);
-        let mut exif_blocks = KeptExif::of(original);
-        let mut out = Vec::with_capacity(specs.len());
-        for (spec, placement) in plan {
-            let (w, h) = placement.resized;
-            let (w, h) = (w.min(source.width()), h.min(source.height()));
-            if (w, h) != (source.width(), source.height()) {
-                source = resize(&source, w, h)?;
-            }
-            let mut framed = placement
-                .crop(&source)
-                .unwrap_or_else(|| source.clone())
-                .into_rgb32f();
-            if let Some(sharpening) = &recipe.sharpening {
-                sharpen(&mut framed, sharpening);
-            }
-            let eight_bit = quantise_8(&framed);
-            let bytes = encode(&eight_bit, spec, exif_blocks.get(spec.keep()))?;
-            out.push(Rendered {
-                spec: spec.clone(),
-                bytes,
-                width: eight_bit.width(),
-                height: eight_bit.height(),
-                source_width: self.source_width,
-                source_height: self.source_height,
-                decode_warning: self.warning.clone(),
-            });
-        }
-        Ok(out)
+        // Turned upright, converted and tone-mapped by the edit: what is
+        // left is each rendition's size, crop, sharpening and encoding.
+        let finishing = Finishing {
+            orientation: Orientation::Normal,
+            icc: None,
+            sharpening: recipe.sharpening.as_ref(),
+            original,
+            source_size: (self.source_width, self.source_height),
+            warning: self.warning.clone(),
+        };
+        finish_renditions(DynamicImage::ImageRgb32F(finished), plan, finishing)
     }
 
     /// The copy as bytes, to cross from the RAW helper process: a JSON
