@@ -13,7 +13,7 @@ use darkroom_api::ApiConfig;
 use darkroom_pipeline::{Limits, ShrinkOnLoad};
 use darkroom_storage::BlobConfig;
 use darkroom_storage::maintenance::GcPolicy;
-use darkroom_workers::{RawHelper, WorkerConfig};
+use darkroom_workers::{RawHelper, WebhookTargets, WorkerConfig};
 use serde::Deserialize;
 
 use crate::cli::{Cli, LogFormat};
@@ -47,6 +47,7 @@ struct FileSettings {
     metrics_listen: Option<SocketAddr>,
     drain_secs: Option<u64>,
     stop_timeout_secs: Option<u64>,
+    webhooks_allow_private: Option<bool>,
 }
 
 /// Everything a subcommand needs, resolved.
@@ -141,6 +142,12 @@ impl Settings {
             workers.job_time_budget = Duration::from_secs(secs);
         }
         workers.hold_each_job = jobs.fault_hold_job_ms.map(Duration::from_millis);
+        // Where webhooks may go: checked when one is created (API) and at
+        // every delivery (workers).
+        workers.webhook_targets = WebhookTargets {
+            allow_private: jobs.webhooks_allow_private
+                || file.webhooks_allow_private.unwrap_or(false),
+        };
         let process_args = cli.command.process().cloned().unwrap_or_default();
         let process = ProcessSettings {
             metrics_listen: process_args.metrics_listen.or(file.metrics_listen),
@@ -212,6 +219,7 @@ impl Settings {
             job_attempts: workers.max_attempts,
             trash_retention: gc.trash_retention,
             stop_timeout: process.stop_timeout,
+            webhook_targets: workers.webhook_targets,
             ..ApiConfig::default()
         };
         // S3 publishes an upload with one CopyObject, which takes at most 5 GiB.

@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use darkroom_pipeline::{Limits, RenditionSpec};
+use darkroom_workers::WebhookTargets;
 
 pub use crate::auth::rate_limit::{LoginLimits, RequestLimits};
 
@@ -35,6 +36,11 @@ pub struct ApiConfig {
     pub force_secure_cookies: bool,
     /// Once told to stop, how long in-flight requests get to finish.
     pub stop_timeout: Duration,
+    /// Where webhooks may be sent: refused at creation when not allowed.
+    pub webhook_targets: WebhookTargets,
+    /// A request body that brings no byte for this long fails (see
+    /// `slow_clients.rs`).
+    pub body_stall: Duration,
 }
 
 impl ApiConfig {
@@ -63,6 +69,8 @@ impl Default for ApiConfig {
             upload_expiry: Duration::from_secs(24 * 3600),
             force_secure_cookies: false,
             stop_timeout: Duration::from_secs(30),
+            webhook_targets: WebhookTargets::default(),
+            body_stall: Duration::from_secs(60),
         }
     }
 }

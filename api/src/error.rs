@@ -103,6 +103,8 @@ error_codes! {
     JobNotFailed = "job_not_failed",
     /// Too many webhooks for one account.
     TooManyWebhooks = "too_many_webhooks",
+    /// Too many API tokens for one account.
+    TooManyTokens = "too_many_tokens",
     /// Too many attempts; `Retry-After` says when to try again.
     TooManyRequests = "too_many_requests",
     /// A byte range outside the original (416).
@@ -309,7 +311,7 @@ impl From<WorkerError> for ApiError {
 }
 
 /// An error and its causes, outermost first: "a: b: c".
-fn causes(error: &dyn std::error::Error) -> String {
+pub(crate) fn causes(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(e) = cause {

@@ -18,6 +18,7 @@ mod openapi;
 mod prometheus;
 mod range;
 mod routes;
+mod slow_clients;
 mod startup;
 mod state;
 mod tus_headers;

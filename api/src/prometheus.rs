@@ -193,7 +193,15 @@ fn describe() {
     );
     describe_counter!(
         "darkroom_webhook_deliveries_total",
-        "Webhook delivery attempts by outcome (delivered, refused, unreachable)"
+        "Webhook delivery attempts by outcome (delivered, refused, unreachable, not_allowed)"
+    );
+    describe_counter!(
+        "darkroom_stalled_bodies_total",
+        "Request bodies failed because the client sent nothing for the stall timeout"
+    );
+    describe_counter!(
+        "darkroom_exports_abandoned_total",
+        "Full-size exports stopped because their client took no data for the stall timeout"
     );
     describe_gauge!(
         "darkroom_draining",

@@ -41,6 +41,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let http_workers = config.http_workers;
         let stop_timeout_secs = config.stop_timeout.as_secs();
+        let body_stall = config.body_stall;
         let state = web::Data::new(AppState {
             store: darkroom_storage::Store::new(services.catalog.clone(), services.blobs.clone()),
             catalog: services.catalog,
@@ -62,6 +63,10 @@ impl Application {
                 .app_data(app_state.clone())
                 .configure(crate::routes::configure)
                 .wrap(actix_web::middleware::from_fn(crate::etag::json_etags))
+                .wrap_fn(move |mut req, srv| {
+                    crate::slow_clients::guard_body(&mut req, body_stall);
+                    srv.call(req)
+                })
                 .wrap_fn(|req, srv| {
                     // Runs inside TracingLogger's span, which carries the
                     // request id: log one access line per request, and echo

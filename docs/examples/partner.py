@@ -9,7 +9,9 @@ own (on loopback), takes a first sync, uploads a photo, changes it, and then
 checks that the change feed and the webhook both told it everything, with
 valid signatures, and that reads answer 304 while nothing changed. It prints
 one JSON line and exits non-zero if any promise was broken. The test suite
-runs it (tests/cli/partner.rs); the token needs read, upload and edit.
+runs it (tests/cli/partner.rs); the token needs read, upload and edit, and
+the server `--webhooks-allow-private` (the receiver is on loopback, which a
+server as shipped refuses to send to).
 """
 
 import hashlib

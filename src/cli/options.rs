@@ -42,7 +42,8 @@ pub struct JobArgs {
     /// Seconds a job lease lasts before another worker may take the job over.
     #[arg(long, env = "DARKROOM_JOB_LEASE_SECS")]
     pub job_lease_secs: Option<u64>,
-    /// Backoff before a failed job's second attempt, in ms (doubles each time).
+    /// Backoff before a failed job's second attempt, in ms (doubles each
+    /// time, plus up to as much again at random).
     #[arg(long, env = "DARKROOM_JOB_RETRY_BASE_MS")]
     pub job_retry_base_ms: Option<u64>,
     /// Attempts before a job is marked failed.
@@ -52,6 +53,11 @@ pub struct JobArgs {
     /// retried [default: 600].
     #[arg(long, env = "DARKROOM_JOB_TIMEOUT_SECS")]
     pub job_timeout_secs: Option<u64>,
+    /// Let webhooks reach private addresses (loopback, RFC 1918, link-local…)
+    /// and plain http://, for receivers inside your own network. Off: only
+    /// https:// receivers on public addresses.
+    #[arg(long, env = "DARKROOM_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
     #[command(flatten)]
     pub rendering: RenderingArgs,
     /// Fault injection for crash tests: hold every job this many ms before

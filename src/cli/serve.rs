@@ -14,6 +14,51 @@ use darkroom_workers::{CpuPool, EditRenderer, Runner, Waker};
 use super::process::{Signals, start_metrics_server};
 use super::{JobArgs, ProcessArgs, StorageArgs};
 use crate::settings::Settings;
+/// Where the first `serve` leaves the administrator's credentials, in the data folder.
+pub const FIRST_CREDENTIALS_FILE: &str = "admin-credentials.txt";
+
+/// Writes the administrator's first password and token to
+/// [`FIRST_CREDENTIALS_FILE`] in `data_dir`, created afresh with mode 0600.
+fn write_first_credentials(
+    data_dir: &std::path::Path,
+    listen: &std::net::SocketAddr,
+    password: &str,
+    token: &str,
+) -> anyhow::Result<std::path::PathBuf> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let path = data_dir.join(FIRST_CREDENTIALS_FILE);
+    // A stale file (from an earlier catalog) is replaced, not reused: a new
+    // file gets the mode below whatever the old one had.
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("replacing {}", path.display()));
+        }
+        _ => {}
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    writeln!(
+        file,
+        "# darkroom's administrator account, created by the first `darkroom serve`.\n\
+         # Only hashes of these are stored: keep them somewhere safe, then delete this file.\n\
+         user: admin\n\
+         password: {password}\n\
+         api token: {token}\n\
+         # Web gallery: http://{listen}/   API: curl -H \"Authorization: Bearer <api token>\" \
+         http://{listen}/api/v1/assets"
+    )
+    .and_then(|()| file.sync_all())
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
 pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
     // Before any work, so that nothing goes uncounted.
     darkroom_api::Telemetry::global();
@@ -35,13 +80,14 @@ pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
             .context("the administrator just created")?;
         catalog.set_password_hash(&admin.id, &hash).await?;
         let at = &settings.api.listen;
-        println!("Created the administrator account \"admin\" (shown only now):");
-        println!();
-        println!("    web gallery:  http://{at}/  user admin, password {password}");
-        println!("    API token:    {}", token.secret);
-        println!();
+        // Into a file only its owner can read, not onto the terminal: a
+        // terminal's output ends up in scrollback, CI logs and journald.
+        let file = write_first_credentials(&settings.data_dir, at, &password, &token.secret)?;
+        println!("Created the administrator account \"admin\".");
         println!(
-            "Try: curl -H \"Authorization: Bearer $TOKEN\" -F file=@photo.jpg http://{at}/api/v1/assets"
+            "Its web password and API token are in {} (readable only by you, shown nowhere \
+             else: only their hashes are stored). Delete the file once you have them.",
+            file.display()
         );
         println!("Change the password with: darkroom admin set-password admin");
     }

@@ -15,13 +15,7 @@ fn one_line(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn tokens_minted_while_the_server_runs_work_at_once() {
     let storage = Storage::embedded();
-    let (server, url) = serve(&storage, &[], &[]);
-    // First start: the admin token is printed once, on standard output.
-    let printed = server
-        .stdout_lines
-        .recv_timeout(Duration::from_secs(10))
-        .unwrap_or_default();
-    assert!(printed.contains("administrator account"), "{printed}");
+    let (_server, url) = serve(&storage, &[], &[]);
 
     let token = token_for(&storage, "alice");
     assert!(
@@ -65,6 +59,67 @@ async fn tokens_minted_while_the_server_runs_work_at_once() {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
+}
+
+/// The first start writes the administrator's password and token to a file
+/// only its owner can read, and prints neither: a terminal's output ends up
+/// in scrollback, CI logs and journald.
+#[tokio::test]
+async fn the_first_start_leaves_the_admin_credentials_in_a_private_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let storage = Storage::embedded();
+    let (server, url) = serve(&storage, &[], &[]);
+    let file = storage.path().join("admin-credentials.txt");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name:?} in {text}"))
+            .to_string()
+    };
+    let (password, token) = (field("password: "), field("api token: "));
+
+    let mut printed = Vec::new();
+    while let Ok(line) = server.stdout_lines.recv_timeout(Duration::from_secs(2)) {
+        printed.push(line);
+    }
+    let printed = printed.join("\n");
+    assert!(printed.contains("admin-credentials.txt"), "{printed}");
+    assert!(
+        !printed.contains(&password) && !printed.contains(&token),
+        "{printed}"
+    );
+
+    // A failed sign-in is logged without the name typed (often a password,
+    // typed into the wrong field).
+    let typed = "Tr0ub4dor&3-in-the-name-field";
+    let failed = client()
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": typed, "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 401);
+    let logged = server.wait_for_log("failed login", Duration::from_secs(10));
+    assert!(!logged.contains(typed), "{logged}");
+
+    // They work: the token on the API, the password at sign-in.
+    let assets = client()
+        .get(format!("{url}/api/v1/assets"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assets.status(), 200);
+    let login = client()
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
 }
 
 #[test]

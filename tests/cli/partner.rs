@@ -9,7 +9,8 @@ use crate::helpers::{Storage, jpeg, serve, user_with_token};
 #[test]
 fn the_partner_example_keeps_every_promise() {
     let storage = Storage::embedded();
-    let (_server, url) = serve(&storage, &[], &[]);
+    // The script's webhook receiver listens on loopback.
+    let (_server, url) = serve(&storage, &["--webhooks-allow-private"], &[]);
     let token = user_with_token(&storage, "partner", false, "read,upload,edit");
     let photo = storage.path().join("partner.jpg");
     std::fs::write(&photo, jpeg(77)).unwrap();

@@ -127,7 +127,14 @@ async fn metrics_count_real_work_postgres_s3() {
 async fn metrics_count_real_work(storage: Storage) {
     let (server, url) = serve(
         &storage,
-        &["--workers", "1", "--metrics-listen", "127.0.0.1:0"],
+        &[
+            "--workers",
+            "1",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            // The receiver is on loopback.
+            "--webhooks-allow-private",
+        ],
         &[],
     );
     let metrics_url = announced(&server, "metrics at");

@@ -3,7 +3,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use darkroom_pipeline::{Limits, RenditionSpec, ShrinkOnLoad};
 
-use crate::RawHelper;
+use crate::{RawHelper, WebhookTargets};
 
 /// How workers behave.
 #[derive(Clone, Debug)]
@@ -40,6 +40,12 @@ pub struct WorkerConfig {
     /// Memory for the working copies of photos being edited (previews),
     /// least recently used dropped first; about 50 MB each.
     pub edit_cache_bytes: usize,
+    /// How long a full-size export waits for its client to take the next
+    /// chunk before it is abandoned (a stalled reader would hold the one
+    /// export slot and a CPU thread).
+    pub export_stall_timeout: Duration,
+    /// Where webhook deliveries may go (public addresses only by default).
+    pub webhook_targets: WebhookTargets,
     /// Fault injection for crash tests: hold each job this long before
     /// writing its result, so a test can kill the process mid-job.
     pub hold_each_job: Option<Duration>,
@@ -68,6 +74,8 @@ impl Default for WorkerConfig {
             raw_helper: None,
             edit_cache_bytes: 512 << 20,
             hold_each_job: None,
+            webhook_targets: WebhookTargets::default(),
+            export_stall_timeout: Duration::from_secs(30),
             job_time_budget: Duration::from_secs(600),
             stop_grace: Duration::from_secs(20),
         }

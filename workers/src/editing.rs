@@ -43,6 +43,9 @@ pub struct EditRenderer {
     /// f32, a 100 MP one over a gigabyte; two at once wait for each other
     /// rather than for the machine's memory.
     exports: Arc<tokio::sync::Semaphore>,
+    /// How long an export waits for its client to take the next chunk
+    /// before it gives up (and frees the slot and the CPU thread).
+    export_stall: std::time::Duration,
 }
 
 /// An export under way.
@@ -75,6 +78,7 @@ impl EditRenderer {
             helper: config.raw_helper.clone(),
             copies: working_copies(config.edit_cache_bytes),
             exports: Arc::new(tokio::sync::Semaphore::new(1)),
+            export_stall: config.export_stall_timeout,
         }
     }
 
@@ -172,22 +176,51 @@ impl EditRenderer {
     /// Starts exporting the asset's original with `recipe` at full
     /// resolution: answers once the picture is finished (with every error
     /// there is), then the file's bytes follow on [`ExportStream::chunks`]
-    /// as they are encoded. Dropping the receiver stops the export.
-    pub async fn export(
+    /// as they are encoded. Dropping the receiver stops the export, and so
+    /// does a client that takes no chunk for the stall timeout.
+    ///
+    /// `original` is fetched once this export's turn has come: a request
+    /// waiting for the slot holds no original in memory.
+    pub async fn export<F>(
         &self,
-        original: Bytes,
+        original: F,
         recipe: EditRecipe,
         format: ExportFormat,
-    ) -> Result<ExportStream, WorkerError> {
+    ) -> Result<ExportStream, WorkerError>
+    where
+        F: std::future::Future<Output = Result<Bytes, WorkerError>>,
+    {
         let turn = self
             .exports
             .clone()
             .acquire_owned()
             .await
             .map_err(|_| WorkerError::PoolStopped)?;
+        let original = original.await?;
         let (head_tx, head_rx) = tokio::sync::oneshot::channel();
         let (chunk_tx, chunks) = tokio::sync::mpsc::channel::<Bytes>(4);
         let (limits, helper, pool) = (self.limits, self.helper.clone(), self.pool.clone());
+        let (runtime, stall) = (tokio::runtime::Handle::current(), self.export_stall);
+        // From a pool thread, outside the runtime: waiting here is how the
+        // export keeps pace with its client, but not for ever.
+        let hand_over = move |chunk: Vec<u8>| {
+            // The timer is made inside the runtime, which it needs.
+            let sent = runtime.block_on(async {
+                tokio::time::timeout(stall, chunk_tx.send(Bytes::from(chunk))).await
+            });
+            match sent {
+                Ok(Ok(())) => true,
+                Ok(Err(_)) => false, // the client went away
+                Err(_) => {
+                    metrics::counter!("darkroom_exports_abandoned_total").increment(1);
+                    tracing::warn!(
+                        stall_secs = stall.as_secs(),
+                        "export abandoned: its client took no data"
+                    );
+                    false
+                }
+            }
+        };
         let work = move || {
             // Held until the last byte is handed over.
             let _turn = turn;
@@ -206,9 +239,7 @@ impl EditRenderer {
                     format,
                     Some(&original),
                     &mut |head| head_tx.take().is_some_and(|tx| tx.send(Ok(head)).is_ok()),
-                    // From a pool thread, outside the runtime: blocking is
-                    // how the export keeps pace with the client.
-                    &mut |chunk| chunk_tx.blocking_send(Bytes::from(chunk)).is_ok(),
+                    &mut |chunk| hand_over(chunk),
                 )
             });
             if let (Err(e), Some(tx)) = (result, head_tx.take()) {

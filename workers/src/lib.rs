@@ -15,6 +15,7 @@ mod pool;
 mod render;
 mod runner;
 mod telemetry;
+mod webhook_targets;
 mod webhooks;
 
 pub use config::WorkerConfig;
@@ -26,4 +27,5 @@ pub use pool::CpuPool;
 pub use render::current_recipe;
 pub use runner::{JobOutcome, Runner, Waker};
 pub use telemetry::record_stages;
+pub use webhook_targets::{RefusedTarget, WebhookTargets, is_public};
 pub use webhooks::{SIGNATURE_HEADER, signature};

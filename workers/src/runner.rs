@@ -62,6 +62,9 @@ impl Runner {
             std::process::id(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
+        let http = config
+            .webhook_targets
+            .client(crate::webhooks::DELIVERY_TIMEOUT);
         Runner {
             store: Store::new(catalog.clone(), blobs.clone()),
             catalog,
@@ -70,7 +73,7 @@ impl Runner {
             config: Arc::new(config),
             id: id.into(),
             waker: Waker::default(),
-            http: crate::webhooks::client(),
+            http,
         }
     }
 

@@ -10,11 +10,11 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use darkroom_storage::catalog::{AttemptRecord, LeasedJob};
+use darkroom_storage::catalog::{AttemptRecord, DeliveryRecord, LeasedJob};
 use darkroom_storage::now_ms;
 use hmac::{KeyInit, Mac};
 
-use crate::{Runner, WorkerError};
+use crate::{RefusedTarget, Runner, WorkerError};
 
 /// The header with the timestamped signature.
 pub const SIGNATURE_HEADER: &str = "X-Darkroom-Signature";
@@ -31,17 +31,6 @@ pub fn signature(secret: &str, timestamp: u64, body: &[u8]) -> String {
     let digest = mac.finalize().into_bytes();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("t={timestamp},v1={hex}")
-}
-
-/// The HTTP client deliveries go out with: no redirects followed (a receiver
-/// cannot bounce our signed requests elsewhere), a bounded wait.
-pub(crate) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(DELIVERY_TIMEOUT)
-        .user_agent(concat!("darkroom-webhooks/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("invariant: the webhook client's settings are valid")
 }
 
 impl Runner {
@@ -63,22 +52,13 @@ impl Runner {
         let started = Instant::now();
         let at = now_ms();
         let sent = self
-            .http
-            .post(&hook.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(
-                SIGNATURE_HEADER,
-                signature(&hook.secret, timestamp, delivery.payload.as_bytes()),
-            )
-            .header("X-Darkroom-Event", &delivery.event)
-            .header("X-Darkroom-Delivery", &delivery.id)
-            .body(delivery.payload.clone())
-            .send()
+            .send(&hook.url, &hook.secret, &delivery, timestamp)
             .await;
         let outcome = match &sent {
             Ok(response) if response.status().is_success() => "delivered",
             Ok(_) => "refused",
-            Err(_) => "unreachable",
+            Err(Undelivered::NotAllowed(_)) => "not_allowed",
+            Err(Undelivered::Failed(_)) => "unreachable",
         };
         metrics::counter!("darkroom_webhook_deliveries_total", "outcome" => outcome).increment(1);
         let (status, error) = match sent {
@@ -89,7 +69,7 @@ impl Runner {
                 Some(response.status().as_u16()),
                 Some(format!("the receiver answered {}", response.status())),
             ),
-            Err(e) => (None, Some(describe(e))),
+            Err(undelivered) => (None, Some(undelivered.to_string())),
         };
         let attempt = AttemptRecord {
             // Numbered by the delivery, not the job: an administrator's retry
@@ -109,16 +89,68 @@ impl Runner {
             Some(error) => Err(WorkerError::Delivery(error)),
         }
     }
+
+    /// Signs and POSTs one delivery to `url`, if the receiver is allowed.
+    async fn send(
+        &self,
+        url: &str,
+        secret: &str,
+        delivery: &DeliveryRecord,
+        timestamp: u64,
+    ) -> Result<reqwest::Response, Undelivered> {
+        // Checked again at each delivery: the policy may have changed since
+        // the webhook was made. (A name's addresses are checked as it
+        // resolves, inside the client.)
+        let url = reqwest::Url::parse(url)
+            .map_err(|e| Undelivered::Failed(format!("the receiver's URL: {e}")))?;
+        self.config
+            .webhook_targets
+            .check_url(&url)
+            .map_err(Undelivered::NotAllowed)?;
+        self.http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(
+                SIGNATURE_HEADER,
+                signature(secret, timestamp, delivery.payload.as_bytes()),
+            )
+            .header("X-Darkroom-Event", &delivery.event)
+            .header("X-Darkroom-Delivery", &delivery.id)
+            .body(delivery.payload.clone())
+            .send()
+            .await
+            .map_err(Undelivered::from)
+    }
 }
 
-/// A failed send in words, without the URL (it is in the webhook already).
-fn describe(e: reqwest::Error) -> String {
-    if e.is_timeout() {
-        format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs())
-    } else if e.is_connect() {
-        "could not connect to the receiver".to_string()
-    } else {
-        e.without_url().to_string()
+/// Why a delivery did not reach its receiver, as the deliveries log says it
+/// (without the URL: it is in the webhook already).
+#[derive(Debug, thiserror::Error)]
+enum Undelivered {
+    /// The receiver is where webhooks may not go; nothing was sent.
+    #[error("not sent: {0}")]
+    NotAllowed(RefusedTarget),
+    /// No answer, or no connection.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<reqwest::Error> for Undelivered {
+    fn from(e: reqwest::Error) -> Self {
+        // The resolver's refusal comes back wrapped in the client's error.
+        let refused = std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+            e.source()
+        })
+        .find_map(|e| e.downcast_ref::<RefusedTarget>());
+        if let Some(refused) = refused {
+            Undelivered::NotAllowed(refused.clone())
+        } else if e.is_timeout() {
+            Undelivered::Failed(format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs()))
+        } else if e.is_connect() {
+            Undelivered::Failed("could not connect to the receiver".to_string())
+        } else {
+            Undelivered::Failed(e.without_url().to_string())
+        }
     }
 }
 

@@ -137,14 +137,10 @@ impl FromRequest for Authenticated {
                 "user_id",
                 tracing::field::display(&authenticated.principal.user.id),
             );
-            // Per credential: each API token on its own, a user's web
-            // sessions together.
+            // Per account, all its tokens and sessions together: minting
+            // another token buys no more requests.
             if let Some(limiter) = &state.request_limiter {
-                let credential = match &authenticated.principal.token_id {
-                    Some(token) => format!("t:{token}"),
-                    None => format!("s:{}", authenticated.principal.user.id),
-                };
-                limiter.check(&credential)?;
+                limiter.check(&authenticated.principal.user.id.to_string())?;
             }
             Ok(authenticated)
         })

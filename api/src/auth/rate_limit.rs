@@ -26,8 +26,8 @@ impl Default for LoginLimits {
     }
 }
 
-/// How many API requests one credential (an API token, or a user's web
-/// sessions) may make: a sustained rate and a burst above it.
+/// How many API requests one account (all its API tokens and web sessions
+/// together) may make: a sustained rate and a burst above it.
 #[derive(Clone, Copy, Debug)]
 pub struct RequestLimits {
     pub per_minute: u32,
@@ -45,9 +45,9 @@ impl Default for RequestLimits {
     }
 }
 
-/// Requests per credential, in memory (each process its own).
+/// Requests per account, in memory (each process its own).
 pub struct RequestLimiter {
-    per_credential: DefaultKeyedRateLimiter<String>,
+    per_account: DefaultKeyedRateLimiter<String>,
 }
 
 impl RequestLimiter {
@@ -56,16 +56,16 @@ impl RequestLimiter {
         let quota =
             Quota::per_minute(nonzero(limits.per_minute)).allow_burst(nonzero(limits.burst));
         RequestLimiter {
-            per_credential: RateLimiter::keyed(quota),
+            per_account: RateLimiter::keyed(quota),
         }
     }
 
-    /// Counts one request by `credential`; `429` with the wait when spent.
-    pub fn check(&self, credential: &str) -> Result<(), ApiError> {
-        check(&self.per_credential, &credential.to_string())
+    /// Counts one request by `account`; `429` with the wait when spent.
+    pub fn check(&self, account: &str) -> Result<(), ApiError> {
+        check(&self.per_account, &account.to_string())
             .inspect_err(|_| count_refusal("requests"))?;
-        if self.per_credential.len() > 100_000 {
-            self.per_credential.retain_recent();
+        if self.per_account.len() > 100_000 {
+            self.per_account.retain_recent();
         }
         Ok(())
     }

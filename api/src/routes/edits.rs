@@ -173,7 +173,8 @@ pub(crate) async fn preview(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let asset = owned_asset(&state, &auth, Scope::Read, &path).await?;
+    // Previews spend CPU on candidate edits: an editor's scope, not a reader's.
+    let asset = owned_asset(&state, &auth, Scope::Edit, &path).await?;
     let size = query.size.unwrap_or(1440);
     if !(64..=MAX_PREVIEW_EDGE).contains(&size) {
         return Err(invalid_field(
@@ -249,7 +250,8 @@ pub(crate) async fn export(
     };
     refuse_unrenderable(&asset)?;
     let (recipe, _) = current_recipe(&state.catalog, &asset.id).await?;
-    let original = state.blobs.get(&asset.hash).await?;
+    let (blobs, hash) = (state.blobs.clone(), asset.hash);
+    let original = async move { Ok::<_, WorkerError>(blobs.get(&hash).await?) };
     let export = state.editing.export(original, recipe, format).await?;
     let length = export.head.length;
     state

@@ -51,13 +51,17 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         tokio::time::timeout(patience, state.catalog.ping()),
         tokio::time::timeout(patience, state.blobs.ping())
     );
-    // "ok", or what is wrong.
-    let describe = |r: Result<Result<(), darkroom_storage::StorageError>, _>| match r {
+    // "ok", or that it is not; what is wrong goes to the log only (anyone
+    // may ask /readyz, and an error's text can name hosts, paths, users).
+    let describe = |part: &str, r: Result<Result<(), darkroom_storage::StorageError>, _>| match r {
         Ok(Ok(())) => "ok".to_string(),
-        Ok(Err(e)) => e.to_string(),
+        Ok(Err(e)) => {
+            tracing::warn!(part, error = %crate::error::causes(&e), "readiness check failed");
+            "unavailable (the log says why)".to_string()
+        }
         Err(_elapsed) => format!("no answer within {} s", patience.as_secs()),
     };
-    let (catalog, blobs) = (describe(catalog), describe(blobs));
+    let (catalog, blobs) = (describe("catalog", catalog), describe("blobs", blobs));
     let ready = catalog == "ok" && blobs == "ok";
     let body = ReadyDto {
         status: if ready { "ready" } else { "unavailable" },

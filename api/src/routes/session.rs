@@ -67,8 +67,10 @@ pub(crate) async fn login(
         None => None,
     };
     let matches = password::matches(&body.password, stored).await?;
+    let known_account = user.is_some();
     let Some(user) = user.filter(|_| matches) else {
-        tracing::info!(username = %body.username, "failed login");
+        // Not the name typed: people type passwords into the name field.
+        tracing::info!(known_account, "failed login");
         return Err(ApiError::InvalidCredentials);
     };
     if user.disabled_at.is_some() {

@@ -1,5 +1,8 @@
-//! API tokens: list, create (the secret is shown once), revoke. A token can
-//! only be given scopes the caller holds, so no one mints more than they have.
+//! API tokens: list, create (the secret is shown once), revoke. Managing
+//! tokens takes the `edit` scope (a web session has it): a leaked read- or
+//! upload-only token cannot mint a sibling that outlives its own revocation.
+//! A token is only given scopes the caller holds, so no one mints more than
+//! they have; any token may revoke itself.
 
 use actix_web::{HttpResponse, web};
 use darkroom_storage::TokenId;
@@ -8,10 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::invalid_field;
-use crate::ApiError;
 use crate::auth::Authenticated;
 use crate::dto::rfc3339;
 use crate::state::AppState;
+use crate::{ApiError, ErrorCode};
+
+/// Tokens one account may hold: many devices and scripts, not unbounded.
+const MAX_TOKENS: usize = 100;
 
 /// An API token (never its secret).
 #[derive(Serialize, ToSchema)]
@@ -41,13 +47,14 @@ pub(crate) struct IssuedTokenDto {
     token: String,
 }
 
-/// Your API tokens.
+/// Your API tokens (scope `edit`).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts",
     responses((status = 200, description = "Your tokens", body = TokenListDto)))]
 pub(crate) async fn list(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
     let tokens = state.catalog.list_tokens(auth.user()).await?;
     let tokens = tokens
         .iter()
@@ -71,7 +78,8 @@ pub(crate) struct CreateBody {
     scopes: Vec<String>,
 }
 
-/// Creates an API token with some of your scopes.
+/// Creates an API token with some of your scopes (scope `edit`; at most 100
+/// tokens an account).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts",
     request_body = CreateBody,
     responses((status = 201, description = "The token, with its secret (shown once)", body = IssuedTokenDto)))]
@@ -80,6 +88,7 @@ pub(crate) async fn create(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(invalid_field("name", "1 to 100 characters".into()));
@@ -100,6 +109,14 @@ pub(crate) async fn create(
             scopes.push(scope);
         }
     }
+    if state.catalog.list_tokens(auth.user()).await?.len() >= MAX_TOKENS {
+        return Err(ApiError::Conflict {
+            code: ErrorCode::TooManyTokens,
+            message: format!(
+                "you have {MAX_TOKENS} API tokens, the most allowed; revoke one first"
+            ),
+        });
+    }
     let issued = state
         .catalog
         .issue_token(auth.user(), name, &scopes)
@@ -112,7 +129,7 @@ pub(crate) async fn create(
     }))
 }
 
-/// Revokes one of your tokens, at once.
+/// Revokes one of your tokens, at once (scope `edit`, or the token itself).
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts",
     params(("id" = String, Path, description = "The token's id")),
     responses((status = 204, description = "Revoked")))]
@@ -122,6 +139,10 @@ pub(crate) async fn revoke(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id: TokenId = super::path_id(&path, "token")?;
+    // Giving up one's own access needs no more than holding it.
+    if auth.principal.token_id != Some(id) {
+        auth.require(Scope::Edit)?;
+    }
     state.catalog.revoke_token(auth.user(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,6 +6,7 @@ use crate::ErrorCode;
 use actix_web::{HttpResponse, web};
 use darkroom_storage::WebhookId;
 use darkroom_storage::catalog::{AttemptRecord, ChangeKind, DeliveryRecord, Scope, WebhookRecord};
+use darkroom_workers::WebhookTargets;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -66,8 +67,8 @@ pub(crate) async fn create(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    let url = check_url(&body.url)?;
+    auth.require(Scope::Edit)?;
+    let url = check_url(&body.url, state.config.webhook_targets)?;
     let events = check_events(&body.events)?;
     if body.description.chars().count() > 500 {
         return Err(invalid_field(
@@ -105,7 +106,7 @@ pub(crate) async fn list(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
+    auth.require(Scope::Edit)?;
     let hooks = state.catalog.list_webhooks(auth.user()).await?;
     let webhooks = hooks.iter().map(|h| WebhookDto::new(h, false)).collect();
     Ok(HttpResponse::Ok().json(WebhookListDto { webhooks }))
@@ -119,7 +120,7 @@ pub(crate) async fn get(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
+    auth.require(Scope::Edit)?;
     let hook = state
         .catalog
         .get_webhook(auth.user(), &hook_id(&path)?)
@@ -135,7 +136,7 @@ pub(crate) async fn delete(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
+    auth.require(Scope::Edit)?;
     state
         .catalog
         .delete_webhook(auth.user(), &hook_id(&path)?)
@@ -215,7 +216,7 @@ pub(crate) async fn deliveries(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
+    auth.require(Scope::Edit)?;
     let hook = state
         .catalog
         .get_webhook(auth.user(), &hook_id(&path)?)
@@ -256,30 +257,19 @@ fn hook_id(raw: &str) -> Result<WebhookId, ApiError> {
     super::path_id(raw, "webhook")
 }
 
-/// HTTPS anywhere; plain HTTP only to this machine (for tests and local
-/// development), never across a network in the clear.
-fn check_url(raw: &str) -> Result<String, ApiError> {
-    let rule = || {
-        invalid_field(
-            "url",
-            format!("an https:// URL (http:// only to localhost), at most {MAX_URL} characters"),
-        )
-    };
+/// A URL whose receiver webhooks may reach (see
+/// `darkroom_workers::WebhookTargets`: https:// to a public address unless
+/// the operator allows private receivers), at most [`MAX_URL`] long.
+fn check_url(raw: &str, targets: WebhookTargets) -> Result<String, ApiError> {
+    let refused = |why: String| invalid_field("url", why);
     if raw.len() > MAX_URL {
-        return Err(rule());
+        return Err(refused(format!("at most {MAX_URL} characters")));
     }
-    let url = url::Url::parse(raw.trim()).map_err(|_| rule())?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(rule()),
-    };
-    match url.scheme() {
-        "https" => Ok(url.to_string()),
-        "http" if loopback => Ok(url.to_string()),
-        _ => Err(rule()),
-    }
+    let url = url::Url::parse(raw.trim()).map_err(|e| refused(format!("not a URL: {e}")))?;
+    targets
+        .check_url(&url)
+        .map_err(|why| refused(why.to_string()))?;
+    Ok(url.to_string())
 }
 
 fn check_events(raw: &[String]) -> Result<Vec<ChangeKind>, ApiError> {
@@ -309,24 +299,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_are_https_or_local() {
-        for good in [
-            "https://partner.example/hooks/darkroom",
-            "http://127.0.0.1:9000/hook",
-            "http://localhost/hook",
-            "http://[::1]:8080/",
-        ] {
-            assert!(check_url(good).is_ok(), "{good}");
-        }
+    fn urls_are_public_https_unless_private_receivers_are_allowed() {
+        let strict = WebhookTargets::default();
+        let inside = WebhookTargets {
+            allow_private: true,
+        };
+        assert!(check_url("https://partner.example/hooks/darkroom", strict).is_ok());
         for bad in [
             "http://partner.example/hook",
+            "http://127.0.0.1:9000/hook",
+            "https://localhost/hook",
+            "https://[::ffff:10.0.0.1]/",
             "ftp://127.0.0.1/",
             "not a url",
             "file:///etc/passwd",
-            "http://10.0.0.1/",
         ] {
-            assert!(check_url(bad).is_err(), "{bad}");
+            assert!(check_url(bad, strict).is_err(), "{bad}");
         }
+        for good in [
+            "http://127.0.0.1:9000/hook",
+            "http://10.0.0.1/",
+            "https://[::1]:8080/",
+        ] {
+            assert!(check_url(good, inside).is_ok(), "{good}");
+        }
+        assert!(check_url("file:///etc/passwd", inside).is_err());
+        let long = format!("https://partner.example/{}", "a".repeat(MAX_URL));
+        assert!(check_url(&long, inside).is_err());
     }
 
     #[test]

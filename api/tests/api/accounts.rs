@@ -11,6 +11,7 @@ backend_tests!(
     a_session_signs_in_needs_csrf_and_signs_out,
     logins_are_rate_limited_per_account,
     tokens_are_listed_scoped_and_revoked,
+    tokens_per_account_are_capped,
     disabled_accounts_lose_every_credential,
 );
 
@@ -219,11 +220,36 @@ async fn logins_are_rate_limited_per_account(app: TestApp) {
 }
 
 async fn tokens_are_listed_scoped_and_revoked(app: TestApp) {
+    // A read- or upload-only token (a leaked camera app's, say) can neither
+    // list nor mint tokens: it could otherwise make a sibling that outlives
+    // its own revocation. It can give itself up.
     let uploader = app.user_token("erin", &[Scope::Read, Scope::Upload]).await;
+    app.call_error(
+        Method::POST,
+        Some(&uploader),
+        "/api/v1/tokens",
+        Some(json!({"name": "sibling", "scopes": ["upload"]})),
+        403,
+        "forbidden",
+    )
+    .await;
+    app.call_error(
+        Method::GET,
+        Some(&uploader),
+        "/api/v1/tokens",
+        None,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    let manager = app
+        .user_token("frida", &[Scope::Read, Scope::Upload, Scope::Edit])
+        .await;
     let created = app
         .call_expect(
             Method::POST,
-            &uploader,
+            &manager,
             "/api/v1/tokens",
             Some(json!({"name": "phone", "scopes": ["read"]})),
             201,
@@ -234,16 +260,16 @@ async fn tokens_are_listed_scoped_and_revoked(app: TestApp) {
     // No one mints a scope they lack.
     app.call_error(
         Method::POST,
-        Some(&uploader),
+        Some(&manager),
         "/api/v1/tokens",
-        Some(json!({"name": "x", "scopes": ["edit"]})),
+        Some(json!({"name": "x", "scopes": ["admin"]})),
         403,
         "forbidden",
     )
     .await;
     app.call_error(
         Method::POST,
-        Some(&uploader),
+        Some(&manager),
         "/api/v1/tokens",
         Some(json!({"name": "x", "scopes": ["root"]})),
         422,
@@ -254,7 +280,7 @@ async fn tokens_are_listed_scoped_and_revoked(app: TestApp) {
     app.call_expect(Method::GET, &secret, "/api/v1/assets", None, 200)
         .await;
     let listed = app
-        .call_expect(Method::GET, &uploader, "/api/v1/tokens", None, 200)
+        .call_expect(Method::GET, &manager, "/api/v1/tokens", None, 200)
         .await;
     let tokens = listed["tokens"].as_array().unwrap();
     assert_eq!(tokens.len(), 2);
@@ -278,7 +304,7 @@ async fn tokens_are_listed_scoped_and_revoked(app: TestApp) {
     .await;
     app.call_expect(
         Method::DELETE,
-        &uploader,
+        &manager,
         &format!("/api/v1/tokens/{id}"),
         None,
         204,
@@ -293,6 +319,71 @@ async fn tokens_are_listed_scoped_and_revoked(app: TestApp) {
         "unauthorized",
     )
     .await;
+
+    // The upload-only token revokes itself (its id, from the account's
+    // list), and is gone.
+    let erin = app
+        .catalog
+        .find_user_by_name("erin")
+        .await
+        .unwrap()
+        .unwrap();
+    let own_id = app.catalog.list_tokens(&erin.id).await.unwrap()[0].id;
+    app.call_expect(
+        Method::DELETE,
+        &uploader,
+        &format!("/api/v1/tokens/{own_id}"),
+        None,
+        204,
+    )
+    .await;
+    app.call_error(
+        Method::GET,
+        Some(&uploader),
+        "/api/v1/assets",
+        None,
+        401,
+        "unauthorized",
+    )
+    .await;
+}
+
+async fn tokens_per_account_are_capped(app: TestApp) {
+    let manager = app.user_token("ivo", &[Scope::Read, Scope::Edit]).await;
+    let ivo = app.catalog.find_user_by_name("ivo").await.unwrap().unwrap();
+    // Up to a hundred, the manager's own included.
+    for n in 1..99 {
+        app.catalog
+            .issue_token(&ivo.id, &format!("device {n}"), &[Scope::Read])
+            .await
+            .unwrap();
+    }
+    let mint = |name: &str| json!({"name": name, "scopes": ["read"]});
+    app.call_expect(
+        Method::POST,
+        &manager,
+        "/api/v1/tokens",
+        Some(mint("the hundredth")),
+        201,
+    )
+    .await;
+    let refused = app
+        .call_error(
+            Method::POST,
+            Some(&manager),
+            "/api/v1/tokens",
+            Some(mint("one too many")),
+            409,
+            "too_many_tokens",
+        )
+        .await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoke one"),
+        "{refused}"
+    );
 }
 
 async fn disabled_accounts_lose_every_credential(app: TestApp) {
@@ -367,11 +458,12 @@ async fn disabled_accounts_lose_every_credential(app: TestApp) {
         .await;
 }
 
-/// Per-credential request limits: one token past its burst waits (429 with
-/// Retry-After), another token of the same user does not. In-memory state,
-/// so the embedded backend tells all.
+/// Request limits are per account: one token past its burst waits (429
+/// with Retry-After), and so does a second token of the same user (minting
+/// tokens buys no more requests); another user does not. In-memory state, so
+/// the embedded backend tells all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_token_has_its_own_request_limit() {
+async fn the_request_limit_is_per_account() {
     let app = crate::helpers::spawn_app_with(crate::helpers::Backend::SqliteLocal, |config| {
         config.request_limits = Some(darkroom_api::RequestLimits {
             per_minute: 60,
@@ -399,7 +491,9 @@ async fn each_token_has_its_own_request_limit() {
         .unwrap();
     assert!((1..=2).contains(&wait), "{wait}");
     assert_error(limited, 429, "too_many_requests").await;
-    assert_eq!(app.get_as(&second, "/api/v1/assets").await.status(), 200);
+    assert_eq!(app.get_as(&second, "/api/v1/assets").await.status(), 429);
+    let other = app.user_token("lou", &[Scope::Read]).await;
+    assert_eq!(app.get_as(&other, "/api/v1/assets").await.status(), 200);
     // The wait is honest: after it, the token works again.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(app.get_as(&reader, "/api/v1/assets").await.status(), 200);

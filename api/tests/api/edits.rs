@@ -17,6 +17,8 @@ backend_tests!(
     previews_render_candidates_without_saving_them,
     a_photo_opened_with_sliders_already_moving_is_decoded_once,
     exports_are_the_current_version_at_full_size,
+    a_stalled_export_gives_up_its_slot,
+    previews_take_the_edit_scope,
     a_render_of_a_replaced_edit_records_nothing,
 );
 
@@ -458,4 +460,51 @@ async fn a_render_of_a_replaced_edit_records_nothing(app: TestApp) {
     let now = app.catalog.current_edit(&asset_id).await.unwrap().unwrap();
     assert_eq!(current.recipe_hash, now.recipe_hash);
     assert_ne!(now.recipe_hash, first_hash);
+}
+
+/// One export runs at a time; a client that stops reading must not hold
+/// that slot (and a CPU thread) for ever: after the stall timeout (2 s in
+/// tests) its export is given up and the next one runs.
+async fn a_stalled_export_gives_up_its_slot(app: TestApp) {
+    // Its 16-bit TIFF is 18 MB, more than the sockets' buffers hold.
+    let id = app
+        .upload_id(&app.token, "wide.jpg", jpeg(3000, 1000, 11, None, None))
+        .await;
+    let export = format!("/api/v1/assets/{id}/export");
+    // Headers read, then nothing.
+    let stalled = app.get(&format!("{export}?format=tiff16")).await;
+    assert_eq!(stalled.status(), 200);
+    let next = tokio::time::timeout(
+        Duration::from_secs(60),
+        app.get(&format!("{export}?format=jpeg")),
+    )
+    .await
+    .expect("the stalled export gave up the slot");
+    assert_eq!(next.status(), 200);
+    let (width, height) = decode(next).await.dimensions();
+    assert_eq!((width, height), (3000, 1000));
+    // What the stalled client gets is cut short, not a whole file.
+    let got = stalled.bytes().await.map(|b| b.len()).unwrap_or(0);
+    assert!(got < 3000 * 1000 * 6, "{got} bytes");
+}
+
+/// Rendering candidate edits is an editor's work: a token without `edit`
+/// may look at its photos, not spend the server's CPU on previews.
+async fn previews_take_the_edit_scope(app: TestApp) {
+    let reader = app
+        .user_token("reader", &[Scope::Read, Scope::Upload])
+        .await;
+    let id = app
+        .upload_id(&reader, "scope.jpg", jpeg(300, 200, 12, None, None))
+        .await;
+    let path = format!("/api/v1/assets/{id}/edit/preview");
+    app.call_error(
+        Method::POST,
+        Some(&reader),
+        &path,
+        Some(json!({"exposure": 1})),
+        403,
+        "forbidden",
+    )
+    .await;
 }

@@ -9,6 +9,7 @@ backend_tests!(
     unsupported_types_are_415_and_not_stored,
     empty_uploads_are_400,
     declared_oversize_is_413_before_the_body_is_read,
+    a_body_that_stalls_is_cut_off_and_nothing_is_kept,
     streamed_oversize_is_413_and_nothing_is_kept,
     decompression_bombs_are_422_from_the_header,
     multipart_without_a_file_field_is_400,
@@ -81,6 +82,45 @@ async fn declared_oversize_is_413_before_the_body_is_read(app: TestApp) {
     .unwrap();
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert!(response.contains("payload_too_large"), "{response}");
+    assert_nothing_stored(&app).await;
+}
+
+/// A client that sends part of its body and stops: after the stall timeout
+/// (5 s in tests) the request ends and nothing is kept, rather than holding
+/// the connection and the staged bytes for ever (slowloris).
+async fn a_body_that_stalls_is_cut_off_and_nothing_is_kept(app: TestApp) {
+    let address = app.address.trim_start_matches("http://").to_string();
+    let token = app.token.clone();
+    let started = std::time::Instant::now();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let photo = jpeg(640, 480, 31, None, None);
+        write!(
+            stream,
+            "POST /api/v1/assets HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
+            photo.len() + 100_000
+        )
+        .unwrap();
+        stream.write_all(&photo).unwrap();
+        // And then nothing: the rest never comes.
+        let mut buf = vec![0u8; 4096];
+        stream
+            .read(&mut buf)
+            .map(|n| String::from_utf8_lossy(&buf[..n]).to_string())
+    })
+    .await
+    .unwrap();
+    let answer = answer.expect("the server let go of the stalled body within 30 s");
+    // An error status, or the connection closed: either way, no upload.
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(25));
     assert_nothing_stored(&app).await;
 }
 

@@ -7,7 +7,7 @@ use darkroom_api::{ApiConfig, Application, Services};
 use darkroom_pipeline::Limits;
 use darkroom_storage::catalog::{Scope, create_postgres_database};
 use darkroom_storage::{BlobConfig, BlobStore, Catalog};
-use darkroom_workers::{CpuPool, EditRenderer, JobOutcome, Runner, WorkerConfig};
+use darkroom_workers::{CpuPool, EditRenderer, JobOutcome, Runner, WebhookTargets, WorkerConfig};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -17,6 +17,12 @@ pub enum Backend {
     SqliteLocal,
     PostgresS3,
 }
+
+/// Webhooks to private addresses allowed: the tests' receivers are on
+/// loopback (webhooks.rs tests the default, which refuses them).
+const INSIDE_ALLOWED: WebhookTargets = WebhookTargets {
+    allow_private: true,
+};
 
 /// The largest upload the test app accepts (small, to test 413 cheaply).
 pub const MAX_UPLOAD: u64 = 4 * 1024 * 1024;
@@ -31,6 +37,8 @@ pub struct TestApp {
     pub blobs: BlobStore,
     pub runner: Runner,
     pub worker_config: WorkerConfig,
+    /// The storage it runs on (to start a second app like it).
+    pub backend: Backend,
     _data_dir: tempfile::TempDir,
 }
 
@@ -104,6 +112,10 @@ pub async fn spawn_app_with(
         webhook_retry_base: Duration::from_millis(50),
         webhook_retry_max: Duration::from_millis(400),
         limits,
+        // The tests' receivers listen on loopback.
+        webhook_targets: INSIDE_ALLOWED,
+        // Short, so that a test of a stalled client does not wait long.
+        export_stall_timeout: Duration::from_secs(2),
         ..WorkerConfig::default()
     };
     let pool = CpuPool::new(Some(2));
@@ -119,6 +131,9 @@ pub async fn spawn_app_with(
             // Tests share 127.0.0.1; only the per-account limit is under test.
             per_address_per_minute: 10_000,
         },
+        webhook_targets: INSIDE_ALLOWED,
+        // Short, so that a test of a stalled client does not wait long.
+        body_stall: Duration::from_secs(5),
         ..ApiConfig::default()
     };
     configure(&mut config);
@@ -142,6 +157,7 @@ pub async fn spawn_app_with(
         blobs,
         runner,
         worker_config,
+        backend,
         _data_dir: data_dir,
     })
 }

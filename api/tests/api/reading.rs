@@ -157,6 +157,15 @@ async fn health_and_request_ids(app: TestApp) {
         id,
         "a fresh id per request"
     );
+    // Not ready once the catalog is gone, and anyone asking learns that,
+    // not the error's text (it goes to the log).
+    app.catalog.close().await;
+    let down = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(down.status(), 503);
+    let body: serde_json::Value = down.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["catalog"], "unavailable (the log says why)", "{body}");
+    assert_eq!(body["blobs"], "ok");
 }
 
 async fn json_reads_answer_304_while_nothing_changed(app: TestApp) {

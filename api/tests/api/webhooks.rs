@@ -1,20 +1,24 @@
 //! Webhooks against a receiver on loopback: registration, signatures,
-//! retries with backoff, the delivery history, and giving up.
+//! retries with backoff, the delivery history, and giving up; and, with the
+//! default policy, receivers inside the network refused (SSRF).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use darkroom_storage::catalog::Scope;
+use darkroom_workers::{CpuPool, Runner, WebhookTargets, WorkerConfig};
 use hmac::{KeyInit, Mac};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{TestApp, noisy_jpeg};
+use crate::helpers::{TestApp, noisy_jpeg, spawn_app_with};
 
 backend_tests!(
     deliveries_are_signed_retried_and_recorded,
     webhook_registrations_are_checked,
+    webhooks_reach_only_public_receivers_unless_allowed,
 );
 
 /// What the receiver saw of one request.
@@ -354,7 +358,7 @@ async fn deliveries_are_signed_retried_and_recorded(app: TestApp) {
 async fn webhook_registrations_are_checked(app: TestApp) {
     for (body, says) in [
         (
-            json!({"url": "http://partner.example/hook", "events": ["asset.created"]}),
+            json!({"url": "ftp://partner.example/hook", "events": ["asset.created"]}),
             "url",
         ),
         (
@@ -394,9 +398,7 @@ async fn webhook_registrations_are_checked(app: TestApp) {
         "the secret is shown once"
     );
     // Another user cannot see or delete it.
-    let other = app
-        .user_token("pia", &[darkroom_storage::catalog::Scope::Read])
-        .await;
+    let other = app.user_token("pia", &[Scope::Read, Scope::Edit]).await;
     let path = format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap());
     app.call_error(Method::GET, Some(&other), &path, None, 404, "not_found")
         .await;
@@ -406,4 +408,126 @@ async fn webhook_registrations_are_checked(app: TestApp) {
         .call_expect(Method::GET, &other, "/api/v1/webhooks", None, 200)
         .await;
     assert_eq!(theirs["webhooks"], json!([]));
+}
+
+async fn webhooks_reach_only_public_receivers_unless_allowed(app: TestApp) {
+    // Managing webhooks takes the `edit` scope: a read-only token can neither
+    // make one nor read the deliveries log.
+    let reader = app.user_token("rhea", &[Scope::Read]).await;
+    let body = json!({"url": "https://partner.example/hook", "events": ["asset.created"]});
+    app.call_error(
+        Method::POST,
+        Some(&reader),
+        "/api/v1/webhooks",
+        Some(body),
+        403,
+        "forbidden",
+    )
+    .await;
+    app.call_error(
+        Method::GET,
+        Some(&reader),
+        "/api/v1/webhooks",
+        None,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    // A server as shipped refuses receivers inside the network when a
+    // webhook is made, however the address is written.
+    let strict = spawn_app_with(app.backend, |config| {
+        config.webhook_targets = WebhookTargets::default();
+    })
+    .await
+    .expect("the backend ran the first app");
+    for url in [
+        "http://partner.example/hook",
+        "http://127.0.0.1:9/hook",
+        "https://127.0.0.1/hook",
+        "https://localhost:8443/hook",
+        "https://10.0.0.1/",
+        "https://172.16.0.1/",
+        "https://192.168.1.1/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/",
+        "https://[fe80::1]/",
+        "https://[fd00::1]/",
+        "https://[::ffff:192.168.1.1]/",
+        "https://0.0.0.0/",
+        "https://2130706433/",
+        "https://0x7f000001/",
+    ] {
+        let error = strict
+            .call_error(
+                Method::POST,
+                Some(&strict.token),
+                "/api/v1/webhooks",
+                Some(json!({"url": url, "events": ["asset.created"]})),
+                422,
+                "invalid_field",
+            )
+            .await;
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("url")
+                && (message.contains("not a public address")
+                    || url.starts_with("http:") && message.contains("https://")),
+            "{url}: {message}"
+        );
+    }
+    let listed = strict
+        .call_expect(Method::GET, &strict.token, "/api/v1/webhooks", None, 200)
+        .await;
+    assert_eq!(listed["webhooks"], json!([]));
+    register(&strict, "https://partner.example/hook", &["asset.created"]).await;
+
+    // And again at delivery: a webhook made while private receivers were
+    // allowed sends nothing once a worker no longer allows them, and says why.
+    let (url, seen) = receiver("asset.created", vec![]);
+    for (seed, receiver_url) in [
+        (9, url.clone()),
+        (10, url.replace("127.0.0.1", "localhost")),
+    ] {
+        let hook = register(&app, &receiver_url, &["asset.created"]).await;
+        let deliveries = format!(
+            "/api/v1/webhooks/{}/deliveries",
+            hook["id"].as_str().unwrap()
+        );
+        app.upload_id(&app.token, "inside.jpg", noisy_jpeg(40, 30, seed))
+            .await;
+        let strict_worker = Runner::new(
+            app.catalog.clone(),
+            app.blobs.clone(),
+            CpuPool::new(Some(1)),
+            WorkerConfig {
+                webhook_targets: WebhookTargets::default(),
+                ..app.worker_config.clone()
+            },
+        );
+        while strict_worker.run_once().await.unwrap().is_some() {}
+        let attempts = app
+            .call_expect(Method::GET, &app.token, &deliveries, None, 200)
+            .await["deliveries"][0]["attempts"]
+            .clone();
+        assert_eq!(attempts.as_array().map(Vec::len), Some(1), "{attempts}");
+        assert!(attempts[0]["status"].is_null());
+        let error = attempts[0]["error"].as_str().unwrap();
+        assert!(
+            error.starts_with("not sent:") && error.contains("not a public address"),
+            "{receiver_url}: {error}"
+        );
+        app.call_expect(
+            Method::DELETE,
+            &app.token,
+            &format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap()),
+            None,
+            204,
+        )
+        .await;
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing reached the receiver"
+    );
 }
