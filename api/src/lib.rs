@@ -17,6 +17,7 @@ mod metering;
 mod openapi;
 mod prometheus;
 mod range;
+mod request_log;
 mod routes;
 mod slow_clients;
 mod startup;

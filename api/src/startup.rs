@@ -73,7 +73,8 @@ impl Application {
                     // the id so clients can quote it.
                     let id = req.extensions().get::<RequestId>().copied();
                     let method = req.method().clone();
-                    let path = req.path().to_string();
+                    // Without share tokens (see request_log.rs).
+                    let path = crate::request_log::redacted(req.path()).into_owned();
                     // The route's pattern, not the path: one series per
                     // route, not per photo.
                     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
@@ -101,7 +102,7 @@ impl Application {
                         Ok(response)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::request_log::RedactingRootSpan>::new())
         })
         // The binary handles SIGINT/SIGTERM: it drains first (see
         // `DrainSwitch`), then stops the server through its handle, which

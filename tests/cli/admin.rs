@@ -201,4 +201,41 @@ async fn json_logs_carry_the_request_id_of_every_request() {
     assert_eq!(event["status"], 200, "{line}");
     assert_eq!(event["path"], "/healthz", "{line}");
     assert_eq!(event["span"]["request_id"], id.as_str(), "{line}");
+
+    // A share link's token never reaches the log: neither the access line
+    // nor the request's span.
+    let credentials =
+        std::fs::read_to_string(storage.path().join("admin-credentials.txt")).unwrap();
+    let admin = credentials
+        .lines()
+        .find_map(|l| l.strip_prefix("api token: "))
+        .unwrap()
+        .to_string();
+    let asset = crate::helpers::upload(&url, &admin, jpeg(5)).await;
+    let share: serde_json::Value = client()
+        .post(format!("{url}/api/v1/shares"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"asset_id": asset}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = share["token"].as_str().unwrap().to_string();
+    for path in [format!("/s/{token}"), format!("/api/v1/shared/{token}")] {
+        let response = client().get(format!("{url}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let line = server.wait_for_log(&id, Duration::from_secs(10));
+        assert!(!line.contains(&token), "{line}");
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert!(
+            event["path"].as_str().unwrap().contains("[token]"),
+            "{line}"
+        );
+    }
 }

@@ -186,6 +186,7 @@ pub(crate) struct PasswordBody {
     request_body = PasswordBody,
     responses((status = 204, description = "Changed; your other sessions ended")))]
 pub(crate) async fn change_password(
+    req: HttpRequest,
     body: web::Json<PasswordBody>,
     auth: Authenticated,
     state: web::Data<AppState>,
@@ -199,6 +200,10 @@ pub(crate) async fn change_password(
     };
     password::check_policy(&body.new_password)?;
     let user = auth.principal.user.clone();
+    // The current password is guessed here as at sign-in (by whoever holds
+    // a stolen session): the same limits apply.
+    let address = req.peer_addr().map(|a| a.ip());
+    state.login_limiter.check(&user.name, address)?;
     if let Some(stored) = state.catalog.password_hash(&user.id).await? {
         let current = body.current_password.as_deref().unwrap_or_default();
         if !password::matches(current, Some(stored)).await? {

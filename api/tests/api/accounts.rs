@@ -10,6 +10,7 @@ use darkroom_storage::catalog::Scope;
 backend_tests!(
     a_session_signs_in_needs_csrf_and_signs_out,
     logins_are_rate_limited_per_account,
+    password_changes_are_rate_limited_like_sign_in,
     tokens_are_listed_scoped_and_revoked,
     tokens_per_account_are_capped,
     disabled_accounts_lose_every_credential,
@@ -191,6 +192,31 @@ async fn a_session_signs_in_needs_csrf_and_signs_out(app: TestApp) {
         "session_required",
     )
     .await;
+}
+
+/// Changing the password checks the current one: whoever holds a stolen
+/// session must not guess it faster than at sign-in.
+async fn password_changes_are_rate_limited_like_sign_in(app: TestApp) {
+    user_with_password(&app, "gus", "correct horse battery").await;
+    let web = browser();
+    let body: Value = login(&app, &web, "gus", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_string();
+    let change = |current: &str| {
+        web.put(app.url("/api/v1/me/password"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"current_password": current, "new_password": "a new long passphrase"}))
+            .send()
+    };
+    // The sign-in was one attempt of the five a minute.
+    for guess in ["guess 1", "guess 2", "guess 3", "guess 4"] {
+        assert_error(change(guess).await.unwrap(), 401, "invalid_credentials").await;
+    }
+    let limited = change("correct horse battery").await.unwrap();
+    assert_error(limited, 429, "too_many_requests").await;
 }
 
 async fn logins_are_rate_limited_per_account(app: TestApp) {
