@@ -23,8 +23,11 @@ pub struct ApiConfig {
     pub session_idle: Duration,
     /// Login attempts allowed per minute.
     pub login_limits: LoginLimits,
-    /// API requests allowed per credential; `None`: unlimited.
+    /// API requests allowed per account; `None`: unlimited.
     pub request_limits: Option<RequestLimits>,
+    /// Share-link requests (`/api/v1/shared/…`) allowed per client address,
+    /// signed in or not; `None`: unlimited.
+    pub share_limits: Option<RequestLimits>,
     /// How long a trashed asset can be restored (shown to clients; the
     /// collector purges after it).
     pub trash_retention: Duration,
@@ -65,6 +68,12 @@ impl Default for ApiConfig {
             session_idle: Duration::from_secs(30 * 24 * 3600),
             login_limits: LoginLimits::default(),
             request_limits: Some(RequestLimits::default()),
+            // An album opened through a link loads its thumbnails at once:
+            // generous bursts, but not a crawler's pace.
+            share_limits: Some(RequestLimits {
+                per_minute: 1_200,
+                burst: 300,
+            }),
             trash_retention: Duration::from_secs(30 * 24 * 3600),
             upload_expiry: Duration::from_secs(24 * 3600),
             force_secure_cookies: false,

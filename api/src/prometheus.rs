@@ -189,7 +189,7 @@ fn describe() {
     );
     describe_counter!(
         "darkroom_rate_limit_refusals_total",
-        "Requests refused with 429, by limiter (requests, login)"
+        "Requests refused with 429, by limiter (requests, login, shares)"
     );
     describe_counter!(
         "darkroom_webhook_deliveries_total",

@@ -50,6 +50,9 @@ impl Application {
             editing: services.editing,
             login_limiter: LoginLimiter::new(config.login_limits),
             request_limiter: config.request_limits.map(RequestLimiter::new),
+            share_limiter: config
+                .share_limits
+                .map(|limits| RequestLimiter::labelled(limits, "shares")),
             meter: Meter::default(),
             share_passwords: Default::default(),
             draining: DrainSwitch::default(),

@@ -18,6 +18,8 @@ pub(crate) struct AppState {
     pub login_limiter: LoginLimiter,
     /// `None` when requests are not limited.
     pub request_limiter: Option<RequestLimiter>,
+    /// Per client address on share-link routes; `None`: not limited.
+    pub share_limiter: Option<RequestLimiter>,
     pub meter: Meter,
     pub share_passwords: RecentlyVerified,
     /// Set when the process is about to stop: `/readyz` answers 503.

@@ -45,27 +45,36 @@ impl Default for RequestLimits {
     }
 }
 
-/// Requests per account, in memory (each process its own).
+/// Requests per key (an account; for share links, a client address), in
+/// memory (each process its own).
 pub struct RequestLimiter {
-    per_account: DefaultKeyedRateLimiter<String>,
+    per_key: DefaultKeyedRateLimiter<String>,
+    /// The `limiter` label of the refusals metric.
+    label: &'static str,
 }
 
 impl RequestLimiter {
+    /// Limits for accounts (`requests` in the refusals metric).
     pub fn new(limits: RequestLimits) -> Self {
+        Self::labelled(limits, "requests")
+    }
+
+    /// Limits counted under `label` in the refusals metric.
+    pub fn labelled(limits: RequestLimits, label: &'static str) -> Self {
         let nonzero = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
         let quota =
             Quota::per_minute(nonzero(limits.per_minute)).allow_burst(nonzero(limits.burst));
         RequestLimiter {
-            per_account: RateLimiter::keyed(quota),
+            per_key: RateLimiter::keyed(quota),
+            label,
         }
     }
 
-    /// Counts one request by `account`; `429` with the wait when spent.
-    pub fn check(&self, account: &str) -> Result<(), ApiError> {
-        check(&self.per_account, &account.to_string())
-            .inspect_err(|_| count_refusal("requests"))?;
-        if self.per_account.len() > 100_000 {
-            self.per_account.retain_recent();
+    /// Counts one request by `key`; `429` with the wait when spent.
+    pub fn check(&self, key: &str) -> Result<(), ApiError> {
+        check(&self.per_key, &key.to_string()).inspect_err(|_| count_refusal(self.label))?;
+        if self.per_key.len() > 100_000 {
+            self.per_key.retain_recent();
         }
         Ok(())
     }

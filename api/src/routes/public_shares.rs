@@ -40,7 +40,17 @@ fn unlock_proof(link: &ShareLinkRecord) -> String {
 }
 
 /// The live link a token names: 404 unknown, 410 revoked or expired.
-async fn live_link(state: &AppState, token: &str) -> Result<ShareLinkRecord, ApiError> {
+async fn live_link(
+    req: &HttpRequest,
+    state: &AppState,
+    token: &str,
+) -> Result<ShareLinkRecord, ApiError> {
+    // Anyone may ask, signed in or not: counted per client address, before
+    // the catalog is asked (a crawler of tokens or of a big album's
+    // originals meets the limit, not the database).
+    if let (Some(limiter), Some(address)) = (&state.share_limiter, req.peer_addr()) {
+        limiter.check(&address.ip().to_string())?;
+    }
     let link = state
         .catalog
         .find_share_link(token)
@@ -65,7 +75,7 @@ async fn open_link(
     state: &AppState,
     token: &str,
 ) -> Result<ShareLinkRecord, ApiError> {
-    let link = live_link(state, token).await?;
+    let link = live_link(req, state, token).await?;
     let Some(stored) = link.password_hash.clone() else {
         return Ok(link);
     };
@@ -197,7 +207,7 @@ pub(crate) async fn unlock(
     body: web::Json<UnlockBody>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let link = live_link(&state, &path).await?;
+    let link = live_link(&req, &state, &path).await?;
     let Some(stored) = link.password_hash.clone() else {
         return Ok(HttpResponse::NoContent().finish());
     };

@@ -342,3 +342,52 @@ async fn passwords_expiry_and_revocation_are_enforced(app: TestApp) {
     )
     .await;
 }
+
+/// Share-link routes answer anyone, so they are limited per client address
+/// (a crawler of tokens or of a big album's originals), before the catalog
+/// is asked: unknown tokens count too. In-memory state, so the embedded
+/// backend tells all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_routes_are_rate_limited_per_address() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::SqliteLocal, |config| {
+        config.share_limits = Some(darkroom_api::RequestLimits {
+            per_minute: 60,
+            burst: 5,
+        });
+    })
+    .await
+    .expect("the embedded backend always works");
+    let asset = app
+        .upload_id(&app.token, "shared.jpg", jpeg(64, 48, 41, None, None))
+        .await;
+    let link = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"asset_id": asset})),
+            201,
+        )
+        .await;
+    let token = link["token"].as_str().unwrap().to_string();
+    let anon = reqwest::Client::new();
+    let get = |path: String| anon.get(app.url(&path)).send();
+    for _ in 0..3 {
+        assert_eq!(
+            get(format!("/api/v1/shared/{token}"))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    for guess in ["not-a-token-1", "not-a-token-2"] {
+        let r = get(format!("/api/v1/shared/{guess}")).await.unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let limited = get(format!("/api/v1/shared/{token}")).await.unwrap();
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_error(limited, 429, "too_many_requests").await;
+    // The owner's own API is not behind this limit.
+    assert_eq!(app.get("/api/v1/shares").await.status(), 200);
+}
