@@ -143,11 +143,6 @@ impl RenderPlan<'_> {
         self.format
     }
 
-    /// Where the original is decoded (when the embedded preview is not used).
-    pub fn decoder(&self) -> Decoder {
-        self.decoder
-    }
-
     /// True when a RAW's embedded JPEG is tried first.
     pub fn tries_embedded_preview(&self) -> bool {
         self.preview.is_some()

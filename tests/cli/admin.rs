@@ -204,17 +204,11 @@ async fn json_logs_carry_the_request_id_of_every_request() {
 
     // A share link's token never reaches the log: neither the access line
     // nor the request's span.
-    let credentials =
-        std::fs::read_to_string(storage.path().join("admin-credentials.txt")).unwrap();
-    let admin = credentials
-        .lines()
-        .find_map(|l| l.strip_prefix("api token: "))
-        .unwrap()
-        .to_string();
-    let asset = crate::helpers::upload(&url, &admin, jpeg(5)).await;
+    let owner = token_for(&storage, "lena");
+    let asset = crate::helpers::upload(&url, &owner, jpeg(5)).await;
     let share: serde_json::Value = client()
         .post(format!("{url}/api/v1/shares"))
-        .bearer_auth(&admin)
+        .bearer_auth(&owner)
         .json(&serde_json::json!({"asset_id": asset}))
         .send()
         .await

@@ -83,25 +83,26 @@ impl Default for WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// Backoff after failed attempt number `attempt` (from 1); see [`jittered_doubling`].
+    /// Backoff after failed attempt number `attempt` (from 1); see [`jittered_backoff`].
     pub fn backoff(&self, attempt: u32) -> Duration {
-        jittered_doubling(self.retry_base, self.retry_max, attempt)
+        jittered_backoff(self.retry_base, self.retry_max, attempt)
     }
 
     /// The backoff for a job of `kind`: webhook deliveries have their own.
     pub fn backoff_for(&self, kind: &str, attempt: u32) -> Duration {
         if kind == darkroom_storage::catalog::WEBHOOK_JOB_KIND {
-            jittered_doubling(self.webhook_retry_base, self.webhook_retry_max, attempt)
+            jittered_backoff(self.webhook_retry_base, self.webhook_retry_max, attempt)
         } else {
             self.backoff(attempt)
         }
     }
 }
 
+/// The wait after failed attempt number `attempt` (from 1):
 /// `base · 2^(attempt−1)`, at most `max`, then stretched by a random 0–100 %
-/// (backon's jitter): jobs that failed together (a store outage, a receiver
-/// down) come back spread out, not all in the same second.
-fn jittered_doubling(base: Duration, max: Duration, attempt: u32) -> Duration {
+/// (backon's jitter), so that what failed together (jobs in a store outage,
+/// importers cut off by a restart) comes back spread out, not all at once.
+pub fn jittered_backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
     ExponentialBuilder::default()
         .with_min_delay(base)
         .with_max_delay(max)

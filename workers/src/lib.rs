@@ -18,7 +18,7 @@ mod telemetry;
 mod webhook_targets;
 mod webhooks;
 
-pub use config::WorkerConfig;
+pub use config::{WorkerConfig, jittered_backoff};
 pub use editing::{EditRenderer, ExportStream, MAX_PREVIEW_EDGE, Preview, WORKING_COPY_EDGE};
 pub use error::WorkerError;
 pub use helper_process::RawHelper;
@@ -27,5 +27,5 @@ pub use pool::CpuPool;
 pub use render::current_recipe;
 pub use runner::{JobOutcome, Runner, Waker};
 pub use telemetry::record_stages;
-pub use webhook_targets::{RefusedTarget, WebhookTargets, is_public};
+pub use webhook_targets::WebhookTargets;
 pub use webhooks::{SIGNATURE_HEADER, signature};

@@ -120,7 +120,7 @@ fn is_local_name(name: &str) -> bool {
 /// multicast, broadcast, unspecified, documentation or benchmarking, and
 /// not an IPv4 address of those kinds written as IPv6 (mapped, compatible,
 /// NAT64 or 6to4).
-pub fn is_public(ip: IpAddr) -> bool {
+pub(crate) fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => match embedded_v4(v6) {

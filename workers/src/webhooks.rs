@@ -14,7 +14,8 @@ use darkroom_storage::catalog::{AttemptRecord, DeliveryRecord, LeasedJob};
 use darkroom_storage::now_ms;
 use hmac::{KeyInit, Mac};
 
-use crate::{RefusedTarget, Runner, WorkerError};
+use crate::webhook_targets::RefusedTarget;
+use crate::{Runner, WorkerError};
 
 /// The header with the timestamped signature.
 pub const SIGNATURE_HEADER: &str = "X-Darkroom-Signature";

@@ -184,9 +184,7 @@ pub(crate) async fn preview(
     }
     let recipe = parse_recipe(&body)?;
     refuse_unrenderable(&asset)?;
-    let blobs = state.blobs.clone();
-    let hash = asset.hash;
-    let original = async move { Ok::<_, WorkerError>(blobs.get(&hash).await?) };
+    let original = fetch_original(&state, &asset);
     let preview = state
         .editing
         .preview(asset.id, original, recipe, size)
@@ -250,8 +248,7 @@ pub(crate) async fn export(
     };
     refuse_unrenderable(&asset)?;
     let (recipe, _) = current_recipe(&state.catalog, &asset.id).await?;
-    let (blobs, hash) = (state.blobs.clone(), asset.hash);
-    let original = async move { Ok::<_, WorkerError>(blobs.get(&hash).await?) };
+    let original = fetch_original(&state, &asset);
     let export = state.editing.export(original, recipe, format).await?;
     let length = export.head.length;
     state
@@ -277,6 +274,16 @@ pub(crate) async fn export(
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .no_chunking(length)
         .streaming(body))
+}
+
+/// The asset's original, read when awaited: the renderer awaits it only
+/// when it needs the bytes (no cached working copy; its export's turn).
+fn fetch_original(
+    state: &AppState,
+    asset: &AssetRecord,
+) -> impl std::future::Future<Output = Result<Bytes, WorkerError>> + use<> {
+    let (blobs, hash) = (state.blobs.clone(), asset.hash);
+    async move { Ok(blobs.get(&hash).await?) }
 }
 
 /// A 422 for a format this build stores but cannot decode.

@@ -418,17 +418,7 @@ async fn refusal(response: reqwest::Response) -> String {
 }
 
 /// The wait after failed try number `tried` (from 1): doubling from half a
-/// second to 16 s, stretched by a random 0–100 % (backon's jitter) so that
-/// importers cut off together (a server restart) do not return together.
+/// second to 16 s, with jitter.
 fn backoff(tried: u32) -> Duration {
-    use backon::BackoffBuilder;
-    let ceiling = Duration::from_secs(16);
-    backon::ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(500))
-        .with_max_delay(ceiling)
-        .with_jitter()
-        .without_max_times()
-        .build()
-        .nth(tried.saturating_sub(1).min(40) as usize)
-        .unwrap_or(ceiling)
+    darkroom_workers::jittered_backoff(Duration::from_millis(500), Duration::from_secs(16), tried)
 }
