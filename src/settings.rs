@@ -43,6 +43,8 @@ struct FileSettings {
     session_idle_days: Option<u64>,
     upload_expiry_hours: Option<u64>,
     requests_per_minute: Option<u64>,
+    share_requests_per_minute: Option<u64>,
+    shared_originals_at_once: Option<u64>,
     job_timeout_secs: Option<u64>,
     metrics_listen: Option<SocketAddr>,
     drain_secs: Option<u64>,
@@ -246,6 +248,25 @@ impl Settings {
                 });
             }
             None => {}
+        }
+        // Per client address, on share-link routes; 0 turns the limit off.
+        match env_u64("DARKROOM_SHARE_REQUESTS_PER_MINUTE")?.or(file.share_requests_per_minute) {
+            Some(0) => api.share_limits = None,
+            Some(per_minute) => {
+                let per_minute = u32::try_from(per_minute).unwrap_or(u32::MAX);
+                api.share_limits = Some(darkroom_api::RequestLimits {
+                    per_minute,
+                    // An album's thumbnails load at once: a quarter minute's worth.
+                    burst: (per_minute / 4).max(1),
+                });
+            }
+            None => {}
+        }
+        if let Some(at_once) =
+            env_u64("DARKROOM_SHARED_ORIGINALS_AT_ONCE")?.or(file.shared_originals_at_once)
+        {
+            anyhow::ensure!(at_once >= 1, "shared_originals_at_once must be at least 1");
+            api.shared_originals_at_once = usize::try_from(at_once).unwrap_or(usize::MAX);
         }
         if let Some(hours) = env_u64("DARKROOM_UPLOAD_EXPIRY_HOURS")?.or(file.upload_expiry_hours) {
             anyhow::ensure!(

@@ -28,6 +28,9 @@ pub struct ApiConfig {
     /// Share-link requests (`/api/v1/shared/…`) allowed per client address,
     /// signed in or not; `None`: unlimited.
     pub share_limits: Option<RequestLimits>,
+    /// Shared originals sent at once (each holds a blob stream and a
+    /// little memory until its client has it); more are refused with 503.
+    pub shared_originals_at_once: usize,
     /// How long a trashed asset can be restored (shown to clients; the
     /// collector purges after it).
     pub trash_retention: Duration,
@@ -74,6 +77,7 @@ impl Default for ApiConfig {
                 per_minute: 1_200,
                 burst: 300,
             }),
+            shared_originals_at_once: 16,
             trash_retention: Duration::from_secs(30 * 24 * 3600),
             upload_expiry: Duration::from_secs(24 * 3600),
             force_secure_cookies: false,

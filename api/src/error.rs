@@ -156,6 +156,8 @@ error_codes! {
     // The server (5xx).
     /// A backend is unreachable: worth retrying (503).
     Unavailable = "unavailable",
+    /// The server is doing as much of this as it takes at once (503).
+    Busy = "busy",
     /// A bug or an unexpected failure (500).
     Internal = "internal",
 }
@@ -215,6 +217,10 @@ pub enum ApiError {
     /// A backend (catalog or blob store) is unreachable: worth retrying.
     #[error("storage is unavailable")]
     Unavailable(#[source] StorageError),
+    /// As many of these as the server takes at once are under way (503,
+    /// `Retry-After`): a refusal by design, not a failure.
+    #[error("{0}; try again shortly")]
+    Busy(&'static str),
     /// A byte range outside the original, which is this long (416).
     #[error("the original is {len} bytes long")]
     RangeNotSatisfiable { len: u64 },
@@ -248,6 +254,7 @@ impl ApiError {
             ApiError::TusVersion(_) => ErrorCode::TusVersionUnsupported,
             ApiError::ChecksumMismatch(_) => ErrorCode::ChecksumMismatch,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::Busy(_) => ErrorCode::Busy,
             ApiError::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -346,7 +353,7 @@ impl ResponseError for ApiError {
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TusVersion(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::ChecksumMismatch(_) => checksum_mismatch(),
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -354,7 +361,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
+        if let ApiError::Busy(what) = self {
+            tracing::warn!(what, "refused: busy");
+        } else if status.is_server_error() {
             tracing::error!(error = %causes(self), code = self.code(), "request failed");
         }
         let message = match self {
@@ -367,7 +376,7 @@ impl ResponseError for ApiError {
                 response
                     .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::Busy(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
             }
             ApiError::TooManyRequests { retry_after_secs } => {

@@ -19,6 +19,7 @@ mod prometheus;
 mod range;
 mod request_log;
 mod routes;
+mod shared_originals;
 mod slow_clients;
 mod startup;
 mod state;

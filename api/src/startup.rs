@@ -55,6 +55,9 @@ impl Application {
                 .map(|limits| RequestLimiter::labelled(limits, "shares")),
             meter: Meter::default(),
             share_passwords: Default::default(),
+            shared_original_slots: crate::shared_originals::SharedOriginalSlots::new(
+                config.shared_originals_at_once,
+            ),
             draining: DrainSwitch::default(),
             config,
         });

@@ -22,6 +22,8 @@ pub(crate) struct AppState {
     pub share_limiter: Option<RequestLimiter>,
     pub meter: Meter,
     pub share_passwords: RecentlyVerified,
+    /// Shared originals being sent now, at most `config.shared_originals_at_once`.
+    pub shared_original_slots: crate::shared_originals::SharedOriginalSlots,
     /// Set when the process is about to stop: `/readyz` answers 503.
     pub draining: DrainSwitch,
 }

@@ -42,7 +42,9 @@ pub use error::PipelineError;
 pub use format::{SourceFormat, sniff};
 pub use limits::Limits;
 pub use metadata::info::{FileInfo, info};
-pub use metadata::strip_location::strip_location;
+pub use metadata::strip_location::{
+    LocationStripper, Paged, ReadAt, location_stripper, strip_location,
+};
 pub use metadata::{Gps, PhotoMetadata};
 pub use orient::Orientation;
 pub use plan::{RenderPlan, plan};

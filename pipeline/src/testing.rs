@@ -32,6 +32,24 @@ pub fn srgb_level(linear: f32) -> u8 {
 /// sRGB's (ColorMatrix1 = XYZ → linear sRGB, D65) and whose as-shot neutral
 /// is `as_shot_neutral`. `orientation` is EXIF's.
 pub fn bayer_dng(camera: &Rgb32FImage, as_shot_neutral: [f32; 3], orientation: u16) -> Vec<u8> {
+    bayer_dng_with(camera, as_shot_neutral, orientation, &|_| {
+        (Vec::new(), Vec::new())
+    })
+}
+
+/// An IFD entry for the fixture builders: tag, type, count, value bytes
+/// (inline when 4 bytes or fewer, else stored out of line).
+type Field = (u16, u16, u32, Vec<u8>);
+
+/// [`bayer_dng`] with `extra` IFD0 entries and bytes after the raw data:
+/// `extra` is given the offset where its bytes will start (and must give
+/// the same sizes whatever it is given).
+fn bayer_dng_with(
+    camera: &Rgb32FImage,
+    as_shot_neutral: [f32; 3],
+    orientation: u16,
+    extra: &dyn Fn(u32) -> (Vec<Field>, Vec<u8>),
+) -> Vec<u8> {
     const BLACK: f32 = 1024.0;
     const WHITE: f32 = 16383.0;
     let (w, h) = camera.dimensions();
@@ -73,7 +91,7 @@ pub fn bayer_dng(camera: &Rgb32FImage, as_shot_neutral: [f32; 3], orientation: u
         b.push(0);
         b
     };
-    let mut entries: Vec<(u16, u16, u32, Vec<u8>)> = vec![
+    let mut entries: Vec<Field> = vec![
         (254, 4, 1, long(0)),
         (256, 4, 1, long(w)),
         (257, 4, 1, long(h)),
@@ -110,6 +128,19 @@ pub fn bayer_dng(camera: &Rgb32FImage, as_shot_neutral: [f32; 3], orientation: u
         ),
         (50778, 3, 1, short(21)), // D65
     ];
+    let tail_at = |entries: &[Field]| {
+        let ifd_len = 2 + entries.len() * 12 + 4;
+        let values: usize = entries
+            .iter()
+            .filter(|e| e.3.len() > 4)
+            .map(|e| e.3.len())
+            .sum();
+        (8 + ifd_len + values + mosaic.len()) as u32
+    };
+    let (sizing, _) = extra(0);
+    let at = tail_at(&[entries.clone(), sizing].concat());
+    let (fields, tail) = extra(at);
+    entries.extend(fields);
     entries.sort_by_key(|e| e.0);
     let ifd_len = 2 + entries.len() * 12 + 4;
     let mut extra_at = 8 + ifd_len;
@@ -142,6 +173,153 @@ pub fn bayer_dng(camera: &Rgb32FImage, as_shot_neutral: [f32; 3], orientation: u
     out.extend_from_slice(&extra);
     debug_assert_eq!(out.len() as u32, strip_at);
     out.extend_from_slice(&mosaic);
+    debug_assert_eq!(out.len() as u32, at);
+    out.extend_from_slice(&tail);
+    out
+}
+
+/// An IFD laid out at absolute offset `at` (little-endian), its values
+/// that do not fit inline right after it.
+fn ifd_at(at: u32, mut fields: Vec<Field>) -> Vec<u8> {
+    fields.sort_by_key(|f| f.0);
+    let mut values_at = at as usize + 2 + fields.len() * 12 + 4;
+    let mut out = (fields.len() as u16).to_le_bytes().to_vec();
+    let mut values = Vec::new();
+    for (tag, kind, count, value) in &fields {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        if value.len() <= 4 {
+            let mut inline = value.clone();
+            inline.resize(4, 0);
+            out.extend_from_slice(&inline);
+        } else {
+            out.extend_from_slice(&(values_at as u32).to_le_bytes());
+            values_at += value.len();
+            values.extend_from_slice(value);
+        }
+    }
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&values);
+    out
+}
+
+/// Places a camera can record, which must never leave through a link.
+pub const PLACE_NAME: &str = "Montmartre";
+
+/// A DNG (as [`bayer_dng`]) that says where it was taken in every place a
+/// RAW can: a GPS IFD, XMP, a maker note naming [`PLACE_NAME`], and a JPEG
+/// preview with its own GPS EXIF and XMP.
+pub fn located_dng(camera: &Rgb32FImage, as_shot_neutral: [f32; 3]) -> Vec<u8> {
+    let preview = located_jpeg(&small_jpeg());
+    let xmp = format!("<x:xmpmeta><photoshop:City>{PLACE_NAME}</photoshop:City></x:xmpmeta>");
+    bayer_dng_with(camera, as_shot_neutral, 1, &move |at| {
+        let gps = gps_fields();
+        let gps_ifd = ifd_at(at, gps);
+        let exif_at = at + gps_ifd.len() as u32;
+        let maker_note = format!("Panasonic\0\0\0City: {PLACE_NAME}").into_bytes();
+        let exif_ifd = ifd_at(
+            exif_at,
+            vec![(0x927C, 7, maker_note.len() as u32, maker_note)],
+        );
+        let preview_at = exif_at + exif_ifd.len() as u32;
+        let fields = vec![
+            (0x8825, 4, 1, gps_at_value(at)),
+            (0x8769, 4, 1, exif_at.to_le_bytes().to_vec()),
+            (700, 1, xmp.len() as u32, xmp.clone().into_bytes()),
+            (0x201, 4, 1, preview_at.to_le_bytes().to_vec()),
+            (0x202, 4, 1, (preview.len() as u32).to_le_bytes().to_vec()),
+        ];
+        (fields, [gps_ifd, exif_ifd, preview.clone()].concat())
+    })
+}
+
+fn gps_at_value(at: u32) -> Vec<u8> {
+    at.to_le_bytes().to_vec()
+}
+
+/// GPS fields for 48°51'29.59"N 2°17'40"E.
+fn gps_fields() -> Vec<Field> {
+    let rationals = |v: [u32; 6]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    vec![
+        (1, 2, 2, b"N\0".to_vec()),
+        (2, 5, 3, rationals([48, 1, 51, 1, 2959, 100])),
+        (3, 2, 2, b"E\0".to_vec()),
+        (4, 5, 3, rationals([2, 1, 17, 1, 4000, 100])),
+    ]
+}
+
+fn small_jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(16, 16, image::Rgb([90, 120, 200]));
+    let mut encoded = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut encoded),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    encoded
+}
+
+fn jpeg_segment(marker: u8, body: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    s.extend_from_slice(body);
+    s
+}
+
+/// `jpeg` saying where it was taken everywhere a JPEG can: GPS EXIF whose
+/// thumbnail has GPS EXIF of its own, XMP and IPTC naming [`PLACE_NAME`], and
+/// after the image an MPF-style second image with GPS EXIF and a
+/// motion-photo trailer naming the place.
+pub fn located_jpeg(jpeg: &[u8]) -> Vec<u8> {
+    // The EXIF block: IFD0 (Make, GPS pointer) → IFD1 (a thumbnail).
+    let thumbnail = with_gps_exif(&small_jpeg());
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    let ifd0_len = 2 + 3 * 12 + 4;
+    let make_at = 8 + ifd0_len;
+    let gps_at = make_at + 8;
+    let gps = ifd_at(gps_at, gps_fields());
+    let ifd1_at = gps_at + gps.len() as u32;
+    let ifd1_len = 2 + 2 * 12 + 4;
+    let thumb_at = ifd1_at + ifd1_len;
+    tiff.extend_from_slice(&3u16.to_le_bytes());
+    for (tag, kind, count, value) in [
+        (0x010Fu16, 2u16, 8u32, make_at),
+        (0x8825, 4, 1, gps_at),
+        (0x927C, 7, 4, u32::from_le_bytes(*b"Loc!")),
+    ] {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&kind.to_le_bytes());
+        tiff.extend_from_slice(&count.to_le_bytes());
+        tiff.extend_from_slice(&value.to_le_bytes());
+    }
+    tiff.extend_from_slice(&ifd1_at.to_le_bytes());
+    tiff.extend_from_slice(b"Abc\0\0\0\0\0");
+    tiff.extend_from_slice(&gps);
+    tiff.extend_from_slice(&ifd_at(
+        ifd1_at,
+        vec![
+            (0x201, 4, 1, thumb_at.to_le_bytes().to_vec()),
+            (0x202, 4, 1, (thumbnail.len() as u32).to_le_bytes().to_vec()),
+        ],
+    ));
+    tiff.extend_from_slice(&thumbnail);
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend_from_slice(&tiff);
+    let xmp = format!(
+        "http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><photoshop:City>{PLACE_NAME}</photoshop:City></x:xmpmeta>"
+    );
+    let iptc = format!("Photoshop 3.0\08BIM\x04\x04 city {PLACE_NAME}");
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&jpeg_segment(0xE1, &exif));
+    out.extend_from_slice(&jpeg_segment(0xE1, xmp.as_bytes()));
+    out.extend_from_slice(&jpeg_segment(0xED, iptc.as_bytes()));
+    out.extend_from_slice(&jpeg_segment(0xE2, b"MPF\0MM\0*\0\0\0\x08"));
+    out.extend_from_slice(&jpeg[2..]);
+    // A second image, as MPF and appended previews put it, then a video.
+    out.extend_from_slice(&with_gps_exif(&small_jpeg()));
+    out.extend_from_slice(format!("ftypmp42 motion photo filmed at {PLACE_NAME}").as_bytes());
     out
 }
 

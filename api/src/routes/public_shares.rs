@@ -11,9 +11,7 @@ use crate::ErrorCode;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use darkroom_storage::catalog::{
-    AssetRecord, ShareLinkRecord, ShareLinkState, ShareTarget, UsageKind,
-};
+use darkroom_storage::catalog::{AssetRecord, ShareLinkRecord, ShareLinkState, ShareTarget};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -297,16 +295,15 @@ pub(crate) async fn rendition(
     Ok(response)
 }
 
-/// Originals larger than this are not rewritten in memory for a share.
-const MAX_SHARED_ORIGINAL_BYTES: u64 = 512 * 1024 * 1024;
-
 /// A shared photo's original: only when the owner allowed downloads, and
-/// with location removed from the file.
+/// rebuilt without location as it streams (see `shared_originals.rs`).
 #[utoipa::path(get, path = "/api/v1/shared/{token}/assets/{id}/original", tag = "sharing", security(()),
     params(("token" = String, Path, description = "The link's token"), ("id" = String, Path, description = "The asset's id"), ("X-Share-Password" = Option<String>, Header, description = "The link's password, when it has one (or unlock once)")),
     responses(
         (status = 200, description = "The file, without location, as its media type", content_type = "*/*", body = Vec<u8>),
         (status = 410, description = "The link was revoked or has expired", body = crate::openapi::ErrorBody),
+        (status = 422, description = "This format cannot be sent without its location (`original_not_shareable`); the renditions can", body = crate::openapi::ErrorBody),
+        (status = 503, description = "As many shared originals as the server sends at once are on their way (`busy`, `Retry-After`)", body = crate::openapi::ErrorBody),
     ))]
 pub(crate) async fn original(
     req: HttpRequest,
@@ -322,25 +319,7 @@ pub(crate) async fn original(
         });
     }
     let asset = shared_asset(&state, &link, &id).await?;
-    if asset.size > MAX_SHARED_ORIGINAL_BYTES {
-        return Err(ApiError::Unprocessable {
-            code: ErrorCode::OriginalNotShareable,
-            message: "this original is too large to be served through a share link".into(),
-        });
-    }
-    let bytes = state.blobs.get(&asset.hash).await?;
-    let stripped = web::block(move || darkroom_pipeline::strip_location(&bytes))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::Unprocessable {
-            code: ErrorCode::OriginalNotShareable,
-            message: format!("{e}; the renditions can still be viewed"),
-        })?;
-    state.meter.add(
-        &asset.owner,
-        UsageKind::OriginalBytesDownloaded,
-        stripped.len() as u64,
-    );
+    let body = crate::shared_originals::without_location(state.clone(), &asset).await?;
     Ok(HttpResponse::Ok()
         .content_type(asset.media_type.as_str())
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
@@ -349,5 +328,5 @@ pub(crate) async fn original(
             header::CONTENT_DISPOSITION,
             super::originals::attachment(&asset.original_name),
         ))
-        .body(stripped))
+        .streaming(body))
 }

@@ -9,6 +9,7 @@ use crate::helpers::{TestApp, assert_error, jpeg};
 backend_tests!(
     album_links_serve_the_album_without_location,
     passwords_expiry_and_revocation_are_enforced,
+    no_image_in_a_shared_original_says_where,
 );
 
 /// A JPEG whose EXIF has a GPS position (and a Make to prove the rest stays).
@@ -390,4 +391,197 @@ async fn share_routes_are_rate_limited_per_address() {
     assert_error(limited, 429, "too_many_requests").await;
     // The owner's own API is not behind this limit.
     assert_eq!(app.get("/api/v1/shares").await.status(), 200);
+}
+
+/// What `exiftool -ee` (every embedded document) reads in `bytes` and in
+/// every JPEG that starts anywhere inside it: the tags that say where, and
+/// how many files it read. `None` when exiftool is not installed.
+fn exiftool_locations(bytes: &[u8]) -> Option<(Vec<String>, usize)> {
+    if std::process::Command::new("exiftool")
+        .arg("-ver")
+        .output()
+        .is_err()
+    {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![dir.path().join("whole")];
+    std::fs::write(&files[0], bytes).unwrap();
+    for (n, at) in (0..bytes.len().saturating_sub(3))
+        .filter(|&i| bytes[i..i + 3] == [0xFF, 0xD8, 0xFF])
+        .enumerate()
+    {
+        let path = dir.path().join(format!("embedded-{n}.jpg"));
+        std::fs::write(&path, &bytes[at..]).unwrap();
+        files.push(path);
+    }
+    let out = std::process::Command::new("exiftool")
+        .args(["-ee", "-a", "-G3:1", "-j", "-n"])
+        .args(&files)
+        .output()
+        .expect("exiftool runs");
+    let read: Vec<Value> = serde_json::from_slice(&out.stdout).expect("exiftool's JSON");
+    let place = darkroom_pipeline::testing::PLACE_NAME;
+    let mut found = Vec::new();
+    for file in &read {
+        for (tag, value) in file.as_object().unwrap() {
+            let name = tag.rsplit(':').next().unwrap_or(tag);
+            let says_where = (name.starts_with("GPS")
+                && !value.to_string().trim_matches('"').is_empty())
+                || [
+                    "City",
+                    "Country",
+                    "Location",
+                    "Sub-location",
+                    "State",
+                    "Province-State",
+                ]
+                .contains(&name)
+                || value.to_string().contains(place);
+            if says_where {
+                found.push(format!("{tag}={value}"));
+            }
+        }
+    }
+    Some((found, read.len()))
+}
+
+async fn no_image_in_a_shared_original_says_where(app: TestApp) {
+    let located_jpeg = darkroom_pipeline::testing::located_jpeg(&jpeg(64, 48, 7, None, None));
+    let scene = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 90])
+    });
+    let neutral = [0.5, 1.0, 0.667];
+    let located_dng = darkroom_pipeline::testing::located_dng(
+        &darkroom_pipeline::testing::camera_from_srgb(&scene, neutral),
+        neutral,
+    );
+    let jpeg_id = app
+        .upload_id(&app.token, "home.jpg", located_jpeg.clone())
+        .await;
+    let dng_id = app
+        .upload_id(&app.token, "home.dng", located_dng.clone())
+        .await;
+    let album = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/albums",
+            Some(json!({"name": "Home", "asset_ids": [jpeg_id, dng_id]})),
+            201,
+        )
+        .await;
+    let link = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"album_id": album["id"], "allow_download": true})),
+            201,
+        )
+        .await;
+    let token = link["token"].as_str().unwrap();
+    let anon = reqwest::Client::new();
+    for (id, original) in [(&jpeg_id, &located_jpeg), (&dng_id, &located_dng)] {
+        let response = anon
+            .get(app.url(&format!("/api/v1/shared/{token}/assets/{id}/original")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let shared = response.bytes().await.unwrap().to_vec();
+        let ours = darkroom_pipeline::info(&shared).expect("still a photo");
+        assert_eq!(ours.metadata.gps, None);
+        let make = if *id == jpeg_id { "Abc" } else { "darkroom" };
+        assert_eq!(ours.metadata.make.as_deref(), Some(make), "the rest stays");
+        assert!(
+            !shared
+                .windows(10)
+                .any(|w| w == darkroom_pipeline::testing::PLACE_NAME.as_bytes()),
+            "the place's name is nowhere in the bytes"
+        );
+        match (exiftool_locations(original), exiftool_locations(&shared)) {
+            (Some((before, _)), Some((after, files))) => {
+                assert!(
+                    before.iter().any(|t| t.contains("GPSLatitude")) && before.len() >= 3,
+                    "exiftool finds the fixture's locations: {before:?}"
+                );
+                assert!(
+                    after.is_empty(),
+                    "exiftool still finds {after:?} in {files} files"
+                );
+            }
+            _ => eprintln!(
+                "SKIPPED the exiftool check: exiftool is not installed (.ci/run installs it)"
+            ),
+        }
+    }
+    // The owner still gets the original as it was.
+    let own = app
+        .get_as(&app.token, &format!("/api/v1/assets/{jpeg_id}/original"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(own.to_vec(), located_jpeg);
+}
+
+/// Each shared original holds a slot from its first read until its client
+/// has the last byte or has gone; past the cap, `503 busy`.
+#[tokio::test]
+async fn shared_originals_are_sent_a_few_at_a_time() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::SqliteLocal, |config| {
+        config.shared_originals_at_once = 1;
+        config.limits.max_upload_bytes = 64 << 20;
+        config.limits.max_pixels = 20_000_000;
+    })
+    .await
+    .expect("the embedded backend always works");
+    // Larger than what the sockets between us buffer (about 13 MB), so that
+    // a client that stops reading keeps its response open.
+    let big = crate::helpers::noisy_jpeg(3600, 2800, 5);
+    assert!(big.len() > 10_000_000, "{}", big.len());
+    let asset = app.upload_id(&app.token, "big.jpg", big.clone()).await;
+    let link = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"asset_id": asset, "allow_download": true})),
+            201,
+        )
+        .await;
+    let url = app.url(&format!(
+        "/api/v1/shared/{}/assets/{asset}/original",
+        link["token"].as_str().unwrap()
+    ));
+    let anon = reqwest::Client::new();
+    let mut slow = anon.get(&url).send().await.unwrap();
+    assert_eq!(slow.status(), 200);
+    assert!(
+        slow.chunk().await.unwrap().is_some(),
+        "the first bytes came"
+    );
+    let refused = anon.get(&url).send().await.unwrap();
+    assert_eq!(refused.headers()["retry-after"], "5");
+    assert_error(refused, 503, "busy").await;
+    // The slow client goes away: its slot comes back.
+    drop(slow);
+    let mut answered = None;
+    for _ in 0..50 {
+        let r = anon.get(&url).send().await.unwrap();
+        if r.status() == 200 {
+            answered = Some(r.bytes().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let whole = answered.expect("a slot came back once the slow client left");
+    assert_eq!(
+        whole.len(),
+        big.len(),
+        "no metadata to drop: the same length"
+    );
+    // And once a body has been sent, its slot is free at once.
+    assert_eq!(anon.get(&url).send().await.unwrap().status(), 200);
 }

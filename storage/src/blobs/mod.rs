@@ -146,6 +146,17 @@ impl BlobStore {
         Ok(observed("get", async { self.store.get(&key).await?.bytes().await }).await?)
     }
 
+    /// Reads one byte range of a blob (clamped to its end): a few bytes
+    /// from anywhere, without reading the rest.
+    pub async fn get_range(
+        &self,
+        hash: &ContentHash,
+        range: ByteRange,
+    ) -> Result<Bytes, StorageError> {
+        let key = keys::blob_key(hash);
+        Ok(observed("get_range", self.store.get_range(&key, range)).await?)
+    }
+
     /// Streams a blob, or one byte range of it.
     pub async fn stream(
         &self,
