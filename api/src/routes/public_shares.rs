@@ -30,7 +30,7 @@ const PASSWORD_HEADER: &str = "x-share-password";
 fn unlock_proof(link: &ShareLinkRecord) -> String {
     let hash = link.password_hash.as_deref().unwrap_or_default();
     blake3::keyed_hash(
-        blake3::hash(link.token.as_bytes()).as_bytes(),
+        blake3::hash(link.token_hash.as_bytes()).as_bytes(),
         hash.as_bytes(),
     )
     .to_hex()
@@ -113,7 +113,7 @@ async fn password_is(
     let address = req.peer_addr().map(|a| a.ip());
     state
         .login_limiter
-        .check(&format!("share:{}", link.token), address)?;
+        .check(&format!("share:{}", link.id), address)?;
     let ok = password::matches(given, Some(stored)).await?;
     if ok {
         state.share_passwords.insert(&scope, given);
@@ -163,13 +163,14 @@ pub(crate) async fn describe(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let link = open_link(&req, &state, &path).await?;
-    let audience = Audience::ShareLink { token: &link.token };
+    let token = path.into_inner();
+    let link = open_link(&req, &state, &token).await?;
+    let audience = Audience::ShareLink { token: &token };
     let mut body = SharedDto {
         kind: "album",
         allow_download: link.allow_download,
         expires_at: link.expires_at.map(rfc3339),
-        assets_url: format!("/api/v1/shared/{}/assets", link.token),
+        assets_url: format!("/api/v1/shared/{token}/assets"),
         album: None,
         asset: None,
     };
@@ -205,7 +206,8 @@ pub(crate) async fn unlock(
     body: web::Json<UnlockBody>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let link = live_link(&req, &state, &path).await?;
+    let token = path.into_inner();
+    let link = live_link(&req, &state, &token).await?;
     let Some(stored) = link.password_hash.clone() else {
         return Ok(HttpResponse::NoContent().finish());
     };
@@ -213,7 +215,7 @@ pub(crate) async fn unlock(
         return Err(ApiError::InvalidCredentials);
     }
     let cookie = Cookie::build(UNLOCK_COOKIE, unlock_proof(&link))
-        .path(format!("/api/v1/shared/{}", link.token))
+        .path(format!("/api/v1/shared/{token}"))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(super::session::is_https(&req, &state))
@@ -231,8 +233,9 @@ pub(crate) async fn assets(
     query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let link = open_link(&req, &state, &path).await?;
-    let audience = Audience::ShareLink { token: &link.token };
+    let token = path.into_inner();
+    let link = open_link(&req, &state, &token).await?;
+    let audience = Audience::ShareLink { token: &token };
     match link.target {
         ShareTarget::Album(album) => {
             let album = state.catalog.get_album_any_owner(&album).await?;
@@ -260,7 +263,7 @@ pub(crate) async fn asset(
     let (token, id) = path.into_inner();
     let link = open_link(&req, &state, &token).await?;
     let asset = shared_asset(&state, &link, &id).await?;
-    let audience = Audience::ShareLink { token: &link.token };
+    let audience = Audience::ShareLink { token: &token };
     Ok(HttpResponse::Ok().json(
         describe_many(&state, std::slice::from_ref(&asset), &audience)
             .await?

@@ -16,9 +16,13 @@ use crate::state::AppState;
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ShareLinkDto {
     id: String,
-    /// The capability: whoever holds it sees what is shared.
-    token: String,
-    url: String,
+    /// The capability: whoever holds it sees what is shared. Only in the
+    /// answer that creates the link: darkroom keeps a hash of it, not it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    /// `/api/v1/shared/{token}`, in the same answer only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
     /// `album` or `asset`.
     #[serde(rename = "type")]
     kind: &'static str,
@@ -33,15 +37,16 @@ pub(crate) struct ShareLinkDto {
 }
 
 impl ShareLinkDto {
-    fn new(link: &ShareLinkRecord) -> Self {
+    /// `token` is given when the link was just made.
+    fn new(link: &ShareLinkRecord, token: Option<&str>) -> Self {
         let (kind, target) = match link.target {
             ShareTarget::Album(id) => ("album", id.to_string()),
             ShareTarget::Asset(id) => ("asset", id.to_string()),
         };
         ShareLinkDto {
             id: link.id.to_string(),
-            token: link.token.clone(),
-            url: format!("/api/v1/shared/{}", link.token),
+            token: token.map(str::to_string),
+            url: token.map(|t| format!("/api/v1/shared/{t}")),
             kind,
             target_id: target,
             has_password: link.password_hash.is_some(),
@@ -112,7 +117,7 @@ pub(crate) async fn create(
         None => None,
         Some(p) => Some(password::hash_new(p).await?),
     };
-    let link = state
+    let (link, token) = state
         .catalog
         .create_share_link(&NewShareLink {
             owner: *auth.user(),
@@ -122,7 +127,7 @@ pub(crate) async fn create(
             allow_download: body.allow_download,
         })
         .await?;
-    Ok(HttpResponse::Created().json(ShareLinkDto::new(&link)))
+    Ok(HttpResponse::Created().json(ShareLinkDto::new(&link, Some(&token))))
 }
 
 /// Your share links, with their state.
@@ -135,7 +140,7 @@ pub(crate) async fn list(
     auth.require(Scope::Read)?;
     let links = state.catalog.list_share_links(auth.user()).await?;
     Ok(HttpResponse::Ok().json(ShareLinkListDto {
-        links: links.iter().map(ShareLinkDto::new).collect(),
+        links: links.iter().map(|l| ShareLinkDto::new(l, None)).collect(),
     }))
 }
 

@@ -285,6 +285,28 @@ async fn passwords_expiry_and_revocation_are_enforced(app: TestApp) {
         .call_expect(Method::GET, &app.token, "/api/v1/shares", None, 200)
         .await;
     assert_eq!(listed["links"][0]["state"], "revoked");
+    // The token was shown once, when the link was made: darkroom keeps its
+    // hash, so neither the list nor the catalog can give it again.
+    assert!(link["token"].is_string() && link["url"].is_string());
+    let listed_link = &listed["links"][0];
+    assert!(
+        listed_link.get("token").is_none() && listed_link.get("url").is_none(),
+        "{listed_link}"
+    );
+    let stored = app
+        .catalog
+        .get_share_link(
+            &app.catalog
+                .find_user_by_name("admin")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            &link_id.parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(stored.token_hash, link["token"].as_str().unwrap());
 
     // Expiry in the past is refused; a link that expires answers 410 after.
     app.call_error(

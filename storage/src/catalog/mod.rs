@@ -140,6 +140,10 @@ impl Catalog {
             Dialect::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
+        let hashed = self.hash_plain_share_tokens().await?;
+        if hashed > 0 {
+            tracing::info!(links = hashed, "share-link tokens now kept hashed");
+        }
         Ok(())
     }
 

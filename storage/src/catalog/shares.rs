@@ -7,6 +7,9 @@ use sqlx::Row;
 use super::{Catalog, parse_id, qualified};
 use crate::{AlbumId, AssetId, ShareLinkId, StorageError, UserId, now_ms};
 
+/// Random bytes in a link's token (160 bits), 40 hex characters.
+const TOKEN_BYTES: usize = 20;
+
 /// What a link shares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShareTarget {
@@ -30,8 +33,9 @@ pub struct NewShareLink {
 pub struct ShareLinkRecord {
     pub id: ShareLinkId,
     pub owner: UserId,
-    /// The capability in the URL: 160 bits from the OS CSPRNG.
-    pub token: String,
+    /// BLAKE3 (hex) of the capability in the URL (160 bits from the OS
+    /// CSPRNG), which is shown once, when the link is made, and not kept.
+    pub token_hash: String,
     pub target: ShareTarget,
     pub password_hash: Option<String>,
     pub expires_at: Option<i64>,
@@ -71,7 +75,8 @@ impl ShareLinkRecord {
     }
 }
 
-const LINK_COLUMNS: &str = "id, owner_id, token, album_id, asset_id, password_hash, expires_at,
+const LINK_COLUMNS: &str =
+    "id, owner_id, token_hash, album_id, asset_id, password_hash, expires_at,
     allow_download, created_at, revoked_at";
 
 fn link_from_row(row: &sqlx::any::AnyRow) -> Result<ShareLinkRecord, StorageError> {
@@ -92,7 +97,7 @@ fn link_from_row(row: &sqlx::any::AnyRow) -> Result<ShareLinkRecord, StorageErro
             "share_links.owner_id",
             &row.try_get::<String, _>("owner_id")?,
         )?,
-        token: row.try_get("token")?,
+        token_hash: row.try_get("token_hash")?,
         target,
         password_hash: row.try_get("password_hash")?,
         expires_at: row.try_get("expires_at")?,
@@ -103,11 +108,12 @@ fn link_from_row(row: &sqlx::any::AnyRow) -> Result<ShareLinkRecord, StorageErro
 }
 
 impl Catalog {
-    /// Creates a link to one of the owner's albums or assets.
+    /// Creates a link to one of the owner's albums or assets; the token in
+    /// its URL is returned this once.
     pub async fn create_share_link(
         &self,
         new: &NewShareLink,
-    ) -> Result<ShareLinkRecord, StorageError> {
+    ) -> Result<(ShareLinkRecord, String), StorageError> {
         let (album, asset) = match new.target {
             ShareTarget::Album(id) => {
                 self.get_album(&new.owner, &id).await?;
@@ -119,14 +125,15 @@ impl Catalog {
             }
         };
         let id = ShareLinkId::new();
+        let token = super::users::random_hex(TOKEN_BYTES);
         sqlx::query(
-            "INSERT INTO share_links (id, owner_id, token, album_id, asset_id, password_hash,
+            "INSERT INTO share_links (id, owner_id, token_hash, album_id, asset_id, password_hash,
                 expires_at, allow_download, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id.to_string())
         .bind(new.owner.to_string())
-        .bind(super::users::random_hex(20))
+        .bind(super::users::secret_hash(&token))
         .bind(album)
         .bind(asset)
         .bind(new.password_hash.as_deref())
@@ -135,7 +142,7 @@ impl Catalog {
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
-        self.get_share_link(&new.owner, &id).await
+        Ok((self.get_share_link(&new.owner, &id).await?, token))
     }
 
     /// The owner's links (revoked ones included), newest first.
@@ -204,13 +211,112 @@ impl Catalog {
     ) -> Result<Option<ShareLinkRecord>, StorageError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM share_links l JOIN users u ON u.id = l.owner_id
-             WHERE l.token = $1 AND u.disabled_at IS NULL",
+             WHERE l.token_hash = $1 AND u.disabled_at IS NULL",
             qualified(LINK_COLUMNS, "l")
         ));
         let row = sqlx::query(sql)
-            .bind(token)
+            .bind(super::users::secret_hash(token))
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(link_from_row).transpose()
+    }
+
+    /// Hashes the tokens of links made before they were kept hashed (see
+    /// migration 0010); returns how many. Safe to run again, and from two
+    /// processes at once: a hash is never hashed again.
+    pub(super) async fn hash_plain_share_tokens(&self) -> Result<u64, StorageError> {
+        let plain: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, token_hash FROM share_links WHERE length(token_hash) = $1")
+                .bind(i64::try_from(TOKEN_BYTES * 2).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+        let mut hashed = 0;
+        for (id, token) in plain {
+            hashed += sqlx::query(
+                "UPDATE share_links SET token_hash = $1 WHERE id = $2 AND token_hash = $3",
+            )
+            .bind(super::users::secret_hash(&token))
+            .bind(&id)
+            .bind(&token)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        }
+        Ok(hashed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A link made before tokens were kept hashed still opens after the
+    /// upgrade, and its token is no longer in the catalog.
+    #[tokio::test]
+    async fn plain_tokens_of_earlier_versions_are_hashed_and_still_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.db");
+        let catalog = Catalog::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        catalog.migrate().await.unwrap();
+        let owner = catalog.create_user("ann", false).await.unwrap().id;
+        let album = catalog
+            .create_album(&owner, "Trip", "", super::super::AlbumOrder::default())
+            .await
+            .unwrap()
+            .id;
+        let (made_now, token_now) = catalog
+            .create_share_link(&NewShareLink {
+                owner,
+                target: ShareTarget::Album(album),
+                password_hash: None,
+                expires_at: None,
+                allow_download: false,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            made_now.token_hash,
+            super::super::users::secret_hash(&token_now)
+        );
+        // As an earlier version stored it: the token itself.
+        let old_token = super::super::users::random_hex(TOKEN_BYTES);
+        sqlx::query("UPDATE share_links SET token_hash = $1 WHERE id = $2")
+            .bind(&old_token)
+            .bind(made_now.id.to_string())
+            .execute(&catalog.pool)
+            .await
+            .unwrap();
+        catalog.migrate().await.unwrap();
+        let found = catalog
+            .find_share_link(&old_token)
+            .await
+            .unwrap()
+            .expect("still opens");
+        assert_eq!(found.id, made_now.id);
+        assert_ne!(found.token_hash, old_token);
+        assert!(
+            catalog
+                .find_share_link(&found.token_hash)
+                .await
+                .unwrap()
+                .is_none(),
+            "the hash is no token"
+        );
+        // Not hashed twice.
+        assert_eq!(catalog.hash_plain_share_tokens().await.unwrap(), 0);
+        catalog.close().await;
+        let bytes = [
+            std::fs::read(&path).unwrap(),
+            std::fs::read(dir.path().join("catalog.db-wal")).unwrap_or_default(),
+        ]
+        .concat();
+        for token in [&old_token, &token_now] {
+            assert!(
+                !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                "a token is in the file"
+            );
+        }
     }
 }
