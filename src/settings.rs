@@ -44,6 +44,9 @@ struct FileSettings {
     upload_expiry_hours: Option<u64>,
     requests_per_minute: Option<u64>,
     share_requests_per_minute: Option<u64>,
+    trusted_proxies: Option<String>,
+    upload_lifetime_hours: Option<u64>,
+    max_open_uploads: Option<u64>,
     shared_originals_at_once: Option<u64>,
     job_timeout_secs: Option<u64>,
     metrics_listen: Option<SocketAddr>,
@@ -267,6 +270,23 @@ impl Settings {
         {
             anyhow::ensure!(at_once >= 1, "shared_originals_at_once must be at least 1");
             api.shared_originals_at_once = usize::try_from(at_once).unwrap_or(usize::MAX);
+        }
+        let trusted = std::env::var("DARKROOM_TRUSTED_PROXIES")
+            .ok()
+            .or_else(|| file.trusted_proxies.clone());
+        if let Some(list) = trusted {
+            api.trusted_proxies = darkroom_api::TrustedProxies::parse(&list)
+                .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+        }
+        if let Some(hours) =
+            env_u64("DARKROOM_UPLOAD_LIFETIME_HOURS")?.or(file.upload_lifetime_hours)
+        {
+            anyhow::ensure!(hours >= 1, "upload_lifetime_hours must be at least 1");
+            api.upload_lifetime = Duration::from_secs(hours * 3600);
+        }
+        if let Some(open) = env_u64("DARKROOM_MAX_OPEN_UPLOADS")?.or(file.max_open_uploads) {
+            anyhow::ensure!(open >= 1, "max_open_uploads must be at least 1");
+            api.max_open_uploads = u32::try_from(open).unwrap_or(u32::MAX);
         }
         if let Some(hours) = env_u64("DARKROOM_UPLOAD_EXPIRY_HOURS")?.or(file.upload_expiry_hours) {
             anyhow::ensure!(

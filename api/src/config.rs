@@ -5,6 +5,7 @@ use darkroom_pipeline::{Limits, RenditionSpec};
 use darkroom_workers::WebhookTargets;
 
 pub use crate::auth::rate_limit::{LoginLimits, RequestLimits};
+pub use crate::client_address::TrustedProxies;
 
 /// How the HTTP API behaves.
 #[derive(Clone, Debug)]
@@ -37,6 +38,15 @@ pub struct ApiConfig {
     /// A resumable upload that sees no request for this long expires, and
     /// its partial bytes are removed.
     pub upload_expiry: Duration,
+    /// However busy, a resumable upload expires this long after it began.
+    pub upload_lifetime: Duration,
+    /// Resumable uploads a user may have unfinished at once.
+    pub max_open_uploads: u32,
+    /// Parts (PATCH requests that brought bytes) one resumable upload keeps.
+    pub max_upload_parts: u64,
+    /// The operator's reverse proxies, whose `X-Forwarded-For` names the
+    /// client that rate limits count (by default none: the peer counts).
+    pub trusted_proxies: TrustedProxies,
     /// Mark cookies `Secure` even when the request did not come over HTTPS
     /// (behind a proxy that does not send X-Forwarded-Proto).
     pub force_secure_cookies: bool,
@@ -54,9 +64,12 @@ impl ApiConfig {
         self.session_idle.as_millis().min(i64::MAX as u128) as i64
     }
 
-    /// When an upload touched now expires, in ms since the epoch.
-    pub(crate) fn upload_expires_at(&self) -> i64 {
-        darkroom_storage::now_ms() + self.upload_expiry.as_millis().min(i64::MAX as u128 / 2) as i64
+    /// When an upload begun at `created_at` (ms) and touched now expires,
+    /// in ms since the epoch: a while after now, but never past its lifetime.
+    pub(crate) fn upload_expires_at(&self, created_at: i64) -> i64 {
+        let ms = |d: Duration| d.as_millis().min(i64::MAX as u128 / 4) as i64;
+        (darkroom_storage::now_ms() + ms(self.upload_expiry))
+            .min(created_at + ms(self.upload_lifetime))
     }
 }
 
@@ -80,6 +93,13 @@ impl Default for ApiConfig {
             shared_originals_at_once: 16,
             trash_retention: Duration::from_secs(30 * 24 * 3600),
             upload_expiry: Duration::from_secs(24 * 3600),
+            upload_lifetime: Duration::from_secs(7 * 24 * 3600),
+            // Apps send a few files at once; a phone catching up on a backlog
+            // queues more, but need not open them all.
+            max_open_uploads: 50,
+            // S3's own limit on a multipart upload's parts.
+            max_upload_parts: 10_000,
+            trusted_proxies: TrustedProxies::default(),
             force_secure_cookies: false,
             stop_timeout: Duration::from_secs(30),
             webhook_targets: WebhookTargets::default(),

@@ -105,6 +105,10 @@ error_codes! {
     TooManyWebhooks = "too_many_webhooks",
     /// Too many API tokens for one account.
     TooManyTokens = "too_many_tokens",
+    /// As many resumable uploads are unfinished as the server keeps per user.
+    TooManyUploads = "too_many_uploads",
+    /// A resumable upload has as many parts as one keeps.
+    TooManyParts = "too_many_parts",
     /// Too many attempts; `Retry-After` says when to try again.
     TooManyRequests = "too_many_requests",
     /// A byte range outside the original (416).

@@ -8,6 +8,7 @@
 //! darkroom-workers (to enqueue and wake workers).
 
 mod auth;
+mod client_address;
 mod config;
 mod dto;
 mod error;
@@ -31,7 +32,7 @@ pub use auth::check_user_name;
 pub use auth::password::{
     check_policy as check_password_policy, generate as generate_password, hash as hash_password,
 };
-pub use config::{ApiConfig, LoginLimits, RequestLimits};
+pub use config::{ApiConfig, LoginLimits, RequestLimits, TrustedProxies};
 pub use error::{ApiError, ErrorCode};
 pub use prometheus::Telemetry;
 pub use startup::{Application, ServerStopper, Services, serve_metrics};

@@ -10,10 +10,17 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::ApiError;
 
-/// How many login attempts are allowed per minute.
+/// How many sign-in attempts are allowed per minute (password checks:
+/// sign-in, a password change, a share link's password).
 #[derive(Clone, Copy, Debug)]
 pub struct LoginLimits {
+    /// At one account from one client address: the limit a guesser meets.
     pub per_account_per_minute: u32,
+    /// At one account from every address together: a bound on guessing
+    /// from many addresses, high enough that one address spending its own
+    /// attempts does not lock the account's owner out.
+    pub per_account_everywhere_per_minute: u32,
+    /// From one client address, at any accounts.
     pub per_address_per_minute: u32,
 }
 
@@ -21,6 +28,7 @@ impl Default for LoginLimits {
     fn default() -> Self {
         LoginLimits {
             per_account_per_minute: 5,
+            per_account_everywhere_per_minute: 30,
             per_address_per_minute: 30,
         }
     }
@@ -82,6 +90,7 @@ impl RequestLimiter {
 
 /// The limiters a server keeps in memory (each process its own).
 pub struct LoginLimiter {
+    per_account_and_address: DefaultKeyedRateLimiter<(String, Option<IpAddr>)>,
     per_account: DefaultKeyedRateLimiter<String>,
     per_address: DefaultKeyedRateLimiter<IpAddr>,
 }
@@ -91,19 +100,29 @@ impl LoginLimiter {
         let quota =
             |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         LoginLimiter {
-            per_account: RateLimiter::keyed(quota(limits.per_account_per_minute)),
+            per_account_and_address: RateLimiter::keyed(quota(limits.per_account_per_minute)),
+            per_account: RateLimiter::keyed(quota(limits.per_account_everywhere_per_minute)),
             per_address: RateLimiter::keyed(quota(limits.per_address_per_minute)),
         }
     }
 
-    /// Counts one attempt; `429` with the wait when either limit is spent.
+    /// Counts one attempt at `account` from `address` (the client's, see
+    /// `client_address.rs`); `429` with the wait when a limit is spent.
     pub fn check(&self, account: &str, address: Option<IpAddr>) -> Result<(), ApiError> {
+        let account = account.trim().to_lowercase();
+        let refused = |e| {
+            count_refusal("login");
+            e
+        };
         if let Some(address) = address {
-            check(&self.per_address, &address).inspect_err(|_| count_refusal("login"))?;
+            check(&self.per_address, &address).map_err(refused)?;
         }
-        check(&self.per_account, &account.trim().to_lowercase())
-            .inspect_err(|_| count_refusal("login"))?;
+        check(&self.per_account_and_address, &(account.clone(), address)).map_err(refused)?;
+        check(&self.per_account, &account).map_err(refused)?;
         // Forget idle keys now and then, so memory does not grow with guesses.
+        if self.per_account_and_address.len() > 10_000 {
+            self.per_account_and_address.retain_recent();
+        }
         if self.per_account.len() > 10_000 {
             self.per_account.retain_recent();
         }

@@ -46,8 +46,9 @@ async fn live_link(
     // Anyone may ask, signed in or not: counted per client address, before
     // the catalog is asked (a crawler of tokens or of a big album's
     // originals meets the limit, not the database).
-    if let (Some(limiter), Some(address)) = (&state.share_limiter, req.peer_addr()) {
-        limiter.check(&address.ip().to_string())?;
+    let client = state.config.trusted_proxies.client_of(req);
+    if let (Some(limiter), Some(address)) = (&state.share_limiter, client) {
+        limiter.check(&address.to_string())?;
     }
     let link = state
         .catalog
@@ -110,7 +111,7 @@ async fn password_is(
     if state.share_passwords.contains(&scope, given) {
         return Ok(true);
     }
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = state.config.trusted_proxies.client_of(req);
     state
         .login_limiter
         .check(&format!("share:{}", link.id), address)?;

@@ -12,8 +12,8 @@
 use crate::ErrorCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
-use darkroom_storage::UploadId;
 use darkroom_storage::catalog::{Scope, UploadRecord};
+use darkroom_storage::{StorageError, UploadId};
 use futures::StreamExt;
 use serde::Serialize;
 
@@ -97,7 +97,30 @@ pub(crate) async fn create(
     if length > limit {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    state.store.check_quota(auth.user(), length).await?;
+    // Unfinished uploads hold their declared bytes against the quota, and
+    // only so many are open at once: parked partial uploads cannot fill a
+    // disk, whoever sends them.
+    let (open, reserved) = state.catalog.open_uploads(auth.user()).await?;
+    if open >= state.config.max_open_uploads as u64 {
+        return Err(ApiError::Conflict {
+            code: ErrorCode::TooManyUploads,
+            message: format!(
+                "{open} of your resumable uploads are unfinished, the most this server keeps; \
+                 finish or cancel (DELETE) one first"
+            ),
+        });
+    }
+    state
+        .store
+        .check_quota(auth.user(), reserved.saturating_add(length))
+        .await
+        .map_err(|e| match e {
+            e @ StorageError::QuotaExceeded { .. } if reserved > 0 => ApiError::QuotaExceeded(format!(
+                "{e} (counting {open} unfinished uploads of {reserved} bytes); finish or cancel \
+                 them, or delete photos (and empty the trash)"
+            )),
+            e => e.into(),
+        })?;
     let metadata_header = req
         .headers()
         .get("upload-metadata")
@@ -111,7 +134,7 @@ pub(crate) async fn create(
             auth.user(),
             length,
             metadata_header,
-            state.config.upload_expires_at(),
+            state.config.upload_expires_at(darkroom_storage::now_ms()),
         )
         .await?;
     tracing::info!(upload = %upload.id, length, "resumable upload created");
@@ -184,6 +207,23 @@ pub(crate) async fn append(
     let checksum = ChunkChecksum::from_request(&req)?;
     if offset != upload.received {
         return Err(offset_conflict(&upload));
+    }
+    // Past the parts cap, only a request that brings every remaining byte.
+    let remaining = upload.length - upload.received;
+    let brings_the_rest = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        == Some(remaining);
+    if upload.part_count >= state.config.max_upload_parts && !brings_the_rest {
+        return Err(ApiError::Conflict {
+            code: ErrorCode::TooManyParts,
+            message: format!(
+                "this upload has {} parts already, the most one keeps; send the remaining {} bytes \
+                 in one request (what arrived is kept)",
+                upload.part_count, remaining
+            ),
+        });
     }
     let upload = receive_and_finish(&state, upload, body, checksum).await?;
     let mut response = HttpResponse::NoContent();
@@ -368,7 +408,7 @@ async fn receive_part(
             &part,
             upload.received,
             to,
-            state.config.upload_expires_at(),
+            state.config.upload_expires_at(upload.created_at),
         )
         .await;
     match counted {
@@ -396,7 +436,8 @@ async fn receive_part(
 async fn finish(state: &AppState, upload: UploadRecord) -> Result<UploadRecord, ApiError> {
     let metadata = UploadMetadata::parse(&upload.metadata)?;
     let meta = upload_meta(&upload.owner, &metadata)?;
-    let bytes = state.blobs.stream_upload(&upload.id, &upload.parts);
+    let parts = state.catalog.upload_parts(&upload.id).await?;
+    let bytes = state.blobs.stream_upload(&upload.id, &parts);
     let outcome = match ingest(state, meta, bytes).await {
         Ok(outcome) => outcome,
         Err(e) => {

@@ -56,7 +56,7 @@ pub(crate) async fn login(
     body: web::Json<LoginBody>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = state.config.trusted_proxies.client_of(&req);
     state.login_limiter.check(&body.username, address)?;
     let user = state
         .catalog
@@ -202,7 +202,7 @@ pub(crate) async fn change_password(
     let user = auth.principal.user.clone();
     // The current password is guessed here as at sign-in (by whoever holds
     // a stolen session): the same limits apply.
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = state.config.trusted_proxies.client_of(&req);
     state.login_limiter.check(&user.name, address)?;
     if let Some(stored) = state.catalog.password_hash(&user.id).await? {
         let current = body.current_password.as_deref().unwrap_or_default();

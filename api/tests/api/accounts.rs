@@ -524,3 +524,72 @@ async fn the_request_limit_is_per_account() {
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(app.get_as(&reader, "/api/v1/assets").await.status(), 200);
 }
+
+/// Sign-in attempts from one client address spend that address's attempts at
+/// an account, not the owner's; behind trusted proxies the client is the one
+/// they forward, and nobody else can choose the address they are counted by.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_cannot_lock_an_account_out_and_forwarded_addresses_need_trust() {
+    let login_from = |app: &TestApp, forwarded: &'static str, password: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("X-Forwarded-For", forwarded)
+            .json(&json!({"username": "gail", "password": password}))
+            .send()
+    };
+    // Behind our proxy (the tests' 127.0.0.1).
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::SqliteLocal, |config| {
+        config.trusted_proxies = darkroom_api::TrustedProxies::parse("127.0.0.0/8").unwrap();
+    })
+    .await
+    .expect("the embedded backend always works");
+    user_with_password(&app, "gail", "correct horse battery").await;
+    for _ in 0..5 {
+        let r = login_from(&app, "203.0.113.9", "guess").await.unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = login_from(&app, "203.0.113.9", "guess").await.unwrap();
+    assert_error(r, 429, "too_many_requests").await;
+    // A forged entry left of our proxy's changes nothing for the guesser.
+    let r = login_from(&app, "198.51.100.7, 203.0.113.9", "guess")
+        .await
+        .unwrap();
+    assert_error(r, 429, "too_many_requests").await;
+    // Gail, elsewhere, signs in.
+    let r = login_from(&app, "198.51.100.7", "correct horse battery")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Many addresses together meet the account's overall bound (12 here).
+    for n in 0..6 {
+        let address: &'static str = [
+            "192.0.2.1",
+            "192.0.2.2",
+            "192.0.2.3",
+            "192.0.2.4",
+            "192.0.2.5",
+            "192.0.2.6",
+        ][n];
+        let _ = login_from(&app, address, "guess").await.unwrap();
+    }
+    let r = login_from(&app, "192.0.2.99", "guess").await.unwrap();
+    assert_error(r, 429, "too_many_requests").await;
+
+    // Without trusted proxies, the header is the client's to write: ignored.
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::SqliteLocal)
+        .await
+        .expect("the embedded backend always works");
+    user_with_password(&app, "gail", "correct horse battery").await;
+    for address in [
+        "203.0.113.1",
+        "203.0.113.2",
+        "203.0.113.3",
+        "203.0.113.4",
+        "203.0.113.5",
+    ] {
+        let r = login_from(&app, address, "guess").await.unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = login_from(&app, "203.0.113.6", "guess").await.unwrap();
+    assert_error(r, 429, "too_many_requests").await;
+}

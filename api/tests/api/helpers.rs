@@ -128,7 +128,8 @@ pub async fn spawn_app_with(
         http_workers: Some(2),
         login_limits: darkroom_api::LoginLimits {
             per_account_per_minute: 5,
-            // Tests share 127.0.0.1; only the per-account limit is under test.
+            per_account_everywhere_per_minute: 12,
+            // Tests share 127.0.0.1; only the per-account limits are under test.
             per_address_per_minute: 10_000,
         },
         webhook_targets: INSIDE_ALLOWED,

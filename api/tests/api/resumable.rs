@@ -633,3 +633,110 @@ async fn tuspy_resumes_an_upload_after_the_app_restarts(app: TestApp) {
     assert_eq!(asset["blake3"], ContentHash::of(&bytes).to_hex().as_str());
     assert_eq!(asset["original_name"], "DSC_0042.jpg");
 }
+
+/// Unfinished uploads hold their declared bytes against the quota, only so
+/// many are open at once, each keeps so many parts, and none lives forever.
+#[tokio::test]
+async fn unfinished_uploads_are_counted_capped_and_bounded() {
+    let app = spawn_app_with(Backend::SqliteLocal, |config| {
+        config.max_open_uploads = 3;
+        config.max_upload_parts = 3;
+        config.upload_expiry = Duration::from_secs(24 * 3600);
+        config.upload_lifetime = Duration::from_secs(3600);
+    })
+    .await
+    .expect("the embedded backend always works");
+    let admin = app
+        .catalog
+        .find_user_by_name("admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let file = photo(61);
+    let len = file.len();
+    let meta = metadata(&[("filename", "parked.jpg")]);
+    app.call_expect(
+        Method::PATCH,
+        &app.token,
+        &format!("/api/v1/admin/users/{}", admin.id),
+        Some(serde_json::json!({"quota_bytes": 2 * len + len / 2})),
+        200,
+    )
+    .await;
+
+    // A lifetime, not only an idle expiry: an hour, though idling allows a day.
+    let response = create(&app, len, &meta, None).await;
+    assert_eq!(response.status(), 201);
+    let expires = chrono::DateTime::parse_from_rfc2822(
+        response.headers()["upload-expires"].to_str().unwrap(),
+    )
+    .unwrap();
+    let in_secs = (expires.timestamp() - chrono::Utc::now().timestamp()) as u64;
+    assert!((3500..=3600).contains(&in_secs), "expires in {in_secs} s");
+    let first = app.url(response.headers()["location"].to_str().unwrap());
+
+    // Two unfinished uploads hold two files' worth of the quota: a third
+    // does not fit, though nothing is stored yet.
+    let _second = created(&app, len, &meta).await;
+    let refused = create(&app, len, &meta, None).await;
+    let body = assert_error(refused, 507, "quota_exceeded").await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unfinished"),
+        "{body}"
+    );
+
+    // Without a quota, the cap on open uploads still holds.
+    app.call_expect(
+        Method::PATCH,
+        &app.token,
+        &format!("/api/v1/admin/users/{}", admin.id),
+        Some(serde_json::json!({"quota_bytes": null})),
+        200,
+    )
+    .await;
+    let third = created(&app, len, &meta).await;
+    assert_error(
+        create(&app, len, &meta, None).await,
+        409,
+        "too_many_uploads",
+    )
+    .await;
+    let cancelled = app
+        .client
+        .delete(&third)
+        .bearer_auth(&app.token)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 204);
+    let _fourth = created(&app, len, &meta).await;
+
+    // Three parts, then only a request with every remaining byte.
+    for at in [0usize, 10, 20] {
+        let r = patch(&app, &first, at as u64, file[at..at + 10].to_vec(), None)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+    let r = patch(&app, &first, 30, file[30..40].to_vec(), None)
+        .await
+        .unwrap();
+    assert_error(r, 409, "too_many_parts").await;
+    assert_eq!(offset(&app, &first).await, (200, Some(30)));
+    let r = patch(&app, &first, 30, file[30..].to_vec(), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let asset = r.headers()["x-asset-id"].to_str().unwrap().to_string();
+    let stored = app
+        .get_as(&app.token, &format!("/api/v1/assets/{asset}/original"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored.to_vec(), file, "the parts, in order");
+}

@@ -1,8 +1,8 @@
 //! Resumable uploads: how far each one has come. The bytes themselves are
 //! parts in the blob store ([`crate::BlobStore::upload_part`]); a part counts
-//! only once [`Catalog::advance_upload`] has listed it, so a part written by a
-//! request that then lost a race, or died, is ignored (and swept with the
-//! upload).
+//! only once [`Catalog::advance_upload`] has listed it (a row of
+//! `upload_parts`), so a part written by a request that then lost a race, or
+//! died, is ignored (and swept with the upload).
 
 use sqlx::Row;
 
@@ -18,8 +18,8 @@ pub struct UploadRecord {
     pub length: u64,
     /// Bytes received and kept, from the start.
     pub received: u64,
-    /// The blob store parts holding those bytes, in order.
-    pub parts: Vec<String>,
+    /// How many parts hold them (see [`Catalog::upload_parts`]).
+    pub part_count: u64,
     /// The client's `Upload-Metadata` header, as sent.
     pub metadata: String,
     pub created_at: i64,
@@ -35,8 +35,9 @@ impl UploadRecord {
     }
 }
 
-const UPLOAD_COLUMNS: &str =
-    "id, owner_id, length, received, parts, metadata, created_at, expires_at, asset_id, outcome";
+const UPLOAD_COLUMNS: &str = "id, owner_id, length, received, metadata, created_at, expires_at,
+    asset_id, outcome,
+    (SELECT COUNT(*) FROM upload_parts p WHERE p.upload_id = uploads.id) AS part_count";
 
 fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<UploadRecord, StorageError> {
     let asset: Option<String> = row.try_get("asset_id")?;
@@ -50,11 +51,7 @@ fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<UploadRecord, StorageError
         owner: parse_id("uploads.owner_id", &row.try_get::<String, _>("owner_id")?)?,
         length: row.try_get::<i64, _>("length")? as u64,
         received: row.try_get::<i64, _>("received")? as u64,
-        parts: row
-            .try_get::<String, _>("parts")?
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
+        part_count: row.try_get::<i64, _>("part_count")? as u64,
         metadata: row.try_get("metadata")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
@@ -109,7 +106,7 @@ impl Catalog {
         }
     }
 
-    /// Appends `part` (holding bytes `from..to`), moving `received` to `to`
+    /// Lists `part` (holding bytes `from..to`), moving `received` to `to`
     /// and the expiry to `expires_at`, only if the upload is still at `from`
     /// and has not expired. False when another request got there first (or
     /// the upload went): the caller's part then does not count.
@@ -121,9 +118,9 @@ impl Catalog {
         to: u64,
         expires_at: i64,
     ) -> Result<bool, StorageError> {
-        debug_assert!(!part.contains(char::is_whitespace));
-        let done = sqlx::query(
-            "UPDATE uploads SET received = $1, expires_at = $2, parts = parts || ' ' || $6
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE uploads SET received = $1, expires_at = $2
              WHERE id = $3 AND received = $4 AND received < $1 AND $1 <= length
                AND expires_at > $5",
         )
@@ -132,10 +129,44 @@ impl Catalog {
         .bind(id.to_string())
         .bind(from as i64)
         .bind(now_ms())
-        .bind(part)
-        .execute(&self.pool)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO upload_parts (upload_id, start, part) VALUES ($1, $2, $3)")
+            .bind(id.to_string())
+            .bind(from as i64)
+            .bind(part)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The blob store parts of an upload, in order.
+    pub async fn upload_parts(&self, id: &UploadId) -> Result<Vec<String>, StorageError> {
+        Ok(
+            sqlx::query_scalar("SELECT part FROM upload_parts WHERE upload_id = $1 ORDER BY start")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// How many of the owner's uploads are open (unfinished, unexpired),
+    /// and the bytes they have declared: what they will store once done.
+    pub async fn open_uploads(&self, owner: &UserId) -> Result<(u64, u64), StorageError> {
+        let (count, bytes): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(length), 0) AS BIGINT) FROM uploads
+             WHERE owner_id = $1 AND asset_id IS NULL AND expires_at > $2",
+        )
+        .bind(owner.to_string())
+        .bind(now_ms())
+        .fetch_one(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok((count.max(0) as u64, bytes.max(0) as u64))
     }
 
     /// Records the asset a complete upload became.
@@ -188,5 +219,62 @@ impl Catalog {
         rows.iter()
             .map(|row| parse_id("uploads.id", &row.try_get::<String, _>("id")?))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Migration 0011 turns the parts an earlier version listed in a string
+    /// into rows, in their order, ahead of any part added after it.
+    #[tokio::test]
+    async fn parts_listed_by_earlier_versions_become_rows_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
+        let catalog = Catalog::connect(&url).await.unwrap();
+        catalog.migrate().await.unwrap();
+        let owner = catalog.create_user("ann", false).await.unwrap().id;
+        let upload = catalog
+            .create_upload(&owner, 100, "", now_ms() + 60_000)
+            .await
+            .unwrap();
+        // As an earlier version left it: parts in a string, no rows.
+        sqlx::query(
+            "UPDATE uploads SET parts = ' p-one p-two  p-three', received = 30 WHERE id = $1",
+        )
+        .bind(upload.id.to_string())
+        .execute(&catalog.pool)
+        .await
+        .unwrap();
+        let migration = include_str!("../../../migrations/sqlite/0011_upload_parts.sql").replace(
+            "CREATE TABLE upload_parts",
+            "CREATE TABLE IF NOT EXISTS upload_parts",
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migration))
+            .execute(&catalog.pool)
+            .await
+            .unwrap();
+        assert!(
+            catalog
+                .advance_upload(&upload.id, "p-four", 30, 40, now_ms() + 60_000)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            catalog.upload_parts(&upload.id).await.unwrap(),
+            ["p-one", "p-two", "p-three", "p-four"]
+        );
+        let now = catalog.get_upload(&owner, &upload.id).await.unwrap();
+        assert_eq!((now.received, now.part_count), (40, 4));
+        // A request that lost the race lists nothing.
+        assert!(
+            !catalog
+                .advance_upload(&upload.id, "p-late", 30, 50, now_ms() + 60_000)
+                .await
+                .unwrap()
+        );
+        assert_eq!(catalog.upload_parts(&upload.id).await.unwrap().len(), 4);
+        assert_eq!(catalog.open_uploads(&owner).await.unwrap(), (1, 100));
     }
 }
