@@ -45,6 +45,9 @@ struct FileSettings {
     requests_per_minute: Option<u64>,
     share_requests_per_minute: Option<u64>,
     trusted_proxies: Option<String>,
+    header_timeout_secs: Option<u64>,
+    keep_alive_secs: Option<u64>,
+    max_connections: Option<u64>,
     upload_lifetime_hours: Option<u64>,
     max_open_uploads: Option<u64>,
     shared_originals_at_once: Option<u64>,
@@ -270,6 +273,17 @@ impl Settings {
         {
             anyhow::ensure!(at_once >= 1, "shared_originals_at_once must be at least 1");
             api.shared_originals_at_once = usize::try_from(at_once).unwrap_or(usize::MAX);
+        }
+        if let Some(secs) = env_u64("DARKROOM_HEADER_TIMEOUT_SECS")?.or(file.header_timeout_secs) {
+            anyhow::ensure!(secs >= 1, "header_timeout_secs must be at least 1");
+            api.header_timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = env_u64("DARKROOM_KEEP_ALIVE_SECS")?.or(file.keep_alive_secs) {
+            api.keep_alive = Duration::from_secs(secs);
+        }
+        if let Some(n) = env_u64("DARKROOM_MAX_CONNECTIONS")?.or(file.max_connections) {
+            anyhow::ensure!(n >= 1, "max_connections must be at least 1");
+            api.max_connections_per_worker = usize::try_from(n).unwrap_or(usize::MAX);
         }
         let trusted = std::env::var("DARKROOM_TRUSTED_PROXIES")
             .ok()

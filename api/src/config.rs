@@ -57,6 +57,14 @@ pub struct ApiConfig {
     /// A request body that brings no byte for this long fails (see
     /// `slow_clients.rs`).
     pub body_stall: Duration,
+    /// A client has this long to send a request's headers, or it gets 408
+    /// and the connection closes (a slow-headers attack holds nothing long).
+    pub header_timeout: Duration,
+    /// An idle kept-alive connection is closed after this long.
+    pub keep_alive: Duration,
+    /// Connections one HTTP worker serves at once; past it, new ones wait
+    /// in the listen backlog.
+    pub max_connections_per_worker: usize,
 }
 
 impl ApiConfig {
@@ -104,6 +112,9 @@ impl Default for ApiConfig {
             stop_timeout: Duration::from_secs(30),
             webhook_targets: WebhookTargets::default(),
             body_stall: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(30),
+            max_connections_per_worker: 5_000,
         }
     }
 }

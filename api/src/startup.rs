@@ -42,6 +42,11 @@ impl Application {
         let http_workers = config.http_workers;
         let stop_timeout_secs = config.stop_timeout.as_secs();
         let body_stall = config.body_stall;
+        let (header_timeout, keep_alive, max_connections) = (
+            config.header_timeout,
+            config.keep_alive,
+            config.max_connections_per_worker,
+        );
         let state = web::Data::new(AppState {
             store: darkroom_storage::Store::new(services.catalog.clone(), services.blobs.clone()),
             catalog: services.catalog,
@@ -68,6 +73,9 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .configure(crate::routes::configure)
+                .wrap(actix_web::middleware::from_fn(
+                    crate::auth::before_body::authenticate_before_body,
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::etag::json_etags))
                 .wrap_fn(move |mut req, srv| {
                     crate::slow_clients::guard_body(&mut req, body_stall);
@@ -114,7 +122,13 @@ impl Application {
         // `DrainSwitch`), then stops the server through its handle, which
         // gives requests in flight this long.
         .disable_signals()
-        .shutdown_timeout(stop_timeout_secs);
+        .shutdown_timeout(stop_timeout_secs)
+        // Slow clients hold nothing long: headers in time, idle connections
+        // closed, a bounded number served per worker (see docs/security.md).
+        .client_request_timeout(header_timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(5))
+        .keep_alive(keep_alive)
+        .max_connections(max_connections);
         if let Some(n) = http_workers {
             server = server.workers(n);
         }

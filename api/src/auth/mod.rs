@@ -7,6 +7,7 @@
 //! SameSite ever bypassed) but cannot read the token. Token-authenticated
 //! requests need no CSRF token: browsers never attach them on their own.
 
+pub(crate) mod before_body;
 pub(crate) mod password;
 pub(crate) mod rate_limit;
 
@@ -16,7 +17,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use darkroom_storage::catalog::{Principal, Scope};
 
 use crate::ApiError;
@@ -88,6 +89,18 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Resolved already, before the body was read (see before_body.rs).
+        if let Some(authenticated) = req.extensions_mut().remove::<Authenticated>() {
+            return Box::pin(std::future::ready(Ok(authenticated)));
+        }
+        Authenticated::resolve(req)
+    }
+}
+
+impl Authenticated {
+    /// Looks the caller up (a token, or a session and its CSRF token) and
+    /// counts the request against the account's limit.
+    fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Self, ApiError>>>> {
         let token = presented_token(req);
         let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let csrf = req

@@ -209,3 +209,101 @@ async fn unknown_routes_and_ids_are_json_404(app: TestApp) {
         assert_error(response, 405, "method_not_allowed").await;
     }
 }
+
+/// Sends `head` on a new connection and reads what comes back (empty when
+/// the server closed it), with how long that took.
+fn raw_exchange(address: &str, head: &str) -> (String, Duration) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    (
+        String::from_utf8_lossy(&buf[..n]).to_string(),
+        started.elapsed(),
+    )
+}
+
+/// Slow clients hold nothing long: headers that never finish meet the
+/// header timeout, an idle connection the keep-alive timeout, and a body is
+/// read only for a caller who is known.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_headers_idle_connections_and_strangers_bodies_are_let_go() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::SqliteLocal, |config| {
+        config.header_timeout = Duration::from_secs(1);
+        config.keep_alive = Duration::from_secs(1);
+        config.request_limits = Some(darkroom_api::RequestLimits {
+            per_minute: 60,
+            burst: 4,
+        });
+    })
+    .await
+    .expect("the embedded backend always works");
+    let address = app.address.trim_start_matches("http://").to_string();
+
+    // Headers begun and never finished.
+    let at = address.clone();
+    let (answer, took) = tokio::task::spawn_blocking(move || {
+        raw_exchange(&at, "GET /healthz HTTP/1.1\r\nHost: test\r\nX-Slow: ")
+    })
+    .await
+    .unwrap();
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    assert!(took < Duration::from_secs(4), "cut off after {took:?}");
+
+    // A kept-alive connection that goes quiet after its request.
+    let at = address.clone();
+    let (answer, took) = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(&at).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+            .unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = stream.read(&mut buf).unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        let started = std::time::Instant::now();
+        let closed = stream.read(&mut buf).unwrap_or(0);
+        (closed.to_string(), started.elapsed())
+    })
+    .await
+    .unwrap();
+    assert_eq!(answer, "0", "the server closed the idle connection");
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+
+    // A body for a route that needs an account, from an unknown caller: the
+    // answer comes at once, though the body never does.
+    let at = address.clone();
+    let (answer, took) = tokio::task::spawn_blocking(move || {
+        raw_exchange(
+            &at,
+            "POST /api/v1/albums HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer drk_unknown\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"name\":",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+
+    // A known caller's request is counted once, though resolved early: four
+    // requests with bodies fit the burst of four.
+    for n in 0..4 {
+        app.call_expect(
+            reqwest::Method::POST,
+            &app.token,
+            "/api/v1/albums",
+            Some(serde_json::json!({"name": format!("a{n}")})),
+            201,
+        )
+        .await;
+    }
+}
