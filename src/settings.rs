@@ -45,6 +45,11 @@ struct FileSettings {
     requests_per_minute: Option<u64>,
     share_requests_per_minute: Option<u64>,
     trusted_proxies: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_client_ca: Option<PathBuf>,
+    behind_https: Option<bool>,
+    delivery_concurrency: Option<u64>,
     header_timeout_secs: Option<u64>,
     keep_alive_secs: Option<u64>,
     max_connections: Option<u64>,
@@ -133,6 +138,18 @@ impl Settings {
         };
         if let Some(n) = jobs.workers.or(file.workers) {
             workers.concurrency = n;
+        }
+        if let Some(n) =
+            file.delivery_concurrency
+                .or(match std::env::var("DARKROOM_DELIVERY_CONCURRENCY") {
+                    Ok(v) if !v.is_empty() => Some(v.parse().with_context(|| {
+                        "DARKROOM_DELIVERY_CONCURRENCY must be a whole number".to_string()
+                    })?),
+                    _ => None,
+                })
+        {
+            anyhow::ensure!(n >= 1, "delivery_concurrency must be at least 1");
+            workers.delivery_concurrency = usize::try_from(n).unwrap_or(usize::MAX);
         }
         if let Some(secs) = jobs.job_lease_secs.or(file.job_lease_secs) {
             anyhow::ensure!(secs >= 1, "job lease must be at least 1 second");
@@ -285,6 +302,32 @@ impl Settings {
             anyhow::ensure!(n >= 1, "max_connections must be at least 1");
             api.max_connections_per_worker = usize::try_from(n).unwrap_or(usize::MAX);
         }
+        let tls_cert = serve
+            .and_then(|a| a.tls_cert.clone())
+            .or(file.tls_cert.clone());
+        let tls_key = serve
+            .and_then(|a| a.tls_key.clone())
+            .or(file.tls_key.clone());
+        let tls_client_ca = serve
+            .and_then(|a| a.tls_client_ca.clone())
+            .or(file.tls_client_ca.clone());
+        api.tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(darkroom_api::TlsFiles {
+                cert,
+                key,
+                client_ca: tls_client_ca,
+            }),
+            (None, None) => {
+                anyhow::ensure!(
+                    tls_client_ca.is_none(),
+                    "tls_client_ca needs tls_cert and tls_key: mutual TLS is TLS first"
+                );
+                None
+            }
+            _ => anyhow::bail!("tls_cert and tls_key go together: give both, or neither"),
+        };
+        api.force_secure_cookies =
+            serve.is_some_and(|a| a.behind_https) || file.behind_https.unwrap_or(false);
         let trusted = std::env::var("DARKROOM_TRUSTED_PROXIES")
             .ok()
             .or_else(|| file.trusted_proxies.clone());

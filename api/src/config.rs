@@ -6,12 +6,16 @@ use darkroom_workers::WebhookTargets;
 
 pub use crate::auth::rate_limit::{LoginLimits, RequestLimits};
 pub use crate::client_address::TrustedProxies;
+pub use crate::tls::TlsFiles;
 
 /// How the HTTP API behaves.
 #[derive(Clone, Debug)]
 pub struct ApiConfig {
     /// Address to listen on; port 0 picks a free port (tests).
     pub listen: SocketAddr,
+    /// HTTPS, and mutual TLS with a client CA; `None`: plain HTTP (behind a
+    /// proxy that terminates TLS, or on a laptop).
+    pub tls: Option<TlsFiles>,
     /// Upload and decode limits.
     pub limits: Limits,
     /// Renditions clients may ask for by name (the workers render these).
@@ -85,6 +89,7 @@ impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tls: None,
             limits: Limits::default(),
             renditions: RenditionSpec::defaults(),
             job_attempts: 5,

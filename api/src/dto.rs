@@ -14,8 +14,12 @@ pub(crate) struct AssetDto {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub orientation: Option<u16>,
+    /// Capture time; through share links without its UTC offset when the
+    /// photo records where it was taken (the offset may come from there).
     pub taken_at: Option<String>,
-    pub blake3: String,
+    /// The original's BLAKE3 (hex); absent through share links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blake3: Option<String>,
     /// What the camera recorded (EXIF), as read at upload.
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
@@ -184,6 +188,11 @@ impl AssetDto {
                     None => {
                         let (status, error) = match pending {
                             PendingState::Pending => ("pending", None),
+                            // Why a job failed is for the owner; a link
+                            // holder learns only that it did.
+                            PendingState::Failed(_) if share => {
+                                ("failed", Some("the preview could not be made".into()))
+                            }
                             PendingState::Failed(e) => ("failed", Some(e.clone())),
                             PendingState::Unsupported => (
                                 "unsupported",
@@ -215,13 +224,16 @@ impl AssetDto {
             width: asset.width,
             height: asset.height,
             orientation: asset.orientation,
-            taken_at: asset.taken_at.clone(),
-            blake3: asset.hash.to_hex(),
+            taken_at: match (&asset.taken_at, share && asset.facts.has_location) {
+                (Some(t), true) => Some(without_offset(t).to_string()),
+                (taken_at, _) => taken_at.clone(),
+            },
+            blake3: (!share).then(|| asset.hash.to_hex()),
             metadata: asset
                 .exif
                 .as_deref()
                 .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
-                .map(|m| if share { without_location(m) } else { m }),
+                .map(|m| if share { for_link_holders(m) } else { m }),
             uploaded_at: rfc3339(asset.created_at),
             title: asset.library.title.clone(),
             caption: asset.library.caption.clone(),
@@ -246,12 +258,36 @@ pub(crate) fn rendition_version(hash: &darkroom_storage::ContentHash) -> String 
     hash.to_hex()[..16].to_string()
 }
 
-/// Metadata with every location field removed (for share links).
-fn without_location(mut metadata: serde_json::Value) -> serde_json::Value {
+/// Metadata as link holders see it: no location field, no offset on the
+/// capture time of a located photo (it may come from the position), and
+/// not the camera's rating (the owner's rating is the owner's).
+fn for_link_holders(mut metadata: serde_json::Value) -> serde_json::Value {
     if let Some(object) = metadata.as_object_mut() {
-        object.retain(|key, _| !is_location_key(key));
+        let located = object
+            .iter()
+            .any(|(key, value)| is_location_key(key) && !value.is_null());
+        object.retain(|key, _| !is_location_key(key) && key != "rating");
+        if located && let Some(serde_json::Value::String(taken)) = object.get_mut("taken_at") {
+            *taken = without_offset(taken).to_string();
+        }
     }
     metadata
+}
+
+/// `2024-05-01T18:30:00+02:00` (or `…Z`) as `2024-05-01T18:30:00`.
+fn without_offset(time: &str) -> &str {
+    if let Some(local) = time.strip_suffix('Z') {
+        return local;
+    }
+    let bytes = time.as_bytes();
+    let n = bytes.len();
+    let has_offset = n > 19
+        && matches!(bytes[n - 6], b'+' | b'-')
+        && bytes[n - 3] == b':'
+        && [n - 5, n - 4, n - 2, n - 1]
+            .iter()
+            .all(|&i| bytes[i].is_ascii_digit());
+    if has_offset { &time[..n - 6] } else { time }
 }
 
 /// Keys of the metadata JSON that say where a photo was taken.
@@ -288,8 +324,34 @@ mod tests {
     #[test]
     fn share_metadata_has_no_location() {
         let m = serde_json::json!({"make": "Leica", "gps": {"latitude": 1.0}, "taken_at": "x"});
-        let m = super::without_location(m);
+        let m = super::for_link_holders(m);
         assert_eq!(m, serde_json::json!({"make": "Leica", "taken_at": "x"}));
+    }
+
+    #[test]
+    fn link_holders_get_no_offset_of_a_located_photo_and_no_camera_rating() {
+        let located = serde_json::json!({
+            "gps": {"latitude": 48.8, "longitude": 2.3},
+            "taken_at": "2024-05-01T18:30:00+02:00",
+            "rating": 5,
+        });
+        assert_eq!(
+            super::for_link_holders(located),
+            serde_json::json!({"taken_at": "2024-05-01T18:30:00"})
+        );
+        let unlocated = serde_json::json!({"gps": null, "taken_at": "2024-05-01T18:30:00-07:00"});
+        assert_eq!(
+            super::for_link_holders(unlocated)["taken_at"],
+            "2024-05-01T18:30:00-07:00"
+        );
+        assert_eq!(
+            super::without_offset("2024-05-01T18:30:00.25Z"),
+            "2024-05-01T18:30:00.25"
+        );
+        assert_eq!(
+            super::without_offset("2024-05-01T18:30:00"),
+            "2024-05-01T18:30:00"
+        );
     }
 
     #[test]

@@ -49,6 +49,8 @@ error_codes! {
     AccountDisabled = "account_disabled",
     /// Only a signed-in session (not a token) may do this.
     SessionRequired = "session_required",
+    /// The token is bound to a client certificate this connection lacks.
+    CertificateRequired = "certificate_required",
     /// An admin may not disable their own account.
     CannotDisableSelf = "cannot_disable_self",
     // Share links.

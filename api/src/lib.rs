@@ -24,6 +24,7 @@ mod shared_originals;
 mod slow_clients;
 mod startup;
 mod state;
+mod tls;
 mod tus_headers;
 mod usage_csv;
 mod web_app;
@@ -32,9 +33,10 @@ pub use auth::check_user_name;
 pub use auth::password::{
     check_policy as check_password_policy, generate as generate_password, hash as hash_password,
 };
-pub use config::{ApiConfig, LoginLimits, RequestLimits, TrustedProxies};
+pub use config::{ApiConfig, LoginLimits, RequestLimits, TlsFiles, TrustedProxies};
 pub use error::{ApiError, ErrorCode};
 pub use prometheus::Telemetry;
 pub use startup::{Application, ServerStopper, Services, serve_metrics};
 pub use state::DrainSwitch;
+pub use tls::TlsError;
 pub use usage_csv::usage_csv;

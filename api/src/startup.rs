@@ -37,6 +37,13 @@ pub struct Application {
 impl Application {
     /// Binds `config.listen` and prepares the server.
     pub fn build(config: ApiConfig, services: Services) -> std::io::Result<Self> {
+        // Read first: a bad certificate file is a clear error at start.
+        let tls = config
+            .tls
+            .as_ref()
+            .map(crate::tls::server_config)
+            .transpose()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();
         let http_workers = config.http_workers;
@@ -77,6 +84,7 @@ impl Application {
                     crate::auth::before_body::authenticate_before_body,
                 ))
                 .wrap(actix_web::middleware::from_fn(crate::etag::json_etags))
+                .wrap(actix_web::middleware::from_fn(crate::openapi::swagger_csp))
                 .wrap_fn(move |mut req, srv| {
                     crate::slow_clients::guard_body(&mut req, body_stall);
                     srv.call(req)
@@ -132,7 +140,14 @@ impl Application {
         if let Some(n) = http_workers {
             server = server.workers(n);
         }
-        let server = server.listen(listener)?.run();
+        let server = match tls {
+            // Keeps each connection's client certificate for its requests.
+            Some(tls) => server
+                .on_connect(crate::tls::on_connect)
+                .listen_rustls_0_23(listener, tls)?,
+            None => server.listen(listener)?,
+        }
+        .run();
         Ok(Application {
             port,
             server,

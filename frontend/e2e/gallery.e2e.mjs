@@ -470,6 +470,16 @@ try {
   await fitsWidth(phoneShare, 'the share page');
   await shot(phoneShare, 'phone-share-page');
 
+  step('API docs: Swagger UI under its own Content-Security-Policy');
+  const docsPage = await context.newPage();
+  watch(docsPage, 'api docs');
+  const docs = await docsPage.goto(base + '/api/docs/');
+  const csp = docs.headers()['content-security-policy'] ?? '';
+  assert.match(csp, /script-src 'self'/, `Swagger UI is served with a CSP (${csp})`);
+  await docsPage.locator('.opblock').first().waitFor();
+  assert.ok((await docsPage.locator('.opblock').count()) > 50, 'every operation is listed');
+  await docsPage.close();
+
   step('sign out');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();

@@ -1,6 +1,7 @@
 //! `darkroom serve`: the HTTP API with workers in the same process.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -129,10 +130,17 @@ pub async fn run(settings: Settings, _args: &ServeArgs) -> anyhow::Result<()> {
         app.stopper(),
         settings.process.drain,
     ));
+    let scheme = if settings.api.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     tracing::info!(
         address = %settings.api.listen.ip(),
         port = app.port(),
-        "darkroom is listening on http://{}:{}",
+        tls = settings.api.tls.is_some(),
+        mutual_tls = settings.api.tls.as_ref().is_some_and(|t| t.client_ca.is_some()),
+        "darkroom is listening on {scheme}://{}:{}",
         settings.api.listen.ip(),
         app.port()
     );
@@ -229,4 +237,18 @@ pub struct ServeArgs {
     /// Largest upload accepted, in bytes [default: 1 GiB].
     #[arg(long, env = "DARKROOM_MAX_UPLOAD_BYTES")]
     pub max_upload_bytes: Option<u64>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first; with --tls-key).
+    #[arg(long, env = "DARKROOM_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "DARKROOM_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Ask clients for certificates signed by this PEM CA (mutual TLS): API
+    /// tokens bound to a certificate work only over a connection presenting it.
+    #[arg(long, env = "DARKROOM_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Clients reach the service over HTTPS through a proxy that terminates
+    /// it: session cookies are marked Secure whatever the proxy says.
+    #[arg(long, env = "DARKROOM_BEHIND_HTTPS")]
+    pub behind_https: bool,
 }

@@ -10,6 +10,9 @@ use crate::{RawHelper, WebhookTargets};
 pub struct WorkerConfig {
     /// Jobs processed at once by this process (0: lease nothing).
     pub concurrency: usize,
+    /// Webhook deliveries sent at once, in loops of their own (they wait on
+    /// other people's servers, not on the CPU).
+    pub delivery_concurrency: usize,
     /// How long a lease lasts without renewal; a dead worker's jobs are taken
     /// over after this long. Leases are renewed every third of it.
     pub lease: Duration,
@@ -61,6 +64,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            delivery_concurrency: 4,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(500),
             retry_base: Duration::from_secs(2),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use darkroom_storage::catalog::{JobState, LeasedJob};
+use darkroom_storage::catalog::{JobLane, JobState, LeasedJob};
 use darkroom_storage::{BlobStore, Catalog, JobId, StorageError, Store};
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
@@ -87,19 +87,30 @@ impl Runner {
         self.waker.clone()
     }
 
-    /// Leases and runs one job; `None` when the queue has nothing runnable.
+    /// Leases and runs one job, a render before a delivery; `None` when the
+    /// queue has nothing runnable.
     pub async fn run_once(&self) -> Result<Option<(JobId, JobOutcome)>, StorageError> {
         let (_, never_stops) = watch::channel(false);
-        self.lease_and_run(never_stops).await
+        for lane in JobLane::ALL {
+            if let Some(ran) = self.lease_and_run(lane, never_stops.clone()).await? {
+                return Ok(Some(ran));
+            }
+        }
+        Ok(None)
     }
 
-    /// Leases and runs one job, handing it back if `stop` turns true and the
-    /// job has not finished `config.stop_grace` later.
+    /// Leases and runs one job of `lane`, handing it back if `stop` turns
+    /// true and the job has not finished `config.stop_grace` later.
     async fn lease_and_run(
         &self,
+        lane: JobLane,
         stop: watch::Receiver<bool>,
     ) -> Result<Option<(JobId, JobOutcome)>, StorageError> {
-        let Some(job) = self.catalog.lease_job(&self.id, self.config.lease).await? else {
+        let leased = self
+            .catalog
+            .lease_job(&self.id, self.config.lease, lane)
+            .await?;
+        let Some(job) = leased else {
             return Ok(None);
         };
         let span =
@@ -109,12 +120,24 @@ impl Runner {
         Ok(Some((id, outcome)))
     }
 
-    /// Runs `config.concurrency` lease loops until `stop` turns true; a job in
-    /// progress is finished first.
+    /// Runs `config.concurrency` lease loops for renders and
+    /// `config.delivery_concurrency` for webhook deliveries until `stop`
+    /// turns true; a job in progress is finished first.
     pub async fn run(self, stop: watch::Receiver<bool>) {
-        tracing::info!(worker = %self.id, concurrency = self.config.concurrency, "workers started");
-        let loops: Vec<_> = (0..self.config.concurrency)
-            .map(|_| tokio::spawn(self.clone().lease_loop(stop.clone())))
+        tracing::info!(
+            worker = %self.id,
+            concurrency = self.config.concurrency,
+            deliveries = self.config.delivery_concurrency,
+            "workers started"
+        );
+        let lanes = [
+            (JobLane::Renders, self.config.concurrency),
+            (JobLane::Deliveries, self.config.delivery_concurrency),
+        ];
+        let loops: Vec<_> = lanes
+            .into_iter()
+            .flat_map(|(lane, n)| std::iter::repeat_n(lane, n))
+            .map(|lane| tokio::spawn(self.clone().lease_loop(lane, stop.clone())))
             .collect();
         for handle in loops {
             let _ = handle.await;
@@ -122,11 +145,11 @@ impl Runner {
         tracing::info!(worker = %self.id, "workers stopped");
     }
 
-    async fn lease_loop(self, mut stop: watch::Receiver<bool>) {
+    async fn lease_loop(self, lane: JobLane, mut stop: watch::Receiver<bool>) {
         // Set while the catalog does not answer, so that its return is logged once.
         let mut unreachable_since: Option<std::time::Instant> = None;
         while !*stop.borrow() {
-            let idle = match self.lease_and_run(stop.clone()).await {
+            let idle = match self.lease_and_run(lane, stop.clone()).await {
                 Ok(leased) => {
                     if let Some(since) = unreachable_since.take() {
                         tracing::info!(

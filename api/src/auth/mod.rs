@@ -102,6 +102,9 @@ impl Authenticated {
     /// counts the request against the account's limit.
     fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Self, ApiError>>>> {
         let token = presented_token(req);
+        let client_certificate = req
+            .conn_data::<crate::tls::ClientCertificate>()
+            .map(|c| c.sha256.clone());
         let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let csrf = req
             .headers()
@@ -118,6 +121,16 @@ impl Authenticated {
                     .authenticate(&token)
                     .await?
                     .ok_or(ApiError::Unauthorized)?;
+                if let Some(bound) = &principal.certificate_sha256
+                    && client_certificate.as_ref() != Some(bound)
+                {
+                    return Err(ApiError::Denied {
+                        code: ErrorCode::CertificateRequired,
+                        message: "this token works only over a mutual-TLS connection that \
+                                  presents the client certificate it is bound to"
+                            .into(),
+                    });
+                }
                 Authenticated {
                     principal,
                     session: None,

@@ -28,6 +28,8 @@ pub(crate) struct TokenDto {
     scopes: Vec<String>,
     created_at: String,
     last_used_at: Option<String>,
+    /// The client certificate (SHA-256, hex) the token works with alone.
+    certificate_sha256: Option<String>,
     /// True for the token this request was made with.
     current: bool,
 }
@@ -43,6 +45,7 @@ pub(crate) struct IssuedTokenDto {
     id: String,
     name: String,
     scopes: Vec<String>,
+    certificate_sha256: Option<String>,
     /// Send as `Authorization: Bearer <token>`.
     token: String,
 }
@@ -64,6 +67,7 @@ pub(crate) async fn list(
             scopes: t.scopes.iter().map(|s| s.to_string()).collect(),
             created_at: rfc3339(t.created_at),
             last_used_at: t.last_used_at.map(rfc3339),
+            certificate_sha256: t.certificate_sha256.clone(),
             current: auth.principal.token_id == Some(t.id),
         })
         .collect();
@@ -76,6 +80,10 @@ pub(crate) struct CreateBody {
     name: String,
     /// Only scopes you hold.
     scopes: Vec<String>,
+    /// Bind the token to a client certificate (its SHA-256 fingerprint, as
+    /// `openssl x509 -noout -fingerprint -sha256` prints it): it then works
+    /// only over a mutual-TLS connection presenting that certificate.
+    certificate_sha256: Option<String>,
 }
 
 /// Creates an API token with some of your scopes (scope `edit`; at most 100
@@ -99,6 +107,15 @@ pub(crate) async fn create(
             "at least one of read, upload, edit, admin".into(),
         ));
     }
+    let certificate = match &body.certificate_sha256 {
+        None => None,
+        Some(text) => Some(crate::tls::normalised_fingerprint(text).ok_or_else(|| {
+            invalid_field(
+                "certificate_sha256",
+                "a SHA-256 fingerprint: 64 hex digits, colons allowed".into(),
+            )
+        })?),
+    };
     let mut scopes = Vec::new();
     for raw in &body.scopes {
         let scope: Scope = raw
@@ -121,10 +138,17 @@ pub(crate) async fn create(
         .catalog
         .issue_token(auth.user(), name, &scopes)
         .await?;
+    if let Some(certificate) = &certificate {
+        state
+            .catalog
+            .bind_token_to_certificate(auth.user(), &issued.id, certificate)
+            .await?;
+    }
     Ok(HttpResponse::Created().json(IssuedTokenDto {
         id: issued.id.to_string(),
         name: name.to_string(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        certificate_sha256: certificate,
         token: issued.secret,
     }))
 }

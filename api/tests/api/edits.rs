@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::backend_tests;
 use crate::helpers::{TestApp, decode, jpeg};
-use darkroom_storage::catalog::{NewRendition, Scope};
+use darkroom_storage::catalog::{JobLane, NewRendition, Scope};
 use darkroom_storage::maintenance::{GcPolicy, collect_garbage};
 
 backend_tests!(
@@ -392,7 +392,7 @@ async fn a_render_of_a_replaced_edit_records_nothing(app: TestApp) {
     // A worker leases that render; meanwhile the photographer saves again.
     let job = app
         .catalog
-        .lease_job("slow-worker", Duration::from_secs(60))
+        .lease_job("slow-worker", Duration::from_secs(60), JobLane::Renders)
         .await
         .unwrap()
         .expect("the re-render is queued");

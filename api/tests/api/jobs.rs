@@ -1,9 +1,10 @@
 use std::time::Duration;
 
+use darkroom_storage::catalog::{JobLane, Scope};
 use darkroom_workers::JobOutcome;
 
 use crate::backend_tests;
-use crate::helpers::{TestApp, assert_error, jpeg};
+use crate::helpers::{TestApp, assert_error, jpeg, noisy_jpeg};
 
 backend_tests!(
     transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retried,
@@ -11,6 +12,7 @@ backend_tests!(
     corrupt_images_fail_without_pointless_retries,
     formats_without_a_decoder_are_stored_with_no_renditions,
     administrators_see_the_queue_and_retry_failed_jobs,
+    one_backlog_does_not_hold_up_another_and_deliveries_have_their_own_lane,
 );
 
 async fn transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retried(app: TestApp) {
@@ -89,7 +91,7 @@ async fn a_dead_workers_lease_expires_and_another_finishes_the_job(app: TestApp)
     let lease = Duration::from_millis(500);
     let taken = app
         .catalog
-        .lease_job("worker-that-dies", lease)
+        .lease_job("worker-that-dies", lease, JobLane::Renders)
         .await
         .unwrap()
         .expect("a job");
@@ -225,4 +227,62 @@ async fn administrators_see_the_queue_and_retry_failed_jobs(app: TestApp) {
         "forbidden",
     )
     .await;
+}
+
+/// Jobs are leased by their owners' lines, not by the clock alone: someone
+/// arriving behind another's backlog is served alongside it. Webhook
+/// deliveries are leased only by their own lane's loops.
+async fn one_backlog_does_not_hold_up_another_and_deliveries_have_their_own_lane(app: TestApp) {
+    app.call_expect(
+        reqwest::Method::POST,
+        &app.token,
+        "/api/v1/webhooks",
+        Some(serde_json::json!({"url": "http://127.0.0.1:9/hook", "events": ["asset.created"]})),
+        201,
+    )
+    .await;
+    let mut backlog = Vec::new();
+    for seed in 0..5 {
+        backlog.push(
+            app.upload_id(
+                &app.token,
+                &format!("b{seed}.jpg"),
+                noisy_jpeg(40, 30, seed),
+            )
+            .await,
+        );
+    }
+    let late = app.user_token("lena", &[Scope::Read, Scope::Upload]).await;
+    let lenas = app
+        .upload_id(&late, "mine.jpg", noisy_jpeg(40, 30, 99))
+        .await;
+
+    let mut order = Vec::new();
+    while let Some(job) = app
+        .catalog
+        .lease_job("fair-test", Duration::from_secs(60), JobLane::Renders)
+        .await
+        .unwrap()
+    {
+        assert_eq!(
+            job.kind, "render_renditions",
+            "renders only in the render lane"
+        );
+        order.push(job.asset_id.unwrap().to_string());
+    }
+    assert_eq!(order.len(), 6);
+    let lenas_turn = order.iter().position(|id| *id == lenas).unwrap();
+    assert!(
+        lenas_turn <= 1,
+        "the late user's photo is leased second at the latest, not after the backlog: {lenas_turn}"
+    );
+    assert_eq!(order[0], backlog[0]);
+    // The five deliveries wait in their own lane.
+    let delivery = app
+        .catalog
+        .lease_job("fair-test", Duration::from_secs(60), JobLane::Deliveries)
+        .await
+        .unwrap()
+        .expect("a delivery is queued");
+    assert_eq!(delivery.kind, "deliver_webhook");
 }

@@ -18,6 +18,7 @@ mod reading; // listing, originals (ranges, ETags), health
 mod resumable; // tus uploads: interruption, resume, races, checksums, expiry
 mod sharing; // share links: passwords, expiry, revocation, no location
 mod sync; // companion apps: device asset ids, check
+mod tls; // HTTPS, mutual TLS and tokens bound to client certificates
 mod upload; // ingest, dedup, races, renditions
 mod webhooks; // signed deliveries to a local receiver, retries, history
 

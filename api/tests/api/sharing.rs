@@ -112,6 +112,11 @@ async fn album_links_serve_the_album_without_location(app: TestApp) {
             asset.get("favorite").is_none() && asset.get("rating").is_none(),
             "the owner's favourites and ratings stay the owner's: {asset}"
         );
+        assert!(asset.get("blake3").is_none(), "no content hash: {asset}");
+        assert!(
+            asset["metadata"].get("rating").is_none(),
+            "nor the camera's rating: {asset}"
+        );
     }
     let url = page["assets"][0]["renditions"][0]["url"]
         .as_str()

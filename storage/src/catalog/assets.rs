@@ -378,7 +378,7 @@ impl Catalog {
         hold_blob(&mut tx, &new.hash).await?;
         charge_usage(&mut tx, &new.owner, new.size).await?;
         for job in jobs {
-            insert_job(&mut tx, job, now).await?;
+            insert_job(&mut tx, job, &new.owner, now).await?;
         }
         record_change(
             &mut tx,

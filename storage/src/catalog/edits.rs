@@ -82,7 +82,7 @@ impl Catalog {
         .execute(&mut *tx)
         .await?;
         for job in jobs {
-            insert_job(&mut tx, job, now).await?;
+            insert_job(&mut tx, job, owner, now).await?;
         }
         record_change(
             &mut tx,

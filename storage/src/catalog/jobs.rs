@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::listing::{Bind, QueryText};
 use super::{Catalog, Dialect, parse_id};
-use crate::{AssetId, JobId, StorageError, now_ms};
+use crate::{AssetId, JobId, StorageError, UserId, now_ms};
 
 /// The queue's `kind` for rendering an asset's renditions.
 pub const RENDER_JOB_KIND: &str = "render_renditions";
@@ -67,6 +67,35 @@ impl Job {
 
     fn payload(&self) -> String {
         serde_json::to_string(self).expect("invariant: jobs serialise")
+    }
+}
+
+/// Which workers lease a job: renders use the CPU; webhook deliveries wait
+/// on other people's servers (ten seconds each, a dozen attempts), so they
+/// have loops of their own and cannot hold up anyone's thumbnails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobLane {
+    Renders,
+    Deliveries,
+}
+
+impl JobLane {
+    pub const ALL: [JobLane; 2] = [JobLane::Renders, JobLane::Deliveries];
+
+    /// The lane's name, for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobLane::Renders => "renders",
+            JobLane::Deliveries => "deliveries",
+        }
+    }
+
+    /// The lease statement's filter on `kind` (constants only).
+    fn kind_filter(self) -> &'static str {
+        match self {
+            JobLane::Renders => "kind <> 'deliver_webhook'",
+            JobLane::Deliveries => "kind = 'deliver_webhook'",
+        }
     }
 }
 
@@ -176,70 +205,88 @@ pub struct JobCounts {
     pub failed: i64,
 }
 
+/// Queues `new` for `owner`, at its place in the owner's line (see
+/// migration 0012): one past the owner's last queued job of its kind, and
+/// never before the front of everyone's line.
 pub(super) async fn insert_job(
     tx: &mut super::ledger::Tx,
     new: &NewJob,
+    owner: &UserId,
     now: i64,
 ) -> Result<JobId, StorageError> {
+    let kind = new.job.kind();
+    let owners_last: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(place) FROM jobs WHERE state = 'queued' AND kind = $1 AND owner_id = $2",
+    )
+    .bind(kind)
+    .bind(owner.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    let front: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(place) FROM jobs WHERE state = 'queued' AND kind = $1")
+            .bind(kind)
+            .fetch_one(&mut **tx)
+            .await?;
+    let place = owners_last
+        .map_or(0, |last| last + 1)
+        .max(front.unwrap_or(0));
     let id = JobId::new();
     sqlx::query(
         "INSERT INTO jobs (id, kind, payload, asset_id, state, attempts, max_attempts,
-                           run_after, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $6, $6)",
+                           run_after, created_at, updated_at, owner_id, place)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $6, $6, $7, $8)",
     )
     .bind(id.to_string())
-    .bind(new.job.kind())
+    .bind(kind)
     .bind(new.job.payload())
     .bind(new.job.asset().map(AssetId::to_string))
     .bind(i64::from(new.max_attempts))
     .bind(now)
+    .bind(owner.to_string())
+    .bind(place)
     .execute(&mut **tx)
     .await?;
     Ok(id)
 }
 
-/// The lease statement; `$lock` is the row-locking clause, the one part that
-/// differs between databases.
-macro_rules! lease_sql {
-    ($lock:literal) => {
-        concat!(
-            "UPDATE jobs
-             SET state = 'running', attempts = attempts + 1, lease_owner = $1,
-                 lease_expires_at = $2, updated_at = $3,
-                 taken_over = CASE WHEN state = 'running' THEN 1 ELSE 0 END,
-                 last_error = CASE WHEN state = 'running'
-                     THEN 'the lease of worker ' || COALESCE(lease_owner, '?') || ' ran out during attempt '
-                          || CAST(attempts AS TEXT) || '; taken over'
-                     ELSE last_error END
-             WHERE id = (
-                 SELECT id FROM jobs
-                 WHERE (state = 'queued' AND run_after <= $3)
-                    OR (state = 'running' AND lease_expires_at < $3 AND attempts < max_attempts)
-                 ORDER BY run_after, id
-                 LIMIT 1 ",
-            $lock,
-            ")
-             RETURNING id, kind, payload, asset_id, attempts, max_attempts, taken_over"
-        )
-    };
+/// The lease statement for `lane`, with `lock`, the row-locking clause
+/// (the one part that differs between databases): the runnable job lowest
+/// in the line, oldest first among equals; or one whose worker's lease ran
+/// out (taken over).
+fn lease_sql(lane: JobLane, lock: &str) -> String {
+    format!(
+        "UPDATE jobs
+         SET state = 'running', attempts = attempts + 1, lease_owner = $1,
+             lease_expires_at = $2, updated_at = $3,
+             taken_over = CASE WHEN state = 'running' THEN 1 ELSE 0 END,
+             last_error = CASE WHEN state = 'running'
+                 THEN 'the lease of worker ' || COALESCE(lease_owner, '?') || ' ran out during attempt '
+                      || CAST(attempts AS TEXT) || '; taken over'
+                 ELSE last_error END
+         WHERE id = (
+             SELECT id FROM jobs
+             WHERE {filter} AND (
+                 (state = 'queued' AND run_after <= $3)
+                 OR (state = 'running' AND lease_expires_at < $3 AND attempts < max_attempts))
+             ORDER BY place, run_after, id
+             LIMIT 1 {lock})
+         RETURNING id, kind, payload, asset_id, attempts, max_attempts, taken_over",
+        filter = lane.kind_filter(),
+    )
 }
-
-/// SQLite has one writer at a time; the statement is atomic as it stands.
-const LEASE_SQLITE: &str = lease_sql!("");
-/// SKIP LOCKED lets many workers lease different jobs at once instead of
-/// queueing behind one row lock.
-const LEASE_POSTGRES: &str = lease_sql!("FOR UPDATE SKIP LOCKED");
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl Catalog {
-    /// Leases the next runnable job for `worker` until `lease` from now.
+    /// Leases the next runnable job of `lane` for `worker` until `lease`
+    /// from now.
     pub async fn lease_job(
         &self,
         worker: &str,
         lease: Duration,
+        lane: JobLane,
     ) -> Result<Option<LeasedJob>, StorageError> {
         let now = now_ms();
         // Jobs whose worker died on their last attempt cannot be leased again:
@@ -262,10 +309,13 @@ impl Catalog {
             );
         }
         let sql = match self.dialect {
-            Dialect::Sqlite => LEASE_SQLITE,
-            Dialect::Postgres => LEASE_POSTGRES,
+            // One writer at a time: the statement is atomic as it stands.
+            Dialect::Sqlite => lease_sql(lane, ""),
+            // SKIP LOCKED lets many workers lease different jobs at once
+            // instead of queueing behind one row lock.
+            Dialect::Postgres => lease_sql(lane, "FOR UPDATE SKIP LOCKED"),
         };
-        let row = sqlx::query(sql)
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(worker)
             .bind(now + ms(lease))
             .bind(now)

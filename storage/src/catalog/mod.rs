@@ -38,8 +38,8 @@ pub use blob_refs::StorageTotals;
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use edits::EditVersion;
 pub use jobs::{
-    Job, JobCounts, JobGauge, JobRecord, JobState, JobStatus, LeasedJob, NewJob, RENDER_JOB_KIND,
-    WEBHOOK_JOB_KIND,
+    Job, JobCounts, JobGauge, JobLane, JobRecord, JobState, JobStatus, LeasedJob, NewJob,
+    RENDER_JOB_KIND, WEBHOOK_JOB_KIND,
 };
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;

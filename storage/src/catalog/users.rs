@@ -34,6 +34,8 @@ pub struct TokenRecord {
     pub scopes: Vec<Scope>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// The client certificate (SHA-256, hex) it works with alone, if bound.
+    pub certificate_sha256: Option<String>,
 }
 
 /// A user whose stored usage differed from the bytes they hold.
@@ -91,6 +93,9 @@ pub struct Principal {
     /// The API token used; `None` for a web session.
     pub token_id: Option<TokenId>,
     pub scopes: Vec<Scope>,
+    /// The client certificate (SHA-256, hex) the token is bound to: the
+    /// request must come over a connection presenting it.
+    pub certificate_sha256: Option<String>,
 }
 
 impl Principal {
@@ -104,6 +109,7 @@ impl Principal {
             user,
             token_id: None,
             scopes,
+            certificate_sha256: None,
         }
     }
 }
@@ -253,13 +259,38 @@ impl Catalog {
         Ok(issued)
     }
 
+    /// Binds one of the user's tokens to a client certificate (SHA-256 of
+    /// its DER bytes, lowercase hex): from now on it works only over a
+    /// connection presenting that certificate.
+    pub async fn bind_token_to_certificate(
+        &self,
+        user: &UserId,
+        token: &TokenId,
+        certificate_sha256: &str,
+    ) -> Result<(), StorageError> {
+        let bound = sqlx::query(
+            "UPDATE api_tokens SET certificate_sha256 = $1
+             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(certificate_sha256)
+        .bind(token.to_string())
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if bound == 0 {
+            return Err(StorageError::NotFound { what: "token" });
+        }
+        Ok(())
+    }
+
     /// Resolves a presented secret to the user and scopes it grants, if any.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>, StorageError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT t.id AS token_id, t.scopes, t.last_used_at, {USER_COLUMNS}
+            "SELECT t.id AS token_id, t.scopes, t.last_used_at, t.certificate_sha256, {USER_COLUMNS}
              FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
         ));
@@ -283,6 +314,7 @@ impl Catalog {
             user: user_from_row(&row)?,
             token_id: Some(token_id),
             scopes,
+            certificate_sha256: row.try_get("certificate_sha256")?,
         }))
     }
 
@@ -382,7 +414,7 @@ impl Catalog {
     /// The user's live (unrevoked) tokens, newest first.
     pub async fn list_tokens(&self, user: &UserId) -> Result<Vec<TokenRecord>, StorageError> {
         let rows = sqlx::query(
-            "SELECT id, name, scopes, created_at, last_used_at FROM api_tokens
+            "SELECT id, name, scopes, created_at, last_used_at, certificate_sha256 FROM api_tokens
              WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
         )
         .bind(user.to_string())
@@ -396,6 +428,7 @@ impl Catalog {
                     scopes: parse_scopes(&r.try_get::<String, _>("scopes")?)?,
                     created_at: r.try_get("created_at")?,
                     last_used_at: r.try_get("last_used_at")?,
+                    certificate_sha256: r.try_get("certificate_sha256")?,
                 })
             })
             .collect()

@@ -143,7 +143,7 @@ pub(super) async fn fan_out(
         .bind(at)
         .execute(&mut **tx)
         .await?;
-        insert_job(tx, &webhook_job(&delivery), at).await?;
+        insert_job(tx, &webhook_job(&delivery), owner, at).await?;
     }
     Ok(())
 }
