@@ -54,6 +54,14 @@ impl TrustedProxies {
         Some(self.client_in(peer, &forwarded))
     }
 
+    /// The client an `X-Forwarded-For` value names, from a trusted peer
+    /// (for the fuzz target; requests go through [`Self::client_of`]).
+    pub(crate) fn client_in_header(&self, header: &str) -> IpAddr {
+        let peer = IpAddr::from([127, 0, 0, 1]);
+        let forwarded: Vec<IpAddr> = header.split(',').filter_map(forwarded_address).collect();
+        self.client_in(peer, &forwarded)
+    }
+
     /// From the right of `forwarded`, the first address not a trusted proxy
     /// (or the leftmost, when every hop is trusted; the peer when none).
     fn client_in(&self, peer: IpAddr, forwarded: &[IpAddr]) -> IpAddr {

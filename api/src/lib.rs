@@ -40,3 +40,43 @@ pub use startup::{Application, ServerStopper, Services, serve_metrics};
 pub use state::DrainSwitch;
 pub use tls::TlsError;
 pub use usage_csv::usage_csv;
+
+/// Entry points for the fuzz targets in `api/fuzz`: the parsers of what
+/// anyone can put in a request header, given arbitrary text. Not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::range::{RangeRequest, parse_range};
+    use crate::tus_headers::{ChunkChecksum, UploadMetadata};
+
+    /// `Range` against a body of `len` bytes: a range it grants lies inside.
+    pub fn range(header: &str, len: u64) {
+        if let RangeRequest::Partial(range) = parse_range(Some(header), len) {
+            assert!(
+                range.start < range.end && range.end <= len,
+                "{range:?} of {len}"
+            );
+        }
+    }
+
+    /// tus `Upload-Metadata`.
+    pub fn upload_metadata(header: &str) {
+        if let Ok(metadata) = UploadMetadata::parse(header) {
+            let _ = metadata.get(&["filename", "name", "blake3"]);
+        }
+    }
+
+    /// tus `Upload-Checksum`, then a digest checked against it.
+    pub fn upload_checksum(header: &str, body: &[u8]) {
+        if let Ok(mut checksum) = ChunkChecksum::parse(header) {
+            checksum.update(body);
+            let _ = checksum.verify();
+        }
+    }
+
+    /// `X-Forwarded-For` behind a trusted proxy network.
+    pub fn forwarded_for(trusted: &str, header: &str) {
+        if let Ok(proxies) = crate::client_address::TrustedProxies::parse(trusted) {
+            let _ = proxies.client_in_header(header);
+        }
+    }
+}

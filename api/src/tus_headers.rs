@@ -140,7 +140,12 @@ impl ChunkChecksum {
         let Some(value) = req.headers().get("upload-checksum") else {
             return Ok(None);
         };
-        let text = value.to_str().unwrap_or_default().trim();
+        Self::parse(value.to_str().unwrap_or_default()).map(Some)
+    }
+
+    /// Parses the value of an `Upload-Checksum` header.
+    pub(crate) fn parse(text: &str) -> Result<Self, ApiError> {
+        let text = text.trim();
         let (name, encoded) = text.split_once(' ').unwrap_or((text, ""));
         let (algorithm, digest, digest_len) = match name.to_ascii_lowercase().as_str() {
             "blake3" => ("blake3", Digester::Blake3(Box::default()), 32),
@@ -165,11 +170,11 @@ impl ChunkChecksum {
                     format!("the {algorithm} digest in Upload-Checksum must be {digest_len} bytes in base64"),
                 )
             })?;
-        Ok(Some(ChunkChecksum {
+        Ok(ChunkChecksum {
             algorithm,
             expected,
             digest,
-        }))
+        })
     }
 
     pub(crate) fn update(&mut self, bytes: &[u8]) {

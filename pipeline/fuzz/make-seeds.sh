@@ -30,3 +30,15 @@ open("seeds/preview.dng", "wb").write(tiff + struct.pack("<I", 0) + jpeg)
 raf = b"FUJIFILMCCD-RAW 0201FF383501".ljust(84, b"\0") + struct.pack(">II", 100, len(jpeg))
 open("seeds/preview.raf", "wb").write(raf.ljust(100, b"\0") + jpeg)
 PY
+# Located seeds for strip_location: GPS, an XMP city and an IPTC city written
+# by exiftool into a JPEG, a PNG and the DNG above; and a JPEG with a second
+# image appended after its end, as MPF and motion photos do.
+if command -v exiftool >/dev/null; then
+  for f in seeds/prog.jpg seeds/small.png seeds/preview.dng; do
+    ext=${f##*.}
+    exiftool -m -q -q -GPSLatitude=48.8584 -GPSLatitudeRef=N -GPSLongitude=2.2945 -GPSLongitudeRef=E \
+      -XMP-photoshop:City=Paris -IPTC:City=Paris -o "seeds/located.$ext" "$f" || true
+  done
+  cat seeds/located.jpg seeds/located.jpg > seeds/located-two-images.jpg
+fi
+ls seeds | wc -l
