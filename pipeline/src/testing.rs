@@ -128,49 +128,18 @@ fn bayer_dng_with(
         ),
         (50778, 3, 1, short(21)), // D65
     ];
-    let tail_at = |entries: &[Field]| {
-        let ifd_len = 2 + entries.len() * 12 + 4;
-        let values: usize = entries
-            .iter()
-            .filter(|e| e.3.len() > 4)
-            .map(|e| e.3.len())
-            .sum();
-        (8 + ifd_len + values + mosaic.len()) as u32
-    };
+    // IFD0 at 8, its values after it, then the raw data, then `extra`'s.
+    let ifd0 = |entries: &[Field]| ifd_at(8, entries.to_vec());
+    let tail_at = |entries: &[Field]| (8 + ifd0(entries).len() + mosaic.len()) as u32;
     let (sizing, _) = extra(0);
     let at = tail_at(&[entries.clone(), sizing].concat());
     let (fields, tail) = extra(at);
     entries.extend(fields);
-    entries.sort_by_key(|e| e.0);
-    let ifd_len = 2 + entries.len() * 12 + 4;
-    let mut extra_at = 8 + ifd_len;
-    let extra_len: usize = entries
-        .iter()
-        .filter(|e| e.3.len() > 4)
-        .map(|e| e.3.len())
-        .sum();
-    let strip_at = (8 + ifd_len + extra_len) as u32;
+    let strip_at = 8 + ifd0(&entries).len() as u32;
     entries.iter_mut().find(|e| e.0 == 273).unwrap().3 = long(strip_at);
     let mut out = b"II*\0".to_vec();
     out.extend_from_slice(&8u32.to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    let mut extra = Vec::new();
-    for (tag, kind, count, value) in &entries {
-        out.extend_from_slice(&tag.to_le_bytes());
-        out.extend_from_slice(&kind.to_le_bytes());
-        out.extend_from_slice(&count.to_le_bytes());
-        if value.len() <= 4 {
-            let mut inline = value.clone();
-            inline.resize(4, 0);
-            out.extend_from_slice(&inline);
-        } else {
-            out.extend_from_slice(&(extra_at as u32).to_le_bytes());
-            extra_at += value.len();
-            extra.extend_from_slice(value);
-        }
-    }
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&extra);
+    out.extend_from_slice(&ifd0(&entries));
     debug_assert_eq!(out.len() as u32, strip_at);
     out.extend_from_slice(&mosaic);
     debug_assert_eq!(out.len() as u32, at);
@@ -249,7 +218,8 @@ fn gps_fields() -> Vec<Field> {
     ]
 }
 
-fn small_jpeg() -> Vec<u8> {
+/// A 16×16 blue JPEG with no metadata.
+pub fn small_jpeg() -> Vec<u8> {
     let img = image::RgbImage::from_pixel(16, 16, image::Rgb([90, 120, 200]));
     let mut encoded = Vec::new();
     image::DynamicImage::ImageRgb8(img)

@@ -162,7 +162,7 @@ impl<'a> TiffBytes<'a> {
 }
 
 /// Bytes one value of a TIFF field type takes.
-fn type_size(kind: u16) -> usize {
+pub(crate) fn type_size(kind: u16) -> usize {
     match kind {
         3 | 8 => 2,
         4 | 9 | 11 | 13 => 4,

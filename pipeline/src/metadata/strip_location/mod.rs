@@ -160,14 +160,7 @@ mod tests {
     }
 
     fn jpeg_with(app_segments: &[Vec<u8>]) -> Vec<u8> {
-        let img = image::RgbImage::from_pixel(16, 16, image::Rgb([90, 120, 200]));
-        let mut encoded = Vec::new();
-        image::DynamicImage::ImageRgb8(img)
-            .write_to(
-                &mut std::io::Cursor::new(&mut encoded),
-                image::ImageFormat::Jpeg,
-            )
-            .unwrap();
+        let encoded = crate::testing::small_jpeg();
         let mut out = encoded[..2].to_vec();
         for s in app_segments {
             out.extend_from_slice(s);

@@ -14,6 +14,7 @@ use super::edits::Edit;
 use super::jpeg;
 use super::read_at::ReadAt;
 use crate::PipelineError;
+use crate::metadata::tiff::type_size;
 
 const SUB_IFDS: u16 = 0x014A;
 const EXIF_IFD: u16 = 0x8769;
@@ -104,7 +105,7 @@ impl Tiff<'_> {
     /// Where an entry's value lies: in its field when it fits, else at the
     /// offset the field holds.
     fn value_range(&self, e: &Entry) -> Option<Range<u64>> {
-        let len = type_size(e.kind).checked_mul(u64::from(e.count))?;
+        let len = (type_size(e.kind) as u64).checked_mul(u64::from(e.count))?;
         let at = if len <= 4 {
             e.field_at
         } else {
@@ -138,16 +139,6 @@ impl Tiff<'_> {
                 }
             })
             .collect())
-    }
-}
-
-/// Bytes one value of a TIFF field type takes.
-fn type_size(kind: u16) -> u64 {
-    match kind {
-        3 | 8 => 2,
-        4 | 9 | 11 | 13 => 4,
-        5 | 10 | 12 => 8,
-        _ => 1,
     }
 }
 
