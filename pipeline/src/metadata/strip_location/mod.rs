@@ -338,4 +338,17 @@ mod tests {
         let error = strip_location(&cr2).unwrap_err().to_string();
         assert!(error.contains("maker notes"), "{error}");
     }
+
+    /// Found by the `strip_location` fuzz target: a TIFF header cut inside
+    /// its IFD offset panicked (an index past the 7 bytes read).
+    #[test]
+    fn a_tiff_cut_inside_its_header_is_no_panic() {
+        let stripped = strip_location(b"II*\x00\x08\x00\x0c").unwrap();
+        assert_eq!(stripped, [0; 7], "nothing kept that could not be read");
+        let mut exif = b"Exif\0\0II*\0\x08".to_vec();
+        let mut segment = vec![0xFF, 0xE1, 0, (exif.len() + 2) as u8];
+        segment.append(&mut exif);
+        let jpeg = jpeg_with(&[segment]);
+        assert!(strip_location(&jpeg).is_ok(), "nor in an EXIF segment");
+    }
 }

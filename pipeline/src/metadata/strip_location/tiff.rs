@@ -153,7 +153,11 @@ pub(crate) fn plan(src: &dyn ReadAt, depth: u8) -> Result<Vec<Edit>, PipelineErr
         _ => return Ok(vec![Edit::Zero(0..src.size())]),
     };
     let tiff = Tiff { src, big_endian };
-    let first = u64::from(tiff.u32([head[4], head[5], head[6], head[7]]));
+    // Too short to point at an IFD: nothing in it can be trusted to be safe.
+    let Some(&[a, b, c, d]) = head.get(4..8) else {
+        return Ok(vec![Edit::Zero(0..src.size())]);
+    };
+    let first = u64::from(tiff.u32([a, b, c, d]));
     let mut edits = Vec::new();
     let mut queue = vec![first];
     let mut visited = Vec::new();
