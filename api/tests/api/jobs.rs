@@ -87,8 +87,9 @@ async fn a_dead_workers_lease_expires_and_another_finishes_the_job(app: TestApp)
         .upload_expect("a.jpg", jpeg(300, 200, 22, None, None), 201)
         .await;
     let id = body["id"].as_str().unwrap().to_string();
-    // A worker leases the job and dies without a word.
-    let lease = Duration::from_millis(500);
+    // A worker leases the job and dies without a word. (Long enough that a
+    // loaded machine still asks again before it runs out.)
+    let lease = Duration::from_secs(2);
     let taken = app
         .catalog
         .lease_job("worker-that-dies", lease, JobLane::Renders)

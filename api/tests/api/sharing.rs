@@ -323,7 +323,8 @@ async fn passwords_expiry_and_revocation_are_enforced(app: TestApp) {
         "invalid_field",
     )
     .await;
-    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(300)).to_rfc3339();
+    // Long enough that a loaded machine still asks before it passes.
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(2000)).to_rfc3339();
     let expiring = app
         .call_expect(
             Method::POST,
@@ -341,7 +342,7 @@ async fn passwords_expiry_and_revocation_are_enforced(app: TestApp) {
             .status(),
         200
     );
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let r = reqwest::get(app.url(&format!("/api/v1/shared/{expiring}")))
         .await
         .unwrap();
