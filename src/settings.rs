@@ -139,15 +139,7 @@ impl Settings {
         if let Some(n) = jobs.workers.or(file.workers) {
             workers.concurrency = n;
         }
-        if let Some(n) =
-            file.delivery_concurrency
-                .or(match std::env::var("DARKROOM_DELIVERY_CONCURRENCY") {
-                    Ok(v) if !v.is_empty() => Some(v.parse().with_context(|| {
-                        "DARKROOM_DELIVERY_CONCURRENCY must be a whole number".to_string()
-                    })?),
-                    _ => None,
-                })
-        {
+        if let Some(n) = env_u64("DARKROOM_DELIVERY_CONCURRENCY")?.or(file.delivery_concurrency) {
             anyhow::ensure!(n >= 1, "delivery_concurrency must be at least 1");
             workers.delivery_concurrency = usize::try_from(n).unwrap_or(usize::MAX);
         }
@@ -209,16 +201,6 @@ impl Settings {
             crate::cli::Command::Gc(args) => Some(args),
             _ => None,
         };
-        let env_u64 = |name: &str| -> anyhow::Result<Option<u64>> {
-            match std::env::var(name) {
-                Ok(v) if !v.is_empty() => {
-                    Ok(Some(v.parse().with_context(|| {
-                        format!("{name} must be a whole number")
-                    })?))
-                }
-                _ => Ok(None),
-            }
-        };
         let mut gc = GcPolicy::default();
         let retention_days = match gc_args.and_then(|a| a.trash_retention_days) {
             Some(d) => Some(d),
@@ -259,32 +241,20 @@ impl Settings {
             anyhow::ensure!(days >= 1, "sessions must last at least a day");
             api.session_idle = Duration::from_secs(days * 86_400);
         }
-        // Per credential; 0 turns the limit off (a trusted migration, say).
-        match env_u64("DARKROOM_REQUESTS_PER_MINUTE")?.or(file.requests_per_minute) {
-            Some(0) => api.request_limits = None,
-            Some(per_minute) => {
-                let per_minute = u32::try_from(per_minute).unwrap_or(u32::MAX);
-                api.request_limits = Some(darkroom_api::RequestLimits {
-                    per_minute,
-                    // Bursts of ten seconds' worth (at least the default's).
-                    burst: (per_minute / 6).max(darkroom_api::RequestLimits::default().burst),
-                });
-            }
-            None => {}
-        }
+        // Per account; 0 turns the limit off (a trusted migration, say).
+        // Bursts of ten seconds' worth (at least the default's).
+        api.request_limits = per_minute_limits(
+            env_u64("DARKROOM_REQUESTS_PER_MINUTE")?.or(file.requests_per_minute),
+            |n| (n / 6).max(darkroom_api::RequestLimits::default().burst),
+            api.request_limits,
+        );
         // Per client address, on share-link routes; 0 turns the limit off.
-        match env_u64("DARKROOM_SHARE_REQUESTS_PER_MINUTE")?.or(file.share_requests_per_minute) {
-            Some(0) => api.share_limits = None,
-            Some(per_minute) => {
-                let per_minute = u32::try_from(per_minute).unwrap_or(u32::MAX);
-                api.share_limits = Some(darkroom_api::RequestLimits {
-                    per_minute,
-                    // An album's thumbnails load at once: a quarter minute's worth.
-                    burst: (per_minute / 4).max(1),
-                });
-            }
-            None => {}
-        }
+        // An album's thumbnails load at once: bursts of a quarter minute's worth.
+        api.share_limits = per_minute_limits(
+            env_u64("DARKROOM_SHARE_REQUESTS_PER_MINUTE")?.or(file.share_requests_per_minute),
+            |n| (n / 4).max(1),
+            api.share_limits,
+        );
         if let Some(at_once) =
             env_u64("DARKROOM_SHARED_ORIGINALS_AT_ONCE")?.or(file.shared_originals_at_once)
         {
@@ -370,4 +340,36 @@ fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("in {}", path.display()))
+}
+
+/// A whole number from the environment variable `name`, if set and not empty.
+fn env_u64(name: &str) -> anyhow::Result<Option<u64>> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => {
+            Ok(Some(v.parse().with_context(|| {
+                format!("{name} must be a whole number")
+            })?))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Request limits from a per-minute setting: `0` turns them off; bursts are
+/// `burst(per_minute)`. `None`: the setting is absent, keep `current`.
+fn per_minute_limits(
+    setting: Option<u64>,
+    burst: impl Fn(u32) -> u32,
+    current: Option<darkroom_api::RequestLimits>,
+) -> Option<darkroom_api::RequestLimits> {
+    match setting {
+        Some(0) => None,
+        Some(per_minute) => {
+            let per_minute = u32::try_from(per_minute).unwrap_or(u32::MAX);
+            Some(darkroom_api::RequestLimits {
+                per_minute,
+                burst: burst(per_minute),
+            })
+        }
+        None => current,
+    }
 }

@@ -44,20 +44,17 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return Some(peer);
         }
-        let forwarded: Vec<IpAddr> = req
+        let header: Vec<&str> = req
             .headers()
             .get_all("x-forwarded-for")
             .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(forwarded_address)
             .collect();
-        Some(self.client_in(peer, &forwarded))
+        Some(self.client_behind(peer, &header.join(",")))
     }
 
-    /// The client an `X-Forwarded-For` value names, from a trusted peer
-    /// (for the fuzz target; requests go through [`Self::client_of`]).
-    pub(crate) fn client_in_header(&self, header: &str) -> IpAddr {
-        let peer = IpAddr::from([127, 0, 0, 1]);
+    /// The client that `header` (an `X-Forwarded-For` value) names,
+    /// received from the trusted proxy `peer`.
+    pub(crate) fn client_behind(&self, peer: IpAddr, header: &str) -> IpAddr {
         let forwarded: Vec<IpAddr> = header.split(',').filter_map(forwarded_address).collect();
         self.client_in(peer, &forwarded)
     }

@@ -233,7 +233,13 @@ impl AssetDto {
                 .exif
                 .as_deref()
                 .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
-                .map(|m| if share { for_link_holders(m) } else { m }),
+                .map(|m| {
+                    if share {
+                        for_link_holders(m, asset.facts.has_location)
+                    } else {
+                        m
+                    }
+                }),
             uploaded_at: rfc3339(asset.created_at),
             title: asset.library.title.clone(),
             caption: asset.library.caption.clone(),
@@ -261,11 +267,9 @@ pub(crate) fn rendition_version(hash: &darkroom_storage::ContentHash) -> String 
 /// Metadata as link holders see it: no location field, no offset on the
 /// capture time of a located photo (it may come from the position), and
 /// not the camera's rating (the owner's rating is the owner's).
-fn for_link_holders(mut metadata: serde_json::Value) -> serde_json::Value {
+/// `located`: the asset's own `has_location`, as for its `taken_at`.
+fn for_link_holders(mut metadata: serde_json::Value, located: bool) -> serde_json::Value {
     if let Some(object) = metadata.as_object_mut() {
-        let located = object
-            .iter()
-            .any(|(key, value)| is_location_key(key) && !value.is_null());
         object.retain(|key, _| !is_location_key(key) && key != "rating");
         if located && let Some(serde_json::Value::String(taken)) = object.get_mut("taken_at") {
             *taken = without_offset(taken).to_string();
@@ -324,7 +328,7 @@ mod tests {
     #[test]
     fn share_metadata_has_no_location() {
         let m = serde_json::json!({"make": "Leica", "gps": {"latitude": 1.0}, "taken_at": "x"});
-        let m = super::for_link_holders(m);
+        let m = super::for_link_holders(m, true);
         assert_eq!(m, serde_json::json!({"make": "Leica", "taken_at": "x"}));
     }
 
@@ -336,12 +340,12 @@ mod tests {
             "rating": 5,
         });
         assert_eq!(
-            super::for_link_holders(located),
+            super::for_link_holders(located, true),
             serde_json::json!({"taken_at": "2024-05-01T18:30:00"})
         );
         let unlocated = serde_json::json!({"gps": null, "taken_at": "2024-05-01T18:30:00-07:00"});
         assert_eq!(
-            super::for_link_holders(unlocated)["taken_at"],
+            super::for_link_holders(unlocated, false)["taken_at"],
             "2024-05-01T18:30:00-07:00"
         );
         assert_eq!(

@@ -76,7 +76,7 @@ pub mod fuzzing {
     /// `X-Forwarded-For` behind a trusted proxy network.
     pub fn forwarded_for(trusted: &str, header: &str) {
         if let Ok(proxies) = crate::client_address::TrustedProxies::parse(trusted) {
-            let _ = proxies.client_in_header(header);
+            let _ = proxies.client_behind(std::net::IpAddr::from([127, 0, 0, 1]), header);
         }
     }
 }

@@ -231,7 +231,8 @@ pub fn small_jpeg() -> Vec<u8> {
     encoded
 }
 
-fn jpeg_segment(marker: u8, body: &[u8]) -> Vec<u8> {
+/// A JPEG marker segment: FF, `marker`, its length, `body`.
+pub fn jpeg_segment(marker: u8, body: &[u8]) -> Vec<u8> {
     let mut s = vec![0xFF, marker];
     s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
     s.extend_from_slice(body);

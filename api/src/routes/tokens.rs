@@ -136,14 +136,8 @@ pub(crate) async fn create(
     }
     let issued = state
         .catalog
-        .issue_token(auth.user(), name, &scopes)
+        .issue_bound_token(auth.user(), name, &scopes, certificate.as_deref())
         .await?;
-    if let Some(certificate) = &certificate {
-        state
-            .catalog
-            .bind_token_to_certificate(auth.user(), &issued.id, certificate)
-            .await?;
-    }
     Ok(HttpResponse::Created().json(IssuedTokenDto {
         id: issued.id.to_string(),
         name: name.to_string(),

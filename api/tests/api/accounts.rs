@@ -50,6 +50,41 @@ async fn login(
         .unwrap()
 }
 
+/// A browser signed in as a new user whose password is
+/// `correct horse battery`, with the session's CSRF token.
+struct SignedIn {
+    web: reqwest::Client,
+    csrf: String,
+}
+
+async fn signed_in(app: &TestApp, name: &str) -> SignedIn {
+    user_with_password(app, name, "correct horse battery").await;
+    let web = browser();
+    let body: Value = login(app, &web, name, "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_string();
+    SignedIn { web, csrf }
+}
+
+impl SignedIn {
+    /// `PUT /me/password` from `current` to `a new long passphrase`.
+    async fn change_password(
+        &self,
+        app: &TestApp,
+        current: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.web
+            .put(app.url("/api/v1/me/password"))
+            .header("x-csrf-token", &self.csrf)
+            .json(&json!({"current_password": current, "new_password": "a new long passphrase"}))
+            .send()
+            .await
+    }
+}
+
 async fn a_session_signs_in_needs_csrf_and_signs_out(app: TestApp) {
     user_with_password(&app, "alice", "correct horse battery").await;
     let web = browser();
@@ -151,20 +186,8 @@ async fn a_session_signs_in_needs_csrf_and_signs_out(app: TestApp) {
 
     // Changing the password needs the current one, from a session. (Another
     // account: alice has used her five login attempts for this minute.)
-    user_with_password(&app, "alicia", "correct horse battery").await;
-    let web = browser();
-    let body: Value = login(&app, &web, "alicia", "correct horse battery")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let csrf = body["csrf_token"].as_str().unwrap().to_string();
-    let change = |current: &str| {
-        web.put(app.url("/api/v1/me/password"))
-            .header("x-csrf-token", &csrf)
-            .json(&json!({"current_password": current, "new_password": "a new long passphrase"}))
-            .send()
-    };
+    let session = signed_in(&app, "alicia").await;
+    let change = |current: &'static str| session.change_password(&app, current);
     assert_error(change("not it").await.unwrap(), 401, "invalid_credentials").await;
     assert_eq!(change("correct horse battery").await.unwrap().status(), 204);
     assert_eq!(
@@ -197,20 +220,8 @@ async fn a_session_signs_in_needs_csrf_and_signs_out(app: TestApp) {
 /// Changing the password checks the current one: whoever holds a stolen
 /// session must not guess it faster than at sign-in.
 async fn password_changes_are_rate_limited_like_sign_in(app: TestApp) {
-    user_with_password(&app, "gus", "correct horse battery").await;
-    let web = browser();
-    let body: Value = login(&app, &web, "gus", "correct horse battery")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let csrf = body["csrf_token"].as_str().unwrap().to_string();
-    let change = |current: &str| {
-        web.put(app.url("/api/v1/me/password"))
-            .header("x-csrf-token", &csrf)
-            .json(&json!({"current_password": current, "new_password": "a new long passphrase"}))
-            .send()
-    };
+    let session = signed_in(&app, "gus").await;
+    let change = |current: &'static str| session.change_password(&app, current);
     // The sign-in was one attempt of the five a minute.
     for guess in ["guess 1", "guess 2", "guess 3", "guess 4"] {
         assert_error(change(guess).await.unwrap(), 401, "invalid_credentials").await;

@@ -17,6 +17,30 @@ fn jpeg_with_gps(seed: u32) -> Vec<u8> {
     darkroom_pipeline::testing::with_gps_exif(&jpeg(64, 48, seed, None, None))
 }
 
+/// An album of `assets` named `name`, shared by a link that allows
+/// downloading originals: the link's token.
+async fn album_link_with_downloads(app: &TestApp, name: &str, assets: &[&str]) -> String {
+    let album = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/albums",
+            Some(json!({"name": name, "asset_ids": assets})),
+            201,
+        )
+        .await;
+    let link = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"album_id": album["id"], "allow_download": true})),
+            201,
+        )
+        .await;
+    link["token"].as_str().unwrap().to_string()
+}
+
 fn mentions_location(value: &Value) -> bool {
     let text = value.to_string().to_lowercase();
     text.contains("gps") || text.contains("latitude") || text.contains("has_location")
@@ -61,25 +85,7 @@ async fn album_links_serve_the_album_without_location(app: TestApp) {
         (&marked["favorite"], &marked["rating"]),
         (&json!(true), &json!(4))
     );
-    let album = app
-        .call_expect(
-            Method::POST,
-            &app.token,
-            "/api/v1/albums",
-            Some(json!({"name": "Paris", "asset_ids": [located, other]})),
-            201,
-        )
-        .await;
-    let link = app
-        .call_expect(
-            Method::POST,
-            &app.token,
-            "/api/v1/shares",
-            Some(json!({"album_id": album["id"], "allow_download": true})),
-            201,
-        )
-        .await;
-    let token = link["token"].as_str().unwrap().to_string();
+    let token = album_link_with_downloads(&app, "Paris", &[&located, &other]).await;
     assert!(token.len() >= 32, "at least 128 bits");
     let anon = reqwest::Client::new();
     let get = |path: String| anon.get(app.url(&path)).send();
@@ -490,25 +496,7 @@ async fn no_image_in_a_shared_original_says_where(app: TestApp) {
     let dng_id = app
         .upload_id(&app.token, "home.dng", located_dng.clone())
         .await;
-    let album = app
-        .call_expect(
-            Method::POST,
-            &app.token,
-            "/api/v1/albums",
-            Some(json!({"name": "Home", "asset_ids": [jpeg_id, dng_id]})),
-            201,
-        )
-        .await;
-    let link = app
-        .call_expect(
-            Method::POST,
-            &app.token,
-            "/api/v1/shares",
-            Some(json!({"album_id": album["id"], "allow_download": true})),
-            201,
-        )
-        .await;
-    let token = link["token"].as_str().unwrap();
+    let token = album_link_with_downloads(&app, "Home", &[&jpeg_id, &dng_id]).await;
     let anon = reqwest::Client::new();
     for (id, original) in [(&jpeg_id, &located_jpeg), (&dng_id, &located_dng)] {
         let response = anon

@@ -215,18 +215,16 @@ pub(super) async fn insert_job(
     now: i64,
 ) -> Result<JobId, StorageError> {
     let kind = new.job.kind();
-    let owners_last: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(place) FROM jobs WHERE state = 'queued' AND kind = $1 AND owner_id = $2",
+    // One round trip: the owner's last place and the line's front.
+    let (owners_last, front): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT
+             (SELECT MAX(place) FROM jobs WHERE state = 'queued' AND kind = $1 AND owner_id = $2),
+             (SELECT MIN(place) FROM jobs WHERE state = 'queued' AND kind = $1)",
     )
     .bind(kind)
     .bind(owner.to_string())
     .fetch_one(&mut **tx)
     .await?;
-    let front: Option<i64> =
-        sqlx::query_scalar("SELECT MIN(place) FROM jobs WHERE state = 'queued' AND kind = $1")
-            .bind(kind)
-            .fetch_one(&mut **tx)
-            .await?;
     let place = owners_last
         .map_or(0, |last| last + 1)
         .max(front.unwrap_or(0));

@@ -239,14 +239,28 @@ impl Catalog {
         name: &str,
         scopes: &[Scope],
     ) -> Result<IssuedToken, StorageError> {
+        self.issue_bound_token(user, name, scopes, None).await
+    }
+
+    /// Mints a token that, with `certificate_sha256` (the SHA-256 of a client
+    /// certificate's DER bytes, lowercase hex), works only over a connection
+    /// presenting that certificate.
+    pub async fn issue_bound_token(
+        &self,
+        user: &UserId,
+        name: &str,
+        scopes: &[Scope],
+        certificate_sha256: Option<&str>,
+    ) -> Result<IssuedToken, StorageError> {
         let issued = IssuedToken {
             id: TokenId::new(),
             secret: mint_secret(),
         };
         let scopes: Vec<String> = scopes.iter().map(Scope::to_string).collect();
         sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at,
+                                     certificate_sha256)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(issued.id.to_string())
         .bind(user.to_string())
@@ -254,34 +268,10 @@ impl Catalog {
         .bind(secret_hash(&issued.secret))
         .bind(scopes.join(","))
         .bind(now_ms())
+        .bind(certificate_sha256)
         .execute(&self.pool)
         .await?;
         Ok(issued)
-    }
-
-    /// Binds one of the user's tokens to a client certificate (SHA-256 of
-    /// its DER bytes, lowercase hex): from now on it works only over a
-    /// connection presenting that certificate.
-    pub async fn bind_token_to_certificate(
-        &self,
-        user: &UserId,
-        token: &TokenId,
-        certificate_sha256: &str,
-    ) -> Result<(), StorageError> {
-        let bound = sqlx::query(
-            "UPDATE api_tokens SET certificate_sha256 = $1
-             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
-        )
-        .bind(certificate_sha256)
-        .bind(token.to_string())
-        .bind(user.to_string())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if bound == 0 {
-            return Err(StorageError::NotFound { what: "token" });
-        }
-        Ok(())
     }
 
     /// Resolves a presented secret to the user and scopes it grants, if any.

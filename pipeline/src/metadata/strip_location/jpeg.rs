@@ -289,13 +289,7 @@ pub(crate) fn embedded_edits(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
-        let mut s = vec![0xFF, marker];
-        s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
-        s.extend_from_slice(body);
-        s
-    }
+    use crate::testing::jpeg_segment;
 
     /// SOI, segments, a scan whose data holds stuffed bytes and a restart
     /// marker, EOI, then a trailer.
@@ -304,8 +298,8 @@ mod tests {
         for s in segments {
             j.extend_from_slice(s);
         }
-        j.extend_from_slice(&segment(0xDB, &[0; 65]));
-        j.extend_from_slice(&segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+        j.extend_from_slice(&jpeg_segment(0xDB, &[0; 65]));
+        j.extend_from_slice(&jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0]));
         j.extend_from_slice(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]);
         j.extend_from_slice(&[0xFF, 0xD9]);
         j.extend_from_slice(trailer);
@@ -324,11 +318,11 @@ mod tests {
 
     #[test]
     fn only_allowed_segments_of_the_first_image_leave() {
-        let jfif = segment(0xE0, b"JFIF\0\x01\x02");
-        let icc = segment(0xE2, b"ICC_PROFILE\0\x01\x01data");
-        let xmp = segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<City>Paris</City>");
-        let mpf = segment(0xE2, b"MPF\0II*\0");
-        let comment = segment(0xFE, b"at home");
+        let jfif = jpeg_segment(0xE0, b"JFIF\0\x01\x02");
+        let icc = jpeg_segment(0xE2, b"ICC_PROFILE\0\x01\x01data");
+        let xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<City>Paris</City>");
+        let mpf = jpeg_segment(0xE2, b"MPF\0II*\0");
+        let comment = jpeg_segment(0xFE, b"at home");
         let original = tiny_jpeg(
             &[jfif.clone(), xmp, mpf, icc.clone(), comment],
             b"\xFF\xD8\xFF\xE1 second image from Paris ftypmp42 video",
@@ -351,7 +345,7 @@ mod tests {
 
     #[test]
     fn an_embedded_jpeg_is_neutralised_in_place() {
-        let xmp = segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<City>Paris</City>");
+        let xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<City>Paris</City>");
         let jpeg = tiny_jpeg(&[xmp], b"Paris trailer");
         let mut file = b"head".to_vec();
         file.extend_from_slice(&jpeg);

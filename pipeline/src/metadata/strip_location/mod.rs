@@ -123,6 +123,7 @@ pub fn strip_location(original: &[u8]) -> Result<Vec<u8>, PipelineError> {
 mod tests {
     use super::*;
     use crate::metadata::tiff::TiffBytes;
+    use crate::testing::jpeg_segment;
 
     /// A little-endian TIFF with Make in IFD0 and a GPS IFD holding
     /// latitude and longitude (3 rationals each, out of line).
@@ -169,13 +170,6 @@ mod tests {
         out
     }
 
-    fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
-        let mut s = vec![0xFF, marker];
-        s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
-        s.extend_from_slice(body);
-        s
-    }
-
     #[test]
     fn jpeg_loses_gps_xmp_and_iptc_and_keeps_the_rest() {
         let mut exif = b"Exif\0\0".to_vec();
@@ -185,9 +179,9 @@ mod tests {
             b"<x:xmpmeta><exif:GPSLatitude>48,51.3N</exif:GPSLatitude></x:xmpmeta>",
         );
         let original = jpeg_with(&[
-            segment(0xE1, &exif),
-            segment(0xE1, &xmp),
-            segment(0xED, b"Photoshop 3.0\0city: Paris"),
+            jpeg_segment(0xE1, &exif),
+            jpeg_segment(0xE1, &xmp),
+            jpeg_segment(0xED, b"Photoshop 3.0\0city: Paris"),
         ]);
         let before = crate::metadata::read_metadata(&original);
         assert!(before.gps.is_some(), "the fixture has a location");
