@@ -1,7 +1,7 @@
 //! Removing location from arbitrary bytes, as a share link does: an error
 //! or a rewrite, never a panic or a hang; fed in chunks of every size it
-//! gives the same bytes as fed whole; and a reader finds no GPS in what
-//! comes out. (That no embedded image keeps one is checked with exiftool on
+//! gives the same bytes as fed whole; and a reader finds no GPS and no XMP
+//! packet in what comes out. (That no embedded image keeps one is checked with exiftool on
 //! camera-like files in the API tests: bytes a hostile file hides where no
 //! reader looks, say inside raw sensor data, are not the threat.)
 #![no_main]
@@ -26,6 +26,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     assert_eq!(streamed, whole, "chunks of {chunk}");
+    let packet = b"<x:xmpmeta";
+    assert!(
+        !whole.windows(packet.len()).any(|w| w == packet),
+        "an XMP packet left in the output"
+    );
     if let Ok(found) = info(&whole) {
         assert!(found.metadata.gps.is_none(), "GPS left in the output");
     }

@@ -9,6 +9,10 @@
 //! * TIFF and DNG ([`tiff`]): rewritten in place, location, maker notes and
 //!   XMP/IPTC zeroed in every IFD and every embedded JPEG preview.
 //!
+//!
+//! Whatever the kind, a last pass ([`xmp_packets`]) zeroes any XMP packet
+//! left in the bytes, for readers that find one by scanning.
+//!
 //! Other camera RAWs keep data their decoders need in the maker notes,
 //! where cameras also record places, and ISO-box formats (HEIC, AVIF, CR3)
 //! and RAF are not rewritten here: those are refused, and links serve
@@ -25,12 +29,14 @@ mod png;
 mod read_at;
 mod tiff;
 mod webp;
+mod xmp_packets;
 
 pub use read_at::{Paged, ReadAt};
 
 use crate::PipelineError;
 use crate::format::{SourceFormat, sniff};
 use edits::EditStream;
+use xmp_packets::XmpPacketScrubber;
 
 /// How much of the front of a file tells its format (DNG by IFD0's tags).
 const SNIFFED_BYTES: usize = 64 * 1024;
@@ -38,6 +44,9 @@ const SNIFFED_BYTES: usize = 64 * 1024;
 /// Rewrites one original, chunk by chunk, into a copy without location.
 pub struct LocationStripper {
     kind: Kind,
+    packets: XmpPacketScrubber,
+    /// The kind's output, before the last pass (reused between chunks).
+    rewritten: Vec<u8>,
 }
 
 enum Kind {
@@ -49,23 +58,27 @@ enum Kind {
 impl LocationStripper {
     /// Rewrites the next `input` bytes of the original into `out`.
     pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), PipelineError> {
+        self.rewritten.clear();
         match &mut self.kind {
-            Kind::Jpeg(filter) => filter.push(input, out),
-            Kind::Png(filter) => filter.push(input, out),
-            Kind::Planned(stream) => {
-                stream.push(input, out);
-                Ok(())
-            }
+            Kind::Jpeg(filter) => filter.push(input, &mut self.rewritten)?,
+            Kind::Png(filter) => filter.push(input, &mut self.rewritten)?,
+            Kind::Planned(stream) => stream.push(input, &mut self.rewritten),
         }
+        self.packets.push(&self.rewritten, out);
+        Ok(())
     }
 
     /// Ends the rewrite, after the original's last byte.
-    pub fn finish(self, out: &mut Vec<u8>) -> Result<(), PipelineError> {
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), PipelineError> {
+        self.rewritten.clear();
         match self.kind {
-            Kind::Jpeg(filter) => filter.finish(out),
-            Kind::Png(filter) => filter.finish(out),
-            Kind::Planned(_) => Ok(()),
+            Kind::Jpeg(filter) => filter.finish(&mut self.rewritten)?,
+            Kind::Png(filter) => filter.finish(&mut self.rewritten)?,
+            Kind::Planned(_) => {}
         }
+        self.packets.push(&self.rewritten, out);
+        self.packets.finish(out);
+        Ok(())
     }
 }
 
@@ -106,7 +119,11 @@ pub fn location_stripper(source: &dyn ReadAt) -> Result<LocationStripper, Pipeli
             )));
         }
     };
-    Ok(LocationStripper { kind })
+    Ok(LocationStripper {
+        kind,
+        packets: XmpPacketScrubber::default(),
+        rewritten: Vec::new(),
+    })
 }
 
 /// `original` with its location removed, or an error naming why it cannot
@@ -210,6 +227,42 @@ mod tests {
         assert_eq!(t.u16_at(38), Some(0), "empty GPS IFD");
         assert_eq!(&scrubbed[18..22], b"Abc\0");
         assert!(scrubbed[38..].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn bytes_no_ifd_points_at_are_zeroed() {
+        // Make's value sits in its entry; between IFD0 (ends at 38) and the
+        // GPS IFD nothing points. Hide a place there and after the end.
+        let mut original = tiff_with_gps();
+        original.splice(38..38, b"Paris...".iter().copied());
+        let gps_at = 38 + 8;
+        original[30..34].copy_from_slice(&(gps_at as u32).to_le_bytes());
+        original[gps_at + 2 + 12 + 8..gps_at + 2 + 24].copy_from_slice(&(92u32 + 8).to_le_bytes());
+        original[gps_at + 2 + 36 + 8..gps_at + 2 + 48].copy_from_slice(&(116u32 + 8).to_le_bytes());
+        original.extend_from_slice(b"<x:xmpmeta>Rome</x:xmpmeta>");
+        assert!(crate::metadata::read_metadata(&original).gps.is_some());
+
+        let stripped = strip_location(&original).unwrap();
+        assert_eq!(stripped.len(), original.len());
+        assert_eq!(&stripped[..38], &original[..38], "header and IFD0 kept");
+        assert!(stripped[38..].iter().all(|b| *b == 0), "{stripped:?}");
+    }
+
+    /// Found by the strip_location fuzz target: IFDs that make little sense
+    /// and an XMP packet with GPS that none of them points at.
+    #[test]
+    fn xmp_outside_the_ifds_is_zeroed() {
+        let original =
+            include_bytes!("../../../fuzz/regressions/strip_location/xmp-outside-the-ifds.tif");
+        let has = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        assert!(
+            has(original, b"<x:xmpmeta"),
+            "the regression file has its packet"
+        );
+        let stripped = strip_location(original).unwrap();
+        assert!(!has(&stripped, b"<x:xmpmeta"));
+        assert!(!has(&stripped, b"GPS"));
+        assert_eq!(crate::metadata::read_metadata(&stripped).gps, None);
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! TIFF structures (EXIF blocks, TIFF and DNG files): the edits that zero
 //! every place a location can hide, in place, so that no offset moves.
 //!
-//! Zeroed: the GPS IFD (entries and values), XMP, IPTC and Photoshop blocks,
-//! maker notes and DNG private data (camera makers record places there:
-//! Panasonic's city and landmark, Nikon's location, Pentax's home town),
-//! Windows' XP text fields; and every embedded JPEG (thumbnail, preview) is
-//! neutralised as [`super::jpeg`] does. Every IFD reachable from IFD0 is
-//! visited: its chain, SubIFDs, the EXIF and interoperability IFDs.
+//! Kept, from an allow-list: the header, every IFD reachable from IFD0 (its
+//! chain, SubIFDs, the EXIF and interoperability IFDs), the values its
+//! entries point at, and the image data of its strips and tiles. Every other
+//! byte is zeroed: a file can hold anything where no IFD points (the fuzzer
+//! found an XMP packet with GPS there, which lenient readers still find).
+//!
+//! Zeroed among what the IFDs point at: the GPS IFD (entries and values),
+//! XMP, IPTC and Photoshop blocks, maker notes and DNG private data (camera
+//! makers record places there: Panasonic's city and landmark, Nikon's
+//! location, Pentax's home town), Windows' XP text fields; and every
+//! embedded JPEG (thumbnail, preview) is neutralised as [`super::jpeg`] does.
 
 use std::ops::Range;
 
@@ -41,6 +46,9 @@ const MAX_IFDS: usize = 64;
 const MAX_ENTRIES: u64 = 512;
 /// Strips or tiles of one image checked for an embedded JPEG.
 const MAX_PIECES: usize = 16;
+/// Strips or tiles kept in the whole file. Image data past it is zeroed
+/// (the picture is damaged, nothing leaks); no camera comes near it.
+const MAX_KEPT_PIECES: usize = 1 << 18;
 
 /// One IFD entry.
 struct Entry {
@@ -116,12 +124,17 @@ impl Tiff<'_> {
 
     /// An entry's integer values (SHORT, LONG, IFD), at most 64.
     fn values(&self, e: &Entry) -> Result<Vec<u64>, PipelineError> {
+        self.values_up_to(e, 64)
+    }
+
+    /// An entry's integer values (SHORT, LONG, IFD), at most `limit`.
+    fn values_up_to(&self, e: &Entry, limit: usize) -> Result<Vec<u64>, PipelineError> {
         let size = match e.kind {
             3 => 2,
             4 | 13 => 4,
             _ => return Ok(Vec::new()),
         };
-        let count = e.count.min(64) as usize;
+        let count = (e.count as usize).min(limit);
         let bytes = if count * size <= 4 {
             e.field[..count * size].to_vec()
         } else {
@@ -159,6 +172,10 @@ pub(crate) fn plan(src: &dyn ReadAt, depth: u8) -> Result<Vec<Edit>, PipelineErr
     };
     let first = u64::from(tiff.u32([a, b, c, d]));
     let mut edits = Vec::new();
+    // What the structure reaches; everything else is zeroed at the end.
+    let header: Range<u64> = 0..8;
+    let mut kept = vec![header];
+    let mut pieces_left = MAX_KEPT_PIECES;
     let mut queue = vec![first];
     let mut visited = Vec::new();
     while let Some(ifd) = queue.pop() {
@@ -170,6 +187,7 @@ pub(crate) fn plan(src: &dyn ReadAt, depth: u8) -> Result<Vec<Edit>, PipelineErr
         if entries.is_empty() {
             continue;
         }
+        kept.push(ifd..next_at + 4);
         if let Some(next) = tiff.u32_at(next_at)? {
             queue.push(u64::from(next));
         }
@@ -184,14 +202,62 @@ pub(crate) fn plan(src: &dyn ReadAt, depth: u8) -> Result<Vec<Edit>, PipelineErr
                 tag if ZEROED_TAGS.contains(&tag) => {
                     edits.extend(tiff.value_range(e).map(Edit::Zero))
                 }
-                _ => {}
+                _ => kept.extend(tiff.value_range(e)),
             }
         }
+        let data = image_data(&tiff, &entries, pieces_left)?;
+        pieces_left -= data.len();
+        kept.extend(data);
         for range in embedded_jpegs(&tiff, &entries)? {
+            kept.push(range.clone());
             edits.extend(jpeg::embedded_edits(src, range, depth + 1)?);
         }
     }
+    edits.extend(gaps(kept, src.size()).map(Edit::Zero));
     Ok(edits)
+}
+
+/// Where the strips or tiles of the image an IFD describes lie, at most
+/// `limit` of them.
+fn image_data(
+    tiff: &Tiff,
+    entries: &[Entry],
+    limit: usize,
+) -> Result<Vec<Range<u64>>, PipelineError> {
+    let find = |tag: u16| entries.iter().find(|e| e.tag == tag);
+    let mut ranges = Vec::new();
+    for (offsets, counts) in [
+        (STRIP_OFFSETS, STRIP_BYTE_COUNTS),
+        (TILE_OFFSETS, TILE_BYTE_COUNTS),
+    ] {
+        if let (Some(o), Some(c)) = (find(offsets), find(counts)) {
+            let left = limit - ranges.len();
+            let offsets = tiff.values_up_to(o, left)?;
+            let counts = tiff.values_up_to(c, left)?;
+            ranges.extend(
+                offsets
+                    .into_iter()
+                    .zip(counts)
+                    .map(|(at, len)| at..at.saturating_add(len)),
+            );
+        }
+    }
+    Ok(ranges)
+}
+
+/// The parts of `0..size` that no range in `kept` covers.
+fn gaps(mut kept: Vec<Range<u64>>, size: u64) -> impl Iterator<Item = Range<u64>> {
+    kept.sort_by_key(|r| r.start);
+    let mut covered_to = 0;
+    let mut gaps = Vec::new();
+    for range in kept {
+        if range.start > covered_to {
+            gaps.push(covered_to..range.start.min(size));
+        }
+        covered_to = covered_to.max(range.end);
+    }
+    gaps.push(covered_to..size);
+    gaps.into_iter().filter(|g| g.start < g.end)
 }
 
 /// Zeroes a GPS IFD: its values, its entries and its count, which leaves a
