@@ -3,6 +3,7 @@
 //! share are in `options.rs`.
 
 pub mod admin;
+pub mod fsck;
 pub mod import;
 pub mod info;
 pub mod maintenance;
@@ -39,6 +40,7 @@ pub async fn run(command: &Command, settings: Settings) -> anyhow::Result<()> {
         Command::Admin(command) => admin::run(settings, command).await,
         Command::Gc(args) => maintenance::gc(settings, args).await,
         Command::Scrub(_) => maintenance::scrub(settings).await,
+        Command::Fsck(args) => fsck::run(settings, args).await,
     }
 }
 
@@ -87,6 +89,9 @@ pub enum Command {
     Gc(GcArgs),
     /// Re-hash every stored blob and report any that are missing or whose bytes changed.
     Scrub(StorageArgs),
+    /// Check every invariant of the catalog and the blob store, beside running
+    /// servers; --repair fixes what is safe to fix.
+    Fsck(fsck::FsckArgs),
 }
 
 impl Command {
@@ -100,6 +105,7 @@ impl Command {
                 | Command::Render(_)
                 | Command::Gc(_)
                 | Command::Scrub(_)
+                | Command::Fsck(_)
         )
     }
 }
@@ -114,6 +120,7 @@ impl Command {
             Command::Admin(a) => Some(a.storage()),
             Command::Gc(a) => Some(&a.storage),
             Command::Scrub(a) => Some(a),
+            Command::Fsck(a) => Some(&a.storage),
             Command::Render(_) | Command::Info(_) | Command::Import(_) => None,
         }
     }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Args;
 use darkroom_api::{Application, Services};
 use darkroom_storage::blobs::DEFAULT_STAGING_GRACE;
-use darkroom_storage::maintenance::{GcPolicy, collect_garbage};
+use darkroom_storage::maintenance::{COLLECTION_INTERVAL, GcPolicy, collect_garbage};
 use darkroom_storage::{BlobStore, Catalog};
 use darkroom_workers::{CpuPool, EditRenderer, Runner, Waker};
 
@@ -213,7 +213,7 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<(Catalog, BlobS
 /// Several servers sharing storage may all do this: each step is safe to race.
 async fn maintain_periodically(catalog: Catalog, blobs: BlobStore, policy: GcPolicy) {
     loop {
-        tokio::time::sleep(Duration::from_secs(600)).await;
+        tokio::time::sleep(COLLECTION_INTERVAL).await;
         if let Err(e) = collect_garbage(&catalog, &blobs, policy).await {
             tracing::warn!(error = %e, "garbage collection failed; will retry");
         }

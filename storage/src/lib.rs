@@ -14,6 +14,7 @@
 pub mod blobs;
 pub mod catalog;
 mod error;
+pub mod fsck;
 pub mod hash;
 pub mod ids;
 pub mod maintenance;

@@ -8,6 +8,9 @@ use futures::StreamExt;
 use crate::blobs::DEFAULT_STAGING_GRACE;
 use crate::{BlobStore, Catalog, ContentHash, StorageError, now_ms};
 
+/// How often a server runs [`collect_garbage`] on its own.
+pub const COLLECTION_INTERVAL: Duration = Duration::from_secs(600);
+
 /// What one garbage collection did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GcReport {
@@ -74,9 +77,7 @@ pub async fn collect_garbage(
             break;
         }
         for hash in batch {
-            if catalog.mark_blob_deleting(&hash, cutoff).await? {
-                blobs.delete(&hash).await?;
-                catalog.forget_blob(&hash).await?;
+            if delete_orphan(catalog, blobs, &hash, cutoff).await? {
                 report.deleted_blobs += 1;
             }
         }
@@ -106,6 +107,24 @@ pub async fn collect_garbage(
         tracing::info!(?report, "garbage collected");
     }
     Ok(report)
+}
+
+/// Deletes an orphan whose grace period ended before `cutoff_ms`: claimed
+/// in the catalog first, so an upload that takes it meanwhile keeps it; a
+/// crash after the claim leaves a row the next collection finishes. False
+/// when it was referenced or pinned again.
+pub async fn delete_orphan(
+    catalog: &Catalog,
+    blobs: &BlobStore,
+    hash: &ContentHash,
+    cutoff_ms: i64,
+) -> Result<bool, StorageError> {
+    if !catalog.mark_blob_deleting(hash, cutoff_ms).await? {
+        return Ok(false);
+    }
+    blobs.delete(hash).await?;
+    catalog.forget_blob(hash).await?;
+    Ok(true)
 }
 
 /// Removes resumable uploads whose expiry passed: their parts first, so a
@@ -163,21 +182,11 @@ impl ScrubReport {
 pub async fn scrub(catalog: &Catalog, blobs: &BlobStore) -> Result<ScrubReport, StorageError> {
     let mut report = ScrubReport::default();
     for (hash, _size) in catalog.referenced_blobs().await? {
-        let mut stream = match blobs.stream(&hash, None).await {
-            Ok(stream) => stream,
-            Err(e) if e.is_not_found() => {
-                report.missing.push(hash);
-                continue;
-            }
-            Err(e) => return Err(e),
+        let Some((actual, bytes)) = rehash(blobs, &hash).await? else {
+            report.missing.push(hash);
+            continue;
         };
-        let mut hasher = blake3::Hasher::new();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk?;
-            report.bytes += chunk.len() as u64;
-            hasher.update(&chunk);
-        }
-        let actual = ContentHash::from_hasher(&hasher);
+        report.bytes += bytes;
         if actual != hash {
             tracing::error!(%hash, %actual, "stored blob does not match its name");
             report.corrupt.push((hash, actual));
@@ -185,4 +194,25 @@ pub async fn scrub(catalog: &Catalog, blobs: &BlobStore) -> Result<ScrubReport, 
         report.checked += 1;
     }
     Ok(report)
+}
+
+/// What a stored blob's bytes hash to, and how many there are, read as a
+/// stream; `None` when the store does not have it.
+pub async fn rehash(
+    blobs: &BlobStore,
+    hash: &ContentHash,
+) -> Result<Option<(ContentHash, u64)>, StorageError> {
+    let mut stream = match blobs.stream(hash, None).await {
+        Ok(stream) => stream,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut hasher = blake3::Hasher::new();
+    let mut bytes = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        bytes += chunk.len() as u64;
+        hasher.update(&chunk);
+    }
+    Ok(Some((ContentHash::from_hasher(&hasher), bytes)))
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin; // the command-line contract: exit codes, what goes to stdout
 mod crashes; // killed workers, abandoned staging files
+mod fsck; // a library damaged on purpose: found, repaired, and what needs a backup stays
 mod import; // `darkroom import`: only what is missing, sidecars, second runs, dry runs
 mod info; // `darkroom info`: metadata as JSON, against known values
 mod licences; // no LGPL code in the main binary: the decoders live in darkroom-helper

@@ -181,6 +181,11 @@ impl BlobStore {
         }
     }
 
+    /// Whether the store holds a blob (one HEAD request).
+    pub async fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
+        self.exists(&keys::blob_key(hash)).await
+    }
+
     /// Checks that the store answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StorageError> {
         match observed("head", self.store.head(&Path::from("readyz-probe"))).await {

@@ -176,14 +176,9 @@ impl Catalog {
     /// after fixing them.
     pub async fn recount_blob_refs(&self) -> Result<Vec<(ContentHash, i64, i64)>, StorageError> {
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(
-            "SELECT b.hash, b.ref_count,
-                (SELECT COUNT(*) FROM assets a WHERE a.blob_hash = b.hash)
-                + (SELECT COUNT(*) FROM renditions r WHERE r.blob_hash = b.hash) AS counted
-             FROM blobs b",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = sqlx::query(super::integrity::BLOB_REFS_SQL)
+            .fetch_all(&mut *tx)
+            .await?;
         let mut wrong = Vec::new();
         for row in rows {
             let stored: i64 = row.try_get("ref_count")?;

@@ -9,6 +9,7 @@ mod assets;
 mod blob_refs;
 mod changes;
 mod edits;
+mod integrity;
 mod jobs;
 mod ledger;
 mod library;
@@ -37,6 +38,7 @@ pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields,
 pub use blob_refs::StorageTotals;
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use edits::EditVersion;
+pub use integrity::{BlobUser, FeedCheck, UsageCheck};
 pub use jobs::{
     Job, JobCounts, JobGauge, JobLane, JobRecord, JobState, JobStatus, LeasedJob, NewJob,
     RENDER_JOB_KIND, WEBHOOK_JOB_KIND,
