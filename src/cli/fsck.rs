@@ -3,15 +3,12 @@
 //! one line per problem and exits 1 while any stands; `--repair` fixes what
 //! is safe and says what it did.
 
-use std::io::IsTerminal;
-use std::time::Duration;
-
 use clap::Args;
-use darkroom_storage::fsck::{FsckOptions, FsckProgress, fsck};
+use darkroom_storage::fsck::{FsckOptions, fsck};
 use darkroom_storage::maintenance::COLLECTION_INTERVAL;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::StorageArgs;
+use super::progress::Bars;
 use crate::settings::Settings;
 
 #[derive(Args, Debug)]
@@ -39,7 +36,7 @@ pub async fn run(settings: Settings, args: &FsckArgs) -> anyhow::Result<()> {
         orphan_limit: settings.gc.blob_grace + 2 * COLLECTION_INTERVAL,
         render_attempts: settings.workers.max_attempts,
     };
-    let progress = Bars::new();
+    let progress = Bars::new("fsck");
     let report = fsck(&catalog, &blobs, options, &progress).await;
     progress.bar.finish_and_clear();
     catalog.close().await;
@@ -78,48 +75,4 @@ pub async fn run(settings: Settings, args: &FsckArgs) -> anyhow::Result<()> {
         anyhow::bail!("{standing} problem(s) found: {hint}");
     }
     Ok(())
-}
-
-/// One progress bar on standard error, one phase after another (hidden
-/// when standard error is not a terminal; the phases are still named).
-struct Bars {
-    bar: ProgressBar,
-    drawn: bool,
-}
-
-impl Bars {
-    fn new() -> Self {
-        let drawn = std::io::stderr().is_terminal();
-        let bar = ProgressBar::with_draw_target(
-            None,
-            if drawn {
-                ProgressDrawTarget::stderr()
-            } else {
-                ProgressDrawTarget::hidden()
-            },
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Bars { bar, drawn }
-    }
-}
-
-impl FsckProgress for Bars {
-    fn phase(&self, name: &'static str, steps: Option<u64>) {
-        if !self.drawn {
-            eprintln!("fsck: {name}");
-        }
-        let template = match steps {
-            Some(_) => "{msg} [{bar:30}] {pos}/{len} ({eta})",
-            None => "{spinner} {msg} {pos}",
-        };
-        self.bar
-            .set_style(ProgressStyle::with_template(template).expect("a valid template"));
-        self.bar.set_message(name);
-        self.bar.set_length(steps.unwrap_or(0));
-        self.bar.set_position(0);
-    }
-
-    fn advance(&self, n: u64) {
-        self.bar.inc(n);
-    }
 }

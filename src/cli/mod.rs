@@ -3,6 +3,7 @@
 //! share are in `options.rs`.
 
 pub mod admin;
+pub mod backup;
 pub mod fsck;
 pub mod import;
 pub mod info;
@@ -10,6 +11,7 @@ pub mod maintenance;
 pub mod migrate;
 mod options;
 mod process;
+mod progress;
 pub mod render;
 pub mod serve;
 pub mod worker;
@@ -41,6 +43,8 @@ pub async fn run(command: &Command, settings: Settings) -> anyhow::Result<()> {
         Command::Gc(args) => maintenance::gc(settings, args).await,
         Command::Scrub(_) => maintenance::scrub(settings).await,
         Command::Fsck(args) => fsck::run(settings, args).await,
+        Command::Backup(args) => backup::run_backup(settings, args).await,
+        Command::Restore(args) => backup::run_restore(settings, args).await,
     }
 }
 
@@ -92,6 +96,11 @@ pub enum Command {
     /// Check every invariant of the catalog and the blob store, beside running
     /// servers; --repair fixes what is safe to fix.
     Fsck(fsck::FsckArgs),
+    /// Back up the catalog and the blobs it refers to into a folder, while
+    /// servers keep running (again into the same folder: only what is new).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty database or data folder.
+    Restore(backup::RestoreArgs),
 }
 
 impl Command {
@@ -106,6 +115,8 @@ impl Command {
                 | Command::Gc(_)
                 | Command::Scrub(_)
                 | Command::Fsck(_)
+                | Command::Backup(_)
+                | Command::Restore(_)
         )
     }
 }
@@ -121,6 +132,8 @@ impl Command {
             Command::Gc(a) => Some(&a.storage),
             Command::Scrub(a) => Some(a),
             Command::Fsck(a) => Some(&a.storage),
+            Command::Backup(a) => Some(&a.storage),
+            Command::Restore(a) => Some(&a.storage),
             Command::Render(_) | Command::Info(_) | Command::Import(_) => None,
         }
     }

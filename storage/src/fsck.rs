@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use crate::catalog::{BlobUser, FeedCheck, UsageCheck};
 use crate::maintenance::{delete_orphan, rehash};
+use crate::progress::Progress;
 use crate::{AssetId, BlobStore, Catalog, ContentHash, StorageError, UserId, now_ms};
 
 /// What `fsck` does.
@@ -241,25 +242,12 @@ impl FsckReport {
     }
 }
 
-/// Where a long check has got to (the CLI draws it as progress bars).
-pub trait FsckProgress: Send + Sync {
-    /// A new phase, with its number of steps when known.
-    fn phase(&self, name: &'static str, steps: Option<u64>);
-    /// `n` more steps of the current phase done.
-    fn advance(&self, n: u64);
-}
-
-impl FsckProgress for () {
-    fn phase(&self, _: &'static str, _: Option<u64>) {}
-    fn advance(&self, _: u64) {}
-}
-
 /// Checks the catalog and the store; with `repair`, fixes what is safe.
 pub async fn fsck(
     catalog: &Catalog,
     blobs: &BlobStore,
     options: FsckOptions,
-    progress: &dyn FsckProgress,
+    progress: &dyn Progress,
 ) -> Result<FsckReport, StorageError> {
     let mut report = FsckReport::default();
     // Listed before the catalog is read: whatever the catalog then uses and

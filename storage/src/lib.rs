@@ -11,6 +11,7 @@
 //! This crate never decodes images and never speaks HTTP; it knows nothing of
 //! the pipeline, the workers or the API.
 
+pub mod backup;
 pub mod blobs;
 pub mod catalog;
 mod error;
@@ -18,6 +19,7 @@ pub mod fsck;
 pub mod hash;
 pub mod ids;
 pub mod maintenance;
+pub mod progress;
 mod store;
 mod time;
 

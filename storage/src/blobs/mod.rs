@@ -17,6 +17,7 @@
 //! needs) work as well as AWS S3.
 
 mod config;
+mod copy;
 pub(crate) mod keys;
 pub(crate) mod staging;
 mod sweep;
@@ -34,6 +35,7 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload};
 
 pub use config::BlobConfig;
+pub use copy::{CopyReport, copy_blobs};
 pub use staging::{StagedBlob, StagingWriter};
 
 use crate::{ContentHash, StorageError};

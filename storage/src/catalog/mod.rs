@@ -17,6 +17,7 @@ mod listing;
 mod renditions;
 mod sessions;
 mod shares;
+mod snapshot;
 // Fixture libraries for the catalog benchmark only.
 #[cfg(feature = "bench-fixtures")]
 mod synthetic;
@@ -52,6 +53,7 @@ pub use renditions::{NewRendition, RenditionRecord};
 pub use sessions::OpenedSession;
 pub use sessions::{NewSession, SessionRecord};
 pub use shares::{NewShareLink, ShareLinkRecord, ShareLinkState, ShareTarget};
+pub use snapshot::CatalogSnapshot;
 pub use uploads::UploadRecord;
 pub use usage::{UsageKind, UsageRow};
 pub use users::{IssuedToken, Principal, Scope, TokenRecord, UsageDrift, UserRecord};
