@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod backup;
+pub mod blobs;
 pub mod fsck;
 pub mod import;
 pub mod info;
@@ -43,6 +44,7 @@ pub async fn run(command: &Command, settings: Settings) -> anyhow::Result<()> {
         Command::Gc(args) => maintenance::gc(settings, args).await,
         Command::Scrub(_) => maintenance::scrub(settings).await,
         Command::Fsck(args) => fsck::run(settings, args).await,
+        Command::Blobs(command) => blobs::run(settings, command).await,
         Command::Backup(args) => backup::run_backup(settings, args).await,
         Command::Restore(args) => backup::run_restore(settings, args).await,
     }
@@ -101,6 +103,10 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Restore a backup into an empty database or data folder.
     Restore(backup::RestoreArgs),
+    /// Work on the blob store as a whole: `migrate --to URL` copies every blob
+    /// into another store.
+    #[command(subcommand)]
+    Blobs(blobs::BlobsCommand),
 }
 
 impl Command {
@@ -117,6 +123,7 @@ impl Command {
                 | Command::Fsck(_)
                 | Command::Backup(_)
                 | Command::Restore(_)
+                | Command::Blobs(_)
         )
     }
 }
@@ -134,6 +141,7 @@ impl Command {
             Command::Fsck(a) => Some(&a.storage),
             Command::Backup(a) => Some(&a.storage),
             Command::Restore(a) => Some(&a.storage),
+            Command::Blobs(c) => Some(c.storage()),
             Command::Render(_) | Command::Info(_) | Command::Import(_) => None,
         }
     }

@@ -30,14 +30,37 @@ pub async fn copy_blobs(
     progress: &dyn Progress,
 ) -> Result<CopyReport, StorageError> {
     progress.phase("copying blobs", Some(hashes.len() as u64));
-    let outcomes = stream::iter(hashes)
-        .map(|hash| async move {
-            let outcome = copy_one(from, to, hash).await;
+    let hashes = stream::iter(hashes.iter().copied().map(Ok));
+    copy_stream(from, to, hashes, parallel, progress).await
+}
+
+/// Copies every blob `from` holds that `to` lacks, as the listing streams
+/// in: memory does not grow with the number of blobs. The progress counts
+/// blobs done (the total is not known up front).
+pub async fn copy_all_blobs(
+    from: &BlobStore,
+    to: &BlobStore,
+    parallel: usize,
+    progress: &dyn Progress,
+) -> Result<CopyReport, StorageError> {
+    progress.phase("copying blobs", None);
+    copy_stream(from, to, from.list_stream(), parallel, progress).await
+}
+
+async fn copy_stream(
+    from: &BlobStore,
+    to: &BlobStore,
+    hashes: impl futures::Stream<Item = Result<ContentHash, StorageError>>,
+    parallel: usize,
+    progress: &dyn Progress,
+) -> Result<CopyReport, StorageError> {
+    hashes
+        .map_ok(|hash| async move {
+            let outcome = copy_one(from, to, &hash).await;
             progress.advance(1);
             outcome
         })
-        .buffer_unordered(parallel.max(1));
-    outcomes
+        .try_buffer_unordered(parallel.max(1))
         .try_fold(CopyReport::default(), |mut report, copied| async move {
             match copied {
                 Some(bytes) => {

@@ -35,7 +35,7 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload};
 
 pub use config::BlobConfig;
-pub use copy::{CopyReport, copy_blobs};
+pub use copy::{CopyReport, copy_all_blobs, copy_blobs};
 pub use staging::{StagedBlob, StagingWriter};
 
 use crate::{ContentHash, StorageError};
@@ -207,6 +207,18 @@ impl BlobStore {
                 Some((hash, m.last_modified.timestamp_millis()))
             })
             .collect())
+    }
+
+    /// Streams the hashes of all stored blobs as the store lists them.
+    pub fn list_stream(&self) -> BoxStream<'_, Result<ContentHash, StorageError>> {
+        let prefix = Path::from(keys::BLOB_PREFIX);
+        self.store
+            .list(Some(&prefix))
+            .map_err(StorageError::from)
+            .try_filter_map(|meta| async move {
+                Ok(meta.location.filename().and_then(|name| name.parse().ok()))
+            })
+            .boxed()
     }
 
     /// Lists the hashes of all stored blobs (for consistency checks and GC).
