@@ -6,6 +6,7 @@ mod helpers;
 mod admin; // the command-line contract: exit codes, what goes to stdout
 mod backup; // the restore drill: backed up during uploads, restored elsewhere, clean
 mod blobs; // `blobs migrate`: a library moved into another store beside its server
+mod crash_rounds; // SIGKILLs at random moments over rounds of real work: fsck clean, nothing lost
 mod crashes; // killed workers, abandoned staging files
 mod fsck; // a library damaged on purpose: found, repaired, and what needs a backup stays
 mod import; // `darkroom import`: only what is missing, sidecars, second runs, dry runs
