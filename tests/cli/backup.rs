@@ -8,10 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::helpers::*;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 async fn restore_drill(source: Storage, target: Storage) {
     let (_server, url) = serve(&source, &[], &[]);
     let token = token_for(&source, "alice");
@@ -71,16 +67,7 @@ async fn restore_drill(source: Storage, target: Storage) {
 
     // Every photo acknowledged before the backup began, byte for byte.
     let (_restored_server, restored_url) = serve(&target, &[], &[]);
-    for (id, bytes) in &acknowledged {
-        let original = client()
-            .get(format!("{restored_url}/api/v1/assets/{id}/original"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(original.status(), 200);
-        assert_eq!(&original.bytes().await.unwrap()[..], &bytes[..]);
-    }
+    assert_originals(&restored_url, &token, &acknowledged).await;
 
     // A catalog that holds anything is not restored over.
     let again = darkroom(&["restore", &out_arg], &target);

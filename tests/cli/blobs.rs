@@ -6,10 +6,6 @@
 
 use crate::helpers::*;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// The number before `label` in a summary line.
 fn count_before(summary: &str, label: &str) -> u64 {
     summary
@@ -101,15 +97,8 @@ async fn move_a_library_into(target: &str, target_folder: Option<&std::path::Pat
     let fsck = darkroom(&["fsck"], &moved);
     assert!(fsck.status.success(), "{}", text(&fsck.stdout));
     let (_server, url) = serve(&moved, &[], &[]);
-    for (id, bytes) in &photos {
-        let original = client()
-            .get(format!("{url}/api/v1/assets/{id}/original"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(original.status(), 200);
-        assert_eq!(&original.bytes().await.unwrap()[..], &bytes[..]);
+    assert_originals(&url, &token, &photos).await;
+    for (id, _) in &photos {
         wait_for_rendition(
             &format!("{url}/api/v1/assets/{id}/renditions/thumb"),
             &token,

@@ -33,28 +33,6 @@ struct Known {
 /// Acknowledged uploads by asset id, shared by the clients of a round.
 type Ledger = Arc<Mutex<HashMap<String, Known>>>;
 
-/// Runs one SQL query against the catalog; its output, one row a line.
-fn sql(storage: &Storage, statement: &str) -> String {
-    let output = match storage.env.iter().find(|(k, _)| k == "DATABASE_URL") {
-        Some((_, url)) => Command::new("psql")
-            .args([url.as_str(), "-qAtc", statement])
-            .output()
-            .expect("psql"),
-        None => Command::new("sqlite3")
-            .args(["-cmd", ".timeout 10000"])
-            .arg(storage.path().join("catalog.db"))
-            .arg(statement)
-            .output()
-            .expect("sqlite3"),
-    };
-    assert!(
-        output.status.success(),
-        "{statement}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
 fn fsck_is_clean(storage: &Storage, args: &[&str]) -> Result<(), String> {
     let mut all = vec!["fsck"];
     all.extend_from_slice(args);
@@ -83,7 +61,7 @@ async fn client_work(url: String, token: String, ledger: Ledger, seed: u64, firs
             match choice {
                 // A new photo, as a plain upload.
                 0..=34 => {
-                    let bytes = noisy_photo(next_photo);
+                    let bytes = noisy_jpeg(next_photo);
                     next_photo += 1;
                     let response = http
                         .post(format!("{url}/api/v1/assets"))
@@ -100,7 +78,7 @@ async fn client_work(url: String, token: String, ledger: Ledger, seed: u64, firs
                 }
                 // A new photo, resumable, in two pieces.
                 35..=49 => {
-                    let bytes = noisy_photo(next_photo);
+                    let bytes = noisy_jpeg(next_photo);
                     next_photo += 1;
                     let created = http
                         .post(format!("{url}/api/v1/uploads"))
@@ -192,23 +170,6 @@ async fn client_work(url: String, token: String, ledger: Ledger, seed: u64, firs
     }
 }
 
-/// A photo whose bytes are new for every `n` (pixel noise, not a pattern a
-/// nearby seed repeats).
-fn noisy_photo(n: u32) -> Vec<u8> {
-    let mut rng = StdRng::seed_from_u64(u64::from(n) * 7919);
-    let img = image::RgbImage::from_fn(160, 120, |_, _| {
-        image::Rgb([rng.random(), rng.random(), rng.random()])
-    });
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(
-            &mut std::io::Cursor::new(&mut out),
-            image::ImageFormat::Jpeg,
-        )
-        .unwrap();
-    out
-}
-
 fn acknowledge(ledger: &Ledger, id: &str, bytes: &[u8]) {
     ledger.lock().unwrap().insert(
         id.to_string(),
@@ -266,6 +227,17 @@ async fn crash_rounds(storage: Storage) {
             })
             .collect();
         let gc = rng.random_bool(0.5).then(|| spawn_gc(&storage));
+        // The kill comes at a random moment once the round has had an
+        // upload acknowledged (a loaded machine can be slow to start).
+        let before = ledger.lock().unwrap().len();
+        let started = Instant::now();
+        while ledger.lock().unwrap().len() == before {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no upload in round {round}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         tokio::time::sleep(Duration::from_millis(rng.random_range(300..2500))).await;
         // SIGKILL, mid-whatever: the server, the worker, a collector.
         server.kill_hard();
@@ -288,7 +260,7 @@ async fn crash_rounds(storage: Storage) {
     let _worker = spawn(&["worker", "--workers", "2"], &storage, &lease);
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
-        let open = sql(
+        let open = catalog_sql(
             &storage,
             "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')",
         );
@@ -304,7 +276,7 @@ async fn crash_rounds(storage: Storage) {
     fsck_is_clean(&storage, &["--verify-bytes"])
         .unwrap_or_else(|found| panic!("after the last round (seed {seed}):\n{found}"));
 
-    let stored: HashMap<String, String> = sql(&storage, "SELECT id, blob_hash FROM assets")
+    let stored: HashMap<String, String> = catalog_sql(&storage, "SELECT id, blob_hash FROM assets")
         .lines()
         .filter_map(|l| l.split_once('|'))
         .map(|(id, hash)| (id.to_string(), hash.to_string()))
@@ -324,7 +296,7 @@ async fn crash_rounds(storage: Storage) {
             )),
         }
     }
-    let jobs = sql(
+    let jobs = catalog_sql(
         &storage,
         "SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state",
     );

@@ -7,29 +7,6 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::*;
 
-/// Runs one SQL statement against the storage's catalog, with the engine's
-/// own command-line client.
-fn sql(storage: &Storage, statement: &str) -> String {
-    let output = match storage.env.iter().find(|(k, _)| k == "DATABASE_URL") {
-        Some((_, url)) => Command::new("psql")
-            .args([url.as_str(), "-qAtc", statement])
-            .output()
-            .expect("psql"),
-        None => Command::new("sqlite3")
-            .args(["-cmd", ".timeout 10000"])
-            .arg(storage.path().join("catalog.db"))
-            .arg(statement)
-            .output()
-            .expect("sqlite3"),
-    };
-    assert!(
-        output.status.success(),
-        "{statement}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
 fn fsck(storage: &Storage, args: &[&str]) -> (bool, String) {
     let mut all = vec!["fsck"];
     all.extend_from_slice(args);
@@ -74,7 +51,7 @@ async fn a_damaged_library_is_found_repaired_and_what_needs_a_backup_stays(stora
     ] = <[_; 4]>::try_from(photos).unwrap();
     let missing_a = "a".repeat(64);
     let missing_b = "b".repeat(64);
-    sql(
+    catalog_sql(
         &storage,
         &format!(
             "INSERT INTO blobs (hash, size, ref_count, created_at) VALUES
@@ -207,7 +184,7 @@ async fn a_damaged_library_is_found_repaired_and_what_needs_a_backup_stays(stora
     }
 
     // The metering report agrees with what fsck recounted.
-    let held: i64 = sql(
+    let held: i64 = catalog_sql(
         &storage,
         "SELECT SUM(size) FROM assets WHERE owner_id = (SELECT id FROM users WHERE name = 'alice')",
     )

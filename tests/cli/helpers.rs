@@ -240,9 +240,22 @@ pub fn jpeg(seed: u32) -> Vec<u8> {
 
 /// A valid JPEG of `width × height`, different for each seed.
 pub fn jpeg_sized(width: u32, height: u32, seed: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
+    encode_jpeg(image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x + seed) as u8, y as u8, (seed * 7) as u8])
-    });
+    }))
+}
+
+/// A small JPEG of pixel noise, new for every `n` (nearby seeds of
+/// [`jpeg`] can repeat a pattern, and then the bytes).
+pub fn noisy_jpeg(n: u32) -> Vec<u8> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(n) * 7919);
+    encode_jpeg(image::RgbImage::from_fn(160, 120, |_, _| {
+        image::Rgb([rng.random(), rng.random(), rng.random()])
+    }))
+}
+
+fn encode_jpeg(img: image::RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
     image::DynamicImage::ImageRgb8(img)
         .write_to(
@@ -251,6 +264,50 @@ pub fn jpeg_sized(width: u32, height: u32, seed: u32) -> Vec<u8> {
         )
         .unwrap();
     out
+}
+
+/// A process's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs one SQL statement against the storage's catalog with the engine's
+/// own command-line client (`psql`, `sqlite3`); its output, a row a line
+/// (columns split by `|`).
+pub fn catalog_sql(storage: &Storage, statement: &str) -> String {
+    let output = match storage.env.iter().find(|(k, _)| k == "DATABASE_URL") {
+        Some((_, url)) => Command::new("psql")
+            .args([url.as_str(), "-qAtc", statement])
+            .output()
+            .expect("psql"),
+        None => Command::new("sqlite3")
+            .args(["-cmd", ".timeout 10000"])
+            .arg(storage.path().join("catalog.db"))
+            .arg(statement)
+            .output()
+            .expect("sqlite3"),
+    };
+    assert!(
+        output.status.success(),
+        "{statement}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// Asserts that the server at `url` serves each `(asset id, bytes)` as its
+/// original, byte for byte.
+pub async fn assert_originals(url: &str, token: &str, photos: &[(String, Vec<u8>)]) {
+    for (id, bytes) in photos {
+        let original = client()
+            .get(format!("{url}/api/v1/assets/{id}/original"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(original.status(), 200, "the original of {id}");
+        assert_eq!(&original.bytes().await.unwrap()[..], &bytes[..], "{id}");
+    }
 }
 
 pub fn client() -> reqwest::Client {

@@ -4,11 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::helpers::{BIN, Storage, client, darkroom, jpeg, serve, token_for};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
+use crate::helpers::{BIN, Storage, client, darkroom, jpeg, serve, text, token_for};
 
 /// `darkroom admin set-password NAME`, the password on standard input.
 fn set_password(storage: &Storage, name: &str, password: &str) -> std::process::Output {

@@ -8,7 +8,7 @@
 use sqlx::Row;
 
 use super::jobs::{Job, NewJob, insert_job};
-use super::ledger::{release_blob, utc_day};
+use super::ledger::{record_stored, release_blob};
 use super::{Catalog, parse_id};
 use crate::{AssetId, ContentHash, StorageError, UserId, now_ms};
 
@@ -130,15 +130,7 @@ impl Catalog {
         .bind(user.to_string())
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO usage_daily (user_id, day, bytes_stored)
-             SELECT id, $2, usage_bytes FROM users WHERE id = $1
-             ON CONFLICT (user_id, day) DO UPDATE SET bytes_stored = excluded.bytes_stored",
-        )
-        .bind(user.to_string())
-        .bind(i64::from(utc_day(now_ms())))
-        .execute(&mut *tx)
-        .await?;
+        record_stored(&mut tx, user).await?;
         tx.commit().await?;
         Ok(())
     }

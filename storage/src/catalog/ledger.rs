@@ -100,7 +100,7 @@ pub(super) async fn refund_usage(
 }
 
 /// Today's (UTC) metering row takes the user's current stored bytes.
-async fn record_stored(tx: &mut Tx, user: &UserId) -> Result<(), StorageError> {
+pub(super) async fn record_stored(tx: &mut Tx, user: &UserId) -> Result<(), StorageError> {
     sqlx::query(
         "INSERT INTO usage_daily (user_id, day, bytes_stored)
          SELECT id, $2, usage_bytes FROM users WHERE id = $1
