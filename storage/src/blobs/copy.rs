@@ -2,6 +2,7 @@
 //! S3): streamed, several at a time, each verified by its BLAKE3 name on
 //! arrival, and incremental: what the target holds already is not sent.
 
+use bytes::BytesMut;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::BlobStore;
@@ -74,6 +75,11 @@ async fn copy_stream(
         .await
 }
 
+/// Blobs up to this size are copied with one PUT from memory; larger ones
+/// stream through the target's staging area (a multipart upload, then a
+/// copy into place). A thumbnail then costs two requests, not seven.
+const IN_MEMORY: usize = 8 << 20;
+
 /// Copies one blob unless `to` has it; the bytes written, if any.
 async fn copy_one(
     from: &BlobStore,
@@ -90,8 +96,32 @@ async fn copy_one(
             e
         }
     })?;
+    let corrupt = |actual: ContentHash| {
+        StorageError::Conflict(format!(
+            "blob {hash} in {} is corrupt: its bytes hash to {actual}",
+            from.describe()
+        ))
+    };
+    // Read ahead up to IN_MEMORY: a small blob is whole by then.
+    let mut head = BytesMut::new();
+    while head.len() <= IN_MEMORY {
+        match source.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => {
+                let bytes = head.freeze();
+                let actual = ContentHash::of(&bytes);
+                if actual != *hash {
+                    return Err(corrupt(actual));
+                }
+                let len = bytes.len() as u64;
+                to.put_bytes(hash, bytes).await?;
+                return Ok(Some(len));
+            }
+        }
+    }
     let mut writer = to.stage().await?;
-    while let Some(chunk) = source.next().await {
+    let mut next = Some(Ok(head.freeze()));
+    while let Some(chunk) = next {
         match chunk {
             Ok(chunk) => writer.write(chunk).await?,
             Err(e) => {
@@ -99,16 +129,78 @@ async fn copy_one(
                 return Err(e);
             }
         }
+        next = source.next().await;
     }
     let staged = writer.finish().await?;
     if staged.hash != *hash {
         to.discard(&staged).await;
-        return Err(StorageError::Conflict(format!(
-            "blob {hash} in {} is corrupt: its bytes hash to {}",
-            from.describe(),
-            staged.hash
-        )));
+        return Err(corrupt(staged.hash));
     }
     to.publish(&staged).await?;
     Ok(Some(staged.len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BlobConfig;
+    use bytes::Bytes;
+
+    fn store(dir: &std::path::Path) -> BlobStore {
+        BlobStore::open(&BlobConfig::Local(dir.to_path_buf())).unwrap()
+    }
+
+    async fn put(store: &BlobStore, bytes: Vec<u8>) -> ContentHash {
+        let hash = ContentHash::of(&bytes);
+        store.put_bytes(&hash, Bytes::from(bytes)).await.unwrap();
+        hash
+    }
+
+    /// Small blobs go in one PUT, large ones through staging: both arrive
+    /// whole, a second copy sends nothing, and a corrupt one of either
+    /// kind is refused and not written.
+    #[tokio::test]
+    async fn small_and_large_blobs_arrive_whole_and_corrupt_ones_do_not() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (from, to) = (store(a.path()), store(b.path()));
+        let small: Vec<u8> = (0..5_000u32).map(|i| (i * 7) as u8).collect();
+        let large: Vec<u8> = (0..(IN_MEMORY as u32 + 123_457))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let hashes = [
+            put(&from, small.clone()).await,
+            put(&from, large.clone()).await,
+        ];
+
+        let report = copy_blobs(&from, &to, &hashes, 2, &()).await.unwrap();
+        assert_eq!((report.copied, report.present), (2, 0));
+        assert_eq!(report.bytes, (small.len() + large.len()) as u64);
+        assert_eq!(&to.get(&hashes[0]).await.unwrap()[..], &small[..]);
+        assert_eq!(&to.get(&hashes[1]).await.unwrap()[..], &large[..]);
+        let again = copy_blobs(&from, &to, &hashes, 2, &()).await.unwrap();
+        assert_eq!((again.copied, again.present), (0, 2));
+
+        for (hash, bytes) in hashes.iter().zip([small, large]) {
+            let hex = hash.to_hex();
+            let path = a
+                .path()
+                .join(format!("blobs/{}/{}/{hex}", &hex[0..2], &hex[2..4]));
+            let mut flipped = bytes;
+            flipped[1_000] ^= 1;
+            std::fs::write(&path, flipped).unwrap();
+            let fresh = tempfile::tempdir().unwrap();
+            let error = copy_blobs(&from, &store(fresh.path()), &[*hash], 1, &())
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(&format!("blob {hash}")) && error.contains("corrupt"),
+                "{error}"
+            );
+            assert!(
+                !store(fresh.path()).contains(hash).await.unwrap(),
+                "a corrupt blob was written"
+            );
+        }
+    }
 }
