@@ -194,7 +194,7 @@ fn spawn_gc(storage: &Storage) -> Child {
         .unwrap()
 }
 
-async fn crash_rounds(storage: Storage) {
+async fn crash_rounds(backend: &str, storage: Storage) {
     let rounds: u32 = std::env::var("DARKROOM_CRASH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -203,7 +203,7 @@ async fn crash_rounds(storage: Storage) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| rand::rng().random());
-    eprintln!("crash rounds: {rounds}, seed {seed} (DARKROOM_CRASH_SEED to repeat)");
+    eprintln!("crash rounds on {backend}: {rounds}, seed {seed} (DARKROOM_CRASH_SEED to repeat)");
     let mut rng = StdRng::seed_from_u64(seed);
     let token = token_for(&storage, "dora");
     let ledger: Ledger = Arc::default();
@@ -301,7 +301,7 @@ async fn crash_rounds(storage: Storage) {
         "SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state",
     );
     eprintln!(
-        "crash rounds: {rounds} rounds, {kills} SIGKILLs, {} uploads acknowledged ({} purged \
+        "crash rounds on {backend}: {rounds} rounds, {kills} SIGKILLs, {} uploads acknowledged ({} purged \
          on purpose), fsck findings 0, lost {}; jobs: {}",
         ledger.len(),
         ledger.values().filter(|k| k.purged).count(),
@@ -323,7 +323,7 @@ async fn crash_rounds_on_sqlite_and_a_folder() {
         );
         return;
     }
-    crash_rounds(Storage::embedded()).await;
+    crash_rounds("SQLite + folder", Storage::embedded()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,5 +331,5 @@ async fn crash_rounds_on_postgres_and_ceph() {
     let Some(storage) = Storage::postgres_s3("crash_rounds_on_postgres_and_ceph") else {
         return;
     };
-    crash_rounds(storage).await;
+    crash_rounds("PostgreSQL + Ceph", storage).await;
 }
