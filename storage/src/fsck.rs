@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::catalog::{BlobUser, FeedCheck, UsageCheck};
+use crate::catalog::{BlobUser, FeedCheck, UsageCheck, UserRecord};
 use crate::maintenance::{delete_orphan, rehash};
 use crate::progress::Progress;
 use crate::{AssetId, BlobStore, Catalog, ContentHash, StorageError, UserId, now_ms};
@@ -312,14 +312,16 @@ pub async fn fsck(
     }
 
     progress.phase("checking the catalog's counts", None);
-    let first = catalog_findings(catalog, options).await?;
+    let users = catalog.list_users().await?;
+    report.users = users.len() as u64;
+    let first = catalog_findings(catalog, &users, options).await?;
     let confirmed = if first.is_empty() {
         first
     } else {
         // A write between two statements looks like drift for a moment;
         // real drift is still there a moment later.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let again = catalog_findings(catalog, options).await?;
+        let again = catalog_findings(catalog, &users, options).await?;
         let before: Vec<String> = first.iter().map(Finding::subject).collect();
         again
             .into_iter()
@@ -327,7 +329,6 @@ pub async fn fsck(
             .collect()
     };
     report.findings.extend(confirmed);
-    report.users = catalog.list_users().await?.len() as u64;
 
     if options.repair {
         progress.phase("repairing", None);
@@ -360,6 +361,7 @@ async fn missing_blob(catalog: &Catalog, hash: &ContentHash) -> Result<Vec<Findi
 /// The findings that come from the catalog alone.
 async fn catalog_findings(
     catalog: &Catalog,
+    users: &[UserRecord],
     options: FsckOptions,
 ) -> Result<Vec<Finding>, StorageError> {
     let mut findings = Vec::new();
@@ -375,7 +377,7 @@ async fn catalog_findings(
             findings.push(Finding::Usage(usage));
         }
     }
-    for user in catalog.list_users().await? {
+    for user in users {
         for (day, counted, recorded) in catalog.verify_timeline(&user.id).await? {
             findings.push(Finding::Timeline {
                 user: user.id,
@@ -426,10 +428,6 @@ async fn repair(
                     .await?;
                 done.push(format!("queued a render of asset {asset}"));
             }
-            Finding::RefCount { hash, counted, .. } => {
-                catalog.recount_blob(hash).await?;
-                done.push(format!("set blob {hash}'s reference count to {counted}"));
-            }
             Finding::Usage(u) => {
                 catalog.reset_usage(&u.user).await?;
                 done.push(format!(
@@ -445,6 +443,16 @@ async fn repair(
                 }
             }
             _ => {}
+        }
+    }
+    // Reference counts: the same recount as `darkroom admin recount`, in one
+    // transaction, once however many were wrong.
+    if findings
+        .iter()
+        .any(|f| matches!(f, Finding::RefCount { .. }))
+    {
+        for (hash, _, counted) in catalog.recount_blob_refs().await? {
+            done.push(format!("set blob {hash}'s reference count to {counted}"));
         }
     }
     for (asset, names) in lost {

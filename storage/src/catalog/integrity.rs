@@ -275,27 +275,4 @@ impl Catalog {
         tx.commit().await?;
         Ok(())
     }
-
-    /// Sets one blob's reference count to the rows that point at it.
-    pub async fn recount_blob(&self, hash: &ContentHash) -> Result<(), StorageError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE blobs SET
-                ref_count = (SELECT COUNT(*) FROM assets a WHERE a.blob_hash = blobs.hash)
-                    + (SELECT COUNT(*) FROM renditions r WHERE r.blob_hash = blobs.hash),
-                orphaned_at = NULL
-             WHERE hash = $1",
-        )
-        .bind(hash.to_hex())
-        .execute(&mut *tx)
-        .await?;
-        // A blob left with no reference starts its grace period now.
-        sqlx::query("UPDATE blobs SET orphaned_at = $2 WHERE hash = $1 AND ref_count = 0")
-            .bind(hash.to_hex())
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
 }
