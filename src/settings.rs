@@ -28,6 +28,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     blobs: Option<String>,
+    replica_blobs: Option<String>,
     listen: Option<SocketAddr>,
     workers: Option<usize>,
     job_lease_secs: Option<u64>,
@@ -69,6 +70,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub blobs: BlobConfig,
+    /// A second site holding a copy of every blob (`--replica-blobs`).
+    pub replica_blobs: Option<BlobConfig>,
     pub log_format: LogFormat,
     pub api: ApiConfig,
     pub workers: WorkerConfig,
@@ -94,6 +97,16 @@ pub struct ProcessSettings {
 }
 
 impl Settings {
+    /// The blob store, with its second site when one is configured.
+    pub fn open_blobs(&self) -> anyhow::Result<darkroom_storage::BlobStore> {
+        use anyhow::Context as _;
+        let blobs = match &self.replica_blobs {
+            None => darkroom_storage::BlobStore::open(&self.blobs),
+            Some(replica) => darkroom_storage::BlobStore::open_with_replica(&self.blobs, replica),
+        };
+        blobs.context("opening the blob store")
+    }
+
     pub fn load(cli: &Cli) -> anyhow::Result<Self> {
         let file = match &cli.config {
             Some(path) => read_file(path)?,
@@ -115,6 +128,13 @@ impl Settings {
             Some(spec) => BlobConfig::parse(&spec)?,
             None => BlobConfig::Local(data_dir.join("blobs")),
         };
+        let replica_blobs = storage
+            .replica_blobs
+            .clone()
+            .or(file.replica_blobs)
+            .filter(|spec| !spec.is_empty())
+            .map(|spec| BlobConfig::parse(&spec))
+            .transpose()?;
 
         let mut limits = Limits::default();
         let serve = match &cli.command {
@@ -230,7 +250,9 @@ impl Settings {
             ..ApiConfig::default()
         };
         // S3 publishes an upload with one CopyObject, which takes at most 5 GiB.
-        if matches!(blobs, BlobConfig::S3 { .. }) {
+        if matches!(blobs, BlobConfig::S3 { .. })
+            || matches!(replica_blobs, Some(BlobConfig::S3 { .. }))
+        {
             anyhow::ensure!(
                 limits.max_upload_bytes <= S3_LARGEST_COPY,
                 "max_upload_bytes is {} but an S3 blob store publishes uploads of at most 5 GiB",
@@ -326,6 +348,7 @@ impl Settings {
             data_dir,
             database_url,
             blobs,
+            replica_blobs,
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             api,
             workers,

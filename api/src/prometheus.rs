@@ -53,6 +53,7 @@ impl Telemetry {
         self.process.collect();
         record_pool(catalog);
         record_jobs(catalog).await;
+        record_replication(catalog).await;
         self.handle.render()
     }
 }
@@ -95,6 +96,21 @@ async fn record_jobs(catalog: &Catalog) {
     for (kind, age_ms) in oldest {
         metrics::gauge!("darkroom_jobs_oldest_queued_seconds", "kind" => kind)
             .set(Duration::from_millis(age_ms as u64).as_secs_f64());
+    }
+}
+
+/// `darkroom_blobs_unreplicated`: blobs in use that the second site does
+/// not hold yet (with `--replica-blobs`), the cluster's whole backlog.
+async fn record_replication(catalog: &Catalog) {
+    if !catalog.is_replicating_blobs() {
+        return;
+    }
+    match catalog.unreplicated_blob_count().await {
+        Ok(n) => metrics::gauge!("darkroom_blobs_unreplicated").set(n as f64),
+        Err(e) => {
+            metrics::counter!("darkroom_metrics_scrape_errors_total").increment(1);
+            tracing::warn!(error = %e, "could not count unreplicated blobs for /metrics");
+        }
     }
 }
 
@@ -174,6 +190,30 @@ fn describe() {
     describe_counter!(
         "darkroom_blob_store_errors_total",
         "Blob store calls that failed, by operation"
+    );
+    describe_gauge!(
+        "darkroom_blobs_unreplicated",
+        "Blobs in use that the second site (--replica-blobs) does not hold yet"
+    );
+    describe_gauge!(
+        "darkroom_blob_primary_down",
+        "1 while the primary blob store is passed over for the second site after a failure"
+    );
+    describe_counter!(
+        "darkroom_blob_replica_reads_total",
+        "Reads served by the second site, by operation and why (missing, corrupt, failed, primary_down)"
+    );
+    describe_counter!(
+        "darkroom_blob_replica_writes_total",
+        "Writes that went to the second site because the primary failed, by operation"
+    );
+    describe_counter!(
+        "darkroom_blob_replications_total",
+        "Blobs the replication jobs checked, by the direction they copied (none, to_replica, to_primary)"
+    );
+    describe_counter!(
+        "darkroom_blob_replicated_bytes_total",
+        "Bytes the replication jobs copied, by direction"
     );
     describe_histogram!(
         "darkroom_catalog_query_seconds",

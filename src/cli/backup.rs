@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use darkroom_storage::BlobStore;
 use darkroom_storage::backup::{backup, restore};
 
 use super::StorageArgs;
@@ -72,7 +71,7 @@ pub async fn run_restore(settings: Settings, args: &RestoreArgs) -> anyhow::Resu
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
     }
-    let blobs = BlobStore::open(&settings.blobs).context("opening the blob store")?;
+    let blobs = settings.open_blobs()?;
     let progress = Bars::new("restore");
     let restored = restore(
         &args.from,

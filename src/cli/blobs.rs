@@ -50,7 +50,7 @@ pub async fn run(settings: Settings, command: &BlobsCommand) -> anyhow::Result<(
 }
 
 async fn migrate(settings: Settings, args: &MigrateArgs) -> anyhow::Result<()> {
-    let from = BlobStore::open(&settings.blobs).context("opening the blob store")?;
+    let from = settings.open_blobs()?;
     let to_config = BlobConfig::parse(&args.to).context("reading --to")?;
     let to = BlobStore::open(&to_config).context("opening the store to copy into")?;
     anyhow::ensure!(

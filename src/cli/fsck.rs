@@ -19,7 +19,8 @@ pub struct FsckArgs {
     pub verify_bytes: bool,
     /// Fix what is safe to fix: reference counts, usage and metering,
     /// timelines, renditions whose objects are gone (rendered again),
-    /// assets never queued for rendering, overdue orphans.
+    /// assets never queued for rendering, overdue orphans; with
+    /// --replica-blobs, blobs only one site holds (copied or queued).
     #[arg(long)]
     pub repair: bool,
     #[command(flatten)]
@@ -54,8 +55,11 @@ pub async fn run(settings: Settings, args: &FsckArgs) -> anyhow::Result<()> {
     } else {
         String::new()
     };
+    let second_site = report
+        .replica_objects
+        .map_or(String::new(), |n| format!(" (and {n} on the second site)"));
     println!(
-        "checked {} stored object(s), {} blob(s) in use, {} user(s){hashed}: {} problem(s){}",
+        "checked {} stored object(s){second_site}, {} blob(s) in use, {} user(s){hashed}: {} problem(s){}",
         report.objects,
         report.blobs_in_use,
         report.users,

@@ -5,6 +5,7 @@ use clap::Args;
 use darkroom_storage::maintenance::{GcPolicy, collect_garbage, scrub as scrub_blobs};
 
 use super::StorageArgs;
+use super::progress::Bars;
 use crate::settings::Settings;
 pub async fn gc(settings: Settings, _args: &GcArgs) -> anyhow::Result<()> {
     let (catalog, blobs) = super::serve::open_storage(&settings).await?;
@@ -28,9 +29,11 @@ pub async fn gc(settings: Settings, _args: &GcArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn scrub(settings: Settings) -> anyhow::Result<()> {
+pub async fn scrub(settings: Settings, args: &ScrubArgs) -> anyhow::Result<()> {
     let (catalog, blobs) = super::serve::open_storage(&settings).await?;
-    let report = scrub_blobs(&catalog, &blobs).await?;
+    let progress = Bars::new("scrub");
+    let report = scrub_blobs(&catalog, &blobs, args.repair, &progress).await?;
+    progress.bar.finish_and_clear();
     catalog.close().await;
     println!(
         "checked {} blob(s), {} bytes: {} missing, {} corrupt",
@@ -39,18 +42,54 @@ pub async fn scrub(settings: Settings) -> anyhow::Result<()> {
         report.missing.len(),
         report.corrupt.len()
     );
+    if let Some(replica) = blobs.replica_only() {
+        println!(
+            "second site {}: checked {} copies: {} missing, {} corrupt",
+            replica.describe(),
+            report.replica_checked,
+            report.replica_missing.len(),
+            report.replica_corrupt.len()
+        );
+    }
     for hash in &report.missing {
         println!("missing {hash}");
     }
     for (name, actual) in &report.corrupt {
         println!("corrupt {name} (its bytes hash to {actual})");
     }
+    for hash in &report.replica_missing {
+        println!("missing on the second site {hash}");
+    }
+    for (name, actual) in &report.replica_corrupt {
+        println!("corrupt on the second site {name} (its bytes hash to {actual})");
+    }
+    for hash in &report.restored {
+        println!("restored {hash} from the second site");
+    }
+    for hash in &report.re_replicated {
+        println!("rewrote the second site's copy of {hash}");
+    }
+    let hint = match (blobs.replica_only().is_some(), args.repair) {
+        (true, false) => "run `darkroom scrub --repair` to rewrite bad copies from the other site",
+        (true, true) => "neither site has an intact copy: restore them from a backup",
+        (false, _) => "restore them from a backup",
+    };
     anyhow::ensure!(
         report.is_clean(),
-        "{} blob(s) missing or corrupt: restore them from a backup",
-        report.missing.len() + report.corrupt.len()
+        "{} blob copies missing or corrupt: {hint}",
+        report.standing()
     );
     Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct ScrubArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Rewrite a missing or corrupt copy from the other site's intact one
+    /// (with --replica-blobs).
+    #[arg(long)]
+    pub repair: bool,
 }
 
 #[derive(Args, Debug)]

@@ -23,7 +23,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use admin::AdminCommand;
 pub use info::InfoArgs;
-pub use maintenance::GcArgs;
+pub use maintenance::{GcArgs, ScrubArgs};
 pub use options::{JobArgs, ProcessArgs, RenderingArgs, StorageArgs};
 pub use render::RenderArgs;
 pub use serve::ServeArgs;
@@ -42,7 +42,7 @@ pub async fn run(command: &Command, settings: Settings) -> anyhow::Result<()> {
         Command::Import(args) => import::run(args).await,
         Command::Admin(command) => admin::run(settings, command).await,
         Command::Gc(args) => maintenance::gc(settings, args).await,
-        Command::Scrub(_) => maintenance::scrub(settings).await,
+        Command::Scrub(args) => maintenance::scrub(settings, args).await,
         Command::Fsck(args) => fsck::run(settings, args).await,
         Command::Blobs(command) => blobs::run(settings, command).await,
         Command::Backup(args) => backup::run_backup(settings, args).await,
@@ -93,8 +93,8 @@ pub enum Command {
     Admin(AdminCommand),
     /// Purge expired trash and delete blobs nothing refers to (after a grace period).
     Gc(GcArgs),
-    /// Re-hash every stored blob and report any that are missing or whose bytes changed.
-    Scrub(StorageArgs),
+    /// Re-hash every blob in use (on both sites with --replica-blobs); report, or with --repair rewrite, bad copies.
+    Scrub(ScrubArgs),
     /// Check every invariant of the catalog and the blob store, beside running
     /// servers; --repair fixes what is safe to fix.
     Fsck(fsck::FsckArgs),
@@ -137,7 +137,7 @@ impl Command {
             Command::Migrate(a) => Some(a),
             Command::Admin(a) => Some(a.storage()),
             Command::Gc(a) => Some(&a.storage),
-            Command::Scrub(a) => Some(a),
+            Command::Scrub(a) => Some(&a.storage),
             Command::Fsck(a) => Some(&a.storage),
             Command::Backup(a) => Some(&a.storage),
             Command::Restore(a) => Some(&a.storage),

@@ -19,6 +19,9 @@ pub struct StorageArgs {
     /// Blob store: a folder, file:///path, or s3://bucket[/prefix]?endpoint=… [default: <data dir>/blobs].
     #[arg(long, env = "DARKROOM_BLOBS")]
     pub blobs: Option<String>,
+    /// A second site that keeps a copy of every blob (same forms as --blobs); reads fall back to it.
+    #[arg(long, env = "DARKROOM_REPLICA_BLOBS")]
+    pub replica_blobs: Option<String>,
 }
 
 /// How photos are rendered: shared by `serve`, `worker` and `render`.

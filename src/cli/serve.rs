@@ -193,14 +193,19 @@ pub async fn open_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
         .await
         .context("opening the catalog")?;
     catalog.migrate().await.context("migrating the catalog")?;
-    Ok(catalog)
+    Ok(catalog.replicating_blobs(settings.replica_blobs.is_some()))
 }
 
 /// Opens both stores and clears staging uploads a crashed process left behind.
 pub async fn open_storage(settings: &Settings) -> anyhow::Result<(Catalog, BlobStore)> {
     let catalog = open_catalog(settings).await?;
-    let blobs = BlobStore::open(&settings.blobs).context("opening the blob store")?;
-    tracing::info!(catalog = ?catalog.dialect(), blobs = blobs.describe(), "storage ready");
+    let blobs = settings.open_blobs()?;
+    tracing::info!(
+        catalog = ?catalog.dialect(),
+        blobs = blobs.describe(),
+        replica = blobs.replica_only().map(BlobStore::describe),
+        "storage ready"
+    );
     blobs
         .sweep_staging(DEFAULT_STAGING_GRACE)
         .await

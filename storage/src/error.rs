@@ -25,6 +25,14 @@ pub enum StorageError {
     /// A value read from the catalog is not what this code writes (a bug or tampering).
     #[error("corrupt catalog value: {0}")]
     Corrupt(String),
+    /// A stored blob's bytes no longer hash to its name (bit rot, a
+    /// truncated copy, tampering): never served as if it were the photo.
+    #[error("blob {hash} in {site} is corrupt: its bytes hash to {actual}")]
+    CorruptBlob {
+        hash: crate::ContentHash,
+        actual: crate::ContentHash,
+        site: String,
+    },
     /// Configuration that cannot work (bad URL, missing bucket…).
     #[error("invalid storage configuration: {0}")]
     Config(String),

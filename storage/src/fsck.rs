@@ -15,7 +15,7 @@
 //! can look like drift for a moment), store findings by asking the store
 //! again for the one object.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -89,6 +89,12 @@ pub enum Finding {
     OrphanOverdue { hash: ContentHash },
     /// An object older than the grace period the catalog has no row for.
     Untracked { hash: ContentHash },
+    /// A blob in use that the primary lacks and the second site holds.
+    OnlyOnReplica { hash: ContentHash },
+    /// A blob the catalog records as on both sites that the second lacks.
+    ReplicaMissing { hash: ContentHash },
+    /// A blob in use not on both sites, with no job queued to copy it.
+    ReplicationNotQueued { hash: ContentHash },
 }
 
 impl Finding {
@@ -105,6 +111,9 @@ impl Finding {
                 | Finding::Timeline { .. }
                 | Finding::NeverRendered { .. }
                 | Finding::OrphanOverdue { .. }
+                | Finding::OnlyOnReplica { .. }
+                | Finding::ReplicaMissing { .. }
+                | Finding::ReplicationNotQueued { .. }
         )
     }
 
@@ -118,7 +127,11 @@ impl Finding {
             | Finding::BlobUnrecorded { hash }
             | Finding::RefCount { hash, .. }
             | Finding::OrphanOverdue { hash }
-            | Finding::Untracked { hash } => format!("blob {hash}"),
+            | Finding::Untracked { hash }
+            | Finding::OnlyOnReplica { hash } => format!("blob {hash}"),
+            Finding::ReplicaMissing { hash } | Finding::ReplicationNotQueued { hash } => {
+                format!("replica {hash}")
+            }
             Finding::Usage(u) => format!("usage {}", u.user),
             Finding::Timeline { user, day, .. } => format!("timeline {user} {day}"),
             Finding::NeverRendered { asset, .. } => format!("unrendered {asset}"),
@@ -213,6 +226,18 @@ impl fmt::Display for Finding {
                 "untracked object: blob {hash} is stored but the catalog has no row for it \
                  (`darkroom gc` deletes such objects; keep it if a restore lost its photo)"
             ),
+            Finding::OnlyOnReplica { hash } => write!(
+                f,
+                "only on the second site: blob {hash} is in use, the primary lacks it"
+            ),
+            Finding::ReplicaMissing { hash } => write!(
+                f,
+                "replica missing: blob {hash} is recorded as on both sites, the second lacks it"
+            ),
+            Finding::ReplicationNotQueued { hash } => write!(
+                f,
+                "replication stalled: blob {hash} is not on both sites and no job will copy it"
+            ),
         }
     }
 }
@@ -222,6 +247,8 @@ impl fmt::Display for Finding {
 pub struct FsckReport {
     /// Objects in the blob store.
     pub objects: u64,
+    /// Objects on the second site, when there is one.
+    pub replica_objects: Option<u64>,
     /// Distinct blobs the catalog's assets and renditions use.
     pub blobs_in_use: u64,
     /// Bytes read and hashed (with `verify_bytes`).
@@ -258,6 +285,17 @@ pub async fn fsck(
     report.objects = stored.len() as u64;
     progress.advance(report.objects);
 
+    let second_site = match blobs.replica_only() {
+        Some(replica) => {
+            progress.phase("listing the second site", None);
+            let listed: HashSet<ContentHash> = replica.list_hashes().await?.into_iter().collect();
+            progress.advance(listed.len() as u64);
+            report.replica_objects = Some(listed.len() as u64);
+            Some((replica, listed))
+        }
+        None => None,
+    };
+
     let in_use = catalog.blobs_in_use().await?;
     report.blobs_in_use = in_use.len() as u64;
     progress.phase("checking blobs in use", Some(in_use.len() as u64));
@@ -267,10 +305,32 @@ pub async fn fsck(
         }
         for hash in batch {
             if !stored.contains_key(hash) && !blobs.contains(hash).await? {
-                report.findings.extend(missing_blob(catalog, hash).await?);
+                match &second_site {
+                    Some((replica, listed))
+                        if listed.contains(hash) || replica.contains(hash).await? =>
+                    {
+                        report.findings.push(Finding::OnlyOnReplica { hash: *hash })
+                    }
+                    _ => report.findings.extend(missing_blob(catalog, hash).await?),
+                }
             }
         }
         progress.advance(batch.len() as u64);
+    }
+
+    if let Some((replica, listed)) = &second_site {
+        progress.phase("checking the second site", None);
+        let in_use: HashSet<&ContentHash> = in_use.iter().collect();
+        for hash in catalog.replicated_blobs().await? {
+            if in_use.contains(&hash) && !listed.contains(&hash) && !replica.contains(&hash).await?
+            {
+                report.findings.push(Finding::ReplicaMissing { hash });
+            }
+            progress.advance(1);
+        }
+        for hash in catalog.stranded_unreplicated_blobs().await? {
+            report.findings.push(Finding::ReplicationNotQueued { hash });
+        }
     }
 
     if options.verify_bytes {
@@ -436,6 +496,12 @@ async fn repair(
                 ));
             }
             Finding::Timeline { .. } | Finding::Feed(_) => {}
+            Finding::OnlyOnReplica { hash } => {
+                let bytes = blobs.restore_from_replica(hash).await?;
+                done.push(format!(
+                    "copied blob {hash} ({bytes} bytes) from the second site back to the primary"
+                ));
+            }
             Finding::OrphanOverdue { hash } => {
                 let cutoff = now_ms() - options.orphan_limit.as_millis() as i64;
                 if delete_orphan(catalog, blobs, hash, cutoff).await? {
@@ -463,6 +529,22 @@ async fn repair(
             "forgot {} of asset {asset} and queued a render",
             names.join(", ")
         ));
+    }
+    // Copies to the second site: queued for the workers, in one transaction.
+    let requeue: Vec<ContentHash> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::ReplicaMissing { hash } | Finding::ReplicationNotQueued { hash } => {
+                Some(*hash)
+            }
+            _ => None,
+        })
+        .collect();
+    if !requeue.is_empty() {
+        catalog.requeue_replication(&requeue).await?;
+        for hash in &requeue {
+            done.push(format!("queued the copy of blob {hash} to the second site"));
+        }
     }
     // Timelines are rebuilt per user, once however many days were wrong.
     let mut rebuilt: Vec<UserId> = Vec::new();

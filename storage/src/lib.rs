@@ -23,7 +23,7 @@ pub mod progress;
 mod store;
 mod time;
 
-pub use blobs::{BlobConfig, BlobStore, StagedBlob, StagingWriter};
+pub use blobs::{BlobConfig, BlobStore, ReplicaCheck, Replicated, StagedBlob, StagingWriter};
 pub use catalog::Catalog;
 pub use error::StorageError;
 pub use hash::ContentHash;

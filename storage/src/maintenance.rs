@@ -6,7 +6,8 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use crate::blobs::DEFAULT_STAGING_GRACE;
-use crate::{BlobStore, Catalog, ContentHash, StorageError, now_ms};
+use crate::progress::Progress;
+use crate::{BlobStore, Catalog, ContentHash, ReplicaCheck, StorageError, now_ms};
 
 /// How often a server runs [`collect_garbage`] on its own.
 pub const COLLECTION_INTERVAL: Duration = Duration::from_secs(600);
@@ -158,40 +159,111 @@ pub async fn remove_expired_uploads(
     Ok(removed)
 }
 
-/// What scrubbing found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What `scrub` found, and with `repair` what it fixed.
+#[derive(Clone, Debug, Default)]
 pub struct ScrubReport {
-    /// Blobs read and re-hashed.
+    /// Blobs read and re-hashed on the primary.
     pub checked: u64,
     pub bytes: u64,
     /// Blobs whose bytes no longer hash to their name: (name, actual hash).
     pub corrupt: Vec<(ContentHash, ContentHash)>,
     /// Blobs the catalog refers to that the store does not have.
     pub missing: Vec<ContentHash>,
+    /// With a second site: its copies read and re-hashed.
+    pub replica_checked: u64,
+    /// Second-site copies that no longer hash to their name.
+    pub replica_corrupt: Vec<(ContentHash, ContentHash)>,
+    /// Blobs the catalog records as replicated that the second site lacks.
+    pub replica_missing: Vec<ContentHash>,
+    /// Primary copies rewritten from the second site's intact copy.
+    pub restored: Vec<ContentHash>,
+    /// Second-site copies rewritten from the primary's intact copy.
+    pub re_replicated: Vec<ContentHash>,
 }
 
 impl ScrubReport {
-    /// True when everything referenced is present and intact.
+    /// Problems that are still there (a repair fixed the others).
+    pub fn standing(&self) -> usize {
+        let primary = self.corrupt.len() + self.missing.len();
+        let replica = self.replica_corrupt.len() + self.replica_missing.len();
+        primary.saturating_sub(self.restored.len())
+            + replica.saturating_sub(self.re_replicated.len())
+    }
+
+    /// True when everything referenced is present and intact (or was made so).
     pub fn is_clean(&self) -> bool {
-        self.corrupt.is_empty() && self.missing.is_empty()
+        self.standing() == 0
     }
 }
 
 /// Re-hashes every referenced blob, streaming, and reports any whose bytes
-/// are missing or no longer match their name.
-pub async fn scrub(catalog: &Catalog, blobs: &BlobStore) -> Result<ScrubReport, StorageError> {
+/// are missing or no longer match their name; with a second site, its
+/// copies too. With `repair`, a bad copy on one site is rewritten from an
+/// intact one on the other (checked by its name before it is written).
+pub async fn scrub(
+    catalog: &Catalog,
+    blobs: &BlobStore,
+    repair: bool,
+    progress: &dyn Progress,
+) -> Result<ScrubReport, StorageError> {
     let mut report = ScrubReport::default();
-    for (hash, _size) in catalog.referenced_blobs().await? {
-        let Some((actual, bytes)) = rehash(blobs, &hash).await? else {
-            report.missing.push(hash);
-            continue;
+    // The primary alone: reads through `blobs` would fall back to the
+    // second site and hide a bad primary copy.
+    let primary = blobs.primary_only();
+    let second_site = blobs.replica_only().is_some();
+    let replicated: std::collections::HashSet<ContentHash> = if second_site {
+        catalog.replicated_blobs().await?.into_iter().collect()
+    } else {
+        Default::default()
+    };
+    let referenced = catalog.referenced_blobs().await?;
+    progress.phase(
+        "reading and hashing every blob in use",
+        Some(referenced.len() as u64),
+    );
+    for (hash, _size) in referenced {
+        let primary_intact = match rehash(&primary, &hash).await? {
+            None => {
+                report.missing.push(hash);
+                false
+            }
+            Some((actual, bytes)) => {
+                report.checked += 1;
+                report.bytes += bytes;
+                if actual != hash {
+                    tracing::error!(%hash, %actual, "stored blob does not match its name");
+                    report.corrupt.push((hash, actual));
+                }
+                actual == hash
+            }
         };
-        report.bytes += bytes;
-        if actual != hash {
-            tracing::error!(%hash, %actual, "stored blob does not match its name");
-            report.corrupt.push((hash, actual));
+        if second_site {
+            let replica_intact = match blobs.check_replica(&hash).await? {
+                ReplicaCheck::Intact => true,
+                // Not yet copied is the replication jobs' business.
+                ReplicaCheck::Missing if !replicated.contains(&hash) => true,
+                ReplicaCheck::Missing => {
+                    report.replica_missing.push(hash);
+                    false
+                }
+                ReplicaCheck::Corrupt(actual) => {
+                    tracing::error!(%hash, %actual, "the second site's copy does not match its name");
+                    report.replica_corrupt.push((hash, actual));
+                    false
+                }
+            };
+            report.replica_checked += 1;
+            if repair && !primary_intact && replica_intact && replicated.contains(&hash) {
+                blobs.restore_from_replica(&hash).await?;
+                tracing::info!(%hash, "restored the primary's copy from the second site");
+                report.restored.push(hash);
+            } else if repair && primary_intact && !replica_intact {
+                blobs.repair_replica(&hash).await?;
+                tracing::info!(%hash, "rewrote the second site's copy from the primary");
+                report.re_replicated.push(hash);
+            }
         }
-        report.checked += 1;
+        progress.advance(1);
     }
     Ok(report)
 }

@@ -18,5 +18,6 @@ mod openapi; // the OpenAPI description, Swagger UI, and Schemathesis against th
 mod partner; // docs/examples/partner.py: a partner's script in Python against a real server
 mod raw; // camera RAW: DNGs developed in the helper process, against LibRaw
 mod render; // `darkroom render`: names, defaults, failures reported, exit status
+mod replica; // a second site: serving and storing while the primary is down, copies back, scrub --repair
 mod service; // /metrics after real work, graceful stop, self-healing that shows
 mod web; // the web gallery in headless Chromium (frontend/e2e)

@@ -19,6 +19,12 @@ pub struct WorkerConfig {
     /// How often an idle worker polls the queue (enqueues in the same process
     /// wake it at once).
     pub poll_interval: Duration,
+    /// Blobs copied to the second site at once (with `--replica-blobs`), in
+    /// loops of their own: they wait on another site's network.
+    pub replication_concurrency: usize,
+    /// Longest backoff between attempts of a replication (a site may be
+    /// away for hours; see `REPLICATE_JOB_ATTEMPTS`).
+    pub replication_retry_max: Duration,
     /// Backoff before the second attempt; doubled for each further one.
     pub retry_base: Duration,
     /// Longest backoff between attempts.
@@ -65,6 +71,8 @@ impl Default for WorkerConfig {
         WorkerConfig {
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             delivery_concurrency: 4,
+            replication_concurrency: 4,
+            replication_retry_max: Duration::from_secs(3600),
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(500),
             retry_base: Duration::from_secs(2),
@@ -92,12 +100,18 @@ impl WorkerConfig {
         jittered_backoff(self.retry_base, self.retry_max, attempt)
     }
 
-    /// The backoff for a job of `kind`: webhook deliveries have their own.
+    /// The backoff for a job of `kind`: webhook deliveries have their own,
+    /// replications wait longer than renders at the end.
     pub fn backoff_for(&self, kind: &str, attempt: u32) -> Duration {
-        if kind == darkroom_storage::catalog::WEBHOOK_JOB_KIND {
-            jittered_backoff(self.webhook_retry_base, self.webhook_retry_max, attempt)
-        } else {
-            self.backoff(attempt)
+        use darkroom_storage::catalog::{REPLICATE_JOB_KIND, WEBHOOK_JOB_KIND};
+        match kind {
+            WEBHOOK_JOB_KIND => {
+                jittered_backoff(self.webhook_retry_base, self.webhook_retry_max, attempt)
+            }
+            REPLICATE_JOB_KIND => {
+                jittered_backoff(self.retry_base, self.replication_retry_max, attempt)
+            }
+            _ => self.backoff(attempt),
         }
     }
 }

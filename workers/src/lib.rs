@@ -13,6 +13,7 @@ mod error;
 mod helper_process;
 mod pool;
 mod render;
+mod replication;
 mod runner;
 mod telemetry;
 mod webhook_targets;

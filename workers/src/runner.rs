@@ -120,19 +120,28 @@ impl Runner {
         Ok(Some((id, outcome)))
     }
 
-    /// Runs `config.concurrency` lease loops for renders and
-    /// `config.delivery_concurrency` for webhook deliveries until `stop`
+    /// Runs `config.concurrency` lease loops for renders,
+    /// `config.delivery_concurrency` for webhook deliveries and, with a
+    /// second site, `config.replication_concurrency` for copies, until `stop`
     /// turns true; a job in progress is finished first.
     pub async fn run(self, stop: watch::Receiver<bool>) {
+        // Replication needs a second site; without one its jobs wait (the
+        // backlog gauge shows them) for a worker that has it.
+        let replication = match self.blobs.replica_only() {
+            Some(_) => self.config.replication_concurrency,
+            None => 0,
+        };
         tracing::info!(
             worker = %self.id,
             concurrency = self.config.concurrency,
             deliveries = self.config.delivery_concurrency,
+            replication,
             "workers started"
         );
         let lanes = [
             (JobLane::Renders, self.config.concurrency),
             (JobLane::Deliveries, self.config.delivery_concurrency),
+            (JobLane::Replication, replication),
         ];
         let loops: Vec<_> = lanes
             .into_iter()
@@ -275,6 +284,7 @@ impl Runner {
         match job.job()? {
             Job::RenderRenditions { asset_id } => self.render_renditions(job, asset_id).await,
             Job::DeliverWebhook { delivery_id } => self.deliver_webhook(job, &delivery_id).await,
+            Job::ReplicateBlob { hash } => self.replicate_blob(job, &hash).await,
         }
     }
 

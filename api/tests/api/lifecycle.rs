@@ -247,7 +247,7 @@ async fn concurrent_purge_reupload_and_gc_never_lose_a_referenced_blob(app: Test
         collect_garbage(&app.catalog, &app.blobs, policy(Duration::ZERO))
             .await
             .unwrap();
-        let report = scrub(&app.catalog, &app.blobs).await.unwrap();
+        let report = scrub(&app.catalog, &app.blobs, false, &()).await.unwrap();
         assert!(report.is_clean(), "round {round}: {report:?}");
     }
     assert!(app.catalog.recount_blob_refs().await.unwrap().is_empty());

@@ -71,6 +71,11 @@ impl BlobConfig {
     }
 
     pub(super) fn open(&self) -> Result<BlobStore, StorageError> {
+        self.open_with(patient_retries())
+    }
+
+    /// Opens the store, retrying failed S3 calls as `retries` says.
+    pub(super) fn open_with(&self, retries: RetryConfig) -> Result<BlobStore, StorageError> {
         match self {
             BlobConfig::Local(root) => {
                 std::fs::create_dir_all(root)?;
@@ -94,7 +99,7 @@ impl BlobConfig {
                 // needs them (see the module comment of `blobs`).
                 let mut builder = AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
-                    .with_retry(patient_retries());
+                    .with_retry(retries);
                 if let Some(endpoint) = endpoint {
                     builder = builder
                         .with_endpoint(endpoint)
@@ -140,6 +145,22 @@ fn patient_retries() -> RetryConfig {
         },
         max_retries: 30,
         retry_timeout: Duration::from_secs(30),
+    }
+}
+
+/// How long a primary with a second site behind it is retried before the
+/// second site takes the call: about two seconds. Waiting half a minute for
+/// a dead gateway when another site has the bytes would only make every
+/// photo late.
+pub(super) fn quick_retries() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(1),
+            base: 2.0,
+        },
+        max_retries: 2,
+        retry_timeout: Duration::from_secs(3),
     }
 }
 

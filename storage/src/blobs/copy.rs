@@ -57,7 +57,13 @@ async fn copy_stream(
 ) -> Result<CopyReport, StorageError> {
     hashes
         .map_ok(|hash| async move {
-            let outcome = copy_one(from, to, &hash).await;
+            let outcome = copy_one(from, to, &hash).await.map_err(|e| {
+                if e.is_not_found() {
+                    StorageError::Conflict(format!("blob {hash} is not in {}", from.describe()))
+                } else {
+                    e
+                }
+            });
             progress.advance(1);
             outcome
         })
@@ -81,7 +87,7 @@ async fn copy_stream(
 const IN_MEMORY: usize = 8 << 20;
 
 /// Copies one blob unless `to` has it; the bytes written, if any.
-async fn copy_one(
+pub(super) async fn copy_one(
     from: &BlobStore,
     to: &BlobStore,
     hash: &ContentHash,
@@ -89,19 +95,26 @@ async fn copy_one(
     if to.contains(hash).await? {
         return Ok(None);
     }
+    copy_verified(from, to, hash).await.map(Some)
+}
+
+/// Copies one blob from `from` to `to`, over whatever `to` holds under its
+/// name, once its bytes are checked against that name; the bytes written.
+pub(super) async fn copy_verified(
+    from: &BlobStore,
+    to: &BlobStore,
+    hash: &ContentHash,
+) -> Result<u64, StorageError> {
     let mut source = from.stream(hash, None).await.map_err(|e| {
         if e.is_not_found() {
-            StorageError::Conflict(format!("blob {hash} is not in {}", from.describe()))
+            StorageError::NotFound {
+                what: "the blob to copy",
+            }
         } else {
             e
         }
     })?;
-    let corrupt = |actual: ContentHash| {
-        StorageError::Conflict(format!(
-            "blob {hash} in {} is corrupt: its bytes hash to {actual}",
-            from.describe()
-        ))
-    };
+    let corrupt = |actual: ContentHash| super::replica::corrupt(from, hash, actual);
     // Read ahead up to IN_MEMORY: a small blob is whole by then.
     let mut head = BytesMut::new();
     while head.len() <= IN_MEMORY {
@@ -115,7 +128,7 @@ async fn copy_one(
                 }
                 let len = bytes.len() as u64;
                 to.put_bytes(hash, bytes).await?;
-                return Ok(Some(len));
+                return Ok(len);
             }
         }
     }
@@ -136,8 +149,8 @@ async fn copy_one(
         to.discard(&staged).await;
         return Err(corrupt(staged.hash));
     }
-    to.publish(&staged).await?;
-    Ok(Some(staged.len))
+    to.publish_over(&staged).await?;
+    Ok(staged.len)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 mod config;
 mod copy;
 pub(crate) mod keys;
+mod replica;
 pub(crate) mod staging;
 mod sweep;
 mod uploads;
@@ -36,11 +37,16 @@ use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload
 
 pub use config::BlobConfig;
 pub use copy::{CopyReport, copy_all_blobs, copy_blobs};
+pub use replica::{ReplicaCheck, Replicated};
 pub use staging::{StagedBlob, StagingWriter};
+
+use replica::{Replica, Site};
 
 use crate::{ContentHash, StorageError};
 
-/// Content-addressed storage for originals and renditions.
+/// Content-addressed storage for originals and renditions: one store, or
+/// with [`BlobStore::with_replica`] two sites, where reads fall back to the
+/// second and writes go there while the first is failing (see `replica`).
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
@@ -48,6 +54,8 @@ pub struct BlobStore {
     /// files (`name#N`) are invisible to its listing, so the sweeper walks here.
     local_root: Option<PathBuf>,
     description: String,
+    /// The second site, if any (its own `replica` is always `None`).
+    replica: Option<Arc<Replica>>,
 }
 
 /// Runs one call to the object store, timing it for
@@ -78,12 +86,49 @@ impl BlobStore {
         config.open()
     }
 
+    /// Opens `primary` with `replica` as its second site (see
+    /// [`BlobStore::with_replica`]). The primary's calls are retried for
+    /// seconds, not half a minute: the second site serves meanwhile.
+    pub fn open_with_replica(
+        primary: &BlobConfig,
+        replica: &BlobConfig,
+    ) -> Result<Self, StorageError> {
+        if primary == replica {
+            return Err(StorageError::Config(
+                "the second site (--replica-blobs) is the blob store itself".into(),
+            ));
+        }
+        let primary = primary.open_with(config::quick_retries())?;
+        Ok(primary.with_replica(replica.open()?))
+    }
+
     fn new(store: Arc<dyn ObjectStore>, local_root: Option<PathBuf>, description: String) -> Self {
         BlobStore {
             store,
             local_root,
             description,
+            replica: None,
         }
+    }
+
+    /// This store as the primary site, with `replica` as the second:
+    /// reads fall back to it, writes go to it while the primary fails.
+    pub fn with_replica(mut self, replica: BlobStore) -> Self {
+        self.replica = Some(Arc::new(Replica::new(replica.primary_only())));
+        self
+    }
+
+    /// The primary site alone, without fallback.
+    pub fn primary_only(&self) -> BlobStore {
+        BlobStore {
+            replica: None,
+            ..self.clone()
+        }
+    }
+
+    /// The second site alone, if there is one.
+    pub fn replica_only(&self) -> Option<&BlobStore> {
+        self.replica.as_deref().map(Replica::store)
     }
 
     /// A human-readable description (no credentials) for logs.
@@ -91,9 +136,28 @@ impl BlobStore {
         &self.description
     }
 
-    /// Starts streaming a new upload into the staging area.
+    /// Starts streaming a new upload into the staging area: the primary's,
+    /// or the second site's while the primary fails.
     pub async fn stage(&self) -> Result<StagingWriter, StorageError> {
-        StagingWriter::start(self.store.clone()).await
+        let Some(replica) = &self.replica else {
+            return StagingWriter::start(self.store.clone(), Site::Primary).await;
+        };
+        if replica.primary_usable() {
+            match StagingWriter::start(self.store.clone(), Site::Primary).await {
+                Ok(writer) => return Ok(writer),
+                Err(e) => replica.primary_failed("stage", &e),
+            }
+        }
+        replica.write_diverted("stage");
+        StagingWriter::start(replica.store().store.clone(), Site::Replica).await
+    }
+
+    /// The site a staged object is on.
+    fn site(&self, site: Site) -> &BlobStore {
+        match (site, self.replica_only()) {
+            (Site::Replica, Some(replica)) => replica,
+            _ => self,
+        }
     }
 
     /// Publishes a staged upload under its content hash, then removes the
@@ -102,10 +166,21 @@ impl BlobStore {
     /// upload of the same bytes may copy them twice, which is harmless.
     #[tracing::instrument(skip_all, fields(hash = %staged.hash))]
     pub async fn publish(&self, staged: &StagedBlob) -> Result<(), StorageError> {
+        let site = self.site(staged.site);
         let key = keys::blob_key(&staged.hash);
-        if !self.exists(&key).await? {
-            observed("copy", self.store.copy(&staged.key, &key)).await?;
+        if !site.exists(&key).await? {
+            observed("copy", site.store.copy(&staged.key, &key)).await?;
         }
+        self.discard(staged).await;
+        Ok(())
+    }
+
+    /// Publishes a staged upload over whatever is stored under its hash (a
+    /// corrupt copy being replaced), then removes the staging object.
+    pub(crate) async fn publish_over(&self, staged: &StagedBlob) -> Result<(), StorageError> {
+        let site = self.site(staged.site);
+        let key = keys::blob_key(&staged.hash);
+        observed("copy", site.store.copy(&staged.key, &key)).await?;
         self.discard(staged).await;
         Ok(())
     }
@@ -122,7 +197,8 @@ impl BlobStore {
     /// Deletes a staged upload that will not be published. Best effort: the
     /// sweeper removes anything left behind.
     pub async fn discard(&self, staged: &StagedBlob) {
-        if let Err(e) = observed("delete", self.store.delete(&staged.key)).await {
+        let site = self.site(staged.site);
+        if let Err(e) = observed("delete", site.store.delete(&staged.key)).await {
             tracing::warn!(key = %staged.key, error = %e, "could not delete staging object");
         }
     }
@@ -137,13 +213,46 @@ impl BlobStore {
             ContentHash::of(&bytes),
             "put_bytes under a wrong name"
         );
+        let Some(replica) = &self.replica else {
+            return self.put_here(hash, bytes).await;
+        };
+        if replica.primary_usable() {
+            match self.put_here(hash, bytes.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => replica.primary_failed("put", &e),
+            }
+        }
+        replica.write_diverted("put");
+        replica.store().put_here(hash, bytes).await
+    }
+
+    /// A plain PUT to this site.
+    async fn put_here(&self, hash: &ContentHash, bytes: Bytes) -> Result<(), StorageError> {
         let key = keys::blob_key(hash);
         observed("put", self.store.put(&key, PutPayload::from_bytes(bytes))).await?;
         Ok(())
     }
 
     /// Reads a whole blob into memory (for decoding; callers bound sizes).
+    /// With a second site, the bytes are checked against their name, and a
+    /// copy that is missing, corrupt or unreadable is read from the other.
     pub async fn get(&self, hash: &ContentHash) -> Result<Bytes, StorageError> {
+        let Some(replica) = &self.replica else {
+            return self.get_here(hash).await;
+        };
+        replica
+            .read("get", self, |site| async move {
+                let bytes = site.get_here(hash).await?;
+                let actual = ContentHash::of(&bytes);
+                if actual != *hash {
+                    return Err(replica::corrupt(site, hash, actual));
+                }
+                Ok(bytes)
+            })
+            .await
+    }
+
+    async fn get_here(&self, hash: &ContentHash) -> Result<Bytes, StorageError> {
         let key = keys::blob_key(hash);
         Ok(observed("get", async { self.store.get(&key).await?.bytes().await }).await?)
     }
@@ -151,6 +260,23 @@ impl BlobStore {
     /// Reads one byte range of a blob (clamped to its end): a few bytes
     /// from anywhere, without reading the rest.
     pub async fn get_range(
+        &self,
+        hash: &ContentHash,
+        range: ByteRange,
+    ) -> Result<Bytes, StorageError> {
+        match &self.replica {
+            None => self.get_range_here(hash, range).await,
+            Some(replica) => {
+                replica
+                    .read("get_range", self, |site| {
+                        site.get_range_here(hash, range.clone())
+                    })
+                    .await
+            }
+        }
+    }
+
+    async fn get_range_here(
         &self,
         hash: &ContentHash,
         range: ByteRange,
@@ -165,6 +291,21 @@ impl BlobStore {
         hash: &ContentHash,
         range: Option<ByteRange>,
     ) -> Result<BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
+        match &self.replica {
+            None => self.stream_here(hash, range).await,
+            Some(replica) => {
+                replica
+                    .read("stream", self, |site| site.stream_here(hash, range.clone()))
+                    .await
+            }
+        }
+    }
+
+    async fn stream_here(
+        &self,
+        hash: &ContentHash,
+        range: Option<ByteRange>,
+    ) -> Result<BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
         let opts = GetOptions {
             range: range.map(GetRange::Bounded),
             ..Default::default()
@@ -175,28 +316,50 @@ impl BlobStore {
         Ok(result.into_stream().map_err(StorageError::from).boxed())
     }
 
-    /// Deletes a blob (used by garbage collection once nothing refers to it).
+    /// Deletes a blob (used by garbage collection once nothing refers to
+    /// it), from both sites: an error from either fails the deletion, and
+    /// the collector tries again next time.
     pub async fn delete(&self, hash: &ContentHash) -> Result<(), StorageError> {
+        self.delete_here(hash).await?;
+        if let Some(replica) = self.replica_only() {
+            replica.delete_here(hash).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete_here(&self, hash: &ContentHash) -> Result<(), StorageError> {
         match observed("delete", self.store.delete(&keys::blob_key(hash))).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// Whether the store holds a blob (one HEAD request).
+    /// Whether the (primary) store holds a blob (one HEAD request).
     pub async fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
         self.exists(&keys::blob_key(hash)).await
     }
 
-    /// Checks that the store answers (for `/readyz`).
+    /// Checks that the store answers (for `/readyz`): with a second site,
+    /// either will do, since each serves while the other is away.
     pub async fn ping(&self) -> Result<(), StorageError> {
+        match (self.ping_here().await, self.replica_only()) {
+            (Ok(()), _) => Ok(()),
+            (Err(e), None) => Err(e),
+            (Err(e), Some(replica)) => {
+                tracing::warn!(error = %e, "the primary blob store does not answer");
+                replica.ping_here().await
+            }
+        }
+    }
+
+    async fn ping_here(&self) -> Result<(), StorageError> {
         match observed("head", self.store.head(&Path::from("readyz-probe"))).await {
             Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// Lists stored blobs with their last-modified time in ms (for GC).
+    /// Lists the (primary) store's blobs with their last-modified time in ms (for GC).
     pub async fn list_hashes_with_age(&self) -> Result<Vec<(ContentHash, i64)>, StorageError> {
         let prefix = Path::from(keys::BLOB_PREFIX);
         let metas: Vec<_> = observed("list", self.store.list(Some(&prefix)).try_collect()).await?;

@@ -7,6 +7,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 
 use super::keys;
+use super::replica::Site;
 use crate::{ContentHash, StorageError};
 
 /// Part size for multipart staging: S3 wants at least 5 MiB per part.
@@ -24,6 +25,7 @@ const PARTS_IN_FLIGHT: usize = 2;
 /// local store is the sweeper's.
 pub struct StagingWriter {
     key: Path,
+    site: Site,
     /// `None` once finished or aborted.
     upload: Option<WriteMultipart>,
     hasher: blake3::Hasher,
@@ -34,6 +36,8 @@ pub struct StagingWriter {
 #[derive(Debug, Clone)]
 pub struct StagedBlob {
     pub(crate) key: Path,
+    /// Which of the two sites it was written to.
+    pub(crate) site: Site,
     /// BLAKE3 of the bytes.
     pub hash: ContentHash,
     /// Length in bytes.
@@ -41,18 +45,23 @@ pub struct StagedBlob {
 }
 
 impl StagingWriter {
-    pub(crate) async fn start(store: Arc<dyn ObjectStore>) -> Result<Self, StorageError> {
-        Self::start_at(store, keys::staging_key()).await
+    pub(crate) async fn start(
+        store: Arc<dyn ObjectStore>,
+        site: Site,
+    ) -> Result<Self, StorageError> {
+        Self::start_at(store, keys::staging_key(), site).await
     }
 
-    /// Starts writing (and hashing) a new object at `key`.
+    /// Starts writing (and hashing) a new object at `key` of `site`.
     pub(crate) async fn start_at(
         store: Arc<dyn ObjectStore>,
         key: Path,
+        site: Site,
     ) -> Result<Self, StorageError> {
         let upload = super::observed("stage_start", store.put_multipart(&key)).await?;
         Ok(StagingWriter {
             key,
+            site,
             upload: Some(WriteMultipart::new_with_chunk_size(upload, PART_BYTES)),
             hasher: blake3::Hasher::new(),
             len: 0,
@@ -94,6 +103,7 @@ impl StagingWriter {
         }
         Ok(StagedBlob {
             key: self.key.clone(),
+            site: self.site,
             hash,
             len: self.len,
         })

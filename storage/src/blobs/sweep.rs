@@ -14,7 +14,17 @@ impl BlobStore {
     ///
     /// Anything younger may belong to an upload still streaming in another
     /// process sharing this store, so it is left alone.
+    /// With a second site, its staging area too (uploads staged there
+    /// while the primary was down).
     pub async fn sweep_staging(&self, grace: Duration) -> Result<usize, StorageError> {
+        let mut removed = self.sweep_staging_here(grace).await?;
+        if let Some(replica) = self.replica_only() {
+            removed += replica.sweep_staging_here(grace).await?;
+        }
+        Ok(removed)
+    }
+
+    async fn sweep_staging_here(&self, grace: Duration) -> Result<usize, StorageError> {
         let cutoff = SystemTime::now() - grace;
         let mut removed = 0;
         let staged: Vec<_> = self

@@ -7,6 +7,7 @@ use futures::stream::{self, BoxStream};
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStoreExt;
 
+use super::replica::Site;
 use super::{BlobStore, StagingWriter, keys};
 use crate::{StorageError, UploadId};
 
@@ -22,7 +23,7 @@ impl BlobStore {
         let key = keys::upload_part_key(upload, &part);
         Ok((
             part,
-            StagingWriter::start_at(self.store.clone(), key).await?,
+            StagingWriter::start_at(self.store.clone(), key, Site::Primary).await?,
         ))
     }
 

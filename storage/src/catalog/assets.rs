@@ -375,7 +375,7 @@ impl Catalog {
         // Rows are locked in the catalog's one order — asset, album,
         // timeline, blob, user (see `changes`) — so writers never deadlock.
         count_on_timeline(&mut tx, &new.owner, day, 1).await?;
-        hold_blob(&mut tx, &new.hash).await?;
+        hold_blob(&mut tx, &new.hash, self.replicating).await?;
         charge_usage(&mut tx, &new.owner, new.size).await?;
         for job in jobs {
             insert_job(&mut tx, job, &new.owner, now).await?;

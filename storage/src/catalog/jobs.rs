@@ -16,12 +16,18 @@ use serde::{Deserialize, Serialize};
 
 use super::listing::{Bind, QueryText};
 use super::{Catalog, Dialect, parse_id};
-use crate::{AssetId, JobId, StorageError, UserId, now_ms};
+use crate::{AssetId, ContentHash, JobId, StorageError, UserId, now_ms};
 
 /// The queue's `kind` for rendering an asset's renditions.
 pub const RENDER_JOB_KIND: &str = "render_renditions";
 /// The queue's `kind` for sending one webhook delivery.
 pub const WEBHOOK_JOB_KIND: &str = "deliver_webhook";
+/// The queue's `kind` for copying one blob to the second site.
+pub const REPLICATE_JOB_KIND: &str = "replicate_blob";
+/// Attempts a replication gets: with backoffs doubling to an hour, about
+/// six hours of a second site (or the primary) being away before the job
+/// fails visibly (`fsck --repair` queues it again).
+pub const REPLICATE_JOB_ATTEMPTS: u32 = 16;
 
 /// A unit of work in the queue: what to do, by ids only. Stored as the
 /// `kind` column and a JSON `payload` (`{"kind": …, …ids}`); the workers
@@ -39,6 +45,12 @@ pub enum Job {
         /// The `webhook_deliveries` row.
         delivery_id: String,
     },
+    /// Make both sites hold a blob (queued with its first reference when
+    /// `--replica-blobs` is set): copied, verified, from whichever has it.
+    ReplicateBlob {
+        /// The blob.
+        hash: ContentHash,
+    },
 }
 
 impl Job {
@@ -47,6 +59,7 @@ impl Job {
         match self {
             Job::RenderRenditions { .. } => RENDER_JOB_KIND,
             Job::DeliverWebhook { .. } => WEBHOOK_JOB_KIND,
+            Job::ReplicateBlob { .. } => REPLICATE_JOB_KIND,
         }
     }
 
@@ -55,7 +68,7 @@ impl Job {
     fn asset(&self) -> Option<&AssetId> {
         match self {
             Job::RenderRenditions { asset_id } => Some(asset_id),
-            Job::DeliverWebhook { .. } => None,
+            Job::DeliverWebhook { .. } | Job::ReplicateBlob { .. } => None,
         }
     }
 
@@ -71,30 +84,34 @@ impl Job {
 }
 
 /// Which workers lease a job: renders use the CPU; webhook deliveries wait
-/// on other people's servers (ten seconds each, a dozen attempts), so they
-/// have loops of their own and cannot hold up anyone's thumbnails.
+/// on other people's servers (ten seconds each, a dozen attempts), and
+/// replications on a second site's network, so each has loops of its own
+/// and none can hold up anyone's thumbnails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobLane {
     Renders,
     Deliveries,
+    Replication,
 }
 
 impl JobLane {
-    pub const ALL: [JobLane; 2] = [JobLane::Renders, JobLane::Deliveries];
+    pub const ALL: [JobLane; 3] = [JobLane::Renders, JobLane::Deliveries, JobLane::Replication];
 
     /// The lane's name, for logs and metrics.
     pub fn as_str(self) -> &'static str {
         match self {
             JobLane::Renders => "renders",
             JobLane::Deliveries => "deliveries",
+            JobLane::Replication => "replication",
         }
     }
 
     /// The lease statement's filter on `kind` (constants only).
     fn kind_filter(self) -> &'static str {
         match self {
-            JobLane::Renders => "kind <> 'deliver_webhook'",
+            JobLane::Renders => "kind NOT IN ('deliver_webhook', 'replicate_blob')",
             JobLane::Deliveries => "kind = 'deliver_webhook'",
+            JobLane::Replication => "kind = 'replicate_blob'",
         }
     }
 }
@@ -245,6 +262,28 @@ pub(super) async fn insert_job(
     .execute(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// Queues the copy of `hash` to the second site (see `ledger::hold_blob`).
+/// Owned by no one: the line is the lane's own, first come first served.
+pub(super) async fn queue_replication(
+    tx: &mut super::ledger::Tx,
+    hash: &ContentHash,
+) -> Result<(), StorageError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, asset_id, state, attempts, max_attempts,
+                           run_after, created_at, updated_at, owner_id, place)
+         VALUES ($1, $2, $3, NULL, 'queued', 0, $4, $5, $5, $5, NULL, 0)",
+    )
+    .bind(JobId::new().to_string())
+    .bind(REPLICATE_JOB_KIND)
+    .bind(Job::ReplicateBlob { hash: *hash }.payload())
+    .bind(i64::from(REPLICATE_JOB_ATTEMPTS))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The lease statement for `lane`, with `lock`, the row-locking clause

@@ -14,22 +14,31 @@ pub(super) type Tx = super::write_tx::WriteTx;
 /// bytes may be gone. Then `Busy`: the transaction rolls back, the caller
 /// writes again.
 ///
+/// With `replicating`, the first reference to a blob not yet on the second
+/// site queues its copy in the same transaction: a crash cannot leave a
+/// referenced blob that nothing will replicate.
+///
 /// [`Catalog::pin_blob`]: super::Catalog::pin_blob
-pub(super) async fn hold_blob(tx: &mut Tx, hash: &ContentHash) -> Result<(), StorageError> {
-    let held = sqlx::query(
+pub(super) async fn hold_blob(
+    tx: &mut Tx,
+    hash: &ContentHash,
+    replicating: bool,
+) -> Result<(), StorageError> {
+    let held: Option<(i64, Option<i64>)> = sqlx::query_as(
         "UPDATE blobs SET ref_count = ref_count + 1, orphaned_at = NULL
-         WHERE hash = $1 AND deleting_at IS NULL",
+         WHERE hash = $1 AND deleting_at IS NULL
+         RETURNING ref_count, replicated_at",
     )
     .bind(hash.to_hex())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if held == 0 {
-        return Err(StorageError::Busy(
+    .fetch_optional(&mut **tx)
+    .await?;
+    match held {
+        None => Err(StorageError::Busy(
             "these bytes were being garbage-collected; upload them again".into(),
-        ));
+        )),
+        Some((1, None)) if replicating => super::jobs::queue_replication(tx, hash).await,
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// Drops one reference; the last one starts the blob's grace period.

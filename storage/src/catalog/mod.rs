@@ -15,6 +15,7 @@ mod ledger;
 mod library;
 mod listing;
 mod renditions;
+mod replication;
 mod sessions;
 mod shares;
 mod snapshot;
@@ -42,7 +43,7 @@ pub use edits::EditVersion;
 pub use integrity::{BlobUser, FeedCheck, UsageCheck};
 pub use jobs::{
     Job, JobCounts, JobGauge, JobLane, JobRecord, JobState, JobStatus, LeasedJob, NewJob,
-    RENDER_JOB_KIND, WEBHOOK_JOB_KIND,
+    RENDER_JOB_KIND, REPLICATE_JOB_ATTEMPTS, REPLICATE_JOB_KIND, WEBHOOK_JOB_KIND,
 };
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;
@@ -50,6 +51,7 @@ pub use listing::{
     AssetFilter, AssetOrder, AssetPage, CameraCount, LibraryFacets, SortCursor, TimelineDay,
 };
 pub use renditions::{NewRendition, RenditionRecord};
+pub use replication::ReplicaDuty;
 pub use sessions::OpenedSession;
 pub use sessions::{NewSession, SessionRecord};
 pub use shares::{NewShareLink, ShareLinkRecord, ShareLinkState, ShareTarget};
@@ -84,9 +86,25 @@ pub struct PoolUsage {
 pub struct Catalog {
     pool: AnyPool,
     dialect: Dialect,
+    /// Whether blobs are copied to a second site: then the transaction that
+    /// first refers to a blob also queues the job that copies it.
+    replicating: bool,
 }
 
 impl Catalog {
+    /// This handle queues a `replicate_blob` job whenever a blob gains its
+    /// first reference (with `--replica-blobs`; every process that writes
+    /// must say so).
+    pub fn replicating_blobs(mut self, on: bool) -> Self {
+        self.replicating = on;
+        self
+    }
+
+    /// Whether this handle queues replication jobs.
+    pub fn is_replicating_blobs(&self) -> bool {
+        self.replicating
+    }
+
     /// Connects to `sqlite:PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         sqlx::any::install_default_drivers();
@@ -135,7 +153,11 @@ impl Catalog {
             }
             Dialect::Postgres => pool_options.connect_with(options).await?,
         };
-        Ok(Catalog { pool, dialect })
+        Ok(Catalog {
+            pool,
+            dialect,
+            replicating: false,
+        })
     }
 
     /// Applies pending migrations for this database.

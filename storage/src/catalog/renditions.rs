@@ -137,7 +137,7 @@ impl Catalog {
             .bind(recipe_hash)
             .execute(&mut *tx)
             .await?;
-            hold_blob(&mut tx, &r.hash).await?;
+            hold_blob(&mut tx, &r.hash, self.replicating).await?;
         }
         if !renditions.is_empty() {
             record_change(
