@@ -174,7 +174,15 @@ async fn a_second_site_serves_and_stores_while_the_primary_is_down_postgres_s3()
     let (location, endpoint) = (location.to_string(), endpoint.to_string());
     let relay = Relay::new(&endpoint).await;
     storage.args[at] = format!("{location}?endpoint={}", relay.url());
-    let replica = format!("{location}-replica?endpoint={endpoint}");
+    // The second site's credentials come from variables of its own (here
+    // the same test account's, under another name).
+    let replica = format!("{location}-replica?endpoint={endpoint}&credentials=SECOND_SITE");
+    for (var, from) in [
+        ("SECOND_SITE_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+        ("SECOND_SITE_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+    ] {
+        storage.env.push((var.into(), std::env::var(from).unwrap()));
+    }
     second_site(storage, Primary::Gateway(relay), replica).await;
 }
 

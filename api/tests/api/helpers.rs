@@ -84,6 +84,7 @@ pub async fn spawn_app_with(
                     prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
                     endpoint: Some(s3),
                     region: None,
+                    credentials: None,
                 },
             )
         }

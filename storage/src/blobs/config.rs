@@ -20,18 +20,21 @@ pub enum BlobConfig {
     /// A folder on local disk (created if missing); writes are fsynced.
     Local(PathBuf),
     /// An S3-compatible bucket, optionally under a key prefix. Credentials come
-    /// from the usual `AWS_*` environment variables.
+    /// from the usual `AWS_*` environment variables, or with `credentials`
+    /// from `<NAME>_ACCESS_KEY_ID` and `<NAME>_SECRET_ACCESS_KEY` (a second
+    /// site or a migration target in another account; never in the URL).
     S3 {
         bucket: String,
         prefix: String,
         endpoint: Option<String>,
         region: Option<String>,
+        credentials: Option<String>,
     },
 }
 
 impl BlobConfig {
     /// Parses `file:///path`, a bare path, or
-    /// `s3://bucket[/prefix][?endpoint=http://host:port][&region=r]`.
+    /// `s3://bucket[/prefix][?endpoint=http://host:port][&region=r][&credentials=NAME]`.
     pub fn parse(spec: &str) -> Result<Self, StorageError> {
         if !spec.contains("://") {
             return Ok(BlobConfig::Local(PathBuf::from(spec)));
@@ -46,13 +49,15 @@ impl BlobConfig {
                     .ok_or_else(|| StorageError::Config(format!("{spec}: no bucket name")))?;
                 let mut endpoint = None;
                 let mut region = None;
+                let mut credentials = None;
                 for (k, v) in url.query_pairs() {
                     match &*k {
                         "endpoint" => endpoint = Some(v.into_owned()),
                         "region" => region = Some(v.into_owned()),
+                        "credentials" => credentials = Some(v.into_owned()),
                         other => {
                             return Err(StorageError::Config(format!(
-                                "{spec}: unknown option {other:?} (known: endpoint, region)"
+                                "{spec}: unknown option {other:?} (known: endpoint, region, credentials)"
                             )));
                         }
                     }
@@ -62,6 +67,7 @@ impl BlobConfig {
                     prefix: url.path().trim_matches('/').to_string(),
                     endpoint,
                     region,
+                    credentials,
                 })
             }
             other => Err(StorageError::Config(format!(
@@ -94,12 +100,29 @@ impl BlobConfig {
                 prefix,
                 endpoint,
                 region,
+                credentials,
             } => {
                 // No conditional writes are configured: the store never
                 // needs them (see the module comment of `blobs`).
                 let mut builder = AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
                     .with_retry(retries);
+                if let Some(name) = credentials {
+                    let var = |suffix: &str| {
+                        let var = format!("{name}_{suffix}");
+                        std::env::var(&var).map_err(|_| {
+                            StorageError::Config(format!(
+                                "credentials={name} names {var}, which is not set"
+                            ))
+                        })
+                    };
+                    builder = builder
+                        .with_access_key_id(var("ACCESS_KEY_ID")?)
+                        .with_secret_access_key(var("SECRET_ACCESS_KEY")?);
+                    if let Ok(token) = var("SESSION_TOKEN") {
+                        builder = builder.with_token(token);
+                    }
+                }
                 if let Some(endpoint) = endpoint {
                     builder = builder
                         .with_endpoint(endpoint)
@@ -179,14 +202,26 @@ mod tests {
             BlobConfig::Local("/tmp/x".into())
         );
         assert_eq!(
-            BlobConfig::parse("s3://photos/park/a?endpoint=http://127.0.0.1:9000&region=eu")
-                .unwrap(),
+            BlobConfig::parse(
+                "s3://photos/park/a?endpoint=http://127.0.0.1:9000&region=eu&credentials=DR"
+            )
+            .unwrap(),
             BlobConfig::S3 {
                 bucket: "photos".into(),
                 prefix: "park/a".into(),
                 endpoint: Some("http://127.0.0.1:9000".into()),
                 region: Some("eu".into()),
+                credentials: Some("DR".into()),
             }
+        );
+        let unset = BlobConfig::parse("s3://photos?credentials=DARKROOM_TEST_UNSET_CREDENTIALS")
+            .unwrap()
+            .open()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            unset.contains("DARKROOM_TEST_UNSET_CREDENTIALS_ACCESS_KEY_ID, which is not set"),
+            "{unset}"
         );
         assert!(BlobConfig::parse("s3://photos?colour=red").is_err());
         assert!(BlobConfig::parse("ftp://x/y").is_err());

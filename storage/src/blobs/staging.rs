@@ -197,6 +197,7 @@ mod tests {
             prefix: prefix.clone(),
             endpoint: Some(endpoint.clone()),
             region: None,
+            credentials: None,
         })
         .unwrap();
         let mut writer = blobs.stage().await.unwrap();
