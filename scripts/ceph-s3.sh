@@ -182,7 +182,8 @@ stop() {
 restart_rgw() {
   local f=$BASE/run/rgw.a.spawned.pid pid
   pid=$(cat "$f")
-  kill -TERM "$pid"
+  # Already dead (a drill killed it) is fine: it is started again below.
+  kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 40; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   spawn rgw.a radosgw -c "$CONF" -n client.rgw.a
