@@ -195,13 +195,17 @@ pub enum ReplicaCheck {
 }
 
 impl BlobStore {
+    fn second_site(&self) -> Result<&BlobStore, StorageError> {
+        self.replica_only().ok_or_else(|| {
+            StorageError::Config("no second site is configured (--replica-blobs)".into())
+        })
+    }
+
     /// Makes both sites hold `hash`: copied from whichever has it to the
     /// other, its bytes checked against the name on the way. Fails (to be
     /// retried) when a site does not answer, and when neither has it.
     pub async fn replicate(&self, hash: &ContentHash) -> Result<Replicated, StorageError> {
-        let second = self.replica_only().ok_or_else(|| {
-            StorageError::Config("no second site is configured (--replica-blobs)".into())
-        })?;
+        let second = self.second_site()?;
         let primary = self.primary_only();
         if primary.contains(hash).await? {
             return Ok(match copy_one(&primary, second, hash).await? {
@@ -224,9 +228,7 @@ impl BlobStore {
 
     /// Reads and hashes the second site's copy of `hash`.
     pub async fn check_replica(&self, hash: &ContentHash) -> Result<ReplicaCheck, StorageError> {
-        let second = self.replica_only().ok_or_else(|| {
-            StorageError::Config("no second site is configured (--replica-blobs)".into())
-        })?;
+        let second = self.second_site()?;
         Ok(match crate::maintenance::rehash(second, hash).await? {
             None => ReplicaCheck::Missing,
             Some((actual, _)) if actual == *hash => ReplicaCheck::Intact,
@@ -237,18 +239,14 @@ impl BlobStore {
     /// Overwrites the primary's copy of `hash` (missing or corrupt) with the
     /// second site's, checked against its name first; the bytes written.
     pub async fn restore_from_replica(&self, hash: &ContentHash) -> Result<u64, StorageError> {
-        let second = self.replica_only().ok_or_else(|| {
-            StorageError::Config("no second site is configured (--replica-blobs)".into())
-        })?;
+        let second = self.second_site()?;
         copy_verified(second, &self.primary_only(), hash).await
     }
 
     /// Overwrites the second site's copy of `hash` with the primary's,
     /// checked against its name first; the bytes written.
     pub async fn repair_replica(&self, hash: &ContentHash) -> Result<u64, StorageError> {
-        let second = self.replica_only().ok_or_else(|| {
-            StorageError::Config("no second site is configured (--replica-blobs)".into())
-        })?;
+        let second = self.second_site()?;
         copy_verified(&self.primary_only(), second, hash).await
     }
 }
