@@ -6,6 +6,9 @@
 //! on purpose is in the catalog under the BLAKE3 of the bytes sent (which
 //! `--verify-bytes` proves the store holds, byte for byte).
 //!
+//! On SQLite the blobs have a second site (`--replica-blobs`): every blob
+//! in use is on both at the end, and `scrub` finds both copies whole.
+//!
 //! `DARKROOM_CRASH_ROUNDS` (default 4) and `DARKROOM_CRASH_SEED` choose the
 //! run; `scripts/crash-rounds.sh` runs a long one and prints its figures.
 
@@ -275,6 +278,21 @@ async fn crash_rounds(backend: &str, storage: Storage) {
     }
     fsck_is_clean(&storage, &["--verify-bytes"])
         .unwrap_or_else(|found| panic!("after the last round (seed {seed}):\n{found}"));
+    if storage.args.iter().any(|a| a == "--replica-blobs") {
+        // Every blob in use on both sites, both copies whole.
+        let behind = catalog_sql(
+            &storage,
+            "SELECT COUNT(*) FROM blobs WHERE ref_count > 0 AND replicated_at IS NULL",
+        );
+        assert_eq!(behind, "0", "blobs never replicated (seed {seed})");
+        let scrub = darkroom(&["scrub"], &storage);
+        assert!(
+            scrub.status.success(),
+            "seed {seed}: {}{}",
+            text(&scrub.stdout),
+            text(&scrub.stderr)
+        );
+    }
 
     let stored: HashMap<String, String> = catalog_sql(&storage, "SELECT id, blob_hash FROM assets")
         .lines()
@@ -323,7 +341,12 @@ async fn crash_rounds_on_sqlite_and_a_folder() {
         );
         return;
     }
-    crash_rounds("SQLite + folder", Storage::embedded()).await;
+    // With a second site: its jobs are queued in the transactions the kills
+    // interrupt, and fsck checks after every restart that none was lost.
+    let mut storage = Storage::embedded();
+    let second_site = storage.path().join("second-site").display().to_string();
+    storage.args.extend(["--replica-blobs".into(), second_site]);
+    crash_rounds("SQLite + folder, a folder as second site", storage).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
