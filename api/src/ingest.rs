@@ -139,8 +139,8 @@ where
     E: std::fmt::Display,
 {
     let mut writer = state.store.stage().await?;
-    let probed = match receive(state, &mut writer, body).await {
-        Ok(probed) => probed,
+    let (probed, sha1) = match receive(state, &mut writer, body).await {
+        Ok(received) => received,
         Err(e) => {
             writer.abort().await;
             return Err(e);
@@ -162,7 +162,8 @@ where
     state
         .meter
         .add(&meta.owner, UsageKind::BytesUploaded, staged.len());
-    let new = describe_asset(meta, &probed, staged.hash(), staged.len());
+    let mut new = describe_asset(meta, &probed, staged.hash(), staged.len());
+    new.sha1 = Some(sha1);
     let jobs = render_jobs(probed.format, new.id, state.config.job_attempts);
     let outcome = state.store.store_original(staged, &new, &jobs).await?;
     if matches!(outcome, AssetInsert::Created(_)) && !jobs.is_empty() {
@@ -197,6 +198,7 @@ fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64
         },
         rating: probed.metadata.rating.map_or(0, |r| r.clamp(0, 5) as u8),
         device_asset_id: meta.device_asset_id,
+        sha1: None,
     }
 }
 
@@ -212,12 +214,14 @@ pub(crate) fn render_jobs(format: SourceFormat, asset_id: AssetId, attempts: u32
 }
 
 /// Streams the body into `writer`, enforcing the size limit and refusing
-/// unsupported types as soon as their first bytes arrive.
+/// unsupported types as soon as their first bytes arrive; the probe, and
+/// the SHA-1 of the bytes (lowercase hex) for clients that name files by it
+/// (the writer hashes BLAKE3 on the way).
 async fn receive<S, E>(
     state: &AppState,
     writer: &mut StagingWriter,
     mut body: S,
-) -> Result<Probe, ApiError>
+) -> Result<(Probe, String), ApiError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -225,6 +229,7 @@ where
     let limits = &state.config.limits;
     let mut head: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut probed: Option<Probe> = None;
+    let mut sha1 = sha1::Sha1::default();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| {
             ApiError::bad_request(
@@ -252,6 +257,7 @@ where
                 head = Vec::new();
             }
         }
+        sha1::Digest::update(&mut sha1, &chunk);
         writer.write(chunk).await?;
     }
     if writer.is_empty() {
@@ -260,10 +266,22 @@ where
             "the upload is empty",
         ));
     }
-    match probed {
-        Some(probed) => Ok(probed),
-        None => Ok(timed_probe(&head, limits)?),
-    }
+    let probed = match probed {
+        Some(probed) => probed,
+        None => timed_probe(&head, limits)?,
+    };
+    Ok((probed, lower_hex(&sha1::Digest::finalize(sha1))))
+}
+
+/// Bytes as lowercase hex.
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// [`probe`], its time recorded with the renders' stages.

@@ -23,7 +23,27 @@ pub async fn run(settings: Settings, command: &AdminCommand) -> anyhow::Result<(
         AdminCommand::Usage(args) => usage(settings, args).await,
         AdminCommand::Storage(_) => storage(settings).await,
         AdminCommand::Recount(_) => recount(settings).await,
+        AdminCommand::BackfillSha1(_) => backfill_sha1(settings).await,
     }
+}
+
+async fn backfill_sha1(settings: Settings) -> anyhow::Result<()> {
+    let (catalog, blobs) = super::serve::open_storage(&settings).await?;
+    let progress = super::progress::Bars::new("backfill-sha1");
+    let report = darkroom_storage::maintenance::backfill_sha1(&catalog, &blobs, &progress).await;
+    progress.bar.finish_and_clear();
+    catalog.close().await;
+    let report = report?;
+    println!(
+        "computed the SHA-1 of {} original(s), {} bytes read; {} missing from the store",
+        report.hashed, report.bytes, report.missing
+    );
+    anyhow::ensure!(
+        report.missing == 0,
+        "{} original(s) are missing from the store: run `darkroom fsck`",
+        report.missing
+    );
+    Ok(())
 }
 
 async fn user_named(catalog: &Catalog, name: &str) -> anyhow::Result<UserRecord> {
@@ -290,6 +310,9 @@ pub enum AdminCommand {
     /// Recount every user's usage, every blob's references and every timeline from the
     /// catalog's rows, fix them, and report any difference.
     Recount(StorageArgs),
+    /// Compute the SHA-1 of every original stored without one (Immich's clients look
+    /// files up by it); safe beside running servers, and to stop and run again.
+    BackfillSha1(StorageArgs),
 }
 
 impl AdminCommand {
@@ -302,7 +325,10 @@ impl AdminCommand {
             }
             AdminCommand::SetQuota(a) => &a.storage,
             AdminCommand::Usage(a) => &a.storage,
-            AdminCommand::ListUsers(a) | AdminCommand::Storage(a) | AdminCommand::Recount(a) => a,
+            AdminCommand::ListUsers(a)
+            | AdminCommand::Storage(a)
+            | AdminCommand::Recount(a)
+            | AdminCommand::BackfillSha1(a) => a,
         }
     }
 }

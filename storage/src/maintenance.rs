@@ -288,3 +288,56 @@ pub async fn rehash(
     }
     Ok(Some((ContentHash::from_hasher(&hasher), bytes)))
 }
+
+/// What `admin backfill-sha1` did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sha1Backfill {
+    /// Originals read and given their SHA-1.
+    pub hashed: u64,
+    pub bytes: u64,
+    /// Originals the store does not have (fsck names them).
+    pub missing: u64,
+}
+
+/// Reads every original stored without a SHA-1 (before Immich's clients
+/// were served) and records it: streamed, a batch of rows at a time, so it
+/// can run beside servers and be stopped and run again.
+pub async fn backfill_sha1(
+    catalog: &Catalog,
+    blobs: &BlobStore,
+    progress: &dyn Progress,
+) -> Result<Sha1Backfill, StorageError> {
+    use sha1::Digest;
+    let mut report = Sha1Backfill::default();
+    let total = catalog.originals_without_sha1_count().await?;
+    progress.phase("computing SHA-1s of originals", Some(total.max(0) as u64));
+    let mut after = None;
+    loop {
+        let batch = catalog.originals_without_sha1(after.as_ref(), 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(*last);
+        for hash in &batch {
+            let mut stream = match blobs.stream(hash, None).await {
+                Ok(stream) => stream,
+                Err(e) if e.is_not_found() => {
+                    tracing::warn!(%hash, "an original is missing from the store");
+                    report.missing += 1;
+                    progress.advance(1);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let mut sha1 = sha1::Sha1::new();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                report.bytes += chunk.len() as u64;
+                sha1.update(&chunk);
+            }
+            let hex: String = sha1.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            catalog.set_blob_sha1(hash, &hex).await?;
+            report.hashed += 1;
+            progress.advance(1);
+        }
+    }
+    Ok(report)
+}

@@ -36,6 +36,9 @@ pub struct NewAsset {
     pub rating: u8,
     /// The uploading app's own id for this photo: one asset per id and owner.
     pub device_asset_id: Option<String>,
+    /// The SHA-1 of the bytes (lowercase hex), for clients that name files
+    /// by it (Immich's); recorded with the blob.
+    pub sha1: Option<String>,
 }
 
 /// What the filters search, copied out of the metadata at upload.
@@ -376,6 +379,9 @@ impl Catalog {
         // timeline, blob, user (see `changes`) — so writers never deadlock.
         count_on_timeline(&mut tx, &new.owner, day, 1).await?;
         hold_blob(&mut tx, &new.hash, self.replicating).await?;
+        if let Some(sha1) = &new.sha1 {
+            super::checksums::record_sha1(&mut tx, &new.hash, sha1).await?;
+        }
         charge_usage(&mut tx, &new.owner, new.size).await?;
         for job in jobs {
             insert_job(&mut tx, job, &new.owner, now).await?;

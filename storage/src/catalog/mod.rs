@@ -8,6 +8,7 @@ mod albums;
 mod assets;
 mod blob_refs;
 mod changes;
+mod checksums;
 mod edits;
 mod integrity;
 mod jobs;
@@ -39,6 +40,7 @@ pub use albums::{AlbumOrder, AlbumPatch, AlbumRecord};
 pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields, NewAsset};
 pub use blob_refs::StorageTotals;
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
+pub use checksums::Sha1Match;
 pub use edits::EditVersion;
 pub use integrity::{BlobUser, FeedCheck, UsageCheck};
 pub use jobs::{
