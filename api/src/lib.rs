@@ -13,6 +13,7 @@ mod config;
 mod dto;
 mod error;
 mod etag;
+mod immich;
 mod ingest;
 mod metering;
 mod openapi;

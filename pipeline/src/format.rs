@@ -82,6 +82,13 @@ impl SourceFormat {
         ALL_FORMATS.into_iter().find(|f| f.name() == name)
     }
 
+    /// Every file extension [`from_extension`](Self::from_extension) knows
+    /// (lowercase, no dot): what a client may send (Immich's ask for it).
+    pub const EXTENSIONS: [&'static str; 22] = [
+        "jpg", "jpeg", "jpe", "png", "webp", "tif", "tiff", "heic", "heif", "hif", "avif", "dng",
+        "cr2", "cr3", "nef", "nrw", "arw", "sr2", "raf", "rw2", "orf", "pef",
+    ];
+
     /// The format files with this extension (any case, no dot) usually
     /// hold: how an importer picks photos out of a folder before reading
     /// them. The server still decides by the bytes.
@@ -248,6 +255,21 @@ fn sniff_tiff_family(head: &[u8]) -> SourceFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The list names every extension the mapping knows, and every format.
+    #[test]
+    fn the_extension_list_is_the_mapping() {
+        let mapped: Vec<SourceFormat> = SourceFormat::EXTENSIONS
+            .iter()
+            .map(|e| SourceFormat::from_extension(e).unwrap_or_else(|| panic!("{e}")))
+            .collect();
+        for format in ALL_FORMATS {
+            assert!(
+                mapped.contains(&format),
+                "{format:?} has no extension listed"
+            );
+        }
+    }
 
     #[test]
     fn every_format_has_an_extension() {

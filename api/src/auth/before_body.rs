@@ -2,7 +2,7 @@
 //!
 //! A handler's extractors run together, so a JSON body could be read (up to
 //! its limit) while the caller's token is still being looked up. This
-//! middleware resolves the caller first for every `/api/v1` request that
+//! middleware resolves the caller first for every `/api` request that
 //! carries a body, except the two that are meant for strangers (signing in,
 //! unlocking a share link): an unknown caller gets its `401` without a byte
 //! of the body read. The handler's [`Authenticated`] then reuses the answer
@@ -43,10 +43,11 @@ fn carries_body(req: &ServiceRequest) -> bool {
             .is_some_and(|len| len > 0)
 }
 
-/// Every `/api/v1` route with a body needs an account, but these.
+/// Every `/api/v1` route with a body needs an account, but these; and
+/// every route under `/api` (Immich's).
 fn needs_an_account(path: &str) -> bool {
     let Some(route) = path.strip_prefix("/api/v1/") else {
-        return false;
+        return path.starts_with("/api/");
     };
     let for_strangers =
         route == "auth/login" || (route.starts_with("shared/") && route.ends_with("/unlock"));
@@ -65,5 +66,7 @@ mod tests {
         assert!(needs_an_account("/api/v1/assets"));
         assert!(needs_an_account("/api/v1/uploads/x"));
         assert!(needs_an_account("/api/v1/shares"));
+        assert!(needs_an_account("/api/assets"));
+        assert!(needs_an_account("/api/albums/x/assets"));
     }
 }

@@ -71,7 +71,7 @@ const MAX_DESCRIPTION_CHARS: usize = 5000;
 /// Ids per bulk request.
 const MAX_BULK: usize = 10_000;
 
-fn check_name(name: &str) -> Result<String, ApiError> {
+pub(crate) fn check_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(invalid_field(
@@ -82,7 +82,7 @@ fn check_name(name: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-fn check_description(text: &str) -> Result<String, ApiError> {
+pub(crate) fn check_description(text: &str) -> Result<String, ApiError> {
     if text.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(invalid_field(
             "description",

@@ -64,17 +64,54 @@ pub(crate) async fn upload(
     auth: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let device = match req.headers().get("x-device-asset-id") {
+        // Not text at all: the same 422 as an id of control characters.
+        Some(v) => Some(v.to_str().map_err(|_| invalid_device_asset_id())?),
+        None => query.device_asset_id.as_deref(),
+    };
+    let received = receive(
+        &req,
+        payload,
+        query.filename.as_deref(),
+        device,
+        &auth,
+        &state,
+    )
+    .await?;
+    respond(&state, received.outcome).await
+}
+
+/// What an upload request brought: how it ended, and the form's other
+/// small fields sent before the file (name, value).
+pub(crate) struct Received {
+    pub outcome: AssetInsert,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Takes an upload, multipart or the file as the body, as both upload
+/// routes (ours and Immich's) do: limits and quota before a byte is read,
+/// a photo already sent under its device id answered at once, the file
+/// streamed through [`ingest`], and what follows the file read and dropped
+/// (an Immich client sends its XMP sidecar there).
+pub(crate) async fn receive(
+    req: &HttpRequest,
+    payload: web::Payload,
+    filename: Option<&str>,
+    device: Option<&str>,
+    auth: &Authenticated,
+    state: &AppState,
+) -> Result<Received, ApiError> {
     auth.require(Scope::Upload)?;
     let limit = state.config.limits.max_upload_bytes;
     // Refuse a declared oversize body before reading any of it. (A multipart
     // body is a little larger than its file; the streaming check is exact.)
-    if let Some(len) = content_length(&req)
+    if let Some(len) = content_length(req)
         && len > limit + MULTIPART_OVERHEAD
     {
         return Err(ApiError::PayloadTooLarge { limit });
     }
     // A declared length past the quota is refused before a byte is read.
-    if let Some(len) = content_length(&req) {
+    if let Some(len) = content_length(req) {
         state
             .store
             .check_quota(auth.user(), len.saturating_sub(MULTIPART_OVERHEAD))
@@ -87,78 +124,97 @@ pub(crate) async fn upload(
             "X-Content-Blake3",
         )?),
     };
-    let device = match req.headers().get("x-device-asset-id") {
-        // Not text at all: the same 422 as an id of control characters.
-        Some(v) => Some(v.to_str().map_err(|_| invalid_device_asset_id())?),
-        None => query.device_asset_id.as_deref(),
-    };
     let mut meta = UploadMeta {
         owner: *auth.user(),
-        original_name: clean_file_name(query.filename.as_deref()),
+        original_name: clean_file_name(filename),
         expected_hash,
         device_asset_id: device.map(device_asset_id).transpose()?,
     };
+    let mut fields = Vec::new();
     // A photo the app already sent: answered before a byte of it is read.
-    if let Some(known) = already_sent(&state, &meta).await? {
-        return Ok(known);
+    if let Some(outcome) = already_sent(state, &meta).await? {
+        return Ok(Received { outcome, fields });
     }
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let outcome = if is_multipart {
-        let mut form = Multipart::new(req.headers(), payload);
-        loop {
-            let field = match form.next().await {
-                Some(Ok(field)) => field,
-                Some(Err(e)) => {
-                    return Err(ApiError::bad_request(
-                        ErrorCode::InvalidMultipart,
-                        e.to_string(),
-                    ));
-                }
-                None => {
-                    return Err(ApiError::bad_request(
-                        ErrorCode::MissingFile,
-                        "the form has no `file` field with the photo",
-                    ));
-                }
-            };
-            if field_names::FILE.contains(&field.name().unwrap_or_default()) {
-                if query.filename.is_none() {
-                    let name = field
-                        .content_disposition()
-                        .and_then(|d| d.get_filename())
-                        .map(str::to_owned);
-                    meta.original_name = clean_file_name(name.as_deref());
-                }
-                break ingest(&state, meta, field).await?;
+    if !is_multipart {
+        let outcome = ingest(state, meta, payload).await?;
+        return Ok(Received { outcome, fields });
+    }
+    let mut form = Multipart::new(req.headers(), payload);
+    loop {
+        let field = match form.next().await {
+            Some(Ok(field)) => field,
+            Some(Err(e)) => {
+                return Err(ApiError::bad_request(
+                    ErrorCode::InvalidMultipart,
+                    e.to_string(),
+                ));
             }
-            // The app's id for the photo counts only before the file.
-            if field_names::DEVICE_ASSET_ID.contains(&field.name().unwrap_or_default()) {
-                let text = read_small(field).await?;
-                meta.device_asset_id = Some(device_asset_id(&text)?);
-                if let Some(known) = already_sent(&state, &meta).await? {
-                    return Ok(known);
-                }
-                continue;
+            None => {
+                return Err(ApiError::bad_request(
+                    ErrorCode::MissingFile,
+                    "the form has no `file` field with the photo",
+                ));
             }
-            // Other fields are small; skip them.
-            read_small(field).await?;
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if field_names::FILE.contains(&name.as_str()) {
+            if filename.is_none() {
+                let sent = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .map(str::to_owned);
+                meta.original_name = clean_file_name(sent.as_deref());
+            }
+            let outcome = ingest(state, meta, field).await?;
+            drain(form).await;
+            return Ok(Received { outcome, fields });
         }
-    } else {
-        ingest(&state, meta, payload).await?
-    };
-    respond(&state, outcome).await
+        let text = read_small(field).await?;
+        // The app's id for the photo counts only before the file.
+        if field_names::DEVICE_ASSET_ID.contains(&name.as_str()) {
+            meta.device_asset_id = Some(device_asset_id(&text)?);
+            if let Some(outcome) = already_sent(state, &meta).await? {
+                return Ok(Received { outcome, fields });
+            }
+        } else if field_names::FILE_NAME.contains(&name.as_str()) && filename.is_none() {
+            meta.original_name = clean_file_name(Some(&text));
+        }
+        if fields.len() < 32 {
+            fields.push((name, text));
+        }
+    }
 }
 
+/// Reads and drops what follows the file in a form (a sidecar, more
+/// fields), so that the client sees its answer rather than a connection
+/// closed mid-body. At most [`AFTER_THE_FILE`] bytes; the photo is stored
+/// whatever happens here.
+async fn drain(mut form: Multipart) {
+    let mut left = AFTER_THE_FILE;
+    while let Some(Ok(mut field)) = form.next().await {
+        while let Some(chunk) = field.next().await {
+            match chunk {
+                Ok(chunk) if chunk.len() <= left => left -= chunk.len(),
+                _ => return,
+            }
+        }
+    }
+}
+
+/// The most read after the file (an XMP sidecar is kilobytes).
+const AFTER_THE_FILE: usize = 16 << 20;
+
 /// The owner's photo already uploaded under the request's device asset id,
-/// answered as a duplicate; `None` when there is none (or no id).
+/// as a duplicate; `None` when there is none (or no id).
 async fn already_sent(
     state: &AppState,
     meta: &UploadMeta,
-) -> Result<Option<HttpResponse>, ApiError> {
+) -> Result<Option<AssetInsert>, ApiError> {
     let Some(device) = &meta.device_asset_id else {
         return Ok(None);
     };
@@ -170,7 +226,7 @@ async fn already_sent(
         Some(asset) => {
             let outcome = Ok(AssetInsert::Duplicate(asset));
             crate::ingest::count_upload(&outcome);
-            Ok(Some(respond(state, outcome?).await?))
+            Ok(Some(outcome?))
         }
         None => Ok(None),
     }

@@ -135,42 +135,45 @@ api_v1_routes! {
 
 /// Wires every route.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(1024 * 1024)
-            .error_handler(|e, _| {
-                ApiError::bad_request(ErrorCode::InvalidJson, e.to_string()).into()
-            }),
-    )
-    .app_data(
-        web::QueryConfig::default().error_handler(|e, _| {
+    cfg.app_data(json_config(1024 * 1024))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::bad_request(ErrorCode::InvalidQuery, e.to_string()).into()
-        }),
-    )
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz))
-    .route("/metrics", web::get().to(metrics::metrics))
-    .route("/", web::get().to(crate::web_app::page))
-    .route("/s/{token}", web::get().to(crate::web_app::page))
-    .route("/app/{file}", web::get().to(crate::web_app::bundle))
-    .configure(crate::openapi::configure)
-    .service(
-        api_v1(web::scope("/api/v1"))
-            // tus clients are often configured with the creation URL's
-            // trailing slash: the same two routes there.
-            .route(
-                "/uploads/",
-                method::options().to(resumable_uploads::options),
-            )
-            .route("/uploads/", web::post().to(resumable_uploads::create)),
-    )
-    .default_service(web::to(unrouted));
+        }))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::metrics))
+        .route("/", web::get().to(crate::web_app::page))
+        .route("/s/{token}", web::get().to(crate::web_app::page))
+        .route("/app/{file}", web::get().to(crate::web_app::bundle))
+        .configure(crate::openapi::configure)
+        .service(
+            api_v1(web::scope("/api/v1"))
+                // tus clients are often configured with the creation URL's
+                // trailing slash: the same two routes there.
+                .route(
+                    "/uploads/",
+                    method::options().to(resumable_uploads::options),
+                )
+                .route("/uploads/", web::post().to(resumable_uploads::create)),
+        )
+        .configure(crate::immich::configure)
+        .default_service(web::to(unrouted));
+}
+
+/// JSON bodies up to `limit` bytes; a malformed one is a `400 invalid_json`.
+pub(crate) fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|e, _| ApiError::bad_request(ErrorCode::InvalidJson, e.to_string()).into())
 }
 
 /// No route took the request: `405` with `Allow` when the path is one of
 /// ours with other methods, else a JSON `404`.
-async fn unrouted(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    /// The route table's patterns, parsed once.
+pub(crate) async fn unrouted(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    /// The route tables' patterns (ours under `/api/v1`, Immich's at their
+    /// full paths), parsed once.
     static PATTERNS: std::sync::LazyLock<Vec<(&str, actix_web::dev::ResourceDef)>> =
         std::sync::LazyLock::new(|| {
             API_V1_ROUTES
@@ -178,12 +181,22 @@ async fn unrouted(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse
                 .map(|(method, path)| (*method, actix_web::dev::ResourceDef::new(*path)))
                 .collect()
         });
-    let mut allowed: Vec<String> = match req.path().strip_prefix("/api/v1") {
-        Some(path) => PATTERNS
+    static IMMICH_PATTERNS: std::sync::LazyLock<Vec<(&str, actix_web::dev::ResourceDef)>> =
+        std::sync::LazyLock::new(|| {
+            crate::immich::IMMICH_ROUTES
+                .iter()
+                .map(|(method, path)| (*method, actix_web::dev::ResourceDef::new(*path)))
+                .collect()
+        });
+    let matching = |patterns: &[(&str, actix_web::dev::ResourceDef)], path: &str| {
+        patterns
             .iter()
             .filter(|(_, pattern)| pattern.is_match(path))
             .map(|(method, _)| method.to_ascii_uppercase())
-            .collect(),
+            .collect::<Vec<_>>()
+    };
+    let mut allowed: Vec<String> = match req.path().strip_prefix("/api/v1") {
+        Some(path) => matching(&PATTERNS, path),
         // Liveness, readiness and the web gallery.
         None if matches!(req.path(), "/healthz" | "/readyz" | "/metrics" | "/")
             || req.path().starts_with("/s/")
@@ -191,7 +204,7 @@ async fn unrouted(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse
         {
             vec!["GET".into()]
         }
-        None => Vec::new(),
+        None => matching(&IMMICH_PATTERNS, req.path()),
     };
     allowed.dedup();
     if allowed.is_empty() {

@@ -11,6 +11,7 @@ mod admin; // usage metering, storage totals, admin-only routes
 mod auth; // who may see and do what
 mod edits; // recipes, versions, previews, exports
 mod errors; // bad input gets a 4xx with a JSON body, and stores nothing
+mod immich; // Immich's routes and shapes: discovery, SHA-1 bulk check, uploads, albums
 mod jobs; // retries, backoff, visible failure, lease take-over
 mod library; // fields, filters, timeline, albums
 mod lifecycle; // trash, quotas, usage, garbage collection
