@@ -510,13 +510,18 @@ async fn webhooks_reach_only_public_receivers_unless_allowed(app: TestApp) {
             .call_expect(Method::GET, &app.token, &deliveries, None, 200)
             .await["deliveries"][0]["attempts"]
             .clone();
-        assert_eq!(attempts.as_array().map(Vec::len), Some(1), "{attempts}");
-        assert!(attempts[0]["status"].is_null());
-        let error = attempts[0]["error"].as_str().unwrap();
-        assert!(
-            error.starts_with("not sent:") && error.contains("not a public address"),
-            "{receiver_url}: {error}"
-        );
+        // One attempt, or two when the short test backoff ran out before
+        // the loop was done (a loaded machine): each refused, none sent.
+        let attempts = attempts.as_array().unwrap();
+        assert!(!attempts.is_empty(), "{attempts:?}");
+        for attempt in attempts {
+            assert!(attempt["status"].is_null());
+            let error = attempt["error"].as_str().unwrap();
+            assert!(
+                error.starts_with("not sent:") && error.contains("not a public address"),
+                "{receiver_url}: {error}"
+            );
+        }
         app.call_expect(
             Method::DELETE,
             &app.token,
