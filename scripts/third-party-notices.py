@@ -36,8 +36,8 @@ Loaded at run time from the operating system, not contained in the binaries:
 - **libjpeg-turbo** (`darkroom`): IJG License, BSD-3-Clause and zlib; this
   software is based in part on the work of the Independent JPEG Group. See
   `/usr/share/doc/libjpeg62-turbo/copyright` on Debian.
-- **libheif** with libde265 and dav1d (`darkroom-helper`, only when built with
-  the `heif` feature): LGPL-3.0 (libheif, libde265) and BSD-2-Clause (dav1d).
+- **libheif** with libde265 and dav1d (`darkroom-helper` loads it when it
+  meets a HEIC or AVIF): LGPL-3.0 (libheif, libde265) and BSD-2-Clause (dav1d).
   See `/usr/share/doc/libheif1/copyright` on Debian.
 """
 

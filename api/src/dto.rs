@@ -135,24 +135,45 @@ pub(crate) struct AssetPageDto {
 pub(crate) enum PendingState {
     Pending,
     Failed(String),
-    Unsupported,
+    /// Never to be rendered here: why (no decoder in this build, or its
+    /// system library missing on this machine).
+    Unsupported(String),
 }
 
-pub(crate) fn pending_state(can_render: bool, job: Option<&JobStatus>) -> PendingState {
+pub(crate) fn pending_state(
+    asset: &AssetRecord,
+    can_render: bool,
+    job: Option<&JobStatus>,
+) -> PendingState {
     if !can_render {
-        return PendingState::Unsupported;
+        return PendingState::Unsupported(format!(
+            "no renditions: {} is not decoded by this build",
+            asset.format
+        ));
     }
     match job {
         Some(JobStatus {
             state: JobState::Failed,
             last_error,
             ..
-        }) => PendingState::Failed(
-            last_error
+        }) => {
+            let error = last_error
                 .clone()
-                .unwrap_or_else(|| "rendering failed".into()),
+                .unwrap_or_else(|| "rendering failed".into());
+            match error.strip_prefix(darkroom_pipeline::PipelineError::UNAVAILABLE_PREFIX) {
+                Some(reason) => PendingState::Unsupported(reason.to_string()),
+                None => PendingState::Failed(error),
+            }
+        }
+        Some(_) => PendingState::Pending,
+        // A render job is queued with every photo a build can render; none
+        // at all means one stored when this build could not (HEIC before
+        // libheif was loaded at run time), never "pending" for ever.
+        None => PendingState::Failed(
+            "never queued for rendering (stored by an earlier version): \
+             `darkroom fsck --repair` queues it"
+                .into(),
         ),
-        _ => PendingState::Pending,
     }
 }
 
@@ -194,13 +215,9 @@ impl AssetDto {
                                 ("failed", Some("the preview could not be made".into()))
                             }
                             PendingState::Failed(e) => ("failed", Some(e.clone())),
-                            PendingState::Unsupported => (
-                                "unsupported",
-                                Some(format!(
-                                    "no renditions: {} is not decoded by this build",
-                                    asset.format
-                                )),
-                            ),
+                            PendingState::Unsupported(reason) => {
+                                ("unsupported", Some(reason.clone()))
+                            }
                         };
                         RenditionDto {
                             name: name.clone(),

@@ -1,8 +1,13 @@
-//! HEIC and AVIF decoding through the system's libheif (the optional `heif`
-//! cargo feature; Debian: `apt-get install libheif-dev`). libheif and the
-//! codecs under it (libde265, dav1d/aom) are C libraries, LGPL in part, so
-//! like the RAW decoder they are linked only into this helper executable
-//! and run behind its memory and time limits.
+//! HEIC and AVIF decoding through the system's libheif, loaded when first
+//! needed (`dlopen` of `libheif.so.1`; Debian's `libheif1`, which brings the
+//! HEVC and AV1 decoders): nothing is needed to build darkroom, and a
+//! machine without the library says so for each such photo instead of
+//! failing to start. libheif and the codecs under it are C libraries, LGPL
+//! in part, so like the RAW decoder they are loaded only into this helper
+//! executable and run behind its memory and time limits.
+//!
+//! `DARKROOM_LIBHEIF` names the library file to load instead (another
+//! version, or a path that does not exist, to try the "not installed" case).
 //!
 //! libheif applies the file's own transformations (`irot`, `imir`, `clap`)
 //! while decoding, so the pixels come back upright: the EXIF orientation a
@@ -10,35 +15,181 @@
 //! transformations precedence).
 #![allow(unsafe_code)]
 
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{CStr, c_char, c_int, c_void};
+use std::sync::OnceLock;
 
 use image::{DynamicImage, RgbImage};
 
 use darkroom_pipeline::external::Decoded;
 use darkroom_pipeline::{Limits, Orientation, PipelineError, SourceFormat};
 
+/// libheif's C API, the few functions used, as declared in `libheif/heif.h`
+/// (1.x: stable across the versions distributions ship).
 mod ffi {
     use super::*;
 
-    unsafe extern "C" {
-        pub fn drk_heif_decode(
-            data: *const u8,
-            len: usize,
-            max_pixels: u64,
-            max_edge: u32,
-            width: *mut u32,
-            height: *mut u32,
-            pixels: *mut *mut u8,
-            icc: *mut *mut u8,
-            icc_len: *mut usize,
-            message: *mut c_char,
-            message_len: usize,
-        ) -> c_int;
-        pub fn drk_heif_free(p: *mut c_void);
+    /// `struct heif_error`, returned by value.
+    #[repr(C)]
+    pub struct HeifError {
+        pub code: c_int,
+        pub subcode: c_int,
+        pub message: *const c_char,
+    }
+
+    pub const ERROR_OK: c_int = 0;
+    pub const COLORSPACE_RGB: c_int = 1;
+    pub const CHROMA_INTERLEAVED_RGB: c_int = 10;
+    pub const CHANNEL_INTERLEAVED: c_int = 10;
+    const fn fourcc(code: &[u8; 4]) -> c_int {
+        ((code[0] as c_int) << 24)
+            | ((code[1] as c_int) << 16)
+            | ((code[2] as c_int) << 8)
+            | code[3] as c_int
+    }
+    pub const PROFILE_RICC: c_int = fourcc(b"rICC");
+    pub const PROFILE_PROF: c_int = fourcc(b"prof");
+
+    pub type Context = c_void;
+    pub type Handle = c_void;
+    pub type Image = c_void;
+
+    /// The functions, resolved from the loaded library.
+    pub struct Libheif {
+        pub context_alloc: unsafe extern "C" fn() -> *mut Context,
+        pub context_free: unsafe extern "C" fn(*mut Context),
+        pub read_from_memory_without_copy:
+            unsafe extern "C" fn(*mut Context, *const c_void, usize, *const c_void) -> HeifError,
+        pub primary_image_handle: unsafe extern "C" fn(*mut Context, *mut *mut Handle) -> HeifError,
+        pub handle_width: unsafe extern "C" fn(*const Handle) -> c_int,
+        pub handle_height: unsafe extern "C" fn(*const Handle) -> c_int,
+        pub handle_release: unsafe extern "C" fn(*const Handle),
+        pub color_profile_type: unsafe extern "C" fn(*const Handle) -> c_int,
+        pub raw_color_profile_size: unsafe extern "C" fn(*const Handle) -> usize,
+        pub raw_color_profile: unsafe extern "C" fn(*const Handle, *mut c_void) -> HeifError,
+        pub decode_image: unsafe extern "C" fn(
+            *const Handle,
+            *mut *mut Image,
+            c_int,
+            c_int,
+            *const c_void,
+        ) -> HeifError,
+        pub image_width: unsafe extern "C" fn(*const Image, c_int) -> c_int,
+        pub image_height: unsafe extern "C" fn(*const Image, c_int) -> c_int,
+        pub plane_readonly: unsafe extern "C" fn(*const Image, c_int, *mut c_int) -> *const u8,
+        pub image_release: unsafe extern "C" fn(*const Image),
+        /// Kept loaded for as long as the functions above are used.
+        _library: libloading::Library,
+    }
+
+    impl Libheif {
+        /// Loads the library and resolves every function, or says why not.
+        pub fn load() -> Result<Self, String> {
+            let names: Vec<String> = match std::env::var("DARKROOM_LIBHEIF") {
+                Ok(path) => vec![path],
+                Err(_) => ["libheif.so.1", "libheif.so", "libheif.1.dylib"]
+                    .map(String::from)
+                    .into(),
+            };
+            let mut tried = Vec::new();
+            for name in &names {
+                // SAFETY: loading libheif runs its initialisers, which only
+                // set up its own state.
+                match unsafe { libloading::Library::new(name) } {
+                    Ok(library) => {
+                        return Self::resolve(library).map_err(|e| format!("{name}: {e}"));
+                    }
+                    Err(e) => tried.push(format!("{name}: {e}")),
+                }
+            }
+            Err(tried.join("; "))
+        }
+
+        fn resolve(library: libloading::Library) -> Result<Self, libloading::Error> {
+            // SAFETY: each symbol is looked up by its libheif name and given
+            // the signature `libheif/heif.h` declares for it.
+            unsafe {
+                Ok(Libheif {
+                    context_alloc: *library.get(b"heif_context_alloc\0")?,
+                    context_free: *library.get(b"heif_context_free\0")?,
+                    read_from_memory_without_copy: *library
+                        .get(b"heif_context_read_from_memory_without_copy\0")?,
+                    primary_image_handle: *library
+                        .get(b"heif_context_get_primary_image_handle\0")?,
+                    handle_width: *library.get(b"heif_image_handle_get_width\0")?,
+                    handle_height: *library.get(b"heif_image_handle_get_height\0")?,
+                    handle_release: *library.get(b"heif_image_handle_release\0")?,
+                    color_profile_type: *library
+                        .get(b"heif_image_handle_get_color_profile_type\0")?,
+                    raw_color_profile_size: *library
+                        .get(b"heif_image_handle_get_raw_color_profile_size\0")?,
+                    raw_color_profile: *library
+                        .get(b"heif_image_handle_get_raw_color_profile\0")?,
+                    decode_image: *library.get(b"heif_decode_image\0")?,
+                    image_width: *library.get(b"heif_image_get_width\0")?,
+                    image_height: *library.get(b"heif_image_get_height\0")?,
+                    plane_readonly: *library.get(b"heif_image_get_plane_readonly\0")?,
+                    image_release: *library.get(b"heif_image_release\0")?,
+                    _library: library,
+                })
+            }
+        }
     }
 }
 
-const TOO_LARGE: c_int = 2;
+/// libheif, loaded on first use (once per helper process).
+fn libheif() -> Result<&'static ffi::Libheif, String> {
+    static LIBHEIF: OnceLock<Result<ffi::Libheif, String>> = OnceLock::new();
+    LIBHEIF
+        .get_or_init(ffi::Libheif::load)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Whether this machine can decode HEIC and AVIF (libheif loads).
+pub fn available() -> Result<(), String> {
+    libheif().map(|_| ())
+}
+
+/// What libheif objects a decode holds, released however it ends.
+struct Held<'a> {
+    lib: &'a ffi::Libheif,
+    context: *mut ffi::Context,
+    handle: *mut ffi::Handle,
+    image: *mut ffi::Image,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        // SAFETY: each pointer is null or owned by this value alone.
+        unsafe {
+            if !self.image.is_null() {
+                (self.lib.image_release)(self.image);
+            }
+            if !self.handle.is_null() {
+                (self.lib.handle_release)(self.handle);
+            }
+            if !self.context.is_null() {
+                (self.lib.context_free)(self.context);
+            }
+        }
+    }
+}
+
+/// A libheif error as `what: libheif's message`, or `None` for success.
+fn failed(error: ffi::HeifError, what: &str) -> Option<String> {
+    if error.code == ffi::ERROR_OK {
+        return None;
+    }
+    let detail = if error.message.is_null() {
+        String::new()
+    } else {
+        // SAFETY: libheif's messages are static NUL-terminated strings.
+        unsafe { CStr::from_ptr(error.message) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    Some(format!("{what}: {detail}"))
+}
 
 /// Decodes the primary image of a HEIC or AVIF file, upright, 8-bit RGB,
 /// with its ICC profile; the stored size is checked against `limits` before
@@ -48,58 +199,95 @@ pub fn decode_heif(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Decoded, PipelineError> {
-    let (mut width, mut height) = (0u32, 0u32);
-    let mut pixels: *mut u8 = std::ptr::null_mut();
-    let mut icc: *mut u8 = std::ptr::null_mut();
-    let mut icc_len = 0usize;
-    let mut message = [0 as c_char; 256];
-    // SAFETY: `bytes` is live for the call; every out-pointer is a live local;
-    // `message` is writable for its length.
-    let rc = unsafe {
-        ffi::drk_heif_decode(
-            bytes.as_ptr(),
-            bytes.len(),
-            limits.max_pixels,
-            limits.max_edge,
-            &mut width,
-            &mut height,
-            &mut pixels,
-            &mut icc,
-            &mut icc_len,
-            message.as_mut_ptr(),
-            message.len(),
-        )
-    };
-    if rc == TOO_LARGE {
-        limits.check_dimensions(width, height)?;
-    }
-    if rc != 0 {
-        // SAFETY: the shim writes a NUL-terminated message on failure.
-        let reason = unsafe { std::ffi::CStr::from_ptr(message.as_ptr()) }
-            .to_string_lossy()
-            .into_owned();
-        return Err(PipelineError::Corrupt { format, reason });
-    }
-    // SAFETY: on success the shim returns malloc'd buffers of the stated
-    // sizes (the ICC one possibly NULL), copied here and freed by the
-    // allocator that made them.
-    let (rgb, icc) = unsafe {
-        let len = width as usize * height as usize * 3;
-        let rgb = std::slice::from_raw_parts(pixels, len).to_vec();
-        ffi::drk_heif_free(pixels.cast());
-        let profile = (!icc.is_null()).then(|| std::slice::from_raw_parts(icc, icc_len).to_vec());
-        ffi::drk_heif_free(icc.cast());
-        (rgb, profile)
-    };
-    let image = RgbImage::from_raw(width, height, rgb).ok_or_else(|| PipelineError::Corrupt {
+    let lib = libheif().map_err(|e| PipelineError::DecoderUnavailable {
         format,
-        reason: "the decoder returned fewer pixels than it promised".into(),
+        reason: format!(
+            "{} photos need libheif, which this server cannot load \
+             (Debian/Ubuntu: apt-get install libheif1): {e}",
+            format.name().to_uppercase()
+        ),
     })?;
-    Ok(Decoded::as_decoded(
-        DynamicImage::ImageRgb8(image),
-        Orientation::Normal,
-        icc,
-    ))
+    let corrupt = |reason: String| PipelineError::Corrupt { format, reason };
+    // SAFETY: every call below gets pointers libheif handed out (owned by
+    // `held`, released once when it drops) or live locals; `bytes` outlives
+    // the context that reads it without copying.
+    unsafe {
+        let mut held = Held {
+            lib,
+            context: (lib.context_alloc)(),
+            handle: std::ptr::null_mut(),
+            image: std::ptr::null_mut(),
+        };
+        if held.context.is_null() {
+            return Err(corrupt("libheif is out of memory".into()));
+        }
+        let read = (lib.read_from_memory_without_copy)(
+            held.context,
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            std::ptr::null(),
+        );
+        if let Some(e) = failed(read, "not a readable HEIF file") {
+            return Err(corrupt(e));
+        }
+        let primary = (lib.primary_image_handle)(held.context, &mut held.handle);
+        if let Some(e) = failed(primary, "no primary image") {
+            return Err(corrupt(e));
+        }
+        let (w, h) = (
+            (lib.handle_width)(held.handle),
+            (lib.handle_height)(held.handle),
+        );
+        if w <= 0 || h <= 0 {
+            return Err(corrupt("the primary image has no size".into()));
+        }
+        limits.check_dimensions(w as u32, h as u32)?;
+
+        let profile_type = (lib.color_profile_type)(held.handle);
+        let mut icc = None;
+        if profile_type == ffi::PROFILE_RICC || profile_type == ffi::PROFILE_PROF {
+            let n = (lib.raw_color_profile_size)(held.handle);
+            if n > 0 && n < (16 << 20) {
+                let mut profile = vec![0u8; n];
+                let got = (lib.raw_color_profile)(held.handle, profile.as_mut_ptr().cast());
+                if got.code == ffi::ERROR_OK {
+                    icc = Some(profile);
+                }
+            }
+        }
+
+        let decoded = (lib.decode_image)(
+            held.handle,
+            &mut held.image,
+            ffi::COLORSPACE_RGB,
+            ffi::CHROMA_INTERLEAVED_RGB,
+            std::ptr::null(),
+        );
+        if let Some(e) = failed(decoded, "cannot decode") {
+            return Err(corrupt(e));
+        }
+        let mut stride: c_int = 0;
+        let plane = (lib.plane_readonly)(held.image, ffi::CHANNEL_INTERLEAVED, &mut stride);
+        let ow = (lib.image_width)(held.image, ffi::CHANNEL_INTERLEAVED);
+        let oh = (lib.image_height)(held.image, ffi::CHANNEL_INTERLEAVED);
+        if plane.is_null() || ow <= 0 || oh <= 0 || (stride as i64) < i64::from(ow) * 3 {
+            return Err(corrupt("the decoder returned no usable pixels".into()));
+        }
+        limits.check_dimensions(ow as u32, oh as u32)?;
+        let (ow, oh, stride) = (ow as usize, oh as usize, stride as usize);
+        let row = ow * 3;
+        let mut rgb = Vec::with_capacity(row * oh);
+        for y in 0..oh {
+            rgb.extend_from_slice(std::slice::from_raw_parts(plane.add(stride * y), row));
+        }
+        let image = RgbImage::from_raw(ow as u32, oh as u32, rgb)
+            .ok_or_else(|| corrupt("the decoder returned fewer pixels than it promised".into()))?;
+        Ok(Decoded::as_decoded(
+            DynamicImage::ImageRgb8(image),
+            Orientation::Normal,
+            icc,
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! darkroom-helper: the code of the `darkroom-helper` executable, which the
-//! workers start for every camera RAW (and, with the `heif` feature, every
-//! HEIC and AVIF) they render or edit.
+//! workers start for every camera RAW, HEIC and AVIF they render or edit.
 //!
 //! Two reasons put these decoders in a process of their own:
 //! * **Crashes**: RAW and HEIF decoders can panic, loop or allocate without
@@ -15,7 +14,6 @@
 //! side of it is `workers/src/helper_process.rs`.
 #![deny(missing_docs)]
 
-#[cfg(feature = "heif")]
 pub mod heif;
 pub mod raw;
 mod serve;
@@ -29,8 +27,8 @@ use darkroom_pipeline::{Limits, PipelineError, SourceFormat};
 
 pub use serve::serve;
 
-/// The decoders this executable brings: rawler for camera RAW, libheif for
-/// HEIC and AVIF when built with it.
+/// The decoders this executable brings: rawler for camera RAW, libheif
+/// (loaded from the system when first needed) for HEIC and AVIF.
 struct HelperDecoders;
 
 impl ExternalDecoders for HelperDecoders {
@@ -44,7 +42,6 @@ impl ExternalDecoders for HelperDecoders {
         if format.is_camera_raw() {
             return raw::decode_raw(format, bytes, limits, needed_long_edge);
         }
-        #[cfg(feature = "heif")]
         if format.is_heif() {
             return heif::decode_heif(format, bytes, limits);
         }

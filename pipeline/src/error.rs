@@ -31,4 +31,19 @@ pub enum PipelineError {
     /// Encoding the output failed.
     #[error("encoding failed: {0}")]
     Encode(String),
+    /// The decoder for `format` is a system library this machine lacks
+    /// (libheif): the photo is kept, and renders once it is installed.
+    #[error("decoder unavailable: {reason}")]
+    DecoderUnavailable {
+        /// The photo's format.
+        format: SourceFormat,
+        /// What is missing, and how to install it.
+        reason: String,
+    },
+}
+
+impl PipelineError {
+    /// How a [`PipelineError::DecoderUnavailable`] begins as text (a failed
+    /// job's `last_error`), so that readers of job records can tell it.
+    pub const UNAVAILABLE_PREFIX: &'static str = "decoder unavailable: ";
 }

@@ -1,6 +1,6 @@
 //! Decoders that darkroom's main binary does not contain: camera RAW
-//! (rawler, LGPL-2.1) and, when built with the `heif` feature, HEIC and AVIF
-//! (libheif, LGPL-3.0). Both can panic, loop or balloon on hostile files, and
+//! (rawler, LGPL-2.1) and HEIC and AVIF (libheif, LGPL-3.0, loaded from the
+//! system at run time). Both can panic, loop or balloon on hostile files, and
 //! their licences ask that they stay out of the MIT/Apache binary; so they
 //! are linked only into the `darkroom-helper` executable (`helper/`), which
 //! [`install`]s them at its start and runs under memory and CPU limits. In

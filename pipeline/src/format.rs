@@ -135,10 +135,11 @@ impl SourceFormat {
         }
     }
 
-    /// True when this build can decode pixels (and so render renditions):
-    /// everything but HEIC and AVIF, which need the `heif` feature.
+    /// True when darkroom decodes pixels of this format (and so renders
+    /// renditions): every format it takes. HEIC and AVIF need the system's
+    /// libheif at run time; without it their renders fail, saying so.
     pub fn can_render(self) -> bool {
-        cfg!(feature = "heif") || !self.is_heif()
+        true
     }
 
     /// True for HEIC and AVIF (the HEIF container).
@@ -163,12 +164,11 @@ impl SourceFormat {
     }
 
     /// True for formats whose decoder must run in the helper process:
-    /// camera RAW (rawler can panic, hang or balloon on hostile files) and,
-    /// with the `heif` feature, HEIC and AVIF (libheif and its codecs: C, and
-    /// LGPL in part). Only a process boundary with memory and CPU limits
-    /// contains such failures.
+    /// camera RAW (rawler can panic, hang or balloon on hostile files) and
+    /// HEIC and AVIF (libheif and its codecs: C, and LGPL in part). Only a
+    /// process boundary with memory and CPU limits contains such failures.
     pub fn decodes_in_helper(self) -> bool {
-        self.is_camera_raw() || (cfg!(feature = "heif") && self.is_heif())
+        self.is_camera_raw() || self.is_heif()
     }
 
     pub(crate) fn image_format(self) -> Option<image::ImageFormat> {

@@ -184,6 +184,13 @@ pub enum HelperError {
         /// What the file asked for.
         actual: u64,
     },
+    /// [`PipelineError::DecoderUnavailable`].
+    Unavailable {
+        /// The format's name.
+        format: String,
+        /// What is missing.
+        reason: String,
+    },
     /// Any other error, as text.
     Encode {
         /// The error's message.
@@ -210,6 +217,10 @@ impl From<&PipelineError> for HelperError {
                 what: (*what).into(),
                 limit: *limit,
                 actual: *actual,
+            },
+            PipelineError::DecoderUnavailable { format, reason } => HelperError::Unavailable {
+                format: format.name().into(),
+                reason: reason.clone(),
             },
             other => HelperError::Encode {
                 message: other.to_string(),
@@ -247,6 +258,13 @@ impl HelperError {
                     .unwrap_or("size"),
                 limit,
                 actual,
+            },
+            HelperError::Unavailable {
+                format: name,
+                reason,
+            } => PipelineError::DecoderUnavailable {
+                format: format_named(&name),
+                reason,
             },
             HelperError::Encode { message } => PipelineError::Encode(message),
         }

@@ -9,7 +9,7 @@
 //!    rendering) is large enough for every rendition: that JPEG, decoded in
 //!    process in milliseconds (libjpeg and a bounds-checked TIFF walk, nothing
 //!    that needs the helper's fences). If it turns out damaged, 2.
-//! 2. A RAW (and, in builds with the `heif` feature, a HEIC or AVIF):
+//! 2. A RAW, a HEIC or an AVIF:
 //!    developed or decoded, and edited, in the helper process. An edit (a
 //!    white balance especially) is always made from the raw data, never
 //!    from the camera's JPEG.
@@ -399,12 +399,25 @@ mod tests {
         assert!(matches!(err, PipelineError::UnsupportedType(_)));
     }
 
+    /// HEIF is decoded in the helper; run without one, it says what it lacks.
     #[test]
-    #[cfg(not(feature = "heif"))]
-    fn heif_without_its_decoder_is_reported() {
+    fn heif_goes_to_the_helper_and_without_one_is_reported() {
         let unedited = EditRecipe::default();
         let heic = b"\0\0\0\x18ftypheic\0\0\0\0";
-        let err = plan(heic, &unedited, &RenditionSpec::defaults()).unwrap_err();
+        let planned = plan(heic, &unedited, &RenditionSpec::defaults()).unwrap();
+        assert!(
+            format!("{planned:?}").contains("Decode(Helper)"),
+            "{planned:?}"
+        );
+        let err = planned
+            .run(
+                heic,
+                &RenditionSpec::defaults(),
+                &Limits::default(),
+                ShrinkOnLoad::Fast,
+                None,
+            )
+            .unwrap_err();
         assert!(matches!(err, PipelineError::NoDecoder(SourceFormat::Heic)));
     }
 }

@@ -9,6 +9,7 @@ mod blobs; // `blobs migrate`: a library moved into another store beside its ser
 mod crash_rounds; // SIGKILLs at random moments over rounds of real work: fsck clean, nothing lost
 mod crashes; // killed workers, abandoned staging files
 mod fsck; // a library damaged on purpose: found, repaired, and what needs a backup stays
+mod heif; // HEIC and AVIF in the default build: thumbnails through libheif, a plain reason without it
 mod immich; // Immich's own CLI from npm: login, a recursive upload with albums, a second run sends nothing
 mod import; // `darkroom import`: only what is missing, sidecars, second runs, dry runs
 mod info; // `darkroom info`: metadata as JSON, against known values

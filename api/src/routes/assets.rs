@@ -59,7 +59,7 @@ pub(crate) async fn describe_many(
             .cloned()
             .collect();
         let job = jobs.iter().find(|(a, _)| *a == asset.id).map(|(_, j)| j);
-        let pending = pending_state(can_render(asset), job);
+        let pending = pending_state(asset, can_render(asset), job);
         out.push(AssetDto::new(asset, &names, &mine, &pending, audience));
     }
     Ok(out)

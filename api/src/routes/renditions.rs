@@ -98,7 +98,7 @@ pub(crate) async fn send_rendition(
             .streaming(stream));
     }
     let job = state.catalog.latest_render_job(&asset.id).await?;
-    match pending_state(super::assets::can_render(asset), job.as_ref()) {
+    match pending_state(asset, super::assets::can_render(asset), job.as_ref()) {
         PendingState::Pending => Ok(HttpResponse::Accepted()
             .insert_header((header::RETRY_AFTER, "1"))
             .json(PendingDto {
@@ -110,12 +110,9 @@ pub(crate) async fn send_rendition(
             code: ErrorCode::RenditionFailed,
             message: format!("rendering failed: {error} (POST …/renditions/retry to try again)"),
         }),
-        PendingState::Unsupported => Err(ApiError::Unprocessable {
+        PendingState::Unsupported(reason) => Err(ApiError::Unprocessable {
             code: ErrorCode::RenditionUnsupported,
-            message: format!(
-                "no renditions: {} is not decoded by this build",
-                asset.format
-            ),
+            message: reason,
         }),
     }
 }

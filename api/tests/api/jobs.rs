@@ -10,7 +10,7 @@ backend_tests!(
     transient_failures_retry_with_backoff_then_fail_visibly_and_can_be_retried,
     a_dead_workers_lease_expires_and_another_finishes_the_job,
     corrupt_images_fail_without_pointless_retries,
-    formats_without_a_decoder_are_stored_with_no_renditions,
+    a_heic_without_its_helper_is_stored_and_fails_plainly,
     administrators_see_the_queue_and_retry_failed_jobs,
     one_backlog_does_not_hold_up_another_and_deliveries_have_their_own_lane,
 );
@@ -157,25 +157,35 @@ async fn corrupt_images_fail_without_pointless_retries(app: TestApp) {
     );
 }
 
-async fn formats_without_a_decoder_are_stored_with_no_renditions(app: TestApp) {
+/// HEIC is rendered by the helper (`tests/cli/heif.rs`); a worker without
+/// one (these tests') stores it, queues it, and fails its render plainly.
+async fn a_heic_without_its_helper_is_stored_and_fails_plainly(app: TestApp) {
     let mut heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
     heic.extend(std::iter::repeat_n(0u8, 1000));
     let body = app.upload_expect("IMG_2682.HEIC", heic, 201).await;
     assert_eq!(body["asset"]["format"], "heic");
     assert_eq!(body["asset"]["media_type"], "image/heic");
-    assert_eq!(body["asset"]["renditions"][0]["status"], "unsupported");
+    assert_eq!(body["asset"]["renditions"][0]["status"], "pending");
+    let outcomes = app.run_jobs().await;
     assert!(
-        app.run_jobs().await.is_empty(),
-        "no job for what cannot be decoded"
+        matches!(&outcomes[..], [JobOutcome::Failed { .. }]),
+        "{outcomes:?}"
     );
     let id = body["id"].as_str().unwrap();
-    assert_error(
+    let error = assert_error(
         app.get(&format!("/api/v1/assets/{id}/renditions/thumb"))
             .await,
         422,
-        "rendition_unsupported",
+        "rendition_failed",
     )
     .await;
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no decoder for heic"),
+        "{error}"
+    );
 }
 
 async fn administrators_see_the_queue_and_retry_failed_jobs(app: TestApp) {

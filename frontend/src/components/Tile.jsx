@@ -1,5 +1,5 @@
 import { dayTitle } from '../lib/format.js';
-import { isRendering, rendition, srcset } from '../lib/renditions.js';
+import { isRendering, noPreviewReason, rendition, srcset } from '../lib/renditions.js';
 
 /** One photo of a grid, absolutely placed by its layout box. */
 export function Tile({ tile, selection, onOpen, draggable, onDragStart, onDragOver, onDrop, badge }) {
@@ -38,7 +38,9 @@ export function Tile({ tile, selection, onOpen, draggable, onDragStart, onDragOv
             alt=""
           />
         ) : (
-          <span class="tile-pending">{isRendering(asset) ? 'Processing…' : 'No preview'}</span>
+          <span class="tile-pending" title={isRendering(asset) ? undefined : noPreviewReason(asset)}>
+            {isRendering(asset) ? 'Processing…' : 'No preview'}
+          </span>
         )}
       </button>
       {selection && (

@@ -24,8 +24,14 @@ export function srcset(asset) {
     .join(', ');
 }
 
+/** Still being made: a rendition is pending (not failed, not unsupported). */
 export function isRendering(asset) {
-  return !rendition(asset, 'thumb') && asset.renditions?.some((r) => r.status !== 'failed');
+  return !rendition(asset, 'thumb') && asset.renditions?.some((r) => r.status === 'pending');
+}
+
+/** Why a photo has no preview, as the API says (failed or unsupported). */
+export function noPreviewReason(asset) {
+  return asset.renditions?.find((r) => r.error)?.error ?? '';
 }
 
 const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
