@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 use image::{DynamicImage, RgbImage};
 
 use darkroom_pipeline::external::Decoded;
+use darkroom_pipeline::nclx::{Cicp, Converter};
 use darkroom_pipeline::{Limits, Orientation, PipelineError, SourceFormat};
 
 /// libheif's C API, the few functions used, as declared in `libheif/heif.h`
@@ -39,6 +40,7 @@ mod ffi {
     pub const ERROR_OK: c_int = 0;
     pub const COLORSPACE_RGB: c_int = 1;
     pub const CHROMA_INTERLEAVED_RGB: c_int = 10;
+    pub const CHROMA_INTERLEAVED_RRGGBB_LE: c_int = 14;
     pub const CHANNEL_INTERLEAVED: c_int = 10;
     const fn fourcc(code: &[u8; 4]) -> c_int {
         ((code[0] as c_int) << 24)
@@ -48,6 +50,17 @@ mod ffi {
     }
     pub const PROFILE_RICC: c_int = fourcc(b"rICC");
     pub const PROFILE_PROF: c_int = fourcc(b"prof");
+    pub const PROFILE_NCLX: c_int = fourcc(b"nclx");
+
+    /// `struct heif_color_profile_nclx`'s leading (version 1) fields.
+    #[repr(C)]
+    pub struct Nclx {
+        pub version: u8,
+        pub color_primaries: c_int,
+        pub transfer_characteristics: c_int,
+        pub matrix_coefficients: c_int,
+        pub full_range_flag: u8,
+    }
 
     pub type Context = c_void;
     pub type Handle = c_void;
@@ -77,6 +90,9 @@ mod ffi {
         pub image_height: unsafe extern "C" fn(*const Image, c_int) -> c_int,
         pub plane_readonly: unsafe extern "C" fn(*const Image, c_int, *mut c_int) -> *const u8,
         pub image_release: unsafe extern "C" fn(*const Image),
+        pub nclx_profile: unsafe extern "C" fn(*const Handle, *mut *mut Nclx) -> HeifError,
+        pub nclx_free: unsafe extern "C" fn(*mut Nclx),
+        pub bits_per_pixel_range: unsafe extern "C" fn(*const Image, c_int) -> c_int,
         /// Kept loaded for as long as the functions above are used.
         _library: libloading::Library,
     }
@@ -129,6 +145,9 @@ mod ffi {
                     image_height: *library.get(b"heif_image_get_height\0")?,
                     plane_readonly: *library.get(b"heif_image_get_plane_readonly\0")?,
                     image_release: *library.get(b"heif_image_release\0")?,
+                    nclx_profile: *library.get(b"heif_image_handle_get_nclx_color_profile\0")?,
+                    nclx_free: *library.get(b"heif_nclx_color_profile_free\0")?,
+                    bits_per_pixel_range: *library.get(b"heif_image_get_bits_per_pixel_range\0")?,
                     _library: library,
                 })
             }
@@ -256,11 +275,31 @@ pub fn decode_heif(
             }
         }
 
+        // Described by code points, not a profile: wide gamut or HDR is
+        // decoded at full depth and brought to sRGB here.
+        let cicp = if icc.is_none() && profile_type == ffi::PROFILE_NCLX {
+            let mut nclx: *mut ffi::Nclx = std::ptr::null_mut();
+            let got = (lib.nclx_profile)(held.handle, &mut nclx);
+            let cicp = (got.code == ffi::ERROR_OK && !nclx.is_null()).then(|| Cicp {
+                primaries: (*nclx).color_primaries as u16,
+                transfer: (*nclx).transfer_characteristics as u16,
+            });
+            if !nclx.is_null() {
+                (lib.nclx_free)(nclx);
+            }
+            cicp.filter(|c| c.needs_conversion())
+        } else {
+            None
+        };
+        let chroma = match cicp {
+            Some(_) => ffi::CHROMA_INTERLEAVED_RRGGBB_LE,
+            None => ffi::CHROMA_INTERLEAVED_RGB,
+        };
         let decoded = (lib.decode_image)(
             held.handle,
             &mut held.image,
             ffi::COLORSPACE_RGB,
-            ffi::CHROMA_INTERLEAVED_RGB,
+            chroma,
             std::ptr::null(),
         );
         if let Some(e) = failed(decoded, "cannot decode") {
@@ -270,15 +309,38 @@ pub fn decode_heif(
         let plane = (lib.plane_readonly)(held.image, ffi::CHANNEL_INTERLEAVED, &mut stride);
         let ow = (lib.image_width)(held.image, ffi::CHANNEL_INTERLEAVED);
         let oh = (lib.image_height)(held.image, ffi::CHANNEL_INTERLEAVED);
-        if plane.is_null() || ow <= 0 || oh <= 0 || (stride as i64) < i64::from(ow) * 3 {
+        let bytes_per_sample = if cicp.is_some() { 2 } else { 1 };
+        if plane.is_null()
+            || ow <= 0
+            || oh <= 0
+            || (stride as i64) < i64::from(ow) * 3 * bytes_per_sample
+        {
             return Err(corrupt("the decoder returned no usable pixels".into()));
         }
         limits.check_dimensions(ow as u32, oh as u32)?;
         let (ow, oh, stride) = (ow as usize, oh as usize, stride as usize);
-        let row = ow * 3;
-        let mut rgb = Vec::with_capacity(row * oh);
-        for y in 0..oh {
-            rgb.extend_from_slice(std::slice::from_raw_parts(plane.add(stride * y), row));
+        let row = ow * 3 * bytes_per_sample as usize;
+        let mut rgb = Vec::with_capacity(ow * 3 * oh);
+        match cicp {
+            None => {
+                for y in 0..oh {
+                    rgb.extend_from_slice(std::slice::from_raw_parts(plane.add(stride * y), row));
+                }
+            }
+            Some(cicp) => {
+                let bits = (lib.bits_per_pixel_range)(held.image, ffi::CHANNEL_INTERLEAVED);
+                let converter = Converter::new(bits.clamp(1, 16) as u8, cicp);
+                let mut samples = Vec::with_capacity(ow * 3);
+                for y in 0..oh {
+                    let line = std::slice::from_raw_parts(plane.add(stride * y), row);
+                    samples.clear();
+                    samples.extend(
+                        line.chunks_exact(2)
+                            .map(|b| u16::from_le_bytes([b[0], b[1]])),
+                    );
+                    converter.convert(&samples, &mut rgb);
+                }
+            }
         }
         let image = RgbImage::from_raw(ow as u32, oh as u32, rgb)
             .ok_or_else(|| corrupt("the decoder returned fewer pixels than it promised".into()))?;
@@ -380,6 +442,44 @@ mod tests {
                 "{file}: not blank ({mean:.0})"
             );
         }
+    }
+
+    /// The phone's 10-bit PQ Display-P3 AVIF (nclx, no ICC profile) is
+    /// tone-mapped and converted: reference white is bright, not the grey
+    /// a straight 10-to-8-bit cut gives, and nothing is blown out.
+    #[test]
+    fn hdr_p3_avif_is_tone_mapped_to_srgb() {
+        let Some(bytes) = corpus("avif/10bit-HDR-P3-nclx.avif") else {
+            return;
+        };
+        let decoded = decode_heif(SourceFormat::Avif, &bytes, &Limits::default()).unwrap();
+        assert!(decoded.icc.is_none(), "converted to sRGB already");
+        let rgb = decoded.image.to_rgb8();
+        let raw = rgb.as_raw();
+        let mean = raw.iter().map(|&v| f64::from(v)).sum::<f64>() / raw.len() as f64;
+        let clipped = raw.iter().filter(|&&v| v == 255).count() as f64 / raw.len() as f64;
+        // The sky (the top tenth): a clear blue, where a straight cut of
+        // the PQ code values gives a flat blue-grey.
+        let (w, h) = rgb.dimensions();
+        let mut sky = [0f64; 3];
+        let mut n = 0.0;
+        for y in 0..h / 10 {
+            for x in w / 4..w * 3 / 4 {
+                let p = rgb.get_pixel(x, y);
+                for c in 0..3 {
+                    sky[c] += f64::from(p[c]);
+                }
+                n += 1.0;
+            }
+        }
+        let sky = sky.map(|v| v / n);
+        eprintln!(
+            "HDR AVIF: mean {mean:.1}, clipped {:.2} %, sky {sky:.0?}",
+            clipped * 100.0
+        );
+        assert!((100.0..190.0).contains(&mean), "mean {mean:.1}");
+        assert!(clipped < 0.01, "{:.2} % of samples at 255", clipped * 100.0);
+        assert!(sky[2] > sky[0] + 60.0 && sky[2] > 150.0, "sky {sky:?}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod format;
 pub mod helper_protocol;
 mod limits;
 mod metadata;
+pub mod nclx;
 mod orient;
 pub mod plan;
 mod probe;
