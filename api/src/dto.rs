@@ -140,12 +140,8 @@ pub(crate) enum PendingState {
     Unsupported(String),
 }
 
-pub(crate) fn pending_state(
-    asset: &AssetRecord,
-    can_render: bool,
-    job: Option<&JobStatus>,
-) -> PendingState {
-    if !can_render {
+pub(crate) fn pending_state(asset: &AssetRecord, job: Option<&JobStatus>) -> PendingState {
+    if !crate::routes::assets::can_render(asset) {
         return PendingState::Unsupported(format!(
             "no renditions: {} is not decoded by this build",
             asset.format

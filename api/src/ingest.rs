@@ -10,7 +10,7 @@
 
 use crate::ErrorCode;
 use bytes::Bytes;
-use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, Probe, SourceFormat, probe, sniff};
+use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, Probe, probe, sniff};
 use darkroom_storage::catalog::{
     AssetFacts, AssetInsert, AssetRecord, Job, NewAsset, NewJob, UsageKind,
 };
@@ -164,9 +164,9 @@ where
         .add(&meta.owner, UsageKind::BytesUploaded, staged.len());
     let mut new = describe_asset(meta, &probed, staged.hash(), staged.len());
     new.sha1 = Some(sha1);
-    let jobs = render_jobs(probed.format, new.id, state.config.job_attempts);
+    let jobs = render_jobs(new.id, state.config.job_attempts);
     let outcome = state.store.store_original(staged, &new, &jobs).await?;
-    if matches!(outcome, AssetInsert::Created(_)) && !jobs.is_empty() {
+    if matches!(outcome, AssetInsert::Created(_)) {
         state.waker.wake();
     }
     Ok(outcome)
@@ -202,11 +202,10 @@ fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64
     }
 }
 
-/// The jobs a new asset of `format` needs: renditions, when this build can decode it.
-pub(crate) fn render_jobs(format: SourceFormat, asset_id: AssetId, attempts: u32) -> Vec<NewJob> {
-    if !format.can_render() {
-        return Vec::new();
-    }
+/// The jobs a new asset needs: its renditions (every format darkroom takes
+/// is decoded; HEIF's decoder may be missing on the machine, which the job
+/// then reports).
+pub(crate) fn render_jobs(asset_id: AssetId, attempts: u32) -> Vec<NewJob> {
     vec![NewJob {
         job: Job::RenderRenditions { asset_id },
         max_attempts: attempts,
@@ -270,18 +269,10 @@ where
         Some(probed) => probed,
         None => timed_probe(&head, limits)?,
     };
-    Ok((probed, lower_hex(&sha1::Digest::finalize(sha1))))
-}
-
-/// Bytes as lowercase hex.
-pub(crate) fn lower_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
+    Ok((
+        probed,
+        darkroom_storage::lower_hex(&sha1::Digest::finalize(sha1)),
+    ))
 }
 
 /// [`probe`], its time recorded with the renders' stages.

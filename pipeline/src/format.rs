@@ -135,13 +135,6 @@ impl SourceFormat {
         }
     }
 
-    /// True when darkroom decodes pixels of this format (and so renders
-    /// renditions): every format it takes. HEIC and AVIF need the system's
-    /// libheif at run time; without it their renders fail, saying so.
-    pub fn can_render(self) -> bool {
-        true
-    }
-
     /// True for HEIC and AVIF (the HEIF container).
     pub fn is_heif(self) -> bool {
         matches!(self, SourceFormat::Heic | SourceFormat::Avif)

@@ -101,7 +101,7 @@ pub trait HelperRenderer {
 }
 
 /// Decides how `original` is rendered to `specs` as `recipe` edits it.
-/// Refuses what is no image this build knows, or has no decoder for at all.
+/// Refuses what is no image darkroom knows.
 pub fn plan<'a>(
     original: &'a [u8],
     recipe: &'a EditRecipe,
@@ -109,9 +109,6 @@ pub fn plan<'a>(
 ) -> Result<RenderPlan<'a>, PipelineError> {
     let format = sniff(original)
         .ok_or_else(|| PipelineError::UnsupportedType("unrecognised file".to_string()))?;
-    if !format.can_render() && !format.decodes_in_helper() {
-        return Err(PipelineError::NoDecoder(format));
-    }
     let edit = Some(recipe).filter(|r| !r.is_identity());
     let preview = if format.is_camera_raw() && edit.is_none() {
         // A hostile TIFF structure must not take the caller down.

@@ -54,9 +54,6 @@ pub fn render(
 ) -> Result<Vec<Rendered>, PipelineError> {
     let format = sniff(original)
         .ok_or_else(|| PipelineError::UnsupportedType("unrecognised file".to_string()))?;
-    if !format.can_render() {
-        return Err(PipelineError::NoDecoder(format));
-    }
     guard(format, || {
         let needed = |w: u32, h: u32, o: Orientation| largest_long_edge(specs, w, h, o);
         let decoded = timed(Stage::Decode, || {

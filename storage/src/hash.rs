@@ -57,6 +57,17 @@ impl FromStr for ContentHash {
     }
 }
 
+/// Bytes as lowercase hex (digests other than BLAKE3: SHA-1s, fingerprints).
+pub fn lower_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
 /// As its hex string (job payloads name blobs so).
 impl serde::Serialize for ContentHash {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -26,7 +26,7 @@ mod time;
 pub use blobs::{BlobConfig, BlobStore, ReplicaCheck, Replicated, StagedBlob, StagingWriter};
 pub use catalog::Catalog;
 pub use error::StorageError;
-pub use hash::ContentHash;
+pub use hash::{ContentHash, lower_hex};
 pub use ids::{AlbumId, AssetId, JobId, ShareLinkId, TokenId, UploadId, UserId, WebhookId};
 pub use store::{StagedOriginal, Store};
 pub use time::{now_ms, rfc3339};

@@ -274,19 +274,33 @@ pub async fn rehash(
     blobs: &BlobStore,
     hash: &ContentHash,
 ) -> Result<Option<(ContentHash, u64)>, StorageError> {
+    let mut hasher = blake3::Hasher::new();
+    let read = read_through(blobs, hash, |chunk| {
+        hasher.update(chunk);
+    })
+    .await?;
+    Ok(read.map(|bytes| (ContentHash::from_hasher(&hasher), bytes)))
+}
+
+/// Streams a stored blob through `each`, chunk by chunk; how many bytes
+/// there were, or `None` when the store does not have it.
+async fn read_through(
+    blobs: &BlobStore,
+    hash: &ContentHash,
+    mut each: impl FnMut(&[u8]),
+) -> Result<Option<u64>, StorageError> {
     let mut stream = match blobs.stream(hash, None).await {
         Ok(stream) => stream,
         Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(e),
     };
-    let mut hasher = blake3::Hasher::new();
     let mut bytes = 0;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
         bytes += chunk.len() as u64;
-        hasher.update(&chunk);
+        each(&chunk);
     }
-    Ok(Some((ContentHash::from_hasher(&hasher), bytes)))
+    Ok(Some(bytes))
 }
 
 /// What `admin backfill-sha1` did.
@@ -317,24 +331,19 @@ pub async fn backfill_sha1(
         let Some(last) = batch.last() else { break };
         after = Some(*last);
         for hash in &batch {
-            let mut stream = match blobs.stream(hash, None).await {
-                Ok(stream) => stream,
-                Err(e) if e.is_not_found() => {
+            let mut sha1 = sha1::Sha1::new();
+            match read_through(blobs, hash, |chunk| sha1.update(chunk)).await? {
+                Some(bytes) => report.bytes += bytes,
+                None => {
                     tracing::warn!(%hash, "an original is missing from the store");
                     report.missing += 1;
                     progress.advance(1);
                     continue;
                 }
-                Err(e) => return Err(e),
-            };
-            let mut sha1 = sha1::Sha1::new();
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk?;
-                report.bytes += chunk.len() as u64;
-                sha1.update(&chunk);
             }
-            let hex: String = sha1.finalize().iter().map(|b| format!("{b:02x}")).collect();
-            catalog.set_blob_sha1(hash, &hex).await?;
+            catalog
+                .set_blob_sha1(hash, &crate::lower_hex(&sha1.finalize()))
+                .await?;
             report.hashed += 1;
             progress.advance(1);
         }

@@ -142,7 +142,9 @@ impl Store {
         // Refused past the quota before anything is stored (the insert
         // checks again, atomically, for uploads racing this one).
         self.check_quota(&new.owner, new.size).await?;
-        self.catalog.pin_blob(&new.hash, new.size).await?;
+        self.catalog
+            .pin_blob(&new.hash, new.size, new.sha1.as_deref())
+            .await?;
         // Publishing removes the staging object: nothing left to discard.
         if let Some(blob) = staged.blob.take() {
             self.blobs.publish(&blob).await?;
@@ -186,7 +188,7 @@ impl Store {
     ) -> Result<(ContentHash, u64), StorageError> {
         let hash = ContentHash::of(&bytes);
         let size = bytes.len() as u64;
-        self.catalog.pin_blob(&hash, size).await?;
+        self.catalog.pin_blob(&hash, size, None).await?;
         self.blobs.put_bytes(&hash, Bytes::from(bytes)).await?;
         Ok((hash, size))
     }

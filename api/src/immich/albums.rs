@@ -96,33 +96,40 @@ pub(crate) async fn add(
     auth.require(Scope::Edit)?;
     let album: AlbumId = path_id(&path, "album")?;
     state.catalog.get_album(auth.user(), &album).await?;
-    let mut already = Vec::with_capacity(body.ids.len());
-    let mut ids = Vec::with_capacity(body.ids.len());
-    for raw in &body.ids {
-        let id: Option<AssetId> = raw.parse().ok();
-        let held = match &id {
-            Some(id) => state.catalog.album_contains(&album, id).await?,
-            None => false,
-        };
-        already.push(held);
-        ids.extend(id.filter(|_| !held));
-    }
+    let ids: Vec<AssetId> = body.ids.iter().filter_map(|raw| raw.parse().ok()).collect();
+    // Two queries however many ids: which are in the album already, and
+    // which are the caller's photos in the library (the ones it can add).
+    let already = state.catalog.album_members(&album, &ids).await?;
+    let owned: std::collections::HashSet<AssetId> = state
+        .catalog
+        .owned_asset_ids(auth.user(), &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let adding: Vec<AssetId> = ids
+        .iter()
+        .filter(|id| owned.contains(id) && !already.contains(id))
+        .copied()
+        .collect();
     state
         .catalog
-        .add_to_album(auth.user(), &album, &ids)
+        .add_to_album(auth.user(), &album, &adding)
         .await?;
-    let mut results = Vec::with_capacity(body.ids.len());
-    for (raw, held) in body.ids.iter().zip(already) {
-        let error = match raw.parse::<AssetId>() {
-            _ if held => Some("duplicate"),
-            Ok(id) if state.catalog.album_contains(&album, &id).await? => None,
-            _ => Some("not_found"),
-        };
-        results.push(BulkIdResult {
-            id: raw.clone(),
-            success: error.is_none(),
-            error,
-        });
-    }
+    let results: Vec<BulkIdResult> = body
+        .ids
+        .iter()
+        .map(|raw| {
+            let error = match raw.parse::<AssetId>() {
+                Ok(id) if already.contains(&id) => Some("duplicate"),
+                Ok(id) if owned.contains(&id) => None,
+                _ => Some("not_found"),
+            };
+            BulkIdResult {
+                id: raw.clone(),
+                success: error.is_none(),
+                error,
+            }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(results))
 }

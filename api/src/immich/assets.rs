@@ -87,7 +87,7 @@ fn sha1_hex(text: &str) -> Option<String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .ok()?;
-    (bytes.len() == 20).then(|| crate::ingest::lower_hex(&bytes))
+    (bytes.len() == 20).then(|| darkroom_storage::lower_hex(&bytes))
 }
 
 /// Uploads a photo: the same upload as `POST /api/v1/assets` (`assetData`

@@ -59,15 +59,15 @@ pub(crate) async fn describe_many(
             .cloned()
             .collect();
         let job = jobs.iter().find(|(a, _)| *a == asset.id).map(|(_, j)| j);
-        let pending = pending_state(asset, can_render(asset), job);
+        let pending = pending_state(asset, job);
         out.push(AssetDto::new(asset, &names, &mine, &pending, audience));
     }
     Ok(out)
 }
 
-/// Whether this build decodes the asset's format.
+/// Whether this version knows the asset's format (and so renders it).
 pub(crate) fn can_render(asset: &AssetRecord) -> bool {
-    SourceFormat::from_name(&asset.format).is_some_and(SourceFormat::can_render)
+    SourceFormat::from_name(&asset.format).is_some()
 }
 
 /// One of your photos: metadata, library fields, renditions.

@@ -6,7 +6,6 @@ use crate::ErrorCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use bytes::Bytes;
-use darkroom_pipeline::SourceFormat;
 use darkroom_pipeline::edit::{EditRecipe, ExportFormat};
 use darkroom_storage::catalog::{AssetRecord, EditVersion, Scope, UsageKind};
 use darkroom_workers::{MAX_PREVIEW_EDGE, WorkerError, current_recipe};
@@ -106,9 +105,10 @@ pub(crate) async fn save(
 ) -> Result<HttpResponse, ApiError> {
     let asset = owned_asset(&state, &auth, Scope::Edit, &path).await?;
     let recipe = parse_recipe(&body)?;
-    let jobs = match SourceFormat::from_name(&asset.format) {
-        Some(format) => render_jobs(format, asset.id, state.config.job_attempts),
-        None => Vec::new(),
+    let jobs = if super::assets::can_render(&asset) {
+        render_jobs(asset.id, state.config.job_attempts)
+    } else {
+        Vec::new()
     };
     let saved = state
         .catalog

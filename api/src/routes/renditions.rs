@@ -98,7 +98,7 @@ pub(crate) async fn send_rendition(
             .streaming(stream));
     }
     let job = state.catalog.latest_render_job(&asset.id).await?;
-    match pending_state(asset, super::assets::can_render(asset), job.as_ref()) {
+    match pending_state(asset, job.as_ref()) {
         PendingState::Pending => Ok(HttpResponse::Accepted()
             .insert_header((header::RETRY_AFTER, "1"))
             .json(PendingDto {

@@ -56,36 +56,21 @@ async fn immich_upload(
     (status, response.json().await.unwrap())
 }
 
+/// GETs `path` (as Immich's clients send a token: `x-api-key`); its JSON.
+async fn get_json(app: &TestApp, token: Option<&str>, path: &str) -> Value {
+    let mut request = app.client.get(app.url(path));
+    if let Some(token) = token {
+        request = request.header("x-api-key", token);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 async fn discovery_and_the_account_in_immichs_shapes(app: TestApp) {
-    let well_known: Value = app
-        .client
-        .get(app.url("/.well-known/immich"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let well_known = get_json(&app, None, "/.well-known/immich").await;
     assert_eq!(well_known, json!({"api": {"endpoint": "/api"}}));
-    let ping: Value = app
-        .client
-        .get(app.url("/api/server/ping"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ping = get_json(&app, None, "/api/server/ping").await;
     assert_eq!(ping, json!({"res": "pong"}));
-    let types: Value = app
-        .client
-        .get(app.url("/api/server/media-types"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let types = get_json(&app, None, "/api/server/media-types").await;
     for ext in [".jpg", ".jpeg", ".dng", ".nef", ".heic"] {
         assert!(
             types["image"].as_array().unwrap().contains(&json!(ext)),
@@ -95,16 +80,7 @@ async fn discovery_and_the_account_in_immichs_shapes(app: TestApp) {
     assert_eq!(types["video"], json!([]));
 
     // The account, with the token as Immich's x-api-key.
-    let me: Value = app
-        .client
-        .get(app.url("/api/users/me"))
-        .header("x-api-key", &app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = get_json(&app, Some(&app.token), "/api/users/me").await;
     assert_eq!(me["email"], me["name"], "{me}");
     assert!(me["id"].is_string() && me["createdAt"].is_string(), "{me}");
     // Every scope is Immich's `all`; fewer are listed one by one.

@@ -171,9 +171,6 @@ impl WorkingCopy {
     ) -> Result<Self, PipelineError> {
         let format = sniff(original)
             .ok_or_else(|| PipelineError::UnsupportedType("unrecognised file".to_string()))?;
-        if !format.can_render() {
-            return Err(PipelineError::NoDecoder(format));
-        }
         // Full size in f32 is 12 bytes a pixel, and an edit holds a copy or
         // two: refused from the header, before the memory is spent.
         let full_size = Limits {

@@ -105,15 +105,7 @@ pub(super) async fn copy_verified(
     to: &BlobStore,
     hash: &ContentHash,
 ) -> Result<u64, StorageError> {
-    let mut source = from.stream(hash, None).await.map_err(|e| {
-        if e.is_not_found() {
-            StorageError::NotFound {
-                what: "the blob to copy",
-            }
-        } else {
-            e
-        }
-    })?;
+    let mut source = from.stream(hash, None).await?;
     let corrupt = |actual: ContentHash| super::replica::corrupt(from, hash, actual);
     // Read ahead up to IN_MEMORY: a small blob is whole by then.
     let mut head = BytesMut::new();
@@ -149,7 +141,7 @@ pub(super) async fn copy_verified(
         to.discard(&staged).await;
         return Err(corrupt(staged.hash));
     }
-    to.publish_over(&staged).await?;
+    to.publish_as(&staged, true).await?;
     Ok(staged.len)
 }
 

@@ -139,17 +139,11 @@ impl BlobStore {
     /// Starts streaming a new upload into the staging area: the primary's,
     /// or the second site's while the primary fails.
     pub async fn stage(&self) -> Result<StagingWriter, StorageError> {
-        let Some(replica) = &self.replica else {
-            return StagingWriter::start(self.store.clone(), Site::Primary).await;
-        };
-        if replica.primary_usable() {
-            match StagingWriter::start(self.store.clone(), Site::Primary).await {
-                Ok(writer) => return Ok(writer),
-                Err(e) => replica.primary_failed("stage", &e),
-            }
+        let start = |site: &BlobStore, which| StagingWriter::start(site.store.clone(), which);
+        match &self.replica {
+            None => start(self, Site::Primary).await,
+            Some(replica) => replica.write("stage", self, start).await,
         }
-        replica.write_diverted("stage");
-        StagingWriter::start(replica.store().store.clone(), Site::Replica).await
     }
 
     /// The site a staged object is on.
@@ -166,21 +160,21 @@ impl BlobStore {
     /// upload of the same bytes may copy them twice, which is harmless.
     #[tracing::instrument(skip_all, fields(hash = %staged.hash))]
     pub async fn publish(&self, staged: &StagedBlob) -> Result<(), StorageError> {
-        let site = self.site(staged.site);
-        let key = keys::blob_key(&staged.hash);
-        if !site.exists(&key).await? {
-            observed("copy", site.store.copy(&staged.key, &key)).await?;
-        }
-        self.discard(staged).await;
-        Ok(())
+        self.publish_as(staged, false).await
     }
 
-    /// Publishes a staged upload over whatever is stored under its hash (a
-    /// corrupt copy being replaced), then removes the staging object.
-    pub(crate) async fn publish_over(&self, staged: &StagedBlob) -> Result<(), StorageError> {
+    /// [`publish`](Self::publish), with `overwrite` copying over whatever
+    /// is stored under the hash (a corrupt copy being replaced).
+    pub(crate) async fn publish_as(
+        &self,
+        staged: &StagedBlob,
+        overwrite: bool,
+    ) -> Result<(), StorageError> {
         let site = self.site(staged.site);
         let key = keys::blob_key(&staged.hash);
-        observed("copy", site.store.copy(&staged.key, &key)).await?;
+        if overwrite || !site.exists(&key).await? {
+            observed("copy", site.store.copy(&staged.key, &key)).await?;
+        }
         self.discard(staged).await;
         Ok(())
     }
@@ -213,17 +207,14 @@ impl BlobStore {
             ContentHash::of(&bytes),
             "put_bytes under a wrong name"
         );
-        let Some(replica) = &self.replica else {
-            return self.put_here(hash, bytes).await;
-        };
-        if replica.primary_usable() {
-            match self.put_here(hash, bytes.clone()).await {
-                Ok(()) => return Ok(()),
-                Err(e) => replica.primary_failed("put", &e),
+        match &self.replica {
+            None => self.put_here(hash, bytes).await,
+            Some(replica) => {
+                replica
+                    .write("put", self, |site, _| site.put_here(hash, bytes.clone()))
+                    .await
             }
         }
-        replica.write_diverted("put");
-        replica.store().put_here(hash, bytes).await
     }
 
     /// A plain PUT to this site.

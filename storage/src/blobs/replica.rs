@@ -99,9 +99,27 @@ impl Replica {
         }
     }
 
-    /// A write that went to the second site instead of the primary.
-    pub(super) fn write_diverted(&self, op: &'static str) {
+    /// Runs the write `call` on the primary unless it is passed over, and
+    /// on the second site when it fails (counted as a diverted write); the
+    /// job of the blob copies it back later.
+    pub(super) async fn write<'a, T, Call, Fut>(
+        &'a self,
+        op: &'static str,
+        primary: &'a BlobStore,
+        call: Call,
+    ) -> Result<T, StorageError>
+    where
+        Call: Fn(&'a BlobStore, Site) -> Fut,
+        Fut: Future<Output = Result<T, StorageError>>,
+    {
+        if self.primary_usable() {
+            match call(primary, Site::Primary).await {
+                Ok(value) => return Ok(value),
+                Err(e) => self.primary_failed(op, &e),
+            }
+        }
         metrics::counter!("darkroom_blob_replica_writes_total", "op" => op).increment(1);
+        call(&self.store, Site::Replica).await
     }
 
     /// Runs the read `call` on the primary and, if that fails, on the

@@ -417,6 +417,33 @@ impl Catalog {
         Ok(AssetPage { assets, next })
     }
 
+    /// Those of `assets` that are in `album` (trashed ones included), in one
+    /// query.
+    pub async fn album_members(
+        &self,
+        album: &AlbumId,
+        assets: &[AssetId],
+    ) -> Result<std::collections::HashSet<AssetId>, StorageError> {
+        if assets.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut q = QueryText::default();
+        let album_p = q.bind(Bind::Text(album.to_string()));
+        let list = q.bind_list(assets.iter().map(|id| Bind::Text(id.to_string())));
+        q.text = format!(
+            "SELECT asset_id FROM album_assets WHERE album_id = {album_p} AND asset_id IN ({list})"
+        );
+        let rows = q.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                parse_id(
+                    "album_assets.asset_id",
+                    &row.try_get::<String, _>("asset_id")?,
+                )
+            })
+            .collect()
+    }
+
     /// True when `asset` is in `album` (and not trashed): what a share link
     /// to the album may serve.
     pub async fn album_contains(

@@ -37,7 +37,7 @@ pub struct NewAsset {
     /// The uploading app's own id for this photo: one asset per id and owner.
     pub device_asset_id: Option<String>,
     /// The SHA-1 of the bytes (lowercase hex), for clients that name files
-    /// by it (Immich's); recorded with the blob.
+    /// by it (Immich's); recorded with the blob when it is pinned.
     pub sha1: Option<String>,
 }
 
@@ -379,9 +379,6 @@ impl Catalog {
         // timeline, blob, user (see `changes`) — so writers never deadlock.
         count_on_timeline(&mut tx, &new.owner, day, 1).await?;
         hold_blob(&mut tx, &new.hash, self.replicating).await?;
-        if let Some(sha1) = &new.sha1 {
-            super::checksums::record_sha1(&mut tx, &new.hash, sha1).await?;
-        }
         charge_usage(&mut tx, &new.owner, new.size).await?;
         for job in jobs {
             insert_job(&mut tx, job, &new.owner, now).await?;

@@ -47,18 +47,27 @@ impl Catalog {
     /// Ensures a row for `hash` before its bytes are (re)written, and restarts
     /// its grace period if it is an orphan. `Busy` when the blob is being
     /// collected right now: try again once the collector has finished.
-    pub async fn pin_blob(&self, hash: &ContentHash, size: u64) -> Result<(), StorageError> {
+    /// An original's `sha1` (lowercase hex, computed as it streamed in) is
+    /// recorded with the row, for clients that look files up by it.
+    pub async fn pin_blob(
+        &self,
+        hash: &ContentHash,
+        size: u64,
+        sha1: Option<&str>,
+    ) -> Result<(), StorageError> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO blobs (hash, size, ref_count, created_at, orphaned_at)
-             VALUES ($1, $2, 0, $3, $3)
+            "INSERT INTO blobs (hash, size, ref_count, created_at, orphaned_at, sha1)
+             VALUES ($1, $2, 0, $3, $3, $4)
              ON CONFLICT (hash) DO UPDATE SET orphaned_at =
-                CASE WHEN blobs.ref_count = 0 THEN excluded.orphaned_at ELSE NULL END",
+                CASE WHEN blobs.ref_count = 0 THEN excluded.orphaned_at ELSE NULL END,
+                sha1 = COALESCE(blobs.sha1, excluded.sha1)",
         )
         .bind(hash.to_hex())
         .bind(size as i64)
         .bind(now)
+        .bind(sha1)
         .execute(&mut *tx)
         .await?;
         let deleting: Option<i64> = sqlx::query("SELECT deleting_at FROM blobs WHERE hash = $1")

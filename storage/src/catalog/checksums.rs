@@ -4,7 +4,6 @@
 
 use sqlx::Row;
 
-use super::ledger::Tx;
 use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
 use crate::{AssetId, ContentHash, StorageError, UserId};
@@ -17,21 +16,6 @@ pub struct Sha1Match {
     pub asset: AssetId,
     /// In the trash.
     pub trashed: bool,
-}
-
-/// Records the SHA-1 of a blob's bytes (computed as they streamed in), in
-/// the transaction that refers to it.
-pub(super) async fn record_sha1(
-    tx: &mut Tx,
-    hash: &ContentHash,
-    sha1: &str,
-) -> Result<(), StorageError> {
-    sqlx::query("UPDATE blobs SET sha1 = $1 WHERE hash = $2 AND sha1 IS NULL")
-        .bind(sha1)
-        .bind(hash.to_hex())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 impl Catalog {
@@ -98,10 +82,14 @@ impl Catalog {
         Ok(n)
     }
 
-    /// Records a SHA-1 computed afterwards (by the backfill).
+    /// Records a SHA-1 computed afterwards (by the backfill); uploads give
+    /// theirs to [`Catalog::pin_blob`].
     pub async fn set_blob_sha1(&self, hash: &ContentHash, sha1: &str) -> Result<(), StorageError> {
-        let mut tx = self.begin_write().await?;
-        record_sha1(&mut tx, hash, sha1).await?;
-        tx.commit().await
+        sqlx::query("UPDATE blobs SET sha1 = $1 WHERE hash = $2 AND sha1 IS NULL")
+            .bind(sha1)
+            .bind(hash.to_hex())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

@@ -144,7 +144,7 @@ pub(super) fn secret_hash(secret: &str) -> String {
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    crate::lower_hex(&buf)
 }
 
 fn mint_secret() -> String {
