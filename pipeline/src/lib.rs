@@ -46,7 +46,8 @@ pub use metadata::info::{FileInfo, info};
 pub use metadata::strip_location::{
     LocationStripper, Paged, ReadAt, location_stripper, strip_location,
 };
-pub use metadata::{Gps, PhotoMetadata};
+pub use metadata::xmp;
+pub use metadata::{Description, Gps, LocationNames, PhotoMetadata};
 pub use orient::Orientation;
 pub use plan::{RenderPlan, plan};
 pub use probe::{PROBE_PREFIX_BYTES, Probe, probe};

@@ -231,6 +231,23 @@ pub fn small_jpeg() -> Vec<u8> {
     encoded
 }
 
+/// `jpeg` with an XMP packet (APP1, when given) and an IPTC-IIM record
+/// (APP13, declared UTF-8, when `iim` has datasets: ((record, dataset),
+/// value)) right after its SOI.
+pub fn described_jpeg(jpeg: &[u8], xmp: Option<&str>, iim: &[((u8, u8), &[u8])]) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    if let Some(xmp) = xmp {
+        let mut body = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+        body.extend_from_slice(xmp.as_bytes());
+        out.extend_from_slice(&jpeg_segment(0xE1, &body));
+    }
+    if !iim.is_empty() {
+        out.extend_from_slice(&crate::metadata::iptc::build::app13(iim, true));
+    }
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
 /// A JPEG marker segment: FF, `marker`, its length, `body`.
 pub fn jpeg_segment(marker: u8, body: &[u8]) -> Vec<u8> {
     let mut s = vec![0xFF, marker];

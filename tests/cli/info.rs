@@ -238,10 +238,94 @@ fn every_corpus_file_agrees_with_exiftool() {
                 differ("taken_at", &mine["taken_at"], &exif["DateTimeOriginal"]);
             }
         }
+        compared += compare_descriptions(mine, exif, &mut differ);
     }
     eprintln!(
         "exiftool cross-check: {} files, {compared} fields compared",
         files.len()
     );
     assert!(differences.is_empty(), "{differences:#?}");
+}
+
+/// What people wrote about the photo, as exiftool reads it: XMP's field
+/// first, IPTC-IIM's where XMP has none (exiftool names each tag by its own
+/// name, so both are in its JSON). Returns how many fields were compared.
+fn compare_descriptions(
+    mine: &Value,
+    exif: &Value,
+    differ: &mut impl FnMut(&str, &Value, &Value),
+) -> usize {
+    // One value or a list of them, as text (exiftool writes "2023" as 2023).
+    let texts = |v: &Value| -> Vec<String> {
+        let one = |v: &Value| match v {
+            Value::String(s) => s.trim().to_string(),
+            other => other.to_string(),
+        };
+        match v {
+            Value::Null => Vec::new(),
+            Value::Array(items) => items.iter().map(one).collect(),
+            other => vec![one(other)],
+        }
+    };
+    let theirs = |xmp: &str, iim: &str| {
+        let found = texts(&exif[xmp]);
+        if found.is_empty() {
+            texts(&exif[iim])
+        } else {
+            found
+        }
+    };
+    let fields: [(&str, Value, Vec<String>); 8] = [
+        (
+            "title",
+            mine["title"].clone(),
+            theirs("Title", "ObjectName"),
+        ),
+        (
+            "caption",
+            mine["caption"].clone(),
+            theirs("Description", "Caption-Abstract"),
+        ),
+        (
+            "keywords",
+            mine["keywords"].clone(),
+            theirs("Subject", "Keywords"),
+        ),
+        (
+            "creator",
+            mine["creator"].clone(),
+            theirs("Creator", "By-line"),
+        ),
+        (
+            "copyright",
+            mine["copyright"].clone(),
+            theirs("Rights", "CopyrightNotice"),
+        ),
+        (
+            "city",
+            mine["location"]["city"].clone(),
+            theirs("City", "City"),
+        ),
+        (
+            "region",
+            mine["location"]["region"].clone(),
+            theirs("State", "Province-State"),
+        ),
+        (
+            "country",
+            mine["location"]["country"].clone(),
+            theirs("Country", "Country-PrimaryLocationName"),
+        ),
+    ];
+    for (field, ours, expected) in &fields {
+        let ours_texts = match (field, ours) {
+            // Several creators are one text, joined.
+            (&"creator", Value::String(joined)) => joined.split("; ").map(str::to_string).collect(),
+            _ => texts(ours),
+        };
+        if &ours_texts != expected {
+            differ(field, ours, &json!(expected));
+        }
+    }
+    fields.len()
 }

@@ -30,6 +30,7 @@ impl WorkingCopy {
             recipe,
             format,
             original,
+            None,
             &mut |head| {
                 first = Some(head);
                 true
@@ -52,12 +53,14 @@ impl WorkingCopy {
     /// file's length once the picture is finished (every error comes before
     /// it), then `sink` gets the file a chunk at a time — a TIFF strip by
     /// strip, quantised as it goes. Either returning false stops the export
-    /// (the client went away).
+    /// (the client went away). `xmp`, when given, is embedded (a JPEG's APP1,
+    /// a TIFF's tag 700): the photo's description written out.
     pub fn export_to(
         self,
         recipe: &EditRecipe,
         format: ExportFormat,
         original: Option<&[u8]>,
+        xmp: Option<&str>,
         head: &mut dyn FnMut(ExportHead) -> bool,
         sink: &mut dyn FnMut(Vec<u8>) -> bool,
     ) -> Result<(), PipelineError> {
@@ -84,14 +87,18 @@ impl WorkingCopy {
                 let exif = original.and_then(|o| kept_exif(o, KeepMetadata::Exif));
                 let eight_bit = quantise_8(&image);
                 drop(image);
-                let bytes = encode_jpeg(&eight_bit, quality.clamp(1, 100), exif.as_deref())?;
+                let mut bytes = encode_jpeg(&eight_bit, quality.clamp(1, 100), exif.as_deref())?;
+                if let Some(xmp) = xmp {
+                    bytes = crate::metadata::xmp::into_jpeg(&bytes, xmp)?;
+                }
                 if head(head_of(bytes.len() as u64)) {
                     sink(bytes);
                 }
             }
             ExportFormat::Tiff16 => {
-                if head(head_of(tiff16_length(width, height))) {
-                    write_tiff16(&image, sink)?;
+                let xmp = xmp.map(str::as_bytes);
+                if head(head_of(tiff16_length(width, height, xmp))) {
+                    write_tiff16(&image, xmp, sink)?;
                 }
             }
         }

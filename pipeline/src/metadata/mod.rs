@@ -1,12 +1,14 @@
 //! Photo metadata from EXIF, read with kamadak-exif from a bounded buffer.
 
+pub(crate) mod description;
 pub(crate) mod icc;
 pub(crate) mod info;
+pub(crate) mod iptc;
 pub(crate) mod kept_exif;
 pub(crate) mod strip_location;
 pub(crate) mod tiff;
 pub(crate) mod timezone;
-pub(crate) mod xmp;
+pub mod xmp;
 
 use std::io::Cursor;
 
@@ -14,6 +16,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use exif::{Context, Exif, In, Tag, Value};
 use serde::{Deserialize, Serialize};
 
+pub use crate::metadata::description::{Description, LocationNames};
 use crate::metadata::tiff::TiffBytes;
 
 /// What the camera recorded about a photo. Every field is optional: phones,
@@ -44,6 +47,10 @@ pub struct PhotoMetadata {
     pub gps: Option<Gps>,
     /// The photographer's rating (0–5) when the camera or an editor set one.
     pub rating: Option<i32>,
+    /// What people wrote about the photo (XMP, else IPTC-IIM): title,
+    /// caption, keywords, creator, copyright, label, place names.
+    #[serde(flatten)]
+    pub description: Description,
 }
 
 /// A GPS position.
@@ -98,18 +105,20 @@ fn orientation(exif: &Exif) -> Option<u16> {
 /// Reads EXIF from a file's leading bytes. Missing or broken EXIF gives empty
 /// metadata, never an error: metadata is never a reason to refuse a photo.
 pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
-    let xmp_time = crate::metadata::xmp::capture_time(head);
+    let described = xmp::embedded(head).or(iptc::read(head));
+    let written_time = described.taken_at.clone();
     let mut metadata = match read_exif(head) {
-        Some(exif) => from_exif(&exif, xmp_time),
+        Some(exif) => from_exif(&exif, written_time),
         None => PhotoMetadata {
-            taken_at: xmp_time,
+            taken_at: written_time,
             ..PhotoMetadata::default()
         },
     };
     // Editors (Lightroom, digiKam…) often record the rating only in XMP.
     if metadata.rating.is_none() {
-        metadata.rating = crate::metadata::xmp::rating(head);
+        metadata.rating = described.rating.map(i32::from);
     }
+    metadata.description = described;
     metadata.taken_at = metadata
         .taken_at
         .take()
@@ -132,7 +141,7 @@ fn with_offset_from_position(taken_at: String, gps: Option<&Gps>) -> String {
         .unwrap_or(taken_at)
 }
 
-fn from_exif(exif: &Exif, xmp_time: Option<String>) -> PhotoMetadata {
+fn from_exif(exif: &Exif, written_time: Option<String>) -> PhotoMetadata {
     PhotoMetadata {
         make: ascii(exif, Tag::Make),
         model: ascii(exif, Tag::Model),
@@ -142,12 +151,13 @@ fn from_exif(exif: &Exif, xmp_time: Option<String>) -> PhotoMetadata {
         f_number: rational(exif, Tag::FNumber, 0),
         exposure_time_s: rational(exif, Tag::ExposureTime, 0),
         iso: uint(exif, Tag::PhotographicSensitivity),
-        taken_at: taken_at(exif, xmp_time),
+        taken_at: taken_at(exif, written_time),
         orientation: orientation(exif),
         gps: gps(exif),
         rating: uint(exif, Tag(Context::Tiff, 0x4746))
             .and_then(|r| i32::try_from(r).ok())
             .filter(|r| (0..=5).contains(r)),
+        description: Description::default(),
     }
 }
 
@@ -181,10 +191,10 @@ fn rational(exif: &Exif, tag: Tag, index: usize) -> Option<f64> {
 
 /// The capture time, in this order: EXIF DateTimeOriginal, then
 /// DateTimeDigitized (each with its offset and sub-seconds when recorded),
-/// then XMP's (`xmp`: exif:DateTimeOriginal, photoshop:DateCreated,
-/// xmp:CreateDate), then the GPS date and time (UTC by definition), then
+/// then the one XMP or IPTC records (`xmp`; see [`xmp`] and [`iptc`]),
+/// then the GPS date and time (UTC by definition), then
 /// EXIF DateTime (the file's modification time).
-fn taken_at(exif: &Exif, xmp: Option<String>) -> Option<String> {
+fn taken_at(exif: &Exif, written: Option<String>) -> Option<String> {
     local_time(
         exif,
         Tag::DateTimeOriginal,
@@ -199,7 +209,7 @@ fn taken_at(exif: &Exif, xmp: Option<String>) -> Option<String> {
             Tag::SubSecTimeDigitized,
         )
     })
-    .or(xmp)
+    .or(written)
     .or_else(|| gps_time(exif))
     .or_else(|| local_time(exif, Tag::DateTime, Tag::OffsetTime, Tag::SubSecTime))
 }
@@ -245,7 +255,7 @@ pub(crate) fn format_capture_time(naive: NaiveDateTime, offset: Option<FixedOffs
     }
 }
 
-fn parse_offset(text: &str) -> Option<FixedOffset> {
+pub(crate) fn parse_offset(text: &str) -> Option<FixedOffset> {
     let (sign, rest) = match text.as_bytes().first()? {
         b'+' => (1, &text[1..]),
         b'-' => (-1, &text[1..]),

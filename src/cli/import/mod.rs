@@ -400,9 +400,9 @@ impl Stage {
                 .and_then(|xml| sidecar::parse(&xml)),
             Err(e) => Err(e.to_string()),
         };
-        match fields {
-            Ok(fields) if fields.is_empty() => {}
-            Ok(fields) => match self.server.patch_asset(asset, &fields.patch()).await {
+        match fields.map(|fields| sidecar::patch(&fields)) {
+            Ok(None) => {}
+            Ok(Some(patch)) => match self.server.patch_asset(asset, &patch).await {
                 Ok(()) => {
                     self.tally.sidecars_applied.fetch_add(1, Ordering::Relaxed);
                 }
