@@ -28,6 +28,13 @@ pub(crate) struct AssetDto {
     pub title: Option<String>,
     pub caption: Option<String>,
     pub keywords: Vec<String>,
+    /// The photographer, as the file or the owner says.
+    pub creator: Option<String>,
+    /// The copyright notice.
+    pub copyright: Option<String>,
+    /// The colour label (`Red`, `Green`, …); absent through share links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_label: Option<String>,
     /// The owner's own marks, absent through share links.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub favorite: Option<bool>,
@@ -257,6 +264,9 @@ impl AssetDto {
             title: asset.library.title.clone(),
             caption: asset.library.caption.clone(),
             keywords: asset.library.keywords.clone(),
+            creator: asset.library.creator.clone(),
+            copyright: asset.library.copyright.clone(),
+            color_label: asset.library.color_label.clone().filter(|_| !share),
             favorite: (!share).then_some(asset.library.is_favorite),
             rating: (!share).then_some(asset.library.rating),
             camera_make: asset.facts.camera_make.clone(),
@@ -279,11 +289,12 @@ pub(crate) fn rendition_version(hash: &darkroom_storage::ContentHash) -> String 
 
 /// Metadata as link holders see it: no location field, no offset on the
 /// capture time of a located photo (it may come from the position), and
-/// not the camera's rating (the owner's rating is the owner's).
+/// not the file's rating or colour label (the owner's marks are the
+/// owner's).
 /// `located`: the asset's own `has_location`, as for its `taken_at`.
 fn for_link_holders(mut metadata: serde_json::Value, located: bool) -> serde_json::Value {
     if let Some(object) = metadata.as_object_mut() {
-        object.retain(|key, _| !is_location_key(key) && key != "rating");
+        object.retain(|key, _| !is_location_key(key) && key != "rating" && key != "label");
         if located && let Some(serde_json::Value::String(taken)) = object.get_mut("taken_at") {
             *taken = without_offset(taken).to_string();
         }

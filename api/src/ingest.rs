@@ -10,9 +10,11 @@
 
 use crate::ErrorCode;
 use bytes::Bytes;
-use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, Probe, probe, sniff};
+use darkroom_pipeline::{
+    Limits, LocationNames, PROBE_PREFIX_BYTES, PhotoMetadata, Probe, probe, sniff,
+};
 use darkroom_storage::catalog::{
-    AssetFacts, AssetInsert, AssetRecord, Job, NewAsset, NewJob, UsageKind,
+    AssetFacts, AssetInsert, AssetRecord, Job, LibraryFields, NewAsset, NewJob, UsageKind,
 };
 use darkroom_storage::{AssetId, ContentHash, StagingWriter, UserId};
 use futures::{Stream, StreamExt};
@@ -196,10 +198,45 @@ fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64
             is_raw: probed.format.is_camera_raw(),
             has_location: probed.metadata.gps.is_some(),
         },
-        rating: probed.metadata.rating.map_or(0, |r| r.clamp(0, 5) as u8),
+        library: written_in_file(&probed.metadata),
+        place_names: place_names(&probed.metadata.description.location),
         device_asset_id: meta.device_asset_id,
         sha1: None,
     }
+}
+
+/// The library's start from what the file says (its XMP, else its IPTC):
+/// title, caption, keywords (flat and every level of hierarchical ones),
+/// creator, copyright, colour label and rating, as Lightroom or a photo
+/// desk left them.
+fn written_in_file(metadata: &PhotoMetadata) -> LibraryFields {
+    let written = &metadata.description;
+    let bounded = |text: &Option<String>, max: usize| {
+        text.as_ref()
+            .map(|t| t.trim().chars().take(max).collect::<String>())
+            .filter(|t| !t.is_empty())
+    };
+    LibraryFields {
+        title: bounded(&written.title, 2000),
+        caption: bounded(&written.caption, 2000),
+        keywords: written
+            .all_keywords()
+            .into_iter()
+            .take(100)
+            .map(|k| k.chars().take(100).collect())
+            .collect(),
+        is_favorite: false,
+        rating: metadata.rating.map_or(0, |r| r.clamp(0, 5) as u8),
+        creator: bounded(&written.creator, 2000),
+        copyright: bounded(&written.copyright, 2000),
+        color_label: bounded(&written.label, 40),
+    }
+}
+
+/// Place names for search, most specific first.
+fn place_names(location: &LocationNames) -> Option<String> {
+    let names: Vec<&str> = location.names().collect();
+    (!names.is_empty()).then(|| names.join(", "))
 }
 
 /// The jobs a new asset needs: its renditions (every format darkroom takes

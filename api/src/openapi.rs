@@ -79,6 +79,7 @@ pub(crate) struct ErrorDetail {
         routes::edits::history,
         routes::edits::preview,
         routes::edits::export,
+        routes::sidecars::sidecar,
         routes::renditions::retry,
         routes::renditions::rendition,
         routes::resumable_uploads::options,

@@ -180,12 +180,14 @@ impl EditRenderer {
     /// does a client that takes no chunk for the stall timeout.
     ///
     /// `original` is fetched once this export's turn has come: a request
-    /// waiting for the slot holds no original in memory.
+    /// waiting for the slot holds no original in memory. `xmp`, when given,
+    /// is embedded in the file (the photo's description).
     pub async fn export<F>(
         &self,
         original: F,
         recipe: EditRecipe,
         format: ExportFormat,
+        xmp: Option<String>,
     ) -> Result<ExportStream, WorkerError>
     where
         F: std::future::Future<Output = Result<Bytes, WorkerError>>,
@@ -238,6 +240,7 @@ impl EditRenderer {
                     &recipe,
                     format,
                     Some(&original),
+                    xmp.as_deref(),
                     &mut |head| head_tx.take().is_some_and(|tx| tx.send(Ok(head)).is_ok()),
                     &mut |chunk| hand_over(chunk),
                 )

@@ -5,7 +5,7 @@ use crate::ErrorCode;
 use actix_web::{HttpResponse, web};
 use darkroom_pipeline::SourceFormat;
 use darkroom_storage::catalog::{
-    AssetFilter, AssetOrder, AssetRecord, LibraryPatch, Scope, SortCursor,
+    AssetFilter, AssetOrder, AssetRecord, LibraryPatch, Scope, SearchTerms, SortCursor,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -92,7 +92,7 @@ pub(crate) struct ListQuery {
     cursor: Option<String>,
     /// 1 to 1000 (default 100).
     limit: Option<u32>,
-    /// `taken` (default) or `uploaded`.
+    /// `taken` (default), `uploaded`, or `relevance` (the default with `q`).
     sort: Option<String>,
     /// `desc` (default, newest first) or `asc`.
     order: Option<String>,
@@ -121,9 +121,38 @@ pub(crate) struct FilterQuery {
     album: Option<String>,
     /// A substring of the file name.
     filename: Option<String>,
+    /// Words to search for in the file name, title, caption, keywords,
+    /// camera, lens, creator and place names (each word matches words that
+    /// start with it; all must match). Results are ranked unless `sort`
+    /// says otherwise.
+    q: Option<String>,
 }
 
+/// A search longer than this is refused (it is words, not a document).
+const MAX_QUERY_CHARS: usize = 500;
+
 impl FilterQuery {
+    /// `q`'s words; a `q` without any is an error (better than every photo).
+    fn search(&self) -> Result<Option<SearchTerms>, ApiError> {
+        let Some(q) = &self.q else {
+            return Ok(None);
+        };
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(invalid_field(
+                "q",
+                format!("at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        match SearchTerms::parse(q) {
+            Some(terms) => Ok(Some(terms)),
+            None if q.trim().is_empty() => Ok(None),
+            None => Err(invalid_field(
+                "q",
+                "has no words to search for (letters or digits)".into(),
+            )),
+        }
+    }
+
     pub(crate) fn to_filter(&self) -> Result<AssetFilter, ApiError> {
         let mut filter = AssetFilter {
             day_from: self
@@ -150,6 +179,7 @@ impl FilterQuery {
                 })
                 .transpose()?,
             name_contains: self.filename.clone().filter(|f| !f.is_empty()),
+            search: self.search()?,
         };
         if let Some(rating) = self.min_rating
             && rating > 5
@@ -180,7 +210,7 @@ fn parse_day(field: &str, text: &str) -> Result<u32, ApiError> {
     super::parse_date(field, text).map(darkroom_storage::catalog::day_number)
 }
 
-fn parse_order(query: &ListQuery) -> Result<AssetOrder, ApiError> {
+fn parse_order(query: &ListQuery, searching: bool) -> Result<AssetOrder, ApiError> {
     let newest = match query.order.as_deref() {
         None | Some("desc") => true,
         Some("asc") => false,
@@ -192,6 +222,8 @@ fn parse_order(query: &ListQuery) -> Result<AssetOrder, ApiError> {
         }
     };
     Ok(match (query.sort.as_deref(), newest) {
+        (None, true) if searching => AssetOrder::Relevance,
+        (Some("relevance"), true) => AssetOrder::Relevance,
         (None | Some("taken"), true) => AssetOrder::TakenNewest,
         (None | Some("taken"), false) => AssetOrder::TakenOldest,
         (Some("uploaded"), true) => AssetOrder::UploadedNewest,
@@ -199,7 +231,7 @@ fn parse_order(query: &ListQuery) -> Result<AssetOrder, ApiError> {
         _ => {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidSort,
-                "sort is taken or uploaded",
+                "sort is taken, uploaded or relevance (relevance only with order=desc)",
             ));
         }
     })
@@ -230,8 +262,8 @@ pub(crate) async fn list(
     auth.require(Scope::Read)?;
     let cursor = query.cursor.as_deref().map(parse_cursor).transpose()?;
     let limit = parse_limit(query.limit)?;
-    let order = parse_order(&query)?;
     let filter = filter.to_filter()?;
+    let order = parse_order(&query, filter.search.is_some())?;
     if let Some(album) = &filter.album {
         // Someone else's album is not found, not an empty page.
         state.catalog.get_album(auth.user(), album).await?;
@@ -264,12 +296,28 @@ pub(crate) struct LibraryPatchBody {
     /// 0 (unrated) to 5.
     #[schema(maximum = 5)]
     rating: Option<u8>,
+    /// The photographer; at most 2000 characters, `null` clears it.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    creator: Option<Option<String>>,
+    /// The copyright notice; at most 2000 characters, `null` clears it.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    copyright: Option<Option<String>>,
+    /// A colour label as Lightroom and darktable name them (`Red`,
+    /// `Yellow`, `Green`, `Blue`, `Purple`, or any name of at most 40
+    /// characters); `null` clears it.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    color_label: Option<Option<String>>,
 }
 
 const MAX_TEXT_CHARS: usize = 2000;
 const MAX_KEYWORDS: usize = 100;
+const MAX_LABEL_CHARS: usize = 40;
 
-/// Sets title, caption, keywords, favourite or rating (any subset).
+/// Sets title, caption, keywords, favourite, rating, creator, copyright or
+/// colour label (any subset).
 #[utoipa::path(patch, path = "/api/v1/assets/{id}", tag = "library",
     params(("id" = String, Path, description = "The asset's id")),
     request_body = LibraryPatchBody,
@@ -283,14 +331,17 @@ pub(crate) async fn patch(
     auth.require(Scope::Edit)?;
     let id = super::asset_id(&path)?;
     let body = body.into_inner();
-    for (field, text) in [("title", &body.title), ("caption", &body.caption)] {
+    for (field, text, max) in [
+        ("title", &body.title, MAX_TEXT_CHARS),
+        ("caption", &body.caption, MAX_TEXT_CHARS),
+        ("creator", &body.creator, MAX_TEXT_CHARS),
+        ("copyright", &body.copyright, MAX_TEXT_CHARS),
+        ("color_label", &body.color_label, MAX_LABEL_CHARS),
+    ] {
         if let Some(Some(text)) = text
-            && text.chars().count() > MAX_TEXT_CHARS
+            && text.chars().count() > max
         {
-            return Err(invalid_field(
-                field,
-                format!("at most {MAX_TEXT_CHARS} characters"),
-            ));
+            return Err(invalid_field(field, format!("at most {max} characters")));
         }
     }
     if let Some(keywords) = &body.keywords
@@ -313,6 +364,9 @@ pub(crate) async fn patch(
         keywords: body.keywords,
         is_favorite: body.favorite,
         rating: body.rating,
+        creator: blank_is_none(body.creator),
+        copyright: blank_is_none(body.copyright),
+        color_label: blank_is_none(body.color_label),
     };
     let asset = state
         .catalog

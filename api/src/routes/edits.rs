@@ -208,6 +208,9 @@ pub(crate) struct ExportQuery {
     format: Option<String>,
     /// JPEG quality, 1 to 100 (92 by default).
     quality: Option<u8>,
+    /// Embed the photo's description as XMP (rating, colour label, title,
+    /// caption, keywords, creator, copyright), as the `/xmp` sidecar has it.
+    xmp: Option<bool>,
 }
 
 /// The current version at full resolution, as a download.
@@ -247,9 +250,26 @@ pub(crate) async fn export(
         }
     };
     refuse_unrenderable(&asset)?;
+    let xmp = query
+        .xmp
+        .unwrap_or(false)
+        .then(|| darkroom_pipeline::xmp::write_packet(&super::sidecars::description_of(&asset)));
+    if let (Some(packet), ExportFormat::Jpeg { .. }) = (&xmp, format)
+        && packet.len() > darkroom_pipeline::xmp::MAX_JPEG_PACKET
+    {
+        return Err(invalid_field(
+            "xmp",
+            format!(
+                "the photo's description is {} bytes of XMP, more than a JPEG holds ({}); \
+                 export as tiff16 or shorten it",
+                packet.len(),
+                darkroom_pipeline::xmp::MAX_JPEG_PACKET
+            ),
+        ));
+    }
     let (recipe, _) = current_recipe(&state.catalog, &asset.id).await?;
     let original = fetch_original(&state, &asset);
-    let export = state.editing.export(original, recipe, format).await?;
+    let export = state.editing.export(original, recipe, format, xmp).await?;
     let length = export.head.length;
     state
         .meter

@@ -15,6 +15,7 @@ pub(crate) mod renditions;
 pub(crate) mod resumable_uploads;
 pub(crate) mod session;
 pub(crate) mod share_links;
+pub(crate) mod sidecars;
 pub(crate) mod sync;
 pub(crate) mod timeline;
 pub(crate) mod tokens;
@@ -74,6 +75,7 @@ api_v1_routes! {
     delete "/assets/{id}" => assets::trash,
     post "/assets/{id}/restore" => assets::restore,
     get "/assets/{id}/original" => originals::original,
+    get "/assets/{id}/xmp" => sidecars::sidecar,
     // Editing
     get "/assets/{id}/edit" => edits::current,
     put "/assets/{id}/edit" => edits::save,

@@ -19,7 +19,11 @@ fn jpeg_with_gps(seed: u32) -> Vec<u8> {
 
 /// An album of `assets` named `name`, shared by a link that allows
 /// downloading originals: the link's token.
-async fn album_link_with_downloads(app: &TestApp, name: &str, assets: &[&str]) -> String {
+pub(crate) async fn album_link_with_downloads(
+    app: &TestApp,
+    name: &str,
+    assets: &[&str],
+) -> String {
     let album = app
         .call_expect(
             Method::POST,

@@ -5,6 +5,7 @@ use sqlx::Row;
 use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::{NewJob, insert_job};
 use super::ledger::{Tx, charge_usage, count_on_timeline, hold_blob, taken_day};
+use super::library::{insert_keywords, normalise_keywords};
 use super::listing::{Bind, QueryText};
 use super::trash::restore_in;
 use super::{Catalog, parse_id};
@@ -32,8 +33,12 @@ pub struct NewAsset {
     pub exif: Option<String>,
     /// Searchable facts from the metadata.
     pub facts: AssetFacts,
-    /// The rating the camera or an editor recorded (0–5), the library's start.
-    pub rating: u8,
+    /// The library's start: what the file says (title, caption, keywords,
+    /// creator, copyright, colour label and the rating the camera or an
+    /// editor recorded); never a favourite.
+    pub library: LibraryFields,
+    /// Place names the file records, for search (as private as GPS).
+    pub place_names: Option<String>,
     /// The uploading app's own id for this photo: one asset per id and owner.
     pub device_asset_id: Option<String>,
     /// The SHA-1 of the bytes (lowercase hex), for clients that name files
@@ -61,6 +66,11 @@ pub struct LibraryFields {
     pub is_favorite: bool,
     /// 0 (unrated) to 5.
     pub rating: u8,
+    /// The photographer (several joined with "; ").
+    pub creator: Option<String>,
+    pub copyright: Option<String>,
+    /// The colour label, as editors name it (`Red`, `Green`, …).
+    pub color_label: Option<String>,
 }
 
 /// An asset as stored.
@@ -117,7 +127,8 @@ pub enum AssetInsert {
 pub(super) const ASSET_COLUMNS: &str = "id, owner_id, blob_hash, original_name, media_type, format,
      size, width, height, orientation, taken_at, sort_at, exif, created_at, title, caption,
      keywords, is_favorite, rating, camera_make, camera_model, lens, is_raw, has_location,
-     taken_day, deleted_at, updated_at, edit_version, recipe_hash, device_asset_id";
+     taken_day, deleted_at, updated_at, edit_version, recipe_hash, device_asset_id, creator,
+     copyright, color_label";
 
 fn opt_u32(v: Option<i64>) -> Option<u32> {
     v.and_then(|v| u32::try_from(v).ok())
@@ -155,6 +166,9 @@ pub(super) fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, Sto
                 .map_err(|e| StorageError::Corrupt(format!("assets.keywords: {e}")))?,
             is_favorite: row.try_get::<i64, _>("is_favorite")? != 0,
             rating: row.try_get::<i64, _>("rating")?.clamp(0, 5) as u8,
+            creator: row.try_get("creator")?,
+            copyright: row.try_get("copyright")?,
+            color_label: row.try_get("color_label")?,
         },
         taken_day: row
             .try_get::<i64, _>("taken_day")?
@@ -415,13 +429,16 @@ async fn insert_row(
     day: u32,
     now: i64,
 ) -> Result<u64, StorageError> {
-    Ok(sqlx::query(
+    let library = &new.library;
+    let keywords = normalise_keywords(&library.keywords);
+    let inserted = sqlx::query(
         "INSERT INTO assets (id, owner_id, blob_hash, original_name, media_type, format, size,
             width, height, orientation, taken_at, sort_at, exif, created_at,
             camera_make, camera_model, lens, is_raw, has_location, rating, taken_day,
-            device_asset_id)
+            device_asset_id, title, caption, keywords, creator, copyright, color_label,
+            place_names)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-            $15, $16, $17, $18, $19, $20, $21, $22)
+            $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
          ON CONFLICT DO NOTHING",
     )
     .bind(new.id.to_string())
@@ -443,12 +460,23 @@ async fn insert_row(
     .bind(new.facts.lens.as_deref())
     .bind(i64::from(new.facts.is_raw))
     .bind(i64::from(new.facts.has_location))
-    .bind(i64::from(new.rating.min(5)))
+    .bind(i64::from(library.rating.min(5)))
     .bind(i64::from(day))
     .bind(new.device_asset_id.as_deref())
+    .bind(library.title.as_deref())
+    .bind(library.caption.as_deref())
+    .bind(serde_json::to_string(&keywords).unwrap_or_else(|_| "[]".into()))
+    .bind(library.creator.as_deref())
+    .bind(library.copyright.as_deref())
+    .bind(library.color_label.as_deref())
+    .bind(new.place_names.as_deref())
     .execute(&mut **tx)
     .await?
-    .rows_affected())
+    .rows_affected();
+    if inserted > 0 {
+        insert_keywords(tx, &new.id, &new.owner, &keywords).await?;
+    }
+    Ok(inserted)
 }
 
 /// The owner's asset uploaded under `device_asset_id`, trashed or not.

@@ -1,8 +1,9 @@
 //! What photographers write about their photos: title, caption, keywords,
-//! favorite flag and rating.
+//! favorite flag, rating, creator, copyright and colour label.
 
 use super::assets::{AssetRecord, get_in};
 use super::changes::{ChangeKind, ChangeSubject, record_change};
+use super::ledger::Tx;
 use super::{Catalog, set_column};
 use crate::{AssetId, StorageError, UserId, now_ms};
 
@@ -16,6 +17,9 @@ pub struct LibraryPatch {
     pub keywords: Option<Vec<String>>,
     pub is_favorite: Option<bool>,
     pub rating: Option<u8>,
+    pub creator: Option<Option<String>>,
+    pub copyright: Option<Option<String>>,
+    pub color_label: Option<Option<String>>,
 }
 
 /// Keywords as stored: trimmed, lower case, distinct, none empty, in order.
@@ -28,6 +32,24 @@ pub(super) fn normalise_keywords(keywords: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The keyword filter's rows for an asset (keywords already normalised).
+pub(super) async fn insert_keywords(
+    tx: &mut Tx,
+    id: &AssetId,
+    owner: &UserId,
+    keywords: &[String],
+) -> Result<(), StorageError> {
+    for k in keywords {
+        sqlx::query("INSERT INTO asset_keywords (asset_id, owner_id, keyword) VALUES ($1, $2, $3)")
+            .bind(id.to_string())
+            .bind(owner.to_string())
+            .bind(k)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 impl Catalog {
@@ -54,8 +76,15 @@ impl Catalog {
         if let Some(title) = &patch.title {
             set_column(&mut *tx, "assets", "title", key(), title.clone()).await?;
         }
-        if let Some(caption) = &patch.caption {
-            set_column(&mut *tx, "assets", "caption", key(), caption.clone()).await?;
+        for (column, value) in [
+            ("caption", &patch.caption),
+            ("creator", &patch.creator),
+            ("copyright", &patch.copyright),
+            ("color_label", &patch.color_label),
+        ] {
+            if let Some(value) = value {
+                set_column(&mut *tx, "assets", column, key(), value.clone()).await?;
+            }
         }
         if let Some(v) = patch.is_favorite {
             set_column(&mut *tx, "assets", "is_favorite", key(), i64::from(v)).await?;
@@ -71,16 +100,7 @@ impl Catalog {
                 .bind(id.to_string())
                 .execute(&mut *tx)
                 .await?;
-            for k in &keywords {
-                sqlx::query(
-                    "INSERT INTO asset_keywords (asset_id, owner_id, keyword) VALUES ($1, $2, $3)",
-                )
-                .bind(id.to_string())
-                .bind(owner.to_string())
-                .bind(k)
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_keywords(&mut tx, id, owner, &keywords).await?;
         }
         set_column(&mut *tx, "assets", "updated_at", key(), now_ms()).await?;
         record_change(

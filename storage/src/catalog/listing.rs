@@ -4,11 +4,16 @@
 //! `IN` over an indexed side table), so a filtered page is an index range scan
 //! whatever the size of the library. The timeline's bucket list reads the
 //! per-day counts kept in `timeline_days` when nothing is filtered.
+//!
+//! Search is the one condition written per dialect: SQLite matches an FTS5
+//! table kept by triggers, PostgreSQL a generated `tsvector` column under a
+//! GIN index (see migration 0016); a search ranks its results unless asked
+//! for another order.
 
 use sqlx::Row;
 
 use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row};
-use super::{Catalog, parse_id};
+use super::{Catalog, Dialect, parse_id};
 use crate::{AlbumId, AssetId, StorageError, UserId};
 
 /// Which assets a listing or a timeline shows. Empty: the whole library.
@@ -31,6 +36,62 @@ pub struct AssetFilter {
     pub album: Option<AlbumId>,
     /// A substring of the file name (case-insensitive).
     pub name_contains: Option<String>,
+    /// Words in the file name, title, caption, keywords, camera, lens,
+    /// creator or place names.
+    pub search: Option<SearchTerms>,
+}
+
+/// What a search looks for: words (letters and digits, lower case), each
+/// matching the words that start with it, all of them required.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchTerms(Vec<String>);
+
+/// A search of more words than this keeps the first ones.
+const MAX_SEARCH_TERMS: usize = 16;
+/// Longer words are cut (no real word is this long; it bounds the query).
+const MAX_TERM_CHARS: usize = 64;
+
+impl SearchTerms {
+    /// The words of a query as typed; `None` when it has none.
+    pub fn parse(text: &str) -> Option<SearchTerms> {
+        let mut terms: Vec<String> = Vec::new();
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            let word: String = word
+                .chars()
+                .take(MAX_TERM_CHARS)
+                .collect::<String>()
+                .to_lowercase();
+            if !word.is_empty() && !terms.contains(&word) {
+                terms.push(word);
+            }
+        }
+        terms.truncate(MAX_SEARCH_TERMS);
+        (!terms.is_empty()).then_some(SearchTerms(terms))
+    }
+
+    /// The words, as parsed.
+    pub fn words(&self) -> &[String] {
+        &self.0
+    }
+
+    /// As an FTS5 query: each word a quoted prefix (`"ice"* "fall"*`); words
+    /// are letters and digits only, so nothing in them is query syntax.
+    fn fts5(&self) -> String {
+        self.0
+            .iter()
+            .map(|w| format!("\"{w}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// As a PostgreSQL tsquery (`'ice':* & 'fall':*`), likewise.
+    fn tsquery(&self) -> String {
+        self.0
+            .iter()
+            .map(|w| format!("'{w}':*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
 }
 
 impl AssetFilter {
@@ -50,23 +111,31 @@ pub enum AssetOrder {
     /// By upload time, newest first.
     UploadedNewest,
     UploadedOldest,
+    /// Best search match first (then newest taken); without a search, as
+    /// `TakenNewest`. Its cursor's key counts the results already seen.
+    Relevance,
 }
 
 impl AssetOrder {
     fn key_column(self) -> &'static str {
         match self {
-            AssetOrder::TakenNewest | AssetOrder::TakenOldest => "sort_at",
+            AssetOrder::TakenNewest | AssetOrder::TakenOldest | AssetOrder::Relevance => "sort_at",
             AssetOrder::UploadedNewest | AssetOrder::UploadedOldest => "created_at",
         }
     }
 
     fn descending(self) -> bool {
-        matches!(self, AssetOrder::TakenNewest | AssetOrder::UploadedNewest)
+        matches!(
+            self,
+            AssetOrder::TakenNewest | AssetOrder::UploadedNewest | AssetOrder::Relevance
+        )
     }
 
     fn key_of(self, asset: &AssetRecord) -> i64 {
         match self {
-            AssetOrder::TakenNewest | AssetOrder::TakenOldest => asset.sort_at,
+            AssetOrder::TakenNewest | AssetOrder::TakenOldest | AssetOrder::Relevance => {
+                asset.sort_at
+            }
             AssetOrder::UploadedNewest | AssetOrder::UploadedOldest => asset.created_at,
         }
     }
@@ -138,7 +207,7 @@ impl QueryText {
 }
 
 /// Appends `AND …` conditions for `filter` (columns of `assets` as `a`).
-pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter) {
+pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter, dialect: Dialect) {
     let cond = |q: &mut QueryText, sql: &str, value: Bind| {
         let p = q.bind(value);
         q.text.push_str(&format!(" AND {}", sql.replace("?", &p)));
@@ -204,6 +273,31 @@ pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter) {
             Bind::Text(format!("%{}%", escape_like(&v.to_lowercase()))),
         );
     }
+    if let Some(terms) = &filter.search {
+        match dialect {
+            Dialect::Sqlite => cond(
+                q,
+                "a.id IN (SELECT k.asset_id FROM asset_search_keys k WHERE k.key IN
+                    (SELECT rowid FROM asset_search WHERE asset_search MATCH ?))",
+                Bind::Text(terms.fts5()),
+            ),
+            Dialect::Postgres => cond(
+                q,
+                "a.search @@ to_tsquery('simple', ?)",
+                Bind::Text(terms.tsquery()),
+            ),
+        }
+    }
+}
+
+/// `ASSET_COLUMNS`, each qualified with the alias `a` (for joins whose
+/// other tables share column names).
+fn asset_columns_of_a() -> String {
+    ASSET_COLUMNS
+        .split(',')
+        .map(|column| format!("a.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -242,6 +336,10 @@ impl Catalog {
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
         let limit = limit.clamp(1, 1000);
+        if let (AssetOrder::Relevance, Some(terms)) = (order, &filter.search) {
+            let seen = after.map_or(0, |cursor| cursor.key.max(0));
+            return self.ranked(owner, filter, terms, seen, limit).await;
+        }
         let key = order.key_column();
         let (dir, cmp) = if order.descending() {
             ("DESC", "<")
@@ -253,7 +351,7 @@ impl Catalog {
         q.text = format!(
             "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
         );
-        push_filter(&mut q, filter);
+        push_filter(&mut q, filter, self.dialect);
         if let Some(cursor) = after {
             // Keyset pagination, expanded so both databases use the index.
             let k = q.bind(Bind::Int(cursor.key));
@@ -274,6 +372,72 @@ impl Catalog {
             assets.truncate(limit as usize);
             assets.last().map(|a| SortCursor {
                 key: order.key_of(a),
+                id: a.id,
+            })
+        } else {
+            None
+        };
+        Ok(AssetPage { assets, next })
+    }
+
+    /// A page of search results, best match first: bm25 over the FTS5
+    /// columns on SQLite, `ts_rank` over the weighted vector on PostgreSQL
+    /// (title, keywords and file name count most, then caption, creator and
+    /// places, then camera and lens); ties newest taken first.
+    async fn ranked(
+        &self,
+        owner: &UserId,
+        filter: &AssetFilter,
+        terms: &SearchTerms,
+        seen: i64,
+        limit: u32,
+    ) -> Result<AssetPage, StorageError> {
+        let mut q = QueryText::default();
+        let owner_p = q.bind(Bind::Text(owner.to_string()));
+        let columns = asset_columns_of_a();
+        let rank = match self.dialect {
+            Dialect::Sqlite => {
+                let query = q.bind(Bind::Text(terms.fts5()));
+                q.text = format!(
+                    "SELECT {columns} FROM asset_search
+                     JOIN asset_search_keys k ON k.key = asset_search.rowid
+                     JOIN assets a ON a.id = k.asset_id
+                     WHERE asset_search MATCH {query}
+                       AND a.owner_id = {owner_p} AND a.deleted_at IS NULL"
+                );
+                // Columns: name, title, caption, keywords, camera, creator,
+                // places; bm25 is lower for better matches.
+                "bm25(asset_search, 6.0, 8.0, 3.0, 6.0, 1.0, 3.0, 3.0) ASC".to_string()
+            }
+            Dialect::Postgres => {
+                let query = q.bind(Bind::Text(terms.tsquery()));
+                q.text = format!(
+                    "SELECT {columns} FROM assets a
+                     WHERE a.search @@ to_tsquery('simple', {query})
+                       AND a.owner_id = {owner_p} AND a.deleted_at IS NULL"
+                );
+                format!("ts_rank(a.search, to_tsquery('simple', {query})) DESC")
+            }
+        };
+        let others = AssetFilter {
+            search: None,
+            ..filter.clone()
+        };
+        push_filter(&mut q, &others, self.dialect);
+        let lim = q.bind(Bind::Int(i64::from(limit) + 1));
+        let offset = q.bind(Bind::Int(seen));
+        q.text.push_str(&format!(
+            " ORDER BY {rank}, a.sort_at DESC, a.id DESC LIMIT {lim} OFFSET {offset}"
+        ));
+        let rows = q.query().fetch_all(&self.pool).await?;
+        let mut assets = rows
+            .iter()
+            .map(asset_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if assets.len() > limit as usize {
+            assets.truncate(limit as usize);
+            assets.last().map(|a| SortCursor {
+                key: seen + i64::from(limit),
                 id: a.id,
             })
         } else {
@@ -322,7 +486,7 @@ impl Catalog {
             "SELECT a.taken_day AS day, COUNT(*) AS count FROM assets a
              WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
         );
-        push_filter(&mut q, filter);
+        push_filter(&mut q, filter, self.dialect);
         q.text
             .push_str(" GROUP BY a.taken_day ORDER BY a.taken_day DESC");
         let rows = q.query().fetch_all(&self.pool).await?;
@@ -472,6 +636,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn search_words_are_letters_and_digits_in_lower_case() {
+        let terms = SearchTerms::parse("Skógafoss, IMG_1234.HEIC \"x\" OR* 'drop");
+        assert_eq!(
+            terms.as_ref().unwrap().words(),
+            ["skógafoss", "img", "1234", "heic", "x", "or", "drop"]
+        );
+        let terms = terms.unwrap();
+        assert_eq!(
+            terms.fts5(),
+            r#""skógafoss"* "img"* "1234"* "heic"* "x"* "or"* "drop"*"#
+        );
+        assert!(terms.tsquery().starts_with("'skógafoss':* & 'img':*"));
+        assert_eq!(SearchTerms::parse(" -- ** "), None);
+        let many = (0..40)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            SearchTerms::parse(&many).unwrap().words().len(),
+            MAX_SEARCH_TERMS
+        );
+    }
+
+    #[test]
     fn days_start_at_utc_midnight_and_roll_over() {
         assert_eq!(day_start_ms(19700102), Some(DAY_MS));
         assert_eq!(day_start_ms(20240232), day_start_ms(20240303));
@@ -494,6 +682,7 @@ mod tests {
                 min_rating: Some(3),
                 ..AssetFilter::default()
             },
+            Dialect::Sqlite,
         );
         assert_eq!(q.text, " AND a.is_favorite = 1 AND a.rating >= $2");
         assert_eq!(q.binds.len(), 2);

@@ -50,7 +50,8 @@ pub use jobs::{
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;
 pub use listing::{
-    AssetFilter, AssetOrder, AssetPage, CameraCount, LibraryFacets, SortCursor, TimelineDay,
+    AssetFilter, AssetOrder, AssetPage, CameraCount, LibraryFacets, SearchTerms, SortCursor,
+    TimelineDay,
 };
 pub use renditions::{NewRendition, RenditionRecord};
 pub use replication::ReplicaDuty;
