@@ -29,6 +29,7 @@ mod tls;
 mod tus_headers;
 mod usage_csv;
 mod web_app;
+mod zip_stream;
 
 pub use auth::check_user_name;
 pub use auth::password::{

@@ -96,7 +96,7 @@ fn parse_order(text: &str) -> Result<AlbumOrder, ApiError> {
     AlbumOrder::parse(text).ok_or_else(|| invalid_field("order", "taken or manual".into()))
 }
 
-fn album_id(raw: &str) -> Result<AlbumId, ApiError> {
+pub(crate) fn album_id(raw: &str) -> Result<AlbumId, ApiError> {
     super::path_id(raw, "album")
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod albums;
 pub(crate) mod asset_upload;
 pub(crate) mod assets;
 pub(crate) mod check;
+pub(crate) mod downloads;
 pub(crate) mod edits;
 pub(crate) mod facets;
 pub(crate) mod health;
@@ -69,6 +70,7 @@ api_v1_routes! {
     post "/assets" => asset_upload::upload,
     get "/assets" => assets::list,
     post "/assets/check" => check::check,
+    post "/assets/download" => downloads::selection,
     get "/assets/facets" => facets::facets,
     get "/assets/{id}" => assets::get,
     patch "/assets/{id}" => assets::patch,
@@ -105,6 +107,7 @@ api_v1_routes! {
     patch "/albums/{id}" => albums::patch,
     delete "/albums/{id}" => albums::delete,
     get "/albums/{id}/assets" => albums::assets,
+    get "/albums/{id}/download" => downloads::album,
     post "/albums/{id}/assets" => albums::add,
     delete "/albums/{id}/assets" => albums::remove,
     put "/albums/{id}/order" => albums::arrange,
@@ -117,6 +120,7 @@ api_v1_routes! {
     get "/shared/{token}/assets" => public_shares::assets,
     get "/shared/{token}/assets/{id}" => public_shares::asset,
     get "/shared/{token}/assets/{id}/original" => public_shares::original,
+    get "/shared/{token}/download" => public_shares::download,
     get "/shared/{token}/assets/{id}/renditions/{name}" => public_shares::rendition,
     // Webhooks
     get "/webhooks" => webhooks::list,

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use super::albums::{AlbumDto, PageQuery, album_page};
 use super::assets::describe_many;
+use super::downloads::{Selection, Version};
 use crate::ApiError;
 use crate::auth::{constant_time_eq, password};
 use crate::dto::{AssetDto, AssetPageDto, Audience, rfc3339};
@@ -333,4 +334,53 @@ pub(crate) async fn original(
             super::originals::attachment(&asset.original_name),
         ))
         .streaming(body))
+}
+
+/// Everything the link shows as one ZIP of originals without location:
+/// only when the owner allowed downloads. A photo whose format cannot be
+/// sent without its location is left out, and the archive's
+/// `NOT INCLUDED.txt` says so.
+#[utoipa::path(get, path = "/api/v1/shared/{token}/download", tag = "sharing", security(()),
+    params(("token" = String, Path, description = "The link's token"), ("X-Share-Password" = Option<String>, Header, description = "The link's password, when it has one (or unlock once)")),
+    responses(
+        (status = 200, description = "A ZIP, streamed as it is built", content_type = "application/zip", body = Vec<u8>),
+        (status = 403, description = "The owner does not allow downloads (`download_not_allowed`)", body = crate::openapi::ErrorBody),
+        (status = 410, description = "The link was revoked or has expired", body = crate::openapi::ErrorBody),
+    ))]
+pub(crate) async fn download(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let link = open_link(&req, &state, &token).await?;
+    if !link.allow_download {
+        return Err(ApiError::Denied {
+            code: ErrorCode::DownloadNotAllowed,
+            message: "the owner of this link does not allow downloading originals".into(),
+        });
+    }
+    let (name, selection) = match link.target {
+        ShareTarget::Album(album) => {
+            let album = state.catalog.get_album_any_owner(&album).await?;
+            (format!("{}.zip", album.name), Selection::Album(album))
+        }
+        ShareTarget::Asset(asset) => {
+            // Trashed since: not found, as for the link's other routes.
+            state.catalog.get_asset(&link.owner, &asset).await?;
+            (
+                "photo.zip".to_string(),
+                Selection::Assets {
+                    owner: link.owner,
+                    ids: vec![asset],
+                },
+            )
+        }
+    };
+    Ok(super::downloads::zip_response(
+        state,
+        &name,
+        selection,
+        Version::SharedOriginal,
+    ))
 }

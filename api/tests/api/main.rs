@@ -10,6 +10,7 @@ mod accounts; // passwords, sessions, CSRF, rate limits, tokens
 mod admin; // usage metering, storage totals, admin-only routes
 mod auth; // who may see and do what
 mod descriptions; // XMP and IPTC in, the XMP sidecar and exports out, search
+mod downloads; // albums, selections and share links as one streamed ZIP
 mod edits; // recipes, versions, previews, exports
 mod errors; // bad input gets a 4xx with a JSON body, and stores nothing
 mod immich; // Immich's routes and shapes: discovery, SHA-1 bulk check, uploads, albums

@@ -13,7 +13,7 @@ backend_tests!(
 );
 
 /// A JPEG whose EXIF has a GPS position (and a Make to prove the rest stays).
-fn jpeg_with_gps(seed: u32) -> Vec<u8> {
+pub(crate) fn jpeg_with_gps(seed: u32) -> Vec<u8> {
     darkroom_pipeline::testing::with_gps_exif(&jpeg(64, 48, seed, None, None))
 }
 
