@@ -5,7 +5,8 @@
 //
 // DIR holds the photos to upload; the one named `located-*` records a GPS
 // position, `not-a-photo.jpg` is text, `broken.jpg` a JPEG that cannot be
-// rendered. Screenshots of the main screens at
+// rendered, `no-decoder.heic` (when there) an iPhone photo the server has no
+// decoder for. Screenshots of the main screens at
 // desktop and phone widths go to the artifacts folder. Run by
 // tests/cli/web.rs, which starts the server and makes the photos.
 import assert from 'node:assert/strict';
@@ -25,7 +26,9 @@ for (const old of readdirSync(artifacts)) if (old.startsWith('failure-')) rmSync
 const files = readdirSync(photosDir).sort();
 const badFile = path.join(photosDir, 'not-a-photo.jpg');
 const brokenFile = path.join(photosDir, 'broken.jpg');
-const photos = files.filter((f) => f !== 'not-a-photo.jpg' && f !== 'broken.jpg').map((f) => path.join(photosDir, f));
+const undecodable = files.includes('no-decoder.heic') ? path.join(photosDir, 'no-decoder.heic') : null;
+const special = new Set(['not-a-photo.jpg', 'broken.jpg', 'no-decoder.heic']);
+const photos = files.filter((f) => !special.has(f)).map((f) => path.join(photosDir, f));
 const located = files.find((f) => f.startsWith('located-'));
 assert.ok(located, 'a photo with a GPS position is among the fixtures');
 
@@ -235,9 +238,20 @@ try {
   await page.getByRole('link', { name: 'Library' }).click();
   const allTiles = photos.length;
   await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, allTiles);
-  await page.getByLabel('Search by file name').fill(located.slice(0, 12));
+  const search = page.getByLabel('Search photos');
+  const onlyTile = (name) =>
+    page.waitForFunction((name) => {
+      const tiles = document.querySelectorAll('.tile .tile-open');
+      return tiles.length === 1 && tiles[0].getAttribute('aria-label').startsWith(name);
+    }, name);
+  // By a word of the file name, by the title given in the viewer (prefixes
+  // of words, any case), and back to everything.
+  await search.fill('located');
   await page.waitForFunction(() => document.querySelectorAll('.tile').length === 1);
-  await page.getByLabel('Search by file name').fill('');
+  await search.fill('RIV');
+  await onlyTile('Evening by the river');
+  await shot(page, 'desktop-search');
+  await search.fill('');
   await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, allTiles);
   await page.getByRole('button', { name: /^Filters/ }).click();
   await page.getByLabel('Favourites only').check();
@@ -429,6 +443,34 @@ try {
   await page.getByText('The trash is empty.').waitFor();
   await page.getByRole('link', { name: 'Library' }).click();
   await page.locator('.tile .tile-pending').waitFor();
+  // The photo edited above says so on its tile, and only it.
+  await page.locator('.tile .tile-kind-edited').waitFor();
+  assert.equal(await page.locator('.tile .tile-kind-edited').count(), 1);
+
+  step('a photo with no decoder on the server: No preview, and why');
+  if (undecodable) {
+    await page.locator('[data-testid=file-input]').setInputFiles(undecodable);
+    await page.locator('.upload[data-state=done]', { hasText: 'no-decoder.heic' }).waitFor();
+    await page.getByRole('button', { name: 'Close the uploads list' }).click();
+    // Found by its name's words (an iPhone dates it years back, far down
+    // the timeline).
+    await page.getByLabel('Search photos').fill('decoder');
+    const noPreview = page.locator('.tile .tile-pending[title*="need libheif"]');
+    await noPreview.waitFor({ timeout: 60_000 });
+    assert.equal(await noPreview.innerText(), 'No preview');
+    // Never a spinner for it: the job is over.
+    assert.equal(await page.locator('.tile .tile-pending', { hasText: 'Processing' }).count(), 0);
+    // Out of the way of the steps after this one (trash, then purge).
+    const id = await noPreview.evaluate((el) => el.closest('.tile').dataset.assetId);
+    await page.evaluate(async (id) => {
+      const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token;
+      for (const url of [`/api/v1/assets/${id}`, `/api/v1/trash/${id}`])
+        await fetch(url, { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
+    }, id);
+    await page.getByLabel('Search photos').fill('');
+  } else {
+    console.log('e2e: no HEIC fixture (no shared corpus): the No preview check did not run');
+  }
 
   step('phone width');
   const phone = await browser.newContext({

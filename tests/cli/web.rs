@@ -20,7 +20,13 @@ const FRONTEND: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/frontend");
 fn the_gallery_works_in_chromium() {
     let Some(chromium) = browser() else { return };
     let storage = Storage::embedded();
-    let (_server, url) = serve(&storage, &["--workers", "2"], &[]);
+    // libheif "not installed": an iPhone photo is stored, and its tile says
+    // why it has no preview (the gallery test checks it) instead of spinning.
+    let (_server, url) = serve(
+        &storage,
+        &["--workers", "2"],
+        &[("DARKROOM_LIBHEIF", "/nonexistent/libheif.so.1")],
+    );
     darkroom_ok(&["admin", "create-user", "ansel", "--admin"], &storage);
     let password = "zone-system-1941";
     set_password(&storage, "ansel", password);
@@ -106,8 +112,9 @@ fn set_password(storage: &Storage, user: &str, password: &str) {
     assert!(child.wait().unwrap().success());
 }
 
-/// Real photos from `../shared/corpus` when it is there, else made here; one
-/// of them records where it was taken; one "photo" is text, one is broken.
+/// Real photos from `../shared/corpus` when it is there (with an iPhone HEIC
+/// the server cannot decode), else made here; one of them records where it
+/// was taken; one "photo" is text, one is broken.
 fn write_photos(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -124,6 +131,10 @@ fn write_photos(dir: &Path) {
     if real.iter().all(|(from, _)| corpus.join(from).is_file()) {
         for (from, to) in real {
             std::fs::copy(corpus.join(from), dir.join(to)).unwrap();
+        }
+        let heic = corpus.join("formats/heic/IMG_2682.heic");
+        if heic.is_file() {
+            std::fs::copy(heic, dir.join("no-decoder.heic")).unwrap();
         }
     } else {
         eprintln!("no shared corpus: the browser test uses generated photos");

@@ -1,4 +1,5 @@
-// Filters over the library: file name, camera, lens, dates, rating, RAW,
+// Filters over the library: a search (file name, title, caption, keywords,
+// camera, lens, creator, place names), camera, lens, dates, rating, RAW,
 // favourites and keyword. They narrow the timeline and its scrubber alike.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
@@ -16,45 +17,44 @@ export function filterQuery(filters) {
 export function Filters({ value, onChange }) {
   const [open, setOpen] = useState(false);
   const [facets, setFacets] = useState(null);
-  const [name, setName] = useState(value.filename ?? '');
+  const [words, setWords] = useState(value.q ?? '');
   useEffect(() => {
     if (open && !facets)
       api('assets/facets')
         .then(setFacets)
         .catch(() => setFacets({ cameras: [], lenses: [], keywords: [] }));
   }, [open]);
-  // The name search waits for a pause in typing.
+  // The search waits for a pause in typing, and for a word to look for.
   useEffect(() => {
-    const t = setTimeout(() => name !== (value.filename ?? '') && onChange({ ...value, filename: name }), 300);
+    const q = /[\p{L}\p{N}]/u.test(words) ? words : '';
+    const t = setTimeout(() => q !== (value.q ?? '') && onChange({ ...value, q }), 300);
     return () => clearTimeout(t);
-  }, [name]);
+  }, [words]);
 
   const set = (key) => (e) => {
     const target = e.currentTarget;
     onChange({ ...value, [key]: target.type === 'checkbox' ? target.checked : target.value });
   };
   const camera = value.make || value.model ? `${value.make ?? ''}\u0000${value.model ?? ''}` : '';
-  const active = Object.entries(value).filter(
-    ([k, v]) => k !== 'filename' && v !== '' && v != null && v !== false,
-  ).length;
+  const active = Object.entries(value).filter(([k, v]) => k !== 'q' && v !== '' && v != null && v !== false).length;
 
   return (
     <div class="filters">
       <div class="filters-row">
         <label class="search">
-          <span class="sr-only">Search by file name</span>
+          <span class="sr-only">Search photos</span>
           <input
             type="search"
-            placeholder="Search file names"
-            value={name}
-            onInput={(e) => setName(e.currentTarget.value)}
+            placeholder="Search titles, keywords, places, cameras…"
+            value={words}
+            onInput={(e) => setWords(e.currentTarget.value)}
           />
         </label>
         <button type="button" aria-expanded={open} aria-controls="filter-panel" onClick={() => setOpen(!open)}>
           Filters{active ? ` (${active})` : ''}
         </button>
         {active > 0 && (
-          <button type="button" onClick={() => onChange({ filename: value.filename })}>
+          <button type="button" onClick={() => onChange({ q: value.q })}>
             Clear filters
           </button>
         )}

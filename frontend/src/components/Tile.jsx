@@ -1,6 +1,29 @@
 import { dayTitle } from '../lib/format.js';
 import { isRendering, noPreviewReason, rendition, srcset } from '../lib/renditions.js';
 
+/** What kind of photo a tile shows, at a glance: RAW, edited. */
+export function badgesOf(asset) {
+  const badges = [];
+  if (asset.is_raw) badges.push({ key: 'raw', text: 'RAW', title: 'A camera RAW file' });
+  if (asset.edit_version > 0)
+    badges.push({ key: 'edited', text: 'Edited', title: `Edited (version ${asset.edit_version})` });
+  return badges;
+}
+
+function Badges({ asset }) {
+  const badges = badgesOf(asset);
+  if (!badges.length) return null;
+  return (
+    <span class="tile-kinds">
+      {badges.map((b) => (
+        <span key={b.key} class={`tile-kind tile-kind-${b.key}`} title={b.title}>
+          {b.text}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 /** One photo of a grid, absolutely placed by its layout box. */
 export function Tile({ tile, selection, onOpen, draggable, onDragStart, onDragOver, onDrop, badge }) {
   const { asset } = tile;
@@ -20,7 +43,9 @@ export function Tile({ tile, selection, onOpen, draggable, onDragStart, onDragOv
       <button
         type="button"
         class="tile-open"
-        aria-label={`${label}, ${dayTitle(asset.day)}${asset.favorite ? ', favourite' : ''}`}
+        aria-label={[label, dayTitle(asset.day), asset.favorite && 'favourite', ...badgesOf(asset).map((b) => b.title)]
+          .filter(Boolean)
+          .join(', ')}
         onClick={(e) => {
           if (selection && (selection.size || e.shiftKey)) selection.toggle(asset, e.shiftKey);
           else onOpen(asset);
@@ -60,6 +85,7 @@ export function Tile({ tile, selection, onOpen, draggable, onDragStart, onDragOv
           ♥
         </span>
       )}
+      <Badges asset={asset} />
       {badge}
     </div>
   );

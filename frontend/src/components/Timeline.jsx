@@ -126,8 +126,8 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
     loading.current.add(m.month);
     try {
       const wanted = new Set(m.days.map((d) => d.day));
-      const assets = (await allPages(`assets?month=${m.month}${query ? `&${query}` : ''}`, 'assets')).filter((a) =>
-        wanted.has(a.day),
+      const assets = (await allPages(`assets?month=${m.month}&sort=taken${query ? `&${query}` : ''}`, 'assets')).filter(
+        (a) => wanted.has(a.day),
       );
       if (months !== current.current.timeline.months) return; // a newer timeline took over
       const layout = layoutMonth(m.days, assets, current.current.width);
