@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Duration;
 
-use crate::catalog::{BlobUser, FeedCheck, UsageCheck, UserRecord};
+use crate::catalog::{BlobUser, FeedCheck, SearchIndexCheck, UsageCheck, UserRecord};
 use crate::maintenance::{delete_orphan, rehash};
 use crate::progress::Progress;
 use crate::{AssetId, BlobStore, Catalog, ContentHash, StorageError, UserId, now_ms};
@@ -95,6 +95,8 @@ pub enum Finding {
     ReplicaMissing { hash: ContentHash },
     /// A blob in use not on both sites, with no job queued to copy it.
     ReplicationNotQueued { hash: ContentHash },
+    /// The SQLite search index is out of step with the assets.
+    SearchIndex(SearchIndexCheck),
 }
 
 impl Finding {
@@ -114,6 +116,7 @@ impl Finding {
                 | Finding::OnlyOnReplica { .. }
                 | Finding::ReplicaMissing { .. }
                 | Finding::ReplicationNotQueued { .. }
+                | Finding::SearchIndex(_)
         )
     }
 
@@ -136,6 +139,7 @@ impl Finding {
             Finding::Timeline { user, day, .. } => format!("timeline {user} {day}"),
             Finding::NeverRendered { asset, .. } => format!("unrendered {asset}"),
             Finding::Feed(f) => format!("feed {}", f.user),
+            Finding::SearchIndex(_) => "search index".to_string(),
         }
     }
 }
@@ -233,6 +237,12 @@ impl fmt::Display for Finding {
             Finding::ReplicaMissing { hash } => write!(
                 f,
                 "replica missing: blob {hash} is recorded as on both sites, the second lacks it"
+            ),
+            Finding::SearchIndex(check) => write!(
+                f,
+                "search index out of step: {} photo(s) not searchable, {} stray row(s) \
+                 (a repair rebuilds it from the photos)",
+                check.unindexed, check.stray
             ),
             Finding::ReplicationNotQueued { hash } => write!(
                 f,
@@ -448,6 +458,11 @@ async fn catalog_findings(
             });
         }
     }
+    if let Some(check) = catalog.check_search_index().await?
+        && !check.agrees()
+    {
+        findings.push(Finding::SearchIndex(check));
+    }
     for (asset, owner) in catalog.assets_never_rendered().await? {
         findings.push(Finding::NeverRendered { asset, owner });
     }
@@ -496,6 +511,10 @@ async fn repair(
                 ));
             }
             Finding::Timeline { .. } | Finding::Feed(_) => {}
+            Finding::SearchIndex(_) => {
+                let indexed = catalog.rebuild_search_index().await?;
+                done.push(format!("rebuilt the search index ({indexed} photos)"));
+            }
             Finding::OnlyOnReplica { hash } => {
                 let bytes = blobs.restore_from_replica(hash).await?;
                 done.push(format!(

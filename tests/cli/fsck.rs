@@ -109,9 +109,21 @@ async fn a_damaged_library_is_found_repaired_and_what_needs_a_backup_stays(stora
             .status()
             .unwrap();
         assert!(touched.success());
+        // The SQLite search index loses a photo (a catalog edited by hand).
+        catalog_sql(
+            &storage,
+            &format!(
+                "DELETE FROM asset_search WHERE rowid =
+                    (SELECT key FROM asset_search_keys WHERE asset_id = '{corrupt}')"
+            ),
+        );
         let (_, out) = fsck(&storage, &["--verify-bytes"]);
         assert!(
             out.contains(&format!("untracked object: blob {untracked}")),
+            "{out}"
+        );
+        assert!(
+            out.contains("search index out of step: 1 photo(s) not searchable, 0 stray"),
             "{out}"
         );
         untracked_file = Some(dir.join(&untracked));
@@ -136,6 +148,12 @@ async fn a_damaged_library_is_found_repaired_and_what_needs_a_backup_stays(stora
         "{out}"
     );
     if let Some(file) = untracked_file {
+        assert!(
+            out.contains("repaired: rebuilt the search index (4 photos)"),
+            "{out}"
+        );
+        let (_, after) = fsck(&storage, &[]);
+        assert!(!after.contains("search index"), "{after}");
         assert!(out.contains("untracked object:"), "{out}");
         assert!(
             file.exists(),

@@ -17,12 +17,16 @@ mod library;
 mod listing;
 mod renditions;
 mod replication;
+mod search_index;
 mod sessions;
 mod shares;
 mod snapshot;
 // Fixture libraries for the catalog benchmark only.
 #[cfg(feature = "bench-fixtures")]
 mod synthetic;
+#[cfg(feature = "bench-fixtures")]
+#[doc(hidden)]
+pub use synthetic::{PHOTOS_PER_TRIP, synthetic_trip_word};
 mod trash;
 mod uploads;
 mod usage;
@@ -55,6 +59,7 @@ pub use listing::{
 };
 pub use renditions::{NewRendition, RenditionRecord};
 pub use replication::ReplicaDuty;
+pub use search_index::SearchIndexCheck;
 pub use sessions::OpenedSession;
 pub use sessions::{NewSession, SessionRecord};
 pub use shares::{NewShareLink, ShareLinkRecord, ShareLinkState, ShareTarget};

@@ -14,8 +14,25 @@ const CAMERAS: [(&str, &str); 5] = [
     ("SONY", "ILCE-7RM5"),
     ("Apple", "iPhone 15 Pro"),
 ];
-/// Rows per INSERT (each binds 20 values: well under both databases' limits).
+/// Rows per INSERT (each binds 21 values: well under both databases' limits).
 const BATCH: usize = 500;
+
+/// Each synthetic title names a trip, and this many photos share one: a
+/// search for a trip finds as many photos in a small library as in a large.
+pub const PHOTOS_PER_TRIP: usize = 100;
+
+/// The made-up word naming trip `n`: "q" and four letters, all of one
+/// length, so no trip's word is the start of another's (search matches
+/// prefixes).
+pub fn synthetic_trip_word(n: usize) -> String {
+    let mut word = String::from("q");
+    let mut rest = n;
+    for _ in 0..4 {
+        word.push(char::from(b'a' + (rest % 26) as u8));
+        rest /= 26;
+    }
+    word
+}
 
 /// A small deterministic generator (SplitMix64), so runs are comparable.
 struct Mix(u64);
@@ -54,7 +71,7 @@ impl Catalog {
             let mut asset_sql = String::from(
                 "INSERT INTO assets (id, owner_id, blob_hash, original_name, media_type, format,
                     size, width, height, taken_at, sort_at, created_at, camera_make, camera_model,
-                    lens, is_raw, has_location, rating, is_favorite, taken_day) VALUES ",
+                    lens, is_raw, has_location, rating, is_favorite, taken_day, title) VALUES ",
             );
             struct Row {
                 id: AssetId,
@@ -69,6 +86,7 @@ impl Catalog {
                 rating: i64,
                 favorite: bool,
                 day: i64,
+                title: String,
             }
             let mut rows = Vec::with_capacity(n);
             for i in 0..n {
@@ -89,6 +107,7 @@ impl Catalog {
                     rating: [0, 0, 0, 1, 2, 3, 3, 4, 5][(r >> 20) as usize % 9],
                     favorite: (r >> 24).is_multiple_of(20),
                     day: super::ledger::utc_day(sort_at) as i64,
+                    title: format!("Trip {}", synthetic_trip_word((done + i) / PHOTOS_PER_TRIP)),
                 });
             }
             for (i, _) in rows.iter().enumerate() {
@@ -100,8 +119,8 @@ impl Catalog {
                     b + 2,
                     b + 3
                 ));
-                let a = i * 20;
-                let params: Vec<String> = (1..=20).map(|k| format!("${}", a + k)).collect();
+                let a = i * 21;
+                let params: Vec<String> = (1..=21).map(|k| format!("${}", a + k)).collect();
                 asset_sql.push_str(&format!(
                     "{}({})",
                     if i == 0 { "" } else { ", " },
@@ -143,7 +162,8 @@ impl Catalog {
                     .bind(i64::from(row.location))
                     .bind(row.rating)
                     .bind(i64::from(row.favorite))
-                    .bind(row.day);
+                    .bind(row.day)
+                    .bind(row.title.clone());
             }
             assets.execute(&mut *tx).await?;
             tx.commit().await?;
