@@ -5,7 +5,9 @@
 //! loopback, and drives each endpoint with a small Rust load client for a
 //! fixed time: requests per second and p50/p99 latency for the timeline's
 //! bucket list, pages of 100 assets with filters, a timeline bucket's page,
-//! and an album page. Then it prints each figure at the largest size beside
+//! an album page, and searches: ranked for a trip's name (about 100 photos
+//! at every size, as a real trip would be), ranked and newest first for a
+//! camera maker's name (a fifth of the library, growing with it). Then it prints each figure at the largest size beside
 //! the smallest as a ratio: the cost must not grow with the library.
 //!
 //!   cargo run --release -p darkroom-benches --bin catalog-bench -- \
@@ -18,7 +20,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use darkroom_api::{ApiConfig, Application, Services};
-use darkroom_storage::catalog::{Scope, create_postgres_database};
+use darkroom_storage::catalog::{
+    PHOTOS_PER_TRIP, Scope, create_postgres_database, synthetic_trip_word,
+};
 use darkroom_storage::{BlobConfig, BlobStore, Catalog};
 use darkroom_workers::{CpuPool, EditRenderer, Waker, WorkerConfig};
 
@@ -189,6 +193,21 @@ async fn main() -> anyhow::Result<()> {
             (
                 "album page of 100",
                 format!("/api/v1/albums/{album}/assets?limit=100"),
+            ),
+            (
+                "search a trip (ranked)",
+                format!(
+                    "/api/v1/assets?limit=100&q=trip+{}",
+                    synthetic_trip_word(size / PHOTOS_PER_TRIP / 2)
+                ),
+            ),
+            (
+                "search a maker (ranked)",
+                "/api/v1/assets?limit=100&q=fujifilm".into(),
+            ),
+            (
+                "search a maker (newest)",
+                "/api/v1/assets?limit=100&q=fujifilm&sort=taken".into(),
             ),
         ];
         let mut figures = Vec::new();

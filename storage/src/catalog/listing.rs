@@ -46,6 +46,27 @@ pub struct AssetFilter {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchTerms(Vec<String>);
 
+/// The token that stands for an owner in the SQLite index: 'o' and the
+/// id's hex digits (one word for the tokenizer).
+fn owner_token(owner: &UserId) -> String {
+    format!("o{}", owner.to_string().replace('-', ""))
+}
+
+/// A search matching more photos than this is listed newest first rather
+/// than ranked: ranking costs a score for every match (a fifth of a library
+/// for a camera maker's name), and among that many, relevance says little.
+pub const RANKED_AT_MOST: i64 = 2_000;
+
+/// How a search condition meets the assets being listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SearchJoin {
+    /// The matches as a set, looked up once: for searches matching few.
+    Set,
+    /// A lookup per candidate row, walked in the listing's order until the
+    /// page is full: for searches matching many.
+    PerRow,
+}
+
 /// A search of more words than this keeps the first ones.
 const MAX_SEARCH_TERMS: usize = 16;
 /// Longer words are cut (no real word is this long; it bounds the query).
@@ -74,14 +95,21 @@ impl SearchTerms {
         &self.0
     }
 
-    /// As an FTS5 query: each word a quoted prefix (`"ice"* "fall"*`); words
-    /// are letters and digits only, so nothing in them is query syntax.
-    fn fts5(&self) -> String {
-        self.0
+    /// As an FTS5 query inside one owner's photos: each word a quoted
+    /// prefix (`"ice"* "fall"*`) in the described columns, and the owner's
+    /// token in `owner` (see migration 0016). Words are letters and digits
+    /// only, so nothing in them is query syntax.
+    fn fts5(&self, owner: &UserId) -> String {
+        let words = self
+            .0
             .iter()
             .map(|w| format!("\"{w}\"*"))
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" ");
+        format!(
+            "owner : \"{}\" AND {{name title caption keywords camera creator places}} : ({words})",
+            owner_token(owner)
+        )
     }
 
     /// As a PostgreSQL tsquery (`'ice':* & 'fall':*`), likewise.
@@ -206,8 +234,15 @@ impl QueryText {
     }
 }
 
-/// Appends `AND …` conditions for `filter` (columns of `assets` as `a`).
-pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter, dialect: Dialect) {
+/// Appends `AND …` conditions for `filter` (columns of `assets` as `a`, the
+/// owner's photos).
+pub(super) fn push_filter(
+    q: &mut QueryText,
+    filter: &AssetFilter,
+    owner: &UserId,
+    dialect: Dialect,
+    join: SearchJoin,
+) {
     let cond = |q: &mut QueryText, sql: &str, value: Bind| {
         let p = q.bind(value);
         q.text.push_str(&format!(" AND {}", sql.replace("?", &p)));
@@ -274,14 +309,22 @@ pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter, dialect: Dial
         );
     }
     if let Some(terms) = &filter.search {
-        match dialect {
-            Dialect::Sqlite => cond(
+        match (dialect, join) {
+            (Dialect::Sqlite, SearchJoin::Set) => cond(
                 q,
                 "a.id IN (SELECT k.asset_id FROM asset_search_keys k WHERE k.key IN
                     (SELECT rowid FROM asset_search WHERE asset_search MATCH ?))",
-                Bind::Text(terms.fts5()),
+                Bind::Text(terms.fts5(owner)),
             ),
-            Dialect::Postgres => cond(
+            (Dialect::Sqlite, SearchJoin::PerRow) => cond(
+                q,
+                "EXISTS (SELECT 1 FROM asset_search_keys k
+                    JOIN asset_search ON asset_search.rowid = k.key
+                    WHERE k.asset_id = a.id AND asset_search MATCH ?)",
+                Bind::Text(terms.fts5(owner)),
+            ),
+            // The planner weighs the GIN index against the listing's own.
+            (Dialect::Postgres, _) => cond(
                 q,
                 "a.search @@ to_tsquery('simple', ?)",
                 Bind::Text(terms.tsquery()),
@@ -336,9 +379,21 @@ impl Catalog {
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
         let limit = limit.clamp(1, 1000);
-        if let (AssetOrder::Relevance, Some(terms)) = (order, &filter.search) {
-            let seen = after.map_or(0, |cursor| cursor.key.max(0));
-            return self.ranked(owner, filter, terms, seen, limit).await;
+        let mut join = SearchJoin::Set;
+        let mut order = order;
+        if let Some(terms) = &filter.search {
+            let many = self.search_matches_many(owner, terms).await?;
+            if many {
+                join = SearchJoin::PerRow;
+            }
+            if order == AssetOrder::Relevance {
+                if !many {
+                    let seen = after.map_or(0, |cursor| cursor.key.max(0));
+                    return self.ranked(owner, filter, terms, seen, limit).await;
+                }
+                // Too many to rank: newest first (its cursor is a sort key).
+                order = AssetOrder::TakenNewest;
+            }
         }
         let key = order.key_column();
         let (dir, cmp) = if order.descending() {
@@ -351,7 +406,7 @@ impl Catalog {
         q.text = format!(
             "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
         );
-        push_filter(&mut q, filter, self.dialect);
+        push_filter(&mut q, filter, owner, self.dialect, join);
         if let Some(cursor) = after {
             // Keyset pagination, expanded so both databases use the index.
             let k = q.bind(Bind::Int(cursor.key));
@@ -380,6 +435,35 @@ impl Catalog {
         Ok(AssetPage { assets, next })
     }
 
+    /// Whether a search matches more of the owner's photos than are ranked
+    /// ([`RANKED_AT_MOST`]); reads no further than that many matches.
+    async fn search_matches_many(
+        &self,
+        owner: &UserId,
+        terms: &SearchTerms,
+    ) -> Result<bool, StorageError> {
+        let probe = match self.dialect {
+            Dialect::Sqlite => sqlx::query(
+                "SELECT COUNT(*) AS n FROM
+                   (SELECT rowid FROM asset_search WHERE asset_search MATCH $1 LIMIT $2)",
+            )
+            .bind(terms.fts5(owner)),
+            Dialect::Postgres => sqlx::query(
+                "SELECT COUNT(*) AS n FROM
+                   (SELECT 1 FROM assets a WHERE a.search @@ to_tsquery('simple', $1)
+                      AND a.owner_id = $3 AND a.deleted_at IS NULL LIMIT $2) t",
+            )
+            .bind(terms.tsquery()),
+        };
+        let probe = probe.bind(RANKED_AT_MOST + 1);
+        let probe = match self.dialect {
+            Dialect::Sqlite => probe,
+            Dialect::Postgres => probe.bind(owner.to_string()),
+        };
+        let found: i64 = probe.fetch_one(&self.pool).await?.try_get("n")?;
+        Ok(found > RANKED_AT_MOST)
+    }
+
     /// A page of search results, best match first: bm25 over the FTS5
     /// columns on SQLite, `ts_rank` over the weighted vector on PostgreSQL
     /// (title, keywords and file name count most, then caption, creator and
@@ -397,7 +481,7 @@ impl Catalog {
         let columns = asset_columns_of_a();
         let rank = match self.dialect {
             Dialect::Sqlite => {
-                let query = q.bind(Bind::Text(terms.fts5()));
+                let query = q.bind(Bind::Text(terms.fts5(owner)));
                 q.text = format!(
                     "SELECT {columns} FROM asset_search
                      JOIN asset_search_keys k ON k.key = asset_search.rowid
@@ -406,8 +490,8 @@ impl Catalog {
                        AND a.owner_id = {owner_p} AND a.deleted_at IS NULL"
                 );
                 // Columns: name, title, caption, keywords, camera, creator,
-                // places; bm25 is lower for better matches.
-                "bm25(asset_search, 6.0, 8.0, 3.0, 6.0, 1.0, 3.0, 3.0) ASC".to_string()
+                // places, owner; bm25 is lower for better matches.
+                "bm25(asset_search, 6.0, 8.0, 3.0, 6.0, 1.0, 3.0, 3.0, 0.0) ASC".to_string()
             }
             Dialect::Postgres => {
                 let query = q.bind(Bind::Text(terms.tsquery()));
@@ -423,7 +507,7 @@ impl Catalog {
             search: None,
             ..filter.clone()
         };
-        push_filter(&mut q, &others, self.dialect);
+        push_filter(&mut q, &others, owner, self.dialect, SearchJoin::Set);
         let lim = q.bind(Bind::Int(i64::from(limit) + 1));
         let offset = q.bind(Bind::Int(seen));
         q.text.push_str(&format!(
@@ -486,7 +570,7 @@ impl Catalog {
             "SELECT a.taken_day AS day, COUNT(*) AS count FROM assets a
              WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
         );
-        push_filter(&mut q, filter, self.dialect);
+        push_filter(&mut q, filter, owner, self.dialect, SearchJoin::Set);
         q.text
             .push_str(" GROUP BY a.taken_day ORDER BY a.taken_day DESC");
         let rows = q.query().fetch_all(&self.pool).await?;
@@ -643,9 +727,10 @@ mod tests {
             ["skógafoss", "img", "1234", "heic", "x", "or", "drop"]
         );
         let terms = terms.unwrap();
+        let owner: UserId = "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap();
         assert_eq!(
-            terms.fts5(),
-            r#""skógafoss"* "img"* "1234"* "heic"* "x"* "or"* "drop"*"#
+            terms.fts5(&owner),
+            r#"owner : "o01890a5dac96774bbcceb302099a8057" AND {name title caption keywords camera creator places} : ("skógafoss"* "img"* "1234"* "heic"* "x"* "or"* "drop"*)"#
         );
         assert!(terms.tsquery().starts_with("'skógafoss':* & 'img':*"));
         assert_eq!(SearchTerms::parse(" -- ** "), None);
@@ -657,6 +742,91 @@ mod tests {
             SearchTerms::parse(&many).unwrap().words().len(),
             MAX_SEARCH_TERMS
         );
+    }
+
+    /// A search matching few is ranked; one matching more than are ranked
+    /// is listed newest first, page after page, exactly as the same photos
+    /// found without search (the per-row lookup finds what the set does).
+    #[tokio::test]
+    async fn searches_matching_few_are_ranked_and_many_are_newest_first() {
+        use super::super::{PHOTOS_PER_TRIP, synthetic_trip_word};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.db");
+        let catalog = Catalog::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        catalog.migrate().await.unwrap();
+        let owner = catalog.create_user("ann", false).await.unwrap().id;
+        let other = catalog.create_user("ben", false).await.unwrap().id;
+        catalog
+            .fill_synthetic_library(&owner, 12_000, 0)
+            .await
+            .unwrap();
+        let search = |text: &str| AssetFilter {
+            search: SearchTerms::parse(text),
+            ..AssetFilter::default()
+        };
+        // A trip: its photos, ranked, and only the owner's.
+        let word = synthetic_trip_word(7);
+        let trip = catalog
+            .list_assets(
+                &owner,
+                &search(&format!("trip {word}")),
+                AssetOrder::Relevance,
+                None,
+                1000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(trip.assets.len(), PHOTOS_PER_TRIP);
+        assert!(
+            trip.assets
+                .iter()
+                .all(|a| a.library.title.as_deref() == Some(&format!("Trip {word}")))
+        );
+        let theirs = catalog
+            .list_assets(&other, &search(&word), AssetOrder::Relevance, None, 10)
+            .await
+            .unwrap();
+        assert!(theirs.assets.is_empty());
+        // A maker: a fifth of the library, too many to rank.
+        assert!(
+            catalog
+                .search_matches_many(&owner, &search("fujifilm").search.unwrap())
+                .await
+                .unwrap()
+        );
+        let by_make = AssetFilter {
+            camera_make: Some("FUJIFILM".into()),
+            ..AssetFilter::default()
+        };
+        let (mut searched, mut filtered) = (None, None);
+        for _ in 0..3 {
+            let a = catalog
+                .list_assets(
+                    &owner,
+                    &search("fujifilm"),
+                    AssetOrder::Relevance,
+                    searched.as_ref(),
+                    100,
+                )
+                .await
+                .unwrap();
+            let b = catalog
+                .list_assets(
+                    &owner,
+                    &by_make,
+                    AssetOrder::TakenNewest,
+                    filtered.as_ref(),
+                    100,
+                )
+                .await
+                .unwrap();
+            let ids = |p: &AssetPage| p.assets.iter().map(|a| a.id).collect::<Vec<_>>();
+            assert_eq!(ids(&a), ids(&b));
+            assert_eq!(a.assets.len(), 100);
+            (searched, filtered) = (a.next, b.next);
+        }
     }
 
     #[test]
@@ -682,7 +852,9 @@ mod tests {
                 min_rating: Some(3),
                 ..AssetFilter::default()
             },
+            &UserId::new(),
             Dialect::Sqlite,
+            SearchJoin::Set,
         );
         assert_eq!(q.text, " AND a.is_favorite = 1 AND a.rating >= $2");
         assert_eq!(q.binds.len(), 2);

@@ -22,9 +22,9 @@ mod sessions;
 mod shares;
 mod snapshot;
 // Fixture libraries for the catalog benchmark only.
-#[cfg(feature = "bench-fixtures")]
+#[cfg(any(test, feature = "bench-fixtures"))]
 mod synthetic;
-#[cfg(feature = "bench-fixtures")]
+#[cfg(any(test, feature = "bench-fixtures"))]
 #[doc(hidden)]
 pub use synthetic::{PHOTOS_PER_TRIP, synthetic_trip_word};
 mod trash;
