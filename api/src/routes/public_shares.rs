@@ -300,6 +300,17 @@ pub(crate) async fn rendition(
     Ok(response)
 }
 
+/// Refuses a download through a link whose owner did not allow them.
+fn require_downloads(link: &ShareLinkRecord) -> Result<(), ApiError> {
+    if link.allow_download {
+        return Ok(());
+    }
+    Err(ApiError::Denied {
+        code: ErrorCode::DownloadNotAllowed,
+        message: "the owner of this link does not allow downloading originals".into(),
+    })
+}
+
 /// A shared photo's original: only when the owner allowed downloads, and
 /// rebuilt without location as it streams (see `shared_originals.rs`).
 #[utoipa::path(get, path = "/api/v1/shared/{token}/assets/{id}/original", tag = "sharing", security(()),
@@ -317,12 +328,7 @@ pub(crate) async fn original(
 ) -> Result<HttpResponse, ApiError> {
     let (token, id) = path.into_inner();
     let link = open_link(&req, &state, &token).await?;
-    if !link.allow_download {
-        return Err(ApiError::Denied {
-            code: ErrorCode::DownloadNotAllowed,
-            message: "the owner of this link does not allow downloading originals".into(),
-        });
-    }
+    require_downloads(&link)?;
     let asset = shared_asset(&state, &link, &id).await?;
     let body = crate::shared_originals::without_location(state.clone(), &asset).await?;
     Ok(HttpResponse::Ok()
@@ -354,12 +360,7 @@ pub(crate) async fn download(
 ) -> Result<HttpResponse, ApiError> {
     let token = path.into_inner();
     let link = open_link(&req, &state, &token).await?;
-    if !link.allow_download {
-        return Err(ApiError::Denied {
-            code: ErrorCode::DownloadNotAllowed,
-            message: "the owner of this link does not allow downloading originals".into(),
-        });
-    }
+    require_downloads(&link)?;
     let (name, selection) = match link.target {
         ShareTarget::Album(album) => {
             let album = state.catalog.get_album_any_owner(&album).await?;

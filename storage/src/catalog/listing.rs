@@ -333,6 +333,29 @@ pub(super) fn push_filter(
     }
 }
 
+/// A page from `rows` fetched with one row more than `limit` (that row says
+/// there is a next page); `key_of` gives the last asset's cursor key.
+fn page_of(
+    rows: &[sqlx::any::AnyRow],
+    limit: u32,
+    key_of: impl Fn(&AssetRecord) -> i64,
+) -> Result<AssetPage, StorageError> {
+    let mut assets = rows
+        .iter()
+        .map(asset_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if assets.len() > limit as usize {
+        assets.truncate(limit as usize);
+        assets.last().map(|a| SortCursor {
+            key: key_of(a),
+            id: a.id,
+        })
+    } else {
+        None
+    };
+    Ok(AssetPage { assets, next })
+}
+
 /// `ASSET_COLUMNS`, each qualified with the alias `a` (for joins whose
 /// other tables share column names).
 fn asset_columns_of_a() -> String {
@@ -419,20 +442,7 @@ impl Catalog {
         q.text
             .push_str(&format!(" ORDER BY a.{key} {dir}, a.id {dir} LIMIT {lim}"));
         let rows = q.query().fetch_all(&self.pool).await?;
-        let mut assets = rows
-            .iter()
-            .map(asset_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = if assets.len() > limit as usize {
-            assets.truncate(limit as usize);
-            assets.last().map(|a| SortCursor {
-                key: order.key_of(a),
-                id: a.id,
-            })
-        } else {
-            None
-        };
-        Ok(AssetPage { assets, next })
+        page_of(&rows, limit, |a| order.key_of(a))
     }
 
     /// Whether a search matches more of the owner's photos than are ranked
@@ -514,20 +524,8 @@ impl Catalog {
             " ORDER BY {rank}, a.sort_at DESC, a.id DESC LIMIT {lim} OFFSET {offset}"
         ));
         let rows = q.query().fetch_all(&self.pool).await?;
-        let mut assets = rows
-            .iter()
-            .map(asset_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = if assets.len() > limit as usize {
-            assets.truncate(limit as usize);
-            assets.last().map(|a| SortCursor {
-                key: seen + i64::from(limit),
-                id: a.id,
-            })
-        } else {
-            None
-        };
-        Ok(AssetPage { assets, next })
+        // A ranked page continues by position.
+        page_of(&rows, limit, |_| seen + i64::from(limit))
     }
 
     /// Days with assets in the owner's library, newest first, with counts.
