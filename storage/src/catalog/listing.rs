@@ -46,26 +46,12 @@ pub struct AssetFilter {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchTerms(Vec<String>);
 
-/// The token that stands for an owner in the SQLite index: 'o' and the
-/// id's hex digits (one word for the tokenizer).
-fn owner_token(owner: &UserId) -> String {
-    format!("o{}", owner.to_string().replace('-', ""))
-}
-
 /// A search matching more photos than this is listed newest first rather
 /// than ranked: ranking costs a score for every match (a fifth of a library
 /// for a camera maker's name), and among that many, relevance says little.
-pub const RANKED_AT_MOST: i64 = 2_000;
-
-/// How a search condition meets the assets being listed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum SearchJoin {
-    /// The matches as a set, looked up once: for searches matching few.
-    Set,
-    /// A lookup per candidate row, walked in the listing's order until the
-    /// page is full: for searches matching many.
-    PerRow,
-}
+/// Matches are counted across owners (the index is one for all), so a word
+/// common in other libraries may list yours newest first too.
+pub const RANKED_AT_MOST: i64 = 1_000;
 
 /// A search of more words than this keeps the first ones.
 const MAX_SEARCH_TERMS: usize = 16;
@@ -95,21 +81,14 @@ impl SearchTerms {
         &self.0
     }
 
-    /// As an FTS5 query inside one owner's photos: each word a quoted
-    /// prefix (`"ice"* "fall"*`) in the described columns, and the owner's
-    /// token in `owner` (see migration 0016). Words are letters and digits
-    /// only, so nothing in them is query syntax.
-    fn fts5(&self, owner: &UserId) -> String {
-        let words = self
-            .0
+    /// As an FTS5 query: each word a quoted prefix (`"ice"* "fall"*`); words
+    /// are letters and digits only, so nothing in them is query syntax.
+    fn fts5(&self) -> String {
+        self.0
             .iter()
             .map(|w| format!("\"{w}\"*"))
             .collect::<Vec<_>>()
-            .join(" ");
-        format!(
-            "owner : \"{}\" AND {{name title caption keywords camera creator places}} : ({words})",
-            owner_token(owner)
-        )
+            .join(" ")
     }
 
     /// As a PostgreSQL tsquery (`'ice':* & 'fall':*`), likewise.
@@ -236,13 +215,7 @@ impl QueryText {
 
 /// Appends `AND …` conditions for `filter` (columns of `assets` as `a`, the
 /// owner's photos).
-pub(super) fn push_filter(
-    q: &mut QueryText,
-    filter: &AssetFilter,
-    owner: &UserId,
-    dialect: Dialect,
-    join: SearchJoin,
-) {
+pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter, dialect: Dialect) {
     let cond = |q: &mut QueryText, sql: &str, value: Bind| {
         let p = q.bind(value);
         q.text.push_str(&format!(" AND {}", sql.replace("?", &p)));
@@ -309,28 +282,70 @@ pub(super) fn push_filter(
         );
     }
     if let Some(terms) = &filter.search {
-        match (dialect, join) {
-            (Dialect::Sqlite, SearchJoin::Set) => cond(
+        match dialect {
+            Dialect::Sqlite => cond(
                 q,
                 "a.id IN (SELECT k.asset_id FROM asset_search_keys k WHERE k.key IN
                     (SELECT rowid FROM asset_search WHERE asset_search MATCH ?))",
-                Bind::Text(terms.fts5(owner)),
+                Bind::Text(terms.fts5()),
             ),
-            (Dialect::Sqlite, SearchJoin::PerRow) => cond(
-                q,
-                "EXISTS (SELECT 1 FROM asset_search_keys k
-                    JOIN asset_search ON asset_search.rowid = k.key
-                    WHERE k.asset_id = a.id AND asset_search MATCH ?)",
-                Bind::Text(terms.fts5(owner)),
-            ),
-            // The planner weighs the GIN index against the listing's own.
-            (Dialect::Postgres, _) => cond(
+            Dialect::Postgres => cond(
                 q,
                 "a.search @@ to_tsquery('simple', ?)",
                 Bind::Text(terms.tsquery()),
             ),
         }
     }
+}
+
+/// How well an asset matches: for each word, the weight of the best field
+/// holding a word that starts with it (title 8, keywords 6, file name 6,
+/// caption 3, creator 3, camera and lens 1), doubled when the field's word
+/// is the whole word searched. Place names are searched but not weighed
+/// here (the asset's record does not carry them).
+fn relevance(asset: &AssetRecord, terms: &SearchTerms) -> u32 {
+    let keywords = asset.library.keywords.join(" ");
+    let camera = [
+        asset.facts.camera_make.as_deref(),
+        asset.facts.camera_model.as_deref(),
+        asset.facts.lens.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let fields: [(u32, Option<&str>); 6] = [
+        (8, asset.library.title.as_deref()),
+        (6, Some(keywords.as_str())),
+        (6, Some(asset.original_name.as_str())),
+        (3, asset.library.caption.as_deref()),
+        (3, asset.library.creator.as_deref()),
+        (1, Some(camera.as_str())),
+    ];
+    terms
+        .words()
+        .iter()
+        .map(|term| {
+            fields
+                .iter()
+                .filter_map(|(weight, text)| {
+                    let text = (*text)?.to_lowercase();
+                    let mut best = None;
+                    for word in text.split(|c: char| !c.is_alphanumeric()) {
+                        if word == term {
+                            best = Some(weight * 2);
+                            break;
+                        }
+                        if word.starts_with(term.as_str()) {
+                            best = Some(*weight);
+                        }
+                    }
+                    best
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .sum()
 }
 
 /// A page from `rows` fetched with one row more than `limit` (that row says
@@ -354,16 +369,6 @@ fn page_of(
         None
     };
     Ok(AssetPage { assets, next })
-}
-
-/// `ASSET_COLUMNS`, each qualified with the alias `a` (for joins whose
-/// other tables share column names).
-fn asset_columns_of_a() -> String {
-    ASSET_COLUMNS
-        .split(',')
-        .map(|column| format!("a.{}", column.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -402,21 +407,14 @@ impl Catalog {
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
         let limit = limit.clamp(1, 1000);
-        let mut join = SearchJoin::Set;
         let mut order = order;
-        if let Some(terms) = &filter.search {
-            let many = self.search_matches_many(owner, terms).await?;
-            if many {
-                join = SearchJoin::PerRow;
+        if let (AssetOrder::Relevance, Some(terms)) = (order, &filter.search) {
+            if !self.search_matches_many(owner, terms).await? {
+                let seen = after.map_or(0, |cursor| cursor.key.max(0));
+                return self.ranked(owner, filter, seen, limit).await;
             }
-            if order == AssetOrder::Relevance {
-                if !many {
-                    let seen = after.map_or(0, |cursor| cursor.key.max(0));
-                    return self.ranked(owner, filter, terms, seen, limit).await;
-                }
-                // Too many to rank: newest first (its cursor is a sort key).
-                order = AssetOrder::TakenNewest;
-            }
+            // Too many to rank: newest first (its cursor is a sort key).
+            order = AssetOrder::TakenNewest;
         }
         let key = order.key_column();
         let (dir, cmp) = if order.descending() {
@@ -429,7 +427,7 @@ impl Catalog {
         q.text = format!(
             "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
         );
-        push_filter(&mut q, filter, owner, self.dialect, join);
+        push_filter(&mut q, filter, self.dialect);
         if let Some(cursor) = after {
             // Keyset pagination, expanded so both databases use the index.
             let k = q.bind(Bind::Int(cursor.key));
@@ -445,8 +443,9 @@ impl Catalog {
         page_of(&rows, limit, |a| order.key_of(a))
     }
 
-    /// Whether a search matches more of the owner's photos than are ranked
-    /// ([`RANKED_AT_MOST`]); reads no further than that many matches.
+    /// Whether a search matches more photos than are ranked
+    /// ([`RANKED_AT_MOST`]); reads no further than that many matches (on
+    /// SQLite, of every owner: see there).
     async fn search_matches_many(
         &self,
         owner: &UserId,
@@ -457,75 +456,77 @@ impl Catalog {
                 "SELECT COUNT(*) AS n FROM
                    (SELECT rowid FROM asset_search WHERE asset_search MATCH $1 LIMIT $2)",
             )
-            .bind(terms.fts5(owner)),
+            .bind(terms.fts5())
+            .bind(RANKED_AT_MOST + 1),
             Dialect::Postgres => sqlx::query(
                 "SELECT COUNT(*) AS n FROM
                    (SELECT 1 FROM assets a WHERE a.search @@ to_tsquery('simple', $1)
                       AND a.owner_id = $3 AND a.deleted_at IS NULL LIMIT $2) t",
             )
-            .bind(terms.tsquery()),
-        };
-        let probe = probe.bind(RANKED_AT_MOST + 1);
-        let probe = match self.dialect {
-            Dialect::Sqlite => probe,
-            Dialect::Postgres => probe.bind(owner.to_string()),
+            .bind(terms.tsquery())
+            .bind(RANKED_AT_MOST + 1)
+            .bind(owner.to_string()),
         };
         let found: i64 = probe.fetch_one(&self.pool).await?.try_get("n")?;
         Ok(found > RANKED_AT_MOST)
     }
 
-    /// A page of search results, best match first: bm25 over the FTS5
-    /// columns on SQLite, `ts_rank` over the weighted vector on PostgreSQL
-    /// (title, keywords and file name count most, then caption, creator and
-    /// places, then camera and lens); ties newest taken first.
+    /// A page of search results, best match first, for a search matching
+    /// at most [`RANKED_AT_MOST`] photos: the matches are read (with the
+    /// other filters) and scored here, by where each word is found (see
+    /// [`relevance`]), the same on both databases. Not bm25 or ts_rank:
+    /// both read every match of every word (a word in every title costs a
+    /// pass over the library) to weigh it.
     async fn ranked(
         &self,
         owner: &UserId,
         filter: &AssetFilter,
-        terms: &SearchTerms,
         seen: i64,
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
+        let Some(terms) = &filter.search else {
+            return Ok(AssetPage {
+                assets: Vec::new(),
+                next: None,
+            });
+        };
         let mut q = QueryText::default();
         let owner_p = q.bind(Bind::Text(owner.to_string()));
-        let columns = asset_columns_of_a();
-        let rank = match self.dialect {
-            Dialect::Sqlite => {
-                let query = q.bind(Bind::Text(terms.fts5(owner)));
-                q.text = format!(
-                    "SELECT {columns} FROM asset_search
-                     JOIN asset_search_keys k ON k.key = asset_search.rowid
-                     JOIN assets a ON a.id = k.asset_id
-                     WHERE asset_search MATCH {query}
-                       AND a.owner_id = {owner_p} AND a.deleted_at IS NULL"
-                );
-                // Columns: name, title, caption, keywords, camera, creator,
-                // places, owner; bm25 is lower for better matches.
-                "bm25(asset_search, 6.0, 8.0, 3.0, 6.0, 1.0, 3.0, 3.0, 0.0) ASC".to_string()
-            }
-            Dialect::Postgres => {
-                let query = q.bind(Bind::Text(terms.tsquery()));
-                q.text = format!(
-                    "SELECT {columns} FROM assets a
-                     WHERE a.search @@ to_tsquery('simple', {query})
-                       AND a.owner_id = {owner_p} AND a.deleted_at IS NULL"
-                );
-                format!("ts_rank(a.search, to_tsquery('simple', {query})) DESC")
-            }
-        };
-        let others = AssetFilter {
-            search: None,
-            ..filter.clone()
-        };
-        push_filter(&mut q, &others, owner, self.dialect, SearchJoin::Set);
-        let lim = q.bind(Bind::Int(i64::from(limit) + 1));
-        let offset = q.bind(Bind::Int(seen));
-        q.text.push_str(&format!(
-            " ORDER BY {rank}, a.sort_at DESC, a.id DESC LIMIT {lim} OFFSET {offset}"
-        ));
+        q.text = format!(
+            "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
+        );
+        push_filter(&mut q, filter, self.dialect);
         let rows = q.query().fetch_all(&self.pool).await?;
+        let mut scored = rows
+            .iter()
+            .map(|row| {
+                let asset = asset_from_row(row)?;
+                Ok((relevance(&asset, terms), asset))
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        scored.sort_by(|(sa, a), (sb, b)| {
+            sb.cmp(sa)
+                .then(b.sort_at.cmp(&a.sort_at))
+                .then(b.id.to_string().cmp(&a.id.to_string()))
+        });
+        let seen = usize::try_from(seen).unwrap_or(usize::MAX);
+        let more = scored.len() > seen.saturating_add(limit as usize);
+        let assets: Vec<AssetRecord> = scored
+            .into_iter()
+            .skip(seen)
+            .take(limit as usize)
+            .map(|(_, asset)| asset)
+            .collect();
         // A ranked page continues by position.
-        page_of(&rows, limit, |_| seen + i64::from(limit))
+        let next = if more {
+            assets.last().map(|a| SortCursor {
+                key: (seen + limit as usize) as i64,
+                id: a.id,
+            })
+        } else {
+            None
+        };
+        Ok(AssetPage { assets, next })
     }
 
     /// Days with assets in the owner's library, newest first, with counts.
@@ -568,7 +569,7 @@ impl Catalog {
             "SELECT a.taken_day AS day, COUNT(*) AS count FROM assets a
              WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
         );
-        push_filter(&mut q, filter, owner, self.dialect, SearchJoin::Set);
+        push_filter(&mut q, filter, self.dialect);
         q.text
             .push_str(" GROUP BY a.taken_day ORDER BY a.taken_day DESC");
         let rows = q.query().fetch_all(&self.pool).await?;
@@ -725,10 +726,9 @@ mod tests {
             ["skógafoss", "img", "1234", "heic", "x", "or", "drop"]
         );
         let terms = terms.unwrap();
-        let owner: UserId = "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap();
         assert_eq!(
-            terms.fts5(&owner),
-            r#"owner : "o01890a5dac96774bbcceb302099a8057" AND {name title caption keywords camera creator places} : ("skógafoss"* "img"* "1234"* "heic"* "x"* "or"* "drop"*)"#
+            terms.fts5(),
+            r#""skógafoss"* "img"* "1234"* "heic"* "x"* "or"* "drop"*"#
         );
         assert!(terms.tsquery().starts_with("'skógafoss':* & 'img':*"));
         assert_eq!(SearchTerms::parse(" -- ** "), None);
@@ -850,9 +850,7 @@ mod tests {
                 min_rating: Some(3),
                 ..AssetFilter::default()
             },
-            &UserId::new(),
             Dialect::Sqlite,
-            SearchJoin::Set,
         );
         assert_eq!(q.text, " AND a.is_favorite = 1 AND a.rating >= $2");
         assert_eq!(q.binds.len(), 2);

@@ -30,10 +30,10 @@ const REBUILD: [&str; 4] = [
     "DELETE FROM asset_search",
     "DELETE FROM asset_search_keys",
     "INSERT INTO asset_search_keys (asset_id) SELECT id FROM assets",
-    "INSERT INTO asset_search (rowid, name, title, caption, keywords, camera, creator, places, owner)
+    "INSERT INTO asset_search (rowid, name, title, caption, keywords, camera, creator, places)
      SELECT k.key, a.original_name, a.title, a.caption, a.keywords,
             COALESCE(a.camera_make, '') || ' ' || COALESCE(a.camera_model, '') || ' ' || COALESCE(a.lens, ''),
-            a.creator, a.place_names, 'o' || replace(a.owner_id, '-', '')
+            a.creator, a.place_names
      FROM assets a JOIN asset_search_keys k ON k.asset_id = a.id",
 ];
 
