@@ -210,6 +210,7 @@ fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64
 /// creator, copyright, colour label and rating, as Lightroom or a photo
 /// desk left them.
 fn written_in_file(metadata: &PhotoMetadata) -> LibraryFields {
+    use crate::routes::assets::{MAX_KEYWORD_CHARS, MAX_KEYWORDS, MAX_LABEL_CHARS, MAX_TEXT_CHARS};
     let written = &metadata.description;
     let bounded = |text: &Option<String>, max: usize| {
         text.as_ref()
@@ -217,19 +218,19 @@ fn written_in_file(metadata: &PhotoMetadata) -> LibraryFields {
             .filter(|t| !t.is_empty())
     };
     LibraryFields {
-        title: bounded(&written.title, 2000),
-        caption: bounded(&written.caption, 2000),
+        title: bounded(&written.title, MAX_TEXT_CHARS),
+        caption: bounded(&written.caption, MAX_TEXT_CHARS),
         keywords: written
             .all_keywords()
             .into_iter()
-            .take(100)
-            .map(|k| k.chars().take(100).collect())
+            .take(MAX_KEYWORDS)
+            .map(|k| k.chars().take(MAX_KEYWORD_CHARS).collect())
             .collect(),
         is_favorite: false,
         rating: metadata.rating.map_or(0, |r| r.clamp(0, 5) as u8),
-        creator: bounded(&written.creator, 2000),
-        copyright: bounded(&written.copyright, 2000),
-        color_label: bounded(&written.label, 40),
+        creator: bounded(&written.creator, MAX_TEXT_CHARS),
+        copyright: bounded(&written.copyright, MAX_TEXT_CHARS),
+        color_label: bounded(&written.label, MAX_LABEL_CHARS),
     }
 }
 

@@ -25,6 +25,7 @@ mod shared_originals;
 mod slow_clients;
 mod startup;
 mod state;
+mod streams;
 mod tls;
 mod tus_headers;
 mod usage_csv;

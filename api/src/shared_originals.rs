@@ -29,9 +29,19 @@ impl SharedOriginalSlots {
         SharedOriginalSlots(Arc::new(Semaphore::new(slots.max(1))))
     }
 
-    /// A slot, or `Busy` when all are taken (the client retries later).
-    fn take(&self) -> Result<OwnedSemaphorePermit, ApiError> {
-        self.0.clone().try_acquire_owned().map_err(|_| {
+    /// A slot at once (`wait` zero: a client retries later) or within
+    /// `wait` (a ZIP's next file); `Busy` when none came.
+    async fn take(&self, wait: std::time::Duration) -> Result<OwnedSemaphorePermit, ApiError> {
+        let slot = self.0.clone();
+        let taken = if wait.is_zero() {
+            slot.try_acquire_owned().ok()
+        } else {
+            tokio::time::timeout(wait, slot.acquire_owned())
+                .await
+                .ok()
+                .and_then(Result::ok)
+        };
+        taken.ok_or_else(|| {
             metrics::counter!("darkroom_shared_originals_refused_total").increment(1);
             ApiError::Busy("as many shared originals as the server sends at once are on their way")
         })
@@ -39,12 +49,14 @@ impl SharedOriginalSlots {
 }
 
 /// The original of `asset`, without location, as a stream of chunks; the
-/// bytes sent are metered to the owner as they go.
+/// bytes sent are metered to the owner as they go. `wait`: how long to wait
+/// for a slot (zero: refuse at once when all are taken).
 pub(crate) async fn without_location(
     state: web::Data<AppState>,
     asset: &AssetRecord,
+    wait: std::time::Duration,
 ) -> Result<impl Stream<Item = Result<Bytes, ApiError>> + use<>, ApiError> {
-    let permit = state.shared_original_slots.take()?;
+    let permit = state.shared_original_slots.take(wait).await?;
     let stripper = plan(&state.blobs, asset).await?;
     let source = state.blobs.stream(&asset.hash, None).await?;
     let sending = Sending {

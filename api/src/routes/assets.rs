@@ -312,9 +312,12 @@ pub(crate) struct LibraryPatchBody {
     color_label: Option<Option<String>>,
 }
 
-const MAX_TEXT_CHARS: usize = 2000;
-const MAX_KEYWORDS: usize = 100;
-const MAX_LABEL_CHARS: usize = 40;
+/// What a photo's library fields may hold, whether set by PATCH or read from
+/// the file at upload.
+pub(crate) const MAX_TEXT_CHARS: usize = 2000;
+pub(crate) const MAX_KEYWORDS: usize = 100;
+pub(crate) const MAX_KEYWORD_CHARS: usize = 100;
+pub(crate) const MAX_LABEL_CHARS: usize = 40;
 
 /// Sets title, caption, keywords, favourite, rating, creator, copyright or
 /// colour label (any subset).
@@ -345,11 +348,14 @@ pub(crate) async fn patch(
         }
     }
     if let Some(keywords) = &body.keywords
-        && (keywords.len() > MAX_KEYWORDS || keywords.iter().any(|k| k.chars().count() > 100))
+        && (keywords.len() > MAX_KEYWORDS
+            || keywords
+                .iter()
+                .any(|k| k.chars().count() > MAX_KEYWORD_CHARS))
     {
         return Err(invalid_field(
             "keywords",
-            format!("at most {MAX_KEYWORDS} keywords of at most 100 characters"),
+            format!("at most {MAX_KEYWORDS} keywords of at most {MAX_KEYWORD_CHARS} characters"),
         ));
     }
     if body.rating.is_some_and(|r| r > 5) {

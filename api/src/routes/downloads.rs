@@ -10,7 +10,7 @@ use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use darkroom_pipeline::edit::ExportFormat;
 use darkroom_storage::catalog::{AlbumRecord, AssetRecord, Scope, SortCursor, UsageKind};
-use darkroom_storage::{AssetId, StorageError, UserId};
+use darkroom_storage::{AssetId, UserId};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -120,9 +120,10 @@ pub(crate) async fn selection(
         ));
     }
     let mut ids: Vec<AssetId> = Vec::with_capacity(body.asset_ids.len());
+    let mut seen = std::collections::HashSet::with_capacity(body.asset_ids.len());
     for raw in &body.asset_ids {
         let id = asset_id(raw)?;
-        if !ids.contains(&id) {
+        if seen.insert(id) {
             ids.push(id);
         }
     }
@@ -153,11 +154,10 @@ pub(crate) fn zip_response(
 ) -> HttpResponse {
     // A few chunks in flight: the bound on what one download holds.
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let task_tx = tx.clone();
     tokio::spawn(async move {
         let started = std::time::Instant::now();
         let mut sink = Sink {
-            tx: task_tx,
+            tx,
             zip: ZipWriter::new(),
         };
         let outcome = build(&state, selection, version, &mut sink).await;
@@ -186,11 +186,7 @@ pub(crate) fn zip_response(
         metrics::counter!("darkroom_archives_total", "outcome" => label).increment(1);
         metrics::counter!("darkroom_archive_bytes_total").increment(bytes);
     });
-    drop(tx);
-    let body = futures::stream::unfold(rx, |mut rx| async move {
-        let chunk = rx.recv().await?;
-        Some((chunk, rx))
-    });
+    let body = crate::streams::from_receiver(rx);
     HttpResponse::Ok()
         .content_type("application/zip")
         .insert_header((
@@ -349,19 +345,11 @@ impl Photos {
                     self.page = page.assets.into_iter();
                 }
                 Selection::Assets { owner, ids } => {
-                    let Some(id) = ids.get(self.next_id) else {
-                        self.done = true;
-                        continue;
-                    };
-                    self.next_id += 1;
-                    // Trashed since it was asked for: left out.
-                    match state.catalog.get_asset(owner, id).await {
-                        Ok(asset) if asset.trashed_at.is_none() => {
-                            self.page = vec![asset].into_iter();
-                        }
-                        Ok(_) | Err(StorageError::NotFound { .. }) => {}
-                        Err(e) => return Err(e.into()),
-                    }
+                    let batch = &ids[self.next_id..(self.next_id + PAGE as usize).min(ids.len())];
+                    self.next_id += batch.len();
+                    self.done = self.next_id >= ids.len();
+                    // In the order asked; one trashed since is left out.
+                    self.page = state.catalog.owned_assets(owner, batch).await?.into_iter();
                 }
             }
         }
@@ -393,15 +381,9 @@ async fn entry_for(
         Version::SharedOriginal => {
             // The shared originals' slots are few: wait for one rather than
             // fail the archive.
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-            let stream = loop {
-                match crate::shared_originals::without_location(state.clone(), asset).await {
-                    Err(ApiError::Busy(_)) if std::time::Instant::now() < deadline => {
-                        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-                    }
-                    other => break other?,
-                }
-            };
+            let wait = std::time::Duration::from_secs(120);
+            let stream =
+                crate::shared_originals::without_location(state.clone(), asset, wait).await?;
             Ok(Entry {
                 name: asset.original_name.clone(),
                 at_most: asset.size,
@@ -413,30 +395,12 @@ async fn entry_for(
 
 /// The current edit at full size, as the export route makes it.
 async fn edited(state: &web::Data<AppState>, asset: &AssetRecord) -> Result<Entry, ApiError> {
-    let (recipe, _) = darkroom_workers::current_recipe(&state.catalog, &asset.id).await?;
-    let (blobs, hash) = (state.blobs.clone(), asset.hash);
-    let original = async move { Ok(blobs.get(&hash).await?) };
-    let export = state
-        .editing
-        .export(original, recipe, ExportFormat::Jpeg { quality: 92 }, None)
-        .await?;
-    state.meter.add(
-        &asset.owner,
-        UsageKind::OriginalBytesDownloaded,
-        export.head.length,
-    );
-    let stem = asset
-        .original_name
-        .rsplit_once('.')
-        .map_or(asset.original_name.as_str(), |(stem, _)| stem);
-    let chunks = futures::stream::unfold(export.chunks, |mut rx| async move {
-        let chunk = rx.recv().await?;
-        Some((Ok(chunk), rx))
-    });
+    let format = ExportFormat::Jpeg { quality: 92 };
+    let export = super::edits::start_export(state, asset, format, None).await?;
     Ok(Entry {
-        name: format!("{stem}-v{}.jpg", asset.edit.version),
+        name: super::edits::export_file_name(asset, format),
         at_most: export.head.length,
-        bytes: chunks.boxed(),
+        bytes: crate::streams::from_receiver(export.chunks).map(Ok).boxed(),
     })
 }
 

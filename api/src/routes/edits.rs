@@ -8,7 +8,8 @@ use actix_web::{HttpResponse, web};
 use bytes::Bytes;
 use darkroom_pipeline::edit::{EditRecipe, ExportFormat};
 use darkroom_storage::catalog::{AssetRecord, EditVersion, Scope, UsageKind};
-use darkroom_workers::{MAX_PREVIEW_EDGE, WorkerError, current_recipe};
+use darkroom_workers::{ExportStream, MAX_PREVIEW_EDGE, WorkerError, current_recipe};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -267,33 +268,51 @@ pub(crate) async fn export(
             ),
         ));
     }
-    let (recipe, _) = current_recipe(&state.catalog, &asset.id).await?;
-    let original = fetch_original(&state, &asset);
-    let export = state.editing.export(original, recipe, format, xmp).await?;
+    let export = start_export(&state, &asset, format, xmp).await?;
     let length = export.head.length;
-    state
-        .meter
-        .add(&asset.owner, UsageKind::OriginalBytesDownloaded, length);
-    let stem = asset
-        .original_name
-        .rsplit_once('.')
-        .map_or(asset.original_name.as_str(), |(stem, _)| stem);
-    let filename = format!("{stem}-v{}.{}", asset.edit.version, format.extension());
     // The file as it is encoded (a TIFF strip by strip); a client that goes
     // away stops the export.
-    let body = futures::stream::unfold(export.chunks, |mut chunks| async move {
-        let chunk = chunks.recv().await?;
-        Some((Ok::<_, std::io::Error>(chunk), chunks))
-    });
+    let body = crate::streams::from_receiver(export.chunks).map(Ok::<_, std::io::Error>);
     Ok(HttpResponse::Ok()
         .content_type(format.media_type())
         .insert_header((
             header::CONTENT_DISPOSITION,
-            header::ContentDisposition::attachment(filename),
+            header::ContentDisposition::attachment(export_file_name(&asset, format)),
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .no_chunking(length)
         .streaming(body))
+}
+
+/// Starts the full-size export of the asset's current edit (its turn, its
+/// original read when the turn comes), metered as the owner's download: for
+/// the export route and the edited files of a ZIP alike.
+pub(crate) async fn start_export(
+    state: &AppState,
+    asset: &AssetRecord,
+    format: ExportFormat,
+    xmp: Option<String>,
+) -> Result<ExportStream, ApiError> {
+    let (recipe, _) = current_recipe(&state.catalog, &asset.id).await?;
+    let original = fetch_original(state, asset);
+    let export = state.editing.export(original, recipe, format, xmp).await?;
+    state.meter.add(
+        &asset.owner,
+        UsageKind::OriginalBytesDownloaded,
+        export.head.length,
+    );
+    Ok(export)
+}
+
+/// An export's file name: the original's stem and the edit version
+/// (`IMG_1234-v2.jpg`).
+pub(crate) fn export_file_name(asset: &AssetRecord, format: ExportFormat) -> String {
+    format!(
+        "{}-v{}.{}",
+        super::file_stem(&asset.original_name),
+        asset.edit.version,
+        format.extension()
+    )
 }
 
 /// The asset's original, read when awaited: the renderer awaits it only

@@ -258,6 +258,12 @@ where
 }
 
 /// A 422 naming the field and the rule it breaks.
+/// A file name without its last extension (`IMG_1234.JPG` → `IMG_1234`): what
+/// exports, sidecars and the files of a ZIP are named after.
+pub(crate) fn file_stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
 pub(crate) fn invalid_field(field: &str, rule: String) -> ApiError {
     ApiError::Unprocessable {
         code: ErrorCode::InvalidField,

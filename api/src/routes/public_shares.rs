@@ -330,7 +330,9 @@ pub(crate) async fn original(
     let link = open_link(&req, &state, &token).await?;
     require_downloads(&link)?;
     let asset = shared_asset(&state, &link, &id).await?;
-    let body = crate::shared_originals::without_location(state.clone(), &asset).await?;
+    let body =
+        crate::shared_originals::without_location(state.clone(), &asset, std::time::Duration::ZERO)
+            .await?;
     Ok(HttpResponse::Ok()
         .content_type(asset.media_type.as_str())
         .insert_header((header::CACHE_CONTROL, "private, no-store"))

@@ -55,10 +55,7 @@ pub(crate) async fn sidecar(
 ) -> Result<HttpResponse, ApiError> {
     let asset = super::owned_asset(&state, &auth, Scope::Read, &path).await?;
     let packet = darkroom_pipeline::xmp::write_packet(&description_of(&asset));
-    let stem = asset
-        .original_name
-        .rsplit_once('.')
-        .map_or(asset.original_name.as_str(), |(stem, _)| stem);
+    let stem = super::file_stem(&asset.original_name);
     Ok(HttpResponse::Ok()
         .content_type("application/rdf+xml; charset=utf-8")
         .insert_header((

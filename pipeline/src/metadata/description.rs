@@ -85,7 +85,8 @@ impl LocationNames {
         .filter_map(|name| name.as_deref())
     }
 
-    fn or(self, other: LocationNames) -> LocationNames {
+    /// These names, with `other`'s where these are missing.
+    pub(crate) fn or(self, other: LocationNames) -> LocationNames {
         LocationNames {
             sublocation: self.sublocation.or(other.sublocation),
             city: self.city.or(other.city),

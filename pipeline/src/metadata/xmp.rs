@@ -216,16 +216,7 @@ impl Fields {
             d.creator = Some(self.creators.join("; "));
         }
         d.taken_at = self.dates.iter().flatten().find_map(|t| parse_date(t));
-        let core = std::mem::take(&mut d.location);
-        d.location = Description {
-            location: core,
-            ..Description::default()
-        }
-        .or(Description {
-            location: self.extension_location,
-            ..Description::default()
-        })
-        .location;
+        d.location = std::mem::take(&mut d.location).or(self.extension_location);
         d
     }
 }

@@ -7,8 +7,8 @@
 //!
 //! Search is the one condition written per dialect: SQLite matches an FTS5
 //! table kept by triggers, PostgreSQL a generated `tsvector` column under a
-//! GIN index (see migration 0016); a search ranks its results unless asked
-//! for another order.
+//! GIN index (see migration 0016); a search matching at most
+//! [`RANKED_AT_MOST`] photos is ranked unless another order is asked for.
 
 use sqlx::Row;
 
@@ -49,8 +49,8 @@ pub struct SearchTerms(Vec<String>);
 /// A search matching more photos than this is listed newest first rather
 /// than ranked: ranking costs a score for every match (a fifth of a library
 /// for a camera maker's name), and among that many, relevance says little.
-/// Matches are counted across owners (the index is one for all), so a word
-/// common in other libraries may list yours newest first too.
+/// On SQLite the matches are counted across owners (the index is one for
+/// all), so a word common in other libraries may list yours newest first too.
 pub const RANKED_AT_MOST: i64 = 1_000;
 
 /// A search of more words than this keeps the first ones.
@@ -314,14 +314,18 @@ fn relevance(asset: &AssetRecord, terms: &SearchTerms) -> u32 {
     .flatten()
     .collect::<Vec<_>>()
     .join(" ");
-    let fields: [(u32, Option<&str>); 6] = [
+    // Each field in lower case once, however many words are searched.
+    let fields: Vec<(u32, String)> = [
         (8, asset.library.title.as_deref()),
         (6, Some(keywords.as_str())),
         (6, Some(asset.original_name.as_str())),
         (3, asset.library.caption.as_deref()),
         (3, asset.library.creator.as_deref()),
         (1, Some(camera.as_str())),
-    ];
+    ]
+    .into_iter()
+    .filter_map(|(weight, text)| Some((weight, text?.to_lowercase())))
+    .collect();
     terms
         .words()
         .iter()
@@ -329,7 +333,6 @@ fn relevance(asset: &AssetRecord, terms: &SearchTerms) -> u32 {
             fields
                 .iter()
                 .filter_map(|(weight, text)| {
-                    let text = (*text)?.to_lowercase();
                     let mut best = None;
                     for word in text.split(|c: char| !c.is_alphanumeric()) {
                         if word == term {
@@ -411,7 +414,7 @@ impl Catalog {
         if let (AssetOrder::Relevance, Some(terms)) = (order, &filter.search) {
             if !self.search_matches_many(owner, terms).await? {
                 let seen = after.map_or(0, |cursor| cursor.key.max(0));
-                return self.ranked(owner, filter, seen, limit).await;
+                return self.ranked(owner, filter, terms, seen, limit).await;
             }
             // Too many to rank: newest first (its cursor is a sort key).
             order = AssetOrder::TakenNewest;
@@ -481,15 +484,10 @@ impl Catalog {
         &self,
         owner: &UserId,
         filter: &AssetFilter,
+        terms: &SearchTerms,
         seen: i64,
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
-        let Some(terms) = &filter.search else {
-            return Ok(AssetPage {
-                assets: Vec::new(),
-                next: None,
-            });
-        };
         let mut q = QueryText::default();
         let owner_p = q.bind(Bind::Text(owner.to_string()));
         q.text = format!(
@@ -507,7 +505,7 @@ impl Catalog {
         scored.sort_by(|(sa, a), (sb, b)| {
             sb.cmp(sa)
                 .then(b.sort_at.cmp(&a.sort_at))
-                .then(b.id.to_string().cmp(&a.id.to_string()))
+                .then(b.id.cmp(&a.id))
         });
         let seen = usize::try_from(seen).unwrap_or(usize::MAX);
         let more = scored.len() > seen.saturating_add(limit as usize);
@@ -613,6 +611,31 @@ impl Catalog {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The owner's assets among `ids` (in the library, not the trash), in
+    /// the order of `ids`, read in one query.
+    pub async fn owned_assets(
+        &self,
+        owner: &UserId,
+        ids: &[AssetId],
+    ) -> Result<Vec<AssetRecord>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryText::default();
+        let owner_p = q.bind(Bind::Text(owner.to_string()));
+        let list = q.bind_list(ids.iter().map(|id| Bind::Text(id.to_string())));
+        q.text = format!(
+            "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p}
+             AND a.deleted_at IS NULL AND a.id IN ({list})"
+        );
+        let rows = q.query().fetch_all(&self.pool).await?;
+        let mut found: std::collections::HashMap<AssetId, AssetRecord> = rows
+            .iter()
+            .map(|row| asset_from_row(row).map(|a| (a.id, a)))
+            .collect::<Result<_, _>>()?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     /// The owner's assets among `ids` (in the library, not the trash).
@@ -744,7 +767,7 @@ mod tests {
 
     /// A search matching few is ranked; one matching more than are ranked
     /// is listed newest first, page after page, exactly as the same photos
-    /// found without search (the per-row lookup finds what the set does).
+    /// found without search.
     #[tokio::test]
     async fn searches_matching_few_are_ranked_and_many_are_newest_first() {
         use super::super::{PHOTOS_PER_TRIP, synthetic_trip_word};
