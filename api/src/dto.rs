@@ -93,11 +93,47 @@ impl UserDto {
 }
 
 /// Who an asset is shown to.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Audience<'a> {
     /// Its owner, through the owner routes.
     Owner,
     /// A share-link holder: share URLs, and no location anywhere.
     ShareLink { token: &'a str },
+    /// A member of a shared album (or its owner, on the album's own
+    /// routes): the album's URLs; the owner's marks (favourite, rating,
+    /// label) are not theirs; location only when the album's owner chose so.
+    AlbumMember {
+        album: darkroom_storage::AlbumId,
+        sees_location: bool,
+    },
+}
+
+impl Audience<'_> {
+    /// Where an asset's own routes are for this audience.
+    fn asset_base(&self, asset: &darkroom_storage::AssetId) -> String {
+        match self {
+            Audience::Owner => format!("/api/v1/assets/{asset}"),
+            Audience::ShareLink { token } => format!("/api/v1/shared/{token}/assets/{asset}"),
+            Audience::AlbumMember { album, .. } => {
+                format!("/api/v1/albums/{album}/assets/{asset}")
+            }
+        }
+    }
+
+    /// True for anyone but the owner on the owner routes: they do not see
+    /// the owner's own marks, the bytes' hash, or why a job failed.
+    fn is_guest(&self) -> bool {
+        !matches!(self, Audience::Owner)
+    }
+
+    /// True when where a photo was taken must not be shown.
+    fn hides_location(&self) -> bool {
+        match self {
+            Audience::Owner => false,
+            Audience::ShareLink { .. } => true,
+            Audience::AlbumMember { sees_location, .. } => !sees_location,
+        }
+    }
 }
 
 /// One rendition's state and where to fetch it.
@@ -188,13 +224,9 @@ impl AssetDto {
         pending: &PendingState,
         audience: &Audience<'_>,
     ) -> Self {
-        let base = match audience {
-            Audience::Owner => format!("/api/v1/assets/{}", asset.id),
-            Audience::ShareLink { token } => {
-                format!("/api/v1/shared/{token}/assets/{}", asset.id)
-            }
-        };
-        let share = matches!(audience, Audience::ShareLink { .. });
+        let base = audience.asset_base(&asset.id);
+        let guest = audience.is_guest();
+        let hide_location = audience.hides_location();
         let renditions = names
             .iter()
             .map(|name| {
@@ -214,7 +246,7 @@ impl AssetDto {
                             PendingState::Pending => ("pending", None),
                             // Why a job failed is for the owner; a link
                             // holder learns only that it did.
-                            PendingState::Failed(_) if share => {
+                            PendingState::Failed(_) if guest => {
                                 ("failed", Some("the preview could not be made".into()))
                             }
                             PendingState::Failed(e) => ("failed", Some(e.clone())),
@@ -244,21 +276,18 @@ impl AssetDto {
             width: asset.width,
             height: asset.height,
             orientation: asset.orientation,
-            taken_at: match (&asset.taken_at, share && asset.facts.has_location) {
+            taken_at: match (&asset.taken_at, hide_location && asset.facts.has_location) {
                 (Some(t), true) => Some(without_offset(t).to_string()),
                 (taken_at, _) => taken_at.clone(),
             },
-            blake3: (!share).then(|| asset.hash.to_hex()),
+            blake3: (!guest).then(|| asset.hash.to_hex()),
             metadata: asset
                 .exif
                 .as_deref()
                 .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
-                .map(|m| {
-                    if share {
-                        for_link_holders(m, asset.facts.has_location)
-                    } else {
-                        m
-                    }
+                .map(|m| match (guest, hide_location) {
+                    (false, _) => m,
+                    (true, hide) => for_guests(m, hide, asset.facts.has_location),
                 }),
             uploaded_at: rfc3339(asset.created_at),
             title: asset.library.title.clone(),
@@ -266,17 +295,17 @@ impl AssetDto {
             keywords: asset.library.keywords.clone(),
             creator: asset.library.creator.clone(),
             copyright: asset.library.copyright.clone(),
-            color_label: asset.library.color_label.clone().filter(|_| !share),
-            favorite: (!share).then_some(asset.library.is_favorite),
-            rating: (!share).then_some(asset.library.rating),
+            color_label: asset.library.color_label.clone().filter(|_| !guest),
+            favorite: (!guest).then_some(asset.library.is_favorite),
+            rating: (!guest).then_some(asset.library.rating),
             camera_make: asset.facts.camera_make.clone(),
             camera_model: asset.facts.camera_model.clone(),
             lens: asset.facts.lens.clone(),
             is_raw: asset.facts.is_raw,
-            has_location: (!share).then_some(asset.facts.has_location),
+            has_location: (!hide_location).then_some(asset.facts.has_location),
             day: day_text(asset.taken_day),
             trashed_at: asset.trashed_at.map(rfc3339),
-            edit_version: (!share).then_some(asset.edit.version),
+            edit_version: (!guest).then_some(asset.edit.version),
             renditions,
         }
     }
@@ -287,15 +316,24 @@ pub(crate) fn rendition_version(hash: &darkroom_storage::ContentHash) -> String 
     hash.to_hex()[..16].to_string()
 }
 
-/// Metadata as link holders see it: no location field, no offset on the
-/// capture time of a located photo (it may come from the position), and
-/// not the file's rating or colour label (the owner's marks are the
-/// owner's).
+/// Metadata as guests (link holders, album members) see it: not the
+/// file's rating or colour label (the owner's marks are the owner's), and
+/// when `hide_location`, no location field and no offset on the capture
+/// time of a located photo (it may come from the position).
 /// `located`: the asset's own `has_location`, as for its `taken_at`.
-fn for_link_holders(mut metadata: serde_json::Value, located: bool) -> serde_json::Value {
+fn for_guests(
+    mut metadata: serde_json::Value,
+    hide_location: bool,
+    located: bool,
+) -> serde_json::Value {
     if let Some(object) = metadata.as_object_mut() {
-        object.retain(|key, _| !is_location_key(key) && key != "rating" && key != "label");
-        if located && let Some(serde_json::Value::String(taken)) = object.get_mut("taken_at") {
+        object.retain(|key, _| {
+            !(hide_location && is_location_key(key)) && key != "rating" && key != "label"
+        });
+        if hide_location
+            && located
+            && let Some(serde_json::Value::String(taken)) = object.get_mut("taken_at")
+        {
             *taken = without_offset(taken).to_string();
         }
     }
@@ -352,8 +390,20 @@ mod tests {
     #[test]
     fn share_metadata_has_no_location() {
         let m = serde_json::json!({"make": "Leica", "gps": {"latitude": 1.0}, "taken_at": "x"});
-        let m = super::for_link_holders(m, true);
+        let m = super::for_guests(m, true, true);
         assert_eq!(m, serde_json::json!({"make": "Leica", "taken_at": "x"}));
+    }
+
+    #[test]
+    fn members_shown_location_keep_it_but_not_the_owners_marks() {
+        let m = serde_json::json!({
+            "gps": {"latitude": 48.8}, "taken_at": "2024-05-01T18:30:00+02:00",
+            "rating": 5, "label": "Red",
+        });
+        assert_eq!(
+            super::for_guests(m, false, true),
+            serde_json::json!({"gps": {"latitude": 48.8}, "taken_at": "2024-05-01T18:30:00+02:00"})
+        );
     }
 
     #[test]
@@ -364,12 +414,12 @@ mod tests {
             "rating": 5,
         });
         assert_eq!(
-            super::for_link_holders(located, true),
+            super::for_guests(located, true, true),
             serde_json::json!({"taken_at": "2024-05-01T18:30:00"})
         );
         let unlocated = serde_json::json!({"gps": null, "taken_at": "2024-05-01T18:30:00-07:00"});
         assert_eq!(
-            super::for_link_holders(unlocated, false)["taken_at"],
+            super::for_guests(unlocated, true, false)["taken_at"],
             "2024-05-01T18:30:00-07:00"
         );
         assert_eq!(

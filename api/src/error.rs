@@ -53,6 +53,9 @@ error_codes! {
     CertificateRequired = "certificate_required",
     /// An admin may not disable their own account.
     CannotDisableSelf = "cannot_disable_self",
+    /// The caller's role in a shared album does not allow this (a viewer
+    /// adding photos, a contributor renaming…).
+    RoleNotAllowed = "role_not_allowed",
     // Share links.
     /// The share link was revoked (410).
     ShareRevoked = "share_revoked",
@@ -285,6 +288,10 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound { what } => ApiError::NotFound(what),
             StorageError::Conflict(message) => ApiError::Conflict {
                 code: ErrorCode::Conflict,
+                message,
+            },
+            StorageError::NotPermitted(message) => ApiError::Denied {
+                code: ErrorCode::RoleNotAllowed,
                 message,
             },
             e @ StorageError::QuotaExceeded { .. } => ApiError::QuotaExceeded(format!(

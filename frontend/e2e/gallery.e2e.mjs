@@ -1,6 +1,7 @@
 // End-to-end: the gallery in headless Chromium against a real server.
 //
 //   DARKROOM_E2E_BASE=http://127.0.0.1:PORT DARKROOM_E2E_USER=… DARKROOM_E2E_PASSWORD=… \
+//   DARKROOM_E2E_MEMBER=… DARKROOM_E2E_MEMBER_PASSWORD=… (a second account) \
 //   DARKROOM_E2E_PHOTOS=DIR DARKROOM_E2E_ARTIFACTS=DIR [CHROMIUM=/usr/bin/chromium] node e2e/gallery.e2e.mjs
 //
 // DIR holds the photos to upload; the one named `located-*` records a GPS
@@ -18,6 +19,8 @@ import { chromium } from 'playwright-core';
 const base = process.env.DARKROOM_E2E_BASE;
 const user = process.env.DARKROOM_E2E_USER;
 const password = process.env.DARKROOM_E2E_PASSWORD;
+const memberName = process.env.DARKROOM_E2E_MEMBER;
+const memberPassword = process.env.DARKROOM_E2E_MEMBER_PASSWORD;
 const photosDir = process.env.DARKROOM_E2E_PHOTOS;
 const artifacts = process.env.DARKROOM_E2E_ARTIFACTS;
 mkdirSync(artifacts, { recursive: true });
@@ -341,6 +344,75 @@ try {
   await shot(publicPage, 'desktop-share-viewer');
   const cookies = await stranger.cookies();
   assert.ok(!cookies.some((c) => c.name === 'drk_session'), 'the share page did not sign anyone in');
+
+  step('share the album with another account, location hidden, then shown');
+  await page.goto(albumUrl);
+  await page.getByRole('button', { name: /^Members/ }).click();
+  const membersDialog = page.getByRole('dialog', { name: /^Members of “River trip/ });
+  await membersDialog.getByLabel('User name').fill(memberName);
+  await membersDialog.getByLabel('Role').selectOption('viewer');
+  await membersDialog.getByRole('button', { name: 'Add member' }).click();
+  await membersDialog.getByText(`Shared with ${memberName}.`).waitFor();
+  await membersDialog.getByRole('list', { name: 'Members' }).getByText(memberName, { exact: true }).waitFor();
+  await shot(page, 'desktop-album-members');
+  await accessible(page, 'the members dialog');
+  await membersDialog.getByRole('button', { name: 'Close' }).click();
+
+  const memberContext = await browser.newContext({ viewport: DESKTOP });
+  const memberPage = await memberContext.newPage();
+  watch(memberPage, 'member');
+  memberPage.setDefaultTimeout(30_000);
+  await memberPage.goto(base + '/');
+  await memberPage.getByLabel('User name').fill(memberName);
+  await memberPage.getByLabel('Password').fill(memberPassword);
+  await memberPage.getByRole('button', { name: 'Sign in' }).click();
+  await memberPage.getByText('No photos yet').waitFor();
+  await memberPage.goto(base + '/#/albums');
+  await memberPage.getByText(`Shared by ${user}`).waitFor();
+  await memberPage.getByRole('link', { name: /River trip/ }).click();
+  await memberPage.getByText(`shared by ${user} · you are a viewer`).waitFor();
+  await memberPage.waitForFunction(
+    () => [...document.querySelectorAll('.tile img')].filter((i) => i.complete && i.naturalWidth > 0).length === 3,
+  );
+  assert.equal(await memberPage.getByRole('button', { name: 'Delete album' }).count(), 0, 'a viewer deletes nothing');
+  assert.equal(await memberPage.getByRole('button', { name: 'Share album…' }).count(), 0);
+  const albumId = albumUrl.split('#/albums/')[1];
+  const memberJson = await memberPage.evaluate(
+    async (id) => (await fetch(`/api/v1/albums/${id}/assets`)).text(),
+    albumId,
+  );
+  assert.ok(memberJson.includes('Evening by the river'), "the member sees the owner's title");
+  assert.ok(!/gps|latitude|has_location/i.test(memberJson), 'a member sees no location by default');
+  await shot(memberPage, 'desktop-shared-album');
+  await accessible(memberPage, 'an album shared with you');
+  await memberPage.getByRole('button', { name: /^Evening by the river/ }).click();
+  await memberPage.locator('.pswp--open').waitFor();
+  const memberPanel = memberPage.locator('.info-panel');
+  await memberPanel.getByRole('link', { name: 'Download original' }).waitFor();
+  assert.match(
+    await memberPanel.getByRole('link', { name: 'Download original' }).getAttribute('href'),
+    /^\/api\/v1\/albums\//,
+  );
+  assert.equal(await memberPanel.getByText('Location').count(), 0, 'no location row');
+  assert.equal(await memberPanel.getByRole('button', { name: /Favourite/ }).count(), 0, "the owner's marks are theirs");
+  assert.equal(await memberPanel.getByRole('button', { name: 'Edit' }).count(), 0);
+  await slideShown(memberPage);
+  await memberPage.keyboard.press('Escape');
+  // The owner lets members see where photos were taken.
+  await page.getByRole('button', { name: /^Members/ }).click();
+  await membersDialog.getByLabel('Members see where photos were taken').check();
+  await membersDialog.getByText('Members now see where photos were taken.').waitFor();
+  await membersDialog.getByRole('button', { name: 'Close' }).click();
+  await memberPage.reload();
+  await memberPage.getByRole('button', { name: /^Evening by the river/ }).click();
+  await memberPanel.getByRole('link', { name: /^-?\d+\.\d{5}, -?\d+\.\d{5}$/ }).waitFor();
+  await memberPage.keyboard.press('Escape');
+  // And the member leaves.
+  await memberPage.getByRole('button', { name: 'Members…' }).click();
+  memberPage.once('dialog', (dialog) => dialog.accept());
+  await memberPage.getByRole('button', { name: 'Leave album' }).click();
+  await memberPage.getByText('No albums yet').waitFor();
+  await memberContext.close();
 
   step('share one photo with a password');
   await page.locator('.grid .tile-open').nth(1).click();

@@ -10,6 +10,10 @@ pub enum StorageError {
     /// The thing to create exists already (a taken user name…).
     #[error("{0}")]
     Conflict(String),
+    /// The caller reaches the thing, but their role does not allow this
+    /// (a viewer adding photos to an album shared with them…).
+    #[error("{0}")]
+    NotPermitted(String),
     /// Storing this would take the user over their storage quota.
     #[error(
         "this upload needs {needed} bytes but only {available} of the {quota}-byte quota are free"

@@ -30,6 +30,10 @@ fn the_gallery_works_in_chromium() {
     darkroom_ok(&["admin", "create-user", "ansel", "--admin"], &storage);
     let password = "zone-system-1941";
     set_password(&storage, "ansel", password);
+    // A second account, to share an album with.
+    darkroom_ok(&["admin", "create-user", "minor"], &storage);
+    let member_password = "group-f64-1932";
+    set_password(&storage, "minor", member_password);
 
     let photos = storage.path().join("e2e-photos");
     write_photos(&photos);
@@ -43,6 +47,8 @@ fn the_gallery_works_in_chromium() {
         .env("DARKROOM_E2E_BASE", &url)
         .env("DARKROOM_E2E_USER", "ansel")
         .env("DARKROOM_E2E_PASSWORD", password)
+        .env("DARKROOM_E2E_MEMBER", "minor")
+        .env("DARKROOM_E2E_MEMBER_PASSWORD", member_password)
         .env("DARKROOM_E2E_PHOTOS", &photos)
         .env("DARKROOM_E2E_ARTIFACTS", &artifacts)
         .env("CHROMIUM", &chromium)

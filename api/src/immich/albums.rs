@@ -32,7 +32,8 @@ pub(crate) async fn list(
         None => None,
     };
     let mut albums = Vec::new();
-    for album in state.catalog.list_albums(auth.user()).await? {
+    for access in state.catalog.list_albums(auth.user()).await? {
+        let album = access.album;
         if query
             .id
             .as_ref()
@@ -95,11 +96,11 @@ pub(crate) async fn add(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Edit)?;
     let album: AlbumId = path_id(&path, "album")?;
-    state.catalog.get_album(auth.user(), &album).await?;
+    state.catalog.album_for(auth.user(), &album).await?;
     let ids: Vec<AssetId> = body.ids.iter().filter_map(|raw| raw.parse().ok()).collect();
     // Two queries however many ids: which are in the album already, and
     // which are the caller's photos in the library (the ones it can add).
-    let already = state.catalog.album_members(&album, &ids).await?;
+    let already = state.catalog.assets_in_album(&album, &ids).await?;
     let owned: std::collections::HashSet<AssetId> = state
         .catalog
         .owned_asset_ids(auth.user(), &ids)

@@ -1,8 +1,12 @@
 //! Albums: create, rename, describe, order, cover, delete (photos stay), add
-//! and remove photos in bulk, and page through them.
+//! and remove photos in bulk, and page through them. Members of a shared
+//! album (`album_members.rs`) reach it through the same routes; what their
+//! role allows is checked by the catalog (`AlbumAccess::require`).
 
 use actix_web::{HttpResponse, web};
-use darkroom_storage::catalog::{AlbumOrder, AlbumPatch, AlbumRecord, Scope};
+use darkroom_storage::catalog::{
+    AlbumAccess, AlbumOrder, AlbumPatch, AlbumRecord, AlbumRole, AssetRecord, Scope,
+};
 use darkroom_storage::{AlbumId, AssetId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -27,28 +31,58 @@ pub(crate) struct AlbumDto {
     /// The cover's thumbnail, when the album has photos.
     cover_url: Option<String>,
     assets_url: String,
+    /// Your role in it: `owner`, `contributor` or `viewer` (absent through
+    /// a share link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
+    /// True when someone else shared it with you.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared_with_me: Option<bool>,
+    /// Whose album it is (a user name), for its owner and members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
+    /// How many accounts it is shared with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member_count: Option<i64>,
+    /// Whether members see where its photos were taken (the owner's
+    /// choice, off by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members_see_location: Option<bool>,
+    /// Its members (for its owner and members).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members_url: Option<String>,
     created_at: String,
     updated_at: String,
 }
 
 impl AlbumDto {
-    pub(crate) fn new(album: &AlbumRecord, state: &AppState, audience: &Audience<'_>) -> Self {
+    /// The album as a signed-in user reaches it (owner or member).
+    pub(crate) fn for_user(access: &AlbumAccess, state: &AppState) -> Self {
+        let album = &access.album;
+        let base = format!("/api/v1/albums/{}", album.id);
+        let mut dto = AlbumDto::with_urls(album, state, &format!("{base}/assets"));
+        dto.role = Some(access.role.as_str());
+        dto.shared_with_me = Some(access.role != AlbumRole::Owner);
+        dto.owner = Some(album.owner_name.clone());
+        dto.member_count = Some(album.member_count);
+        dto.members_see_location = Some(album.members_see_location);
+        dto.members_url = Some(format!("{base}/members"));
+        dto
+    }
+
+    /// The album as a share link's holder sees it: the link's URLs, and
+    /// nothing of who owns it or shares it.
+    pub(crate) fn for_link(album: &AlbumRecord, state: &AppState, token: &str) -> Self {
+        AlbumDto::with_urls(album, state, &format!("/api/v1/shared/{token}/assets"))
+    }
+
+    fn with_urls(album: &AlbumRecord, state: &AppState, assets_url: &str) -> Self {
         let thumb = state
             .config
             .renditions
             .first()
             .map(|s| s.name().to_string())
             .unwrap_or_default();
-        let (asset_base, assets_url) = match audience {
-            Audience::Owner => (
-                "/api/v1/assets".to_string(),
-                format!("/api/v1/albums/{}/assets", album.id),
-            ),
-            Audience::ShareLink { token } => (
-                format!("/api/v1/shared/{token}/assets"),
-                format!("/api/v1/shared/{token}/assets"),
-            ),
-        };
         AlbumDto {
             id: album.id.to_string(),
             name: album.name.clone(),
@@ -58,10 +92,34 @@ impl AlbumDto {
             cover_asset_id: album.cover.map(|c| c.to_string()),
             cover_url: album
                 .cover
-                .map(|c| format!("{asset_base}/{c}/renditions/{thumb}")),
-            assets_url,
+                .map(|c| format!("{assets_url}/{c}/renditions/{thumb}")),
+            assets_url: assets_url.to_string(),
+            role: None,
+            shared_with_me: None,
+            owner: None,
+            member_count: None,
+            members_see_location: None,
+            members_url: None,
             created_at: rfc3339(album.created_at),
             updated_at: rfc3339(album.updated_at),
+        }
+    }
+}
+
+/// How `viewer` is shown a photo of the album they reach through `access`:
+/// their own photos as on their library's routes, anyone else's through the
+/// album's, with location only when the album's owner chose so.
+pub(crate) fn audience_for<'a>(
+    access: &AlbumAccess,
+    viewer: &darkroom_storage::UserId,
+    asset: &AssetRecord,
+) -> Audience<'a> {
+    if asset.owner == *viewer {
+        Audience::Owner
+    } else {
+        Audience::AlbumMember {
+            album: access.album.id,
+            sees_location: access.album.members_see_location,
         }
     }
 }
@@ -122,7 +180,7 @@ pub(crate) struct AlbumListDto {
     albums: Vec<AlbumDto>,
 }
 
-/// Your albums, newest first.
+/// Your albums and those shared with you (`shared_with_me`), newest first.
 #[utoipa::path(get, path = "/api/v1/albums", tag = "albums",
     responses((status = 200, description = "The albums", body = AlbumListDto)))]
 pub(crate) async fn list(
@@ -133,7 +191,7 @@ pub(crate) async fn list(
     let albums = state.catalog.list_albums(auth.user()).await?;
     let albums = albums
         .iter()
-        .map(|a| AlbumDto::new(a, &state, &Audience::Owner))
+        .map(|a| AlbumDto::for_user(a, &state))
         .collect();
     Ok(HttpResponse::Ok().json(AlbumListDto { albums }))
 }
@@ -175,21 +233,19 @@ pub(crate) async fn create(
         .catalog
         .create_album(auth.user(), &name, &description, order)
         .await?;
-    let album = if ids.is_empty() {
-        album
-    } else {
+    if !ids.is_empty() {
         state
             .catalog
             .add_to_album(auth.user(), &album.id, &ids)
             .await?;
-        state.catalog.get_album(auth.user(), &album.id).await?
-    };
+    }
+    let access = state.catalog.album_for(auth.user(), &album.id).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/albums/{}", album.id)))
-        .json(AlbumDto::new(&album, &state, &Audience::Owner)))
+        .json(AlbumDto::for_user(&access, &state)))
 }
 
-/// One of your albums.
+/// One of your albums, or one shared with you.
 #[utoipa::path(get, path = "/api/v1/albums/{id}", tag = "albums", params(("id" = String, Path, description = "The album's id")),
     responses((status = 200, description = "The album", body = AlbumDto)))]
 pub(crate) async fn get(
@@ -198,11 +254,11 @@ pub(crate) async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
-    let album = state
+    let access = state
         .catalog
-        .get_album(auth.user(), &album_id(&path)?)
+        .album_for(auth.user(), &album_id(&path)?)
         .await?;
-    Ok(HttpResponse::Ok().json(AlbumDto::new(&album, &state, &Audience::Owner)))
+    Ok(HttpResponse::Ok().json(AlbumDto::for_user(&access, &state)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -216,9 +272,12 @@ pub(crate) struct PatchBody {
     #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     cover_asset_id: Option<Option<String>>,
+    /// Whether members see where its photos were taken.
+    members_see_location: Option<bool>,
 }
 
-/// Renames, describes, reorders or sets the cover of an album.
+/// Renames, describes, reorders or sets the cover of an album, or lets its
+/// members see where its photos were taken (the owner only).
 #[utoipa::path(patch, path = "/api/v1/albums/{id}", tag = "albums", params(("id" = String, Path, description = "The album's id")),
     request_body = PatchBody,
     responses((status = 200, description = "The album now", body = AlbumDto)))]
@@ -247,12 +306,15 @@ pub(crate) async fn patch(
             .transpose()?,
         cover,
         order: body.order.as_deref().map(parse_order).transpose()?,
+        members_see_location: body.members_see_location,
     };
-    let album = state.catalog.update_album(auth.user(), &id, &patch).await?;
-    Ok(HttpResponse::Ok().json(AlbumDto::new(&album, &state, &Audience::Owner)))
+    state.catalog.update_album(auth.user(), &id, &patch).await?;
+    let access = state.catalog.album_for(auth.user(), &id).await?;
+    Ok(HttpResponse::Ok().json(AlbumDto::for_user(&access, &state)))
 }
 
-/// Deletes an album; its photos stay in the library.
+/// Deletes an album (the owner only); its photos stay in their owners'
+/// libraries.
 #[utoipa::path(delete, path = "/api/v1/albums/{id}", tag = "albums", params(("id" = String, Path, description = "The album's id")),
     responses((status = 204, description = "Deleted")))]
 pub(crate) async fn delete(
@@ -287,19 +349,22 @@ pub(crate) async fn assets(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
-    let album = state
+    let access = state
         .catalog
-        .get_album(auth.user(), &album_id(&path)?)
+        .album_for(auth.user(), &album_id(&path)?)
         .await?;
-    album_page(&state, &album, &query, &Audience::Owner).await
+    album_page(&state, &access.album, &query, |asset| {
+        audience_for(&access, auth.user(), asset)
+    })
+    .await
 }
 
-/// One page of an album for `audience` (owner or share-link holder).
-pub(crate) async fn album_page(
+/// One page of an album, each photo shown to whom `audience_of` says.
+pub(crate) async fn album_page<'a>(
     state: &AppState,
     album: &AlbumRecord,
     query: &PageQuery,
-    audience: &Audience<'_>,
+    audience_of: impl Fn(&AssetRecord) -> Audience<'a>,
 ) -> Result<HttpResponse, ApiError> {
     let cursor = query.cursor.as_deref().map(parse_cursor).transpose()?;
     let limit = parse_limit(query.limit)?;
@@ -308,9 +373,37 @@ pub(crate) async fn album_page(
         .album_page(album, cursor.as_ref(), limit)
         .await?;
     Ok(HttpResponse::Ok().json(AssetPageDto {
-        assets: describe_many(state, &page.assets, audience).await?,
+        assets: describe_each(state, &page.assets, audience_of).await?,
         next_cursor: page.next.as_ref().map(format_cursor),
     }))
+}
+
+/// `describe_many` for photos shown to different audiences (an album's
+/// own photos and its members'): one call per audience, in the page's order.
+async fn describe_each<'a>(
+    state: &AppState,
+    assets: &[AssetRecord],
+    audience_of: impl Fn(&AssetRecord) -> Audience<'a>,
+) -> Result<Vec<crate::dto::AssetDto>, ApiError> {
+    let audiences: Vec<Audience<'a>> = assets.iter().map(&audience_of).collect();
+    let mut described: Vec<Option<crate::dto::AssetDto>> = assets.iter().map(|_| None).collect();
+    for (i, audience) in audiences.iter().enumerate() {
+        if described[i].is_some() {
+            continue;
+        }
+        // Every photo of the page with this audience, at once.
+        let same: Vec<usize> = (i..assets.len())
+            .filter(|&j| described[j].is_none() && audiences[j] == *audience)
+            .collect();
+        let group: Vec<AssetRecord> = same.iter().map(|&j| assets[j].clone()).collect();
+        for (j, dto) in same
+            .into_iter()
+            .zip(describe_many(state, &group, audience).await?)
+        {
+            described[j] = Some(dto);
+        }
+    }
+    Ok(described.into_iter().flatten().collect())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -329,8 +422,9 @@ pub(crate) struct RemovedDto {
     removed: u64,
 }
 
-/// Adds photos, after the ones there (ids already in it, or not yours, are
-/// skipped).
+/// Adds your photos, after the ones there (ids already in it, or not yours,
+/// are skipped): the owner's, or a contributor's (they stay yours, on your
+/// quota).
 #[utoipa::path(post, path = "/api/v1/albums/{id}/assets", tag = "albums", params(("id" = String, Path, description = "The album's id")),
     request_body = IdsBody,
     responses((status = 200, description = "How many were added", body = AddedDto)))]
@@ -349,7 +443,9 @@ pub(crate) async fn add(
     Ok(HttpResponse::Ok().json(AddedDto { added }))
 }
 
-/// Takes photos out of the album (they stay in the library).
+/// Takes photos out of the album (they stay in their owners' libraries):
+/// any for the owner, those you added for a contributor (others' are
+/// skipped).
 #[utoipa::path(delete, path = "/api/v1/albums/{id}/assets", tag = "albums", params(("id" = String, Path, description = "The album's id")),
     request_body = IdsBody,
     responses((status = 200, description = "How many were removed", body = RemovedDto)))]
@@ -383,6 +479,6 @@ pub(crate) async fn arrange(
     let id = album_id(&path)?;
     let ids = asset_ids(&body.asset_ids)?;
     state.catalog.arrange_album(auth.user(), &id, &ids).await?;
-    let album = state.catalog.get_album(auth.user(), &id).await?;
-    Ok(HttpResponse::Ok().json(AlbumDto::new(&album, &state, &Audience::Owner)))
+    let access = state.catalog.album_for(auth.user(), &id).await?;
+    Ok(HttpResponse::Ok().json(AlbumDto::for_user(&access, &state)))
 }

@@ -265,8 +265,9 @@ pub(crate) async fn list(
     let filter = filter.to_filter()?;
     let order = parse_order(&query, filter.search.is_some())?;
     if let Some(album) = &filter.album {
-        // Someone else's album is not found, not an empty page.
-        state.catalog.get_album(auth.user(), album).await?;
+        // Someone else's album is not found, not an empty page; one shared
+        // with the caller lists the caller's own photos in it.
+        state.catalog.album_for(auth.user(), album).await?;
     }
     let page = state
         .catalog

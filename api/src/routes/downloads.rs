@@ -38,12 +38,16 @@ pub(crate) enum Version {
 
 /// Which photos go in.
 pub(crate) enum Selection {
-    Album(AlbumRecord),
-    /// The owner's photos, in this order.
-    Assets {
-        owner: UserId,
-        ids: Vec<AssetId>,
+    /// An album, in its order. `viewer`: the signed-in user asking, whose
+    /// own photos come as asked; anyone else's come without location when
+    /// the album's owner keeps it from members. `None`: a share link's
+    /// holder (who asks for originals without location).
+    Album {
+        album: AlbumRecord,
+        viewer: Option<UserId>,
     },
+    /// The owner's photos, in this order.
+    Assets { owner: UserId, ids: Vec<AssetId> },
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -65,7 +69,9 @@ fn parse_version(text: Option<&str>) -> Result<Version, ApiError> {
     }
 }
 
-/// The album as one ZIP, in its order; names made unique.
+/// The album as one ZIP, in its order; names made unique. For its owner
+/// and members alike; others' photos come as originals without location
+/// when the owner keeps where they were taken from members.
 #[utoipa::path(get, path = "/api/v1/albums/{id}/download", tag = "albums",
     params(("id" = String, Path, description = "The album's id"), VersionQuery),
     responses((status = 200, description = "A ZIP, streamed as it is built (Zip64 past 4 GiB)", content_type = "application/zip", body = Vec<u8>)))]
@@ -79,10 +85,15 @@ pub(crate) async fn album(
     let version = parse_version(query.version.as_deref())?;
     let album = state
         .catalog
-        .get_album(auth.user(), &album_id(&path)?)
-        .await?;
+        .album_for(auth.user(), &album_id(&path)?)
+        .await?
+        .album;
     let name = format!("{}.zip", album.name);
-    Ok(zip_response(state, &name, Selection::Album(album), version))
+    let selection = Selection::Album {
+        album,
+        viewer: Some(*auth.user()),
+    };
+    Ok(zip_response(state, &name, selection, version))
 }
 
 /// A selection of photos to download.
@@ -248,6 +259,7 @@ async fn build(
     let mut files = 0;
     let mut photos = Photos::new(selection);
     while let Some(asset) = photos.next(state).await? {
+        let version = photos.selection.version_of(&asset, version);
         let entry = match entry_for(state, &asset, version).await {
             Ok(entry) => entry,
             Err(ApiError::Unprocessable { message, .. }) => {
@@ -303,6 +315,19 @@ async fn build(
     Ok(Built::Sent(files))
 }
 
+impl Selection {
+    /// The version of `asset` that goes in when `asked` was asked for.
+    fn version_of(&self, asset: &AssetRecord, asked: Version) -> Version {
+        match self {
+            Selection::Album {
+                album,
+                viewer: Some(viewer),
+            } if asset.owner != *viewer && !album.members_see_location => Version::SharedOriginal,
+            _ => asked,
+        }
+    }
+}
+
 /// The photos of a selection, read a page at a time.
 struct Photos {
     selection: Selection,
@@ -335,7 +360,7 @@ impl Photos {
                 return Ok(None);
             }
             match &self.selection {
-                Selection::Album(album) => {
+                Selection::Album { album, .. } => {
                     let page = state
                         .catalog
                         .album_page(album, self.cursor.as_ref(), PAGE)

@@ -1,6 +1,8 @@
 //! The route table. Handlers live one resource per file.
 
 pub(crate) mod admin;
+pub(crate) mod album_members;
+pub(crate) mod album_photos;
 pub(crate) mod albums;
 pub(crate) mod asset_upload;
 pub(crate) mod assets;
@@ -111,6 +113,13 @@ api_v1_routes! {
     post "/albums/{id}/assets" => albums::add,
     delete "/albums/{id}/assets" => albums::remove,
     put "/albums/{id}/order" => albums::arrange,
+    get "/albums/{id}/assets/{asset_id}" => album_photos::get,
+    get "/albums/{id}/assets/{asset_id}/renditions/{name}" => album_photos::rendition,
+    get "/albums/{id}/assets/{asset_id}/original" => album_photos::original,
+    get "/albums/{id}/members" => album_members::list,
+    post "/albums/{id}/members" => album_members::add,
+    patch "/albums/{id}/members/{user_id}" => album_members::change,
+    delete "/albums/{id}/members/{user_id}" => album_members::remove,
     // Share links: the owner's side, and the holder's
     get "/shares" => share_links::list,
     post "/shares" => share_links::create,

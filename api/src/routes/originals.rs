@@ -87,6 +87,25 @@ pub(crate) async fn send_original(
 
 /// `attachment; filename*=UTF-8''…` (RFC 6266, with RFC 8187's percent
 /// encoding, by actix's typed header), so no name can break the header.
+/// The original rebuilt without location as it streams, for those who may
+/// not see where it was taken (see `shared_originals.rs`); at once or 503.
+pub(crate) async fn send_without_location(
+    state: web::Data<AppState>,
+    asset: &AssetRecord,
+) -> Result<HttpResponse, ApiError> {
+    let body =
+        crate::shared_originals::without_location(state, asset, std::time::Duration::ZERO).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(asset.media_type.as_str())
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            attachment(&asset.original_name),
+        ))
+        .streaming(body))
+}
+
 pub(crate) fn attachment(name: &str) -> header::ContentDisposition {
     header::ContentDisposition {
         disposition: header::DispositionType::Attachment,

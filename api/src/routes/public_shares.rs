@@ -130,14 +130,14 @@ async fn shared_asset(
     raw_id: &str,
 ) -> Result<AssetRecord, ApiError> {
     let id = super::asset_id(raw_id)?;
-    let covered = match link.target {
-        ShareTarget::Asset(shared) => shared == id,
-        ShareTarget::Album(album) => state.catalog.album_contains(&album, &id).await?,
-    };
-    if !covered {
-        return Err(ApiError::NotFound("asset"));
+    match link.target {
+        ShareTarget::Asset(shared) if shared == id => {
+            Ok(state.catalog.get_asset(&link.owner, &id).await?)
+        }
+        ShareTarget::Asset(_) => Err(ApiError::NotFound("asset")),
+        // Its members' photos too, whoever owns each.
+        ShareTarget::Album(album) => Ok(state.catalog.album_asset(&album, &id).await?),
     }
-    Ok(state.catalog.get_asset(&link.owner, &id).await?)
 }
 
 /// What a link shares.
@@ -179,7 +179,7 @@ pub(crate) async fn describe(
     match link.target {
         ShareTarget::Album(album) => {
             let album = state.catalog.get_album_any_owner(&album).await?;
-            body.album = Some(AlbumDto::new(&album, &state, &audience));
+            body.album = Some(AlbumDto::for_link(&album, &state, &token));
         }
         ShareTarget::Asset(asset) => {
             let asset = state.catalog.get_asset(&link.owner, &asset).await?;
@@ -241,7 +241,7 @@ pub(crate) async fn assets(
     match link.target {
         ShareTarget::Album(album) => {
             let album = state.catalog.get_album_any_owner(&album).await?;
-            album_page(&state, &album, &query, &audience).await
+            album_page(&state, &album, &query, |_| audience.clone()).await
         }
         ShareTarget::Asset(asset) => {
             let asset = state.catalog.get_asset(&link.owner, &asset).await?;
@@ -330,18 +330,7 @@ pub(crate) async fn original(
     let link = open_link(&req, &state, &token).await?;
     require_downloads(&link)?;
     let asset = shared_asset(&state, &link, &id).await?;
-    let body =
-        crate::shared_originals::without_location(state.clone(), &asset, std::time::Duration::ZERO)
-            .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(asset.media_type.as_str())
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            super::originals::attachment(&asset.original_name),
-        ))
-        .streaming(body))
+    super::originals::send_without_location(state, &asset).await
 }
 
 /// Everything the link shows as one ZIP of originals without location:
@@ -366,7 +355,13 @@ pub(crate) async fn download(
     let (name, selection) = match link.target {
         ShareTarget::Album(album) => {
             let album = state.catalog.get_album_any_owner(&album).await?;
-            (format!("{}.zip", album.name), Selection::Album(album))
+            (
+                format!("{}.zip", album.name),
+                Selection::Album {
+                    album,
+                    viewer: None,
+                },
+            )
         }
         ShareTarget::Asset(asset) => {
             // Trashed since: not found, as for the link's other routes.

@@ -97,7 +97,8 @@ pub(crate) struct ChangeDto {
     seq: Option<u64>,
     /// `asset.created`, `asset.updated`, `asset.edited`, `asset.trashed`,
     /// `asset.restored`, `asset.purged`, `rendition.ready`, `album.created`,
-    /// `album.changed`, `album.deleted`, `album.assets_changed`.
+    /// `album.changed`, `album.deleted`, `album.assets_changed`,
+    /// `album.shared` (you became a member), `album.unshared` (no longer).
     #[serde(rename = "type")]
     kind: &'static str,
     /// When it happened (RFC 3339); for snapshot entries, when the photo
@@ -209,27 +210,27 @@ async fn snapshot_albums(
     limit: u32,
 ) -> Result<SyncPageDto, ApiError> {
     let mut albums = state.catalog.list_albums(auth.user()).await?;
-    albums.sort_by_key(|a| a.id);
-    albums.retain(|a| after.is_none_or(|after| a.id > after));
+    albums.sort_by_key(|a| a.album.id);
+    albums.retain(|a| after.is_none_or(|after| a.album.id > after));
     albums.truncate(limit as usize);
     let next = match albums.last() {
         Some(last) if albums.len() == limit as usize => SyncCursor::SnapshotAlbums {
             start,
-            after: Some(last.id),
+            after: Some(last.album.id),
         },
         // The snapshot is whole: on to what changed since it began.
         _ => SyncCursor::Changes { after: start },
     };
     let changes = albums
         .iter()
-        .map(|album| ChangeDto {
+        .map(|access| ChangeDto {
             seq: None,
             kind: "album.created",
-            at: rfc3339(album.updated_at),
+            at: rfc3339(access.album.updated_at),
             asset_id: None,
             asset: None,
-            album_id: Some(album.id.to_string()),
-            album: Some(AlbumDto::new(album, state, &Audience::Owner)),
+            album_id: Some(access.album.id.to_string()),
+            album: Some(AlbumDto::for_user(access, state)),
         })
         .collect();
     Ok(SyncPageDto {
@@ -266,11 +267,8 @@ async fn changes(
                 asset_id: asset_id.map(|id| id.to_string()),
                 asset: asset_id.and_then(|id| assets.get(&id).cloned()),
                 album_id: album_id.map(|id| id.to_string()),
-                album: album_id.and_then(|id| {
-                    albums
-                        .get(&id)
-                        .map(|a| AlbumDto::new(a, state, &Audience::Owner))
-                }),
+                album: album_id
+                    .and_then(|id| albums.get(&id).map(|a| AlbumDto::for_user(a, state))),
             }
         })
         .collect();
@@ -304,12 +302,13 @@ async fn current_assets(
     Ok(live.iter().map(|a| a.id).zip(described).collect())
 }
 
-/// The page's albums as they are now (those not deleted).
+/// The page's albums as they are now (those not deleted, and shared with
+/// the caller still).
 async fn current_albums(
     state: &AppState,
     auth: &Authenticated,
     records: &[ChangeRecord],
-) -> Result<HashMap<AlbumId, darkroom_storage::catalog::AlbumRecord>, ApiError> {
+) -> Result<HashMap<AlbumId, darkroom_storage::catalog::AlbumAccess>, ApiError> {
     if !records
         .iter()
         .any(|c| matches!(c.subject, ChangeSubject::Album(_)))
@@ -317,7 +316,7 @@ async fn current_albums(
         return Ok(HashMap::new());
     }
     let albums = state.catalog.list_albums(auth.user()).await?;
-    Ok(albums.into_iter().map(|a| (a.id, a)).collect())
+    Ok(albums.into_iter().map(|a| (a.album.id, a)).collect())
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ backend_tests!(
 );
 
 /// The archive's files, by name, in order.
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
     (0..zip.len())
         .map(|i| {

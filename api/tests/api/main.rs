@@ -8,6 +8,7 @@ mod helpers;
 
 mod accounts; // passwords, sessions, CSRF, rate limits, tokens
 mod admin; // usage metering, storage totals, admin-only routes
+mod album_members; // albums shared between accounts: roles, location, feeds
 mod auth; // who may see and do what
 mod descriptions; // XMP and IPTC in, the XMP sidecar and exports out, search
 mod downloads; // albums, selections and share links as one streamed ZIP

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
 import { bytes, dateTime, exposure } from '../lib/format.js';
-import { assetPath } from '../lib/renditions.js';
+import { assetPath, isGuestView } from '../lib/renditions.js';
 import { Alert } from './Alert.jsx';
 
 export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, onTrash }) {
@@ -14,7 +14,10 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
     setError(null);
   }, [asset.id]);
 
-  const readOnly = Boolean(shared);
+  // Through a link, or someone else's photo in a shared album: theirs to
+  // describe, ours to look at.
+  const guest = isGuestView(asset);
+  const readOnly = Boolean(shared) || guest;
   const meta = asset.metadata ?? {};
   const gps = meta.gps;
   const camera = [asset.camera_make, asset.camera_model].filter(Boolean).join(' ');
@@ -96,7 +99,7 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
         <dd>
           {asset.original_name} · {asset.format.toUpperCase()} · {bytes(asset.size)}
         </dd>
-        {!readOnly && (
+        {(!readOnly || gps) && (
           <>
             <dt>Location</dt>
             <dd>
@@ -157,22 +160,22 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
         </form>
       )}
       <div class="info-buttons">
-        {onEdit && (
+        {onEdit && !guest && (
           <button type="button" onClick={onEdit}>
             Edit
           </button>
         )}
-        {onShare && (
+        {onShare && !guest && (
           <button type="button" onClick={onShare}>
             Share…
           </button>
         )}
         {(!shared || shared.allowDownload) && (
-          <a class="button" href={`${assetPath(asset, shared)}/original`} download={asset.original_name}>
+          <a class="button" href={`${assetPath(asset)}/original`} download={asset.original_name}>
             Download original
           </a>
         )}
-        {onTrash && (
+        {onTrash && !guest && (
           <button type="button" class="danger" onClick={onTrash}>
             Move to trash
           </button>

@@ -6,7 +6,9 @@ import { useLoad } from '../lib/useLoad.js';
 import { Dialog } from './Dialog.jsx';
 import { Alert } from './Alert.jsx';
 
-export function SelectionBar({ selection, actions, onDone, extra }) {
+// `mine`: false when the selection holds someone else's photos (a shared
+// album's), which the library's actions do not apply to.
+export function SelectionBar({ selection, actions, onDone, extra, mine = true }) {
   const [picking, setPicking] = useState(false);
   const [message, setMessage] = useState(null);
   const ids = [...selection.ids];
@@ -31,18 +33,22 @@ export function SelectionBar({ selection, actions, onDone, extra }) {
       <span class="selection-count" aria-live="polite">
         {ids.length} selected
       </span>
-      <button type="button" onClick={() => setPicking(true)}>
-        Add to album…
-      </button>
-      {ids.length === 1 && (
+      {mine && (
+        <button type="button" onClick={() => setPicking(true)}>
+          Add to album…
+        </button>
+      )}
+      {mine && ids.length === 1 && (
         <button type="button" onClick={() => actions.share({ asset: selection.selected()[0] ?? { id: ids[0] } })}>
           Share…
         </button>
       )}
       {extra}
-      <button type="button" class="danger" onClick={trash}>
-        Move to trash
-      </button>
+      {mine && (
+        <button type="button" class="danger" onClick={trash}>
+          Move to trash
+        </button>
+      )}
       <button type="button" onClick={() => selection.selectAll()}>
         Select all shown
       </button>
@@ -73,7 +79,8 @@ export function SelectionBar({ selection, actions, onDone, extra }) {
 function AlbumPicker({ ids, onClose }) {
   const [list, loadError] = useLoad('albums');
   const [error, setError] = useState(null);
-  const albums = list?.albums;
+  // Those you may add to: yours, and those shared with you as a contributor.
+  const albums = list?.albums.filter((a) => a.role !== 'viewer');
 
   async function addTo(album) {
     try {

@@ -36,21 +36,31 @@ export function noPreviewReason(asset) {
 
 const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
 
-/** Where the API serves an asset: to its owner, or through a share link. */
-export function assetPath(asset, shared) {
-  return shared
-    ? `/api/v1/shared/${encodeURIComponent(shared.token)}/assets/${asset.id}`
-    : `/api/v1/assets/${asset.id}`;
+/**
+ * Where the API serves this photo to whoever looks: its owner's routes, a
+ * shared album's, or a share link's — the base of the rendition URLs the
+ * API gave with it.
+ */
+export function assetPath(asset) {
+  const url = asset.renditions?.[0]?.url ?? '';
+  const cut = url.indexOf('/renditions/');
+  return cut > 0 ? url.slice(0, cut) : `/api/v1/assets/${asset.id}`;
+}
+
+/** Someone else's photo, seen through a shared album or a share link. */
+export function isGuestView(asset) {
+  return !assetPath(asset).startsWith('/api/v1/assets/');
 }
 
 /**
  * The photo at full size for the viewer's zoom, or null. The owner gets the
  * original when a browser can show it as it is, else the full-size rendering
- * of the current edit. A link holder zooms only as far as the preview: a
- * shared photo's edit is not disclosed, so its original could contradict it.
+ * of the current edit. A link holder or an album member zooms only as far as
+ * the preview: a shared photo's edit is not disclosed, so its original could
+ * contradict it.
  */
 export function fullSizeUrl(asset, shared) {
-  if (shared) return null;
+  if (shared || isGuestView(asset)) return null;
   const path = assetPath(asset);
   return asset.edit_version > 0 || !BROWSER_FORMATS.has(asset.format)
     ? `${path}/export?format=jpeg&quality=90`

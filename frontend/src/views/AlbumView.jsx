@@ -1,5 +1,8 @@
-// One album: rename it, share it, arrange its photos by dragging (or with
-// the Move buttons, from the keyboard), set its cover, remove photos.
+// One album: rename it, share it by link or with other accounts, arrange
+// its photos by dragging (or with the Move buttons, from the keyboard), set
+// its cover, remove photos. Members of a shared album see what their role
+// allows: viewers look (and download), contributors also add and remove
+// their own photos; both may leave.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { allPages, api, plainError } from '../lib/api.js';
 import { go } from '../lib/router.js';
@@ -8,14 +11,17 @@ import { Grid } from '../components/Grid.jsx';
 import { SelectionBar } from '../components/SelectionBar.jsx';
 import { Viewer } from '../components/Viewer.jsx';
 import { Alert } from '../components/Alert.jsx';
+import { MembersDialog } from '../components/MembersDialog.jsx';
+import { isGuestView } from '../lib/renditions.js';
 
-export function AlbumView({ id, version, actions }) {
+export function AlbumView({ id, version, actions, me }) {
   const [album, setAlbum] = useState(null);
   const [assets, setAssets] = useState(null);
   const [error, setError] = useState(null);
   const [viewing, setViewing] = useState(null);
   const [status, setStatus] = useState('');
   const [reload, setReload] = useState(0);
+  const [members, setMembers] = useState(false);
   const dragged = useRef(null);
   const selection = useSelection();
   selection.setOrder(assets ?? []);
@@ -60,22 +66,39 @@ export function AlbumView({ id, version, actions }) {
   if (error && !album) return <Alert message={error} class="page" />;
   if (!album || !assets) return <p class="page">Loading…</p>;
   const ids = [...selection.ids];
+  const owner = album.role === 'owner';
+  const contributor = album.role === 'contributor';
+  // Only your own photos take the library's actions (favourite, trash…).
+  const onlyMine = selection.selected().every((a) => a && !isGuestView(a));
   return (
     <div class="page">
       <div class="page-head">
-        <label class="album-title">
-          <span class="sr-only">Album name</span>
-          <input key={album.name} defaultValue={album.name} onChange={rename} />
-        </label>
+        {owner ? (
+          <label class="album-title">
+            <span class="sr-only">Album name</span>
+            <input key={album.name} defaultValue={album.name} onChange={rename} />
+          </label>
+        ) : (
+          <h1 class="album-title">{album.name}</h1>
+        )}
         <span class="muted">
           {album.asset_count} photo{album.asset_count === 1 ? '' : 's'} ·{' '}
           {album.order === 'manual' ? 'arranged by hand' : 'by date taken'}
+          {!owner && ` · shared by ${album.owner} · you are a ${album.role}`}
         </span>
         <div class="page-actions">
-          <button type="button" onClick={() => actions.share({ album })}>
-            Share album…
+          <button type="button" onClick={() => setMembers(true)}>
+            {owner ? `Members${album.member_count ? ` (${album.member_count})` : ''}…` : 'Members…'}
           </button>
-          {album.order === 'manual' && (
+          {owner && (
+            <button type="button" onClick={() => actions.share({ album })}>
+              Share album…
+            </button>
+          )}
+          <a class="button" href={`/api/v1/albums/${id}/download`} download>
+            Download
+          </a>
+          {owner && album.order === 'manual' && (
             <button
               type="button"
               onClick={() =>
@@ -85,19 +108,21 @@ export function AlbumView({ id, version, actions }) {
               Sort by date
             </button>
           )}
-          <button
-            type="button"
-            class="danger"
-            onClick={() => {
-              if (confirm(`Delete the album “${album.name}”? Its photos stay in your library.`))
-                api(`albums/${id}`, { method: 'DELETE' }).then(
-                  () => go('#/albums'),
-                  (e) => setError(plainError(e)),
-                );
-            }}
-          >
-            Delete album
-          </button>
+          {owner && (
+            <button
+              type="button"
+              class="danger"
+              onClick={() => {
+                if (confirm(`Delete the album “${album.name}”? Its photos stay in your library.`))
+                  api(`albums/${id}`, { method: 'DELETE' }).then(
+                    () => go('#/albums'),
+                    (e) => setError(plainError(e)),
+                  );
+              }}
+            >
+              Delete album
+            </button>
+          )}
         </div>
       </div>
       <p class="status" role="status">
@@ -105,16 +130,23 @@ export function AlbumView({ id, version, actions }) {
       </p>
       <Alert message={error} />
       {assets.length === 0 ? (
-        <p class="empty">This album is empty. Select photos in the library and choose “Add to album…”.</p>
+        <p class="empty">
+          This album is empty.
+          {(owner || contributor) && ' Select photos in the library and choose “Add to album…”.'}
+        </p>
       ) : (
         <>
-          <p class="hint">Drag photos to arrange them. Select one to make it the cover or move it with the buttons.</p>
+          {owner && (
+            <p class="hint">
+              Drag photos to arrange them. Select one to make it the cover or move it with the buttons.
+            </p>
+          )}
           <Grid
             assets={assets}
             selection={selection}
             onOpen={(index) => setViewing(index)}
             tileProps={(asset) => ({
-              draggable: true,
+              draggable: owner,
               onDragStart: (e) => {
                 dragged.current = asset;
                 e.dataTransfer.effectAllowed = 'move';
@@ -145,21 +177,24 @@ export function AlbumView({ id, version, actions }) {
         <SelectionBar
           selection={selection}
           actions={actions}
+          mine={onlyMine}
           onDone={() => setReload((r) => r + 1)}
           extra={
             <>
-              <button
-                type="button"
-                onClick={() =>
-                  run(async () => {
-                    await api(`albums/${id}/assets`, { method: 'DELETE', body: { asset_ids: ids } });
-                    selection.clear();
-                  }, 'Removed from the album.')
-                }
-              >
-                Remove from album
-              </button>
-              {ids.length === 1 && (
+              {(owner || contributor) && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    run(async () => {
+                      await api(`albums/${id}/assets`, { method: 'DELETE', body: { asset_ids: ids } });
+                      selection.clear();
+                    }, 'Removed from the album.')
+                  }
+                >
+                  Remove from album
+                </button>
+              )}
+              {owner && ids.length === 1 && (
                 <>
                   <button
                     type="button"
@@ -191,6 +226,15 @@ export function AlbumView({ id, version, actions }) {
           onClose={() => setViewing(null)}
           onEdit={actions.edit}
           onShare={(asset) => actions.share({ asset })}
+        />
+      )}
+      {members && (
+        <MembersDialog
+          album={album}
+          me={me}
+          onClose={() => setMembers(false)}
+          onChanged={() => setReload((r) => r + 1)}
+          onLeft={() => go('#/albums')}
         />
       )}
     </div>

@@ -1,4 +1,5 @@
-// The albums: covers, names and counts; a new one by name.
+// The albums: covers, names and counts, yours and those shared with you;
+// a new one by name.
 import { useState } from 'preact/hooks';
 import { api, plainError } from '../lib/api.js';
 import { useLoad } from '../lib/useLoad.js';
@@ -55,6 +56,15 @@ export function Albums({ version }) {
               <span class="album-count">
                 {a.asset_count} photo{a.asset_count === 1 ? '' : 's'}
               </span>
+              {a.shared_with_me ? (
+                <span class="album-shared">Shared by {a.owner}</span>
+              ) : (
+                a.member_count > 0 && (
+                  <span class="album-shared">
+                    Shared with {a.member_count} {a.member_count === 1 ? 'person' : 'people'}
+                  </span>
+                )
+              )}
             </a>
           </li>
         ))}

@@ -89,7 +89,7 @@ export function Shell({ route, user, onSignedOut }) {
       <main id="main" class="content">
         {route.name === 'library' && <Library version={version} actions={actions} />}
         {route.name === 'albums' && <Albums version={version} actions={actions} />}
-        {route.name === 'album' && <AlbumView id={route.id} version={version} actions={actions} />}
+        {route.name === 'album' && <AlbumView id={route.id} version={version} actions={actions} me={user.id} />}
         {route.name === 'sharing' && <Sharing version={version} />}
         {route.name === 'trash' && <Trash version={version} actions={actions} />}
         {route.name === 'admin' && user.is_admin && <Admin />}

@@ -1,11 +1,16 @@
-//! Albums: named, ordered selections of a user's assets. Deleting an album
-//! never deletes its photos; trashed photos drop out of albums' listings and
-//! counts until restored.
+//! Albums: named, ordered selections of assets. Deleting an album never
+//! deletes its photos; trashed photos drop out of albums' listings and
+//! counts until restored. An album's owner may share it with other
+//! accounts (`album_members.rs`): each caller reaches an album through
+//! `album_for`, which says what their role lets them do.
 
 use sqlx::Row;
 
-use super::assets::{ASSET_COLUMNS, asset_from_row};
-use super::changes::{ChangeKind, ChangeSubject::Album, record_change};
+use super::album_members::{
+    AlbumAccess, AlbumRole, album_audience, record_album_change, record_for,
+};
+use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row};
+use super::changes::ChangeKind;
 use super::listing::{AssetPage, Bind, QueryText, SortCursor};
 use super::{Catalog, parse_id, qualified};
 use crate::{AlbumId, AssetId, StorageError, UserId, now_ms};
@@ -42,6 +47,8 @@ impl AlbumOrder {
 pub struct AlbumRecord {
     pub id: AlbumId,
     pub owner: UserId,
+    /// The owner's user name (members see whose album it is).
+    pub owner_name: String,
     pub name: String,
     pub description: String,
     /// The cover the owner chose, if any.
@@ -52,6 +59,11 @@ pub struct AlbumRecord {
     pub order: AlbumOrder,
     /// Photos in the album (not counting trashed ones).
     pub asset_count: i64,
+    /// Accounts the owner shared it with.
+    pub member_count: i64,
+    /// Whether members see where its photos were taken (the owner's
+    /// choice; off by default, as for share links).
+    pub members_see_location: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -64,10 +76,13 @@ pub struct AlbumPatch {
     /// `Some(None)` clears the chosen cover.
     pub cover: Option<Option<AssetId>>,
     pub order: Option<AlbumOrder>,
+    pub members_see_location: Option<bool>,
 }
 
-const ALBUM_SELECT: &str = "SELECT al.id, al.owner_id, al.name, al.description, al.cover_asset_id,
-        al.sort_order, al.created_at, al.updated_at,
+const ALBUM_SELECT: &str = "SELECT al.id, al.owner_id, ow.name AS owner_name, al.name,
+        al.description, al.cover_asset_id, al.sort_order, al.members_see_location,
+        al.created_at, al.updated_at,
+        (SELECT COUNT(*) FROM album_members mm WHERE mm.album_id = al.id) AS member_count,
         (SELECT COUNT(*) FROM album_assets m JOIN assets a ON a.id = m.asset_id
             WHERE m.album_id = al.id AND a.deleted_at IS NULL) AS asset_count,
         COALESCE(
@@ -82,9 +97,21 @@ const ALBUM_SELECT: &str = "SELECT al.id, al.owner_id, al.name, al.description, 
                     WHERE m.album_id = al.id AND a.deleted_at IS NULL
                     ORDER BY m.sort_at, m.asset_id LIMIT 1)
             END) AS cover
-     FROM albums al";
+     FROM albums al JOIN users ow ON ow.id = al.owner_id";
 
-fn album_from_row(row: &sqlx::any::AnyRow) -> Result<AlbumRecord, StorageError> {
+/// [`ALBUM_SELECT`] with the role (`role`, NULL for none) of the user bound
+/// as `$1`, for `WHERE` clauses that follow.
+pub(super) fn album_select_for_user() -> String {
+    let (columns, from) = ALBUM_SELECT
+        .split_once(" FROM albums al")
+        .expect("the album query has its FROM");
+    format!(
+        "{columns}, me.role AS role FROM albums al{from}
+         LEFT JOIN album_members me ON me.album_id = al.id AND me.user_id = $1"
+    )
+}
+
+pub(super) fn album_from_row(row: &sqlx::any::AnyRow) -> Result<AlbumRecord, StorageError> {
     let opt_id = |column: &str| -> Result<Option<AssetId>, StorageError> {
         row.try_get::<Option<String>, _>(column)?
             .map(|v| parse_id(column, &v))
@@ -94,6 +121,7 @@ fn album_from_row(row: &sqlx::any::AnyRow) -> Result<AlbumRecord, StorageError> 
     Ok(AlbumRecord {
         id: parse_id("albums.id", &row.try_get::<String, _>("id")?)?,
         owner: parse_id("albums.owner_id", &row.try_get::<String, _>("owner_id")?)?,
+        owner_name: row.try_get("owner_name")?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         chosen_cover: opt_id("cover_asset_id")?,
@@ -101,6 +129,8 @@ fn album_from_row(row: &sqlx::any::AnyRow) -> Result<AlbumRecord, StorageError> 
         order: AlbumOrder::parse(&order)
             .ok_or_else(|| StorageError::Corrupt(format!("albums.sort_order {order:?}")))?,
         asset_count: row.try_get("asset_count")?,
+        member_count: row.try_get("member_count")?,
+        members_see_location: row.try_get::<i64, _>("members_see_location")? != 0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -130,24 +160,38 @@ impl Catalog {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        record_change(&mut tx, owner, ChangeKind::AlbumCreated, Album(id)).await?;
+        record_album_change(&mut tx, &id, ChangeKind::AlbumCreated).await?;
         tx.commit().await?;
         self.get_album(owner, &id).await
     }
 
-    /// The owner's albums, newest first.
-    pub async fn list_albums(&self, owner: &UserId) -> Result<Vec<AlbumRecord>, StorageError> {
+    /// The user's albums and those shared with them, newest first, each
+    /// with the user's role in it.
+    pub async fn list_albums(&self, user: &UserId) -> Result<Vec<AlbumAccess>, StorageError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "{ALBUM_SELECT} WHERE al.owner_id = $1 ORDER BY al.created_at DESC, al.id DESC"
+            "{} WHERE al.owner_id = $1 OR me.user_id IS NOT NULL
+             ORDER BY al.created_at DESC, al.id DESC",
+            album_select_for_user()
         ));
         let rows = sqlx::query(sql)
-            .bind(owner.to_string())
+            .bind(user.to_string())
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(album_from_row).collect()
+        let mut albums = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let album = album_from_row(row)?;
+            let role = if album.owner == *user {
+                AlbumRole::Owner
+            } else {
+                AlbumRole::parse(&row.try_get::<String, _>("role")?)?
+            };
+            albums.push(AlbumAccess { album, role });
+        }
+        Ok(albums)
     }
 
-    /// The owner's album; another user's is "not found".
+    /// The owner's album; another user's (shared with them or not) is "not
+    /// found". For what only the owner may do; `album_for` lets members in.
     pub async fn get_album(
         &self,
         owner: &UserId,
@@ -181,7 +225,9 @@ impl Catalog {
         id: &AlbumId,
         patch: &AlbumPatch,
     ) -> Result<AlbumRecord, StorageError> {
-        let album = self.get_album(owner, id).await?;
+        let access = self.album_for(owner, id).await?;
+        access.require(AlbumRole::Owner, "change it")?;
+        let album = access.album;
         if let Some(Some(cover)) = &patch.cover {
             let member = sqlx::query(
                 "SELECT 1 AS one FROM album_assets WHERE album_id = $1 AND asset_id = $2",
@@ -200,28 +246,38 @@ impl Catalog {
             Some(c) => c.map(|c| c.to_string()),
             None => album.chosen_cover.map(|c| c.to_string()),
         };
+        let members_see_location = patch
+            .members_see_location
+            .unwrap_or(album.members_see_location);
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE albums SET name = $1, description = $2, cover_asset_id = $3, sort_order = $4,
-                updated_at = $5
-             WHERE id = $6",
+                members_see_location = $5, updated_at = $6
+             WHERE id = $7",
         )
         .bind(patch.name.as_deref().unwrap_or(&album.name))
         .bind(patch.description.as_deref().unwrap_or(&album.description))
         .bind(cover)
         .bind(patch.order.unwrap_or(album.order).as_str())
+        .bind(i64::from(members_see_location))
         .bind(now_ms())
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;
-        record_change(&mut tx, owner, ChangeKind::AlbumChanged, Album(*id)).await?;
+        record_album_change(&mut tx, id, ChangeKind::AlbumChanged).await?;
         tx.commit().await?;
         self.get_album(owner, id).await
     }
 
-    /// Deletes the owner's album; its photos stay in the library.
+    /// Deletes the owner's album; its photos (the members' too) stay in
+    /// their owners' libraries. Members' feeds say it is gone.
     pub async fn delete_album(&self, owner: &UserId, id: &AlbumId) -> Result<(), StorageError> {
+        self.album_for(owner, id)
+            .await?
+            .require(AlbumRole::Owner, "delete it")?;
         let mut tx = self.begin_write().await?;
+        // Who was in it, read before the rows go; told last (lock order).
+        let audience = album_audience(&mut tx, id).await?;
         let deleted = sqlx::query("DELETE FROM albums WHERE id = $1 AND owner_id = $2")
             .bind(id.to_string())
             .bind(owner.to_string())
@@ -231,22 +287,25 @@ impl Catalog {
         if deleted == 0 {
             return Err(StorageError::NotFound { what: "album" });
         }
-        record_change(&mut tx, owner, ChangeKind::AlbumDeleted, Album(*id)).await?;
+        record_for(&mut tx, &audience, ChangeKind::AlbumDeleted, id).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Adds the owner's assets (in the library) to the album, after the ones
-    /// already there; ids already in it, or not the owner's, are skipped.
-    /// Returns how many were added.
+    /// Adds the actor's own assets (in their library) to the album, after
+    /// the ones already there: the owner's, or a contributor's (which stay
+    /// theirs, on their quota). Ids already in it, or not the actor's, are
+    /// skipped. Returns how many were added.
     pub async fn add_to_album(
         &self,
-        owner: &UserId,
+        actor: &UserId,
         id: &AlbumId,
         assets: &[AssetId],
     ) -> Result<u64, StorageError> {
-        self.get_album(owner, id).await?;
-        let owned = self.owned_asset_ids(owner, assets).await?;
+        self.album_for(actor, id)
+            .await?
+            .require(AlbumRole::Contributor, "add photos to it")?;
+        let owned = self.owned_asset_ids(actor, assets).await?;
         let mut tx = self.begin_write().await?;
         let next: i64 = sqlx::query(
             "SELECT CAST(COALESCE(MAX(position), -1) AS BIGINT) AS p FROM album_assets WHERE album_id = $1",
@@ -264,48 +323,59 @@ impl Catalog {
             .filter(|a| owned.contains(a) && seen.insert(**a))
         {
             added += sqlx::query(
-                "INSERT INTO album_assets (album_id, asset_id, position, added_at, sort_at)
-                 SELECT $1, id, $3, $4, sort_at FROM assets WHERE id = $2
+                "INSERT INTO album_assets (album_id, asset_id, position, added_at, sort_at, added_by)
+                 SELECT $1, id, $3, $4, sort_at, $5 FROM assets WHERE id = $2
                  ON CONFLICT (album_id, asset_id) DO NOTHING",
             )
             .bind(id.to_string())
             .bind(asset.to_string())
             .bind(next + 1 + added as i64)
             .bind(now)
+            .bind(actor.to_string())
             .execute(&mut *tx)
             .await?
             .rows_affected();
         }
         touch_album(&mut tx, id).await?;
         if added > 0 {
-            record_change(&mut tx, owner, ChangeKind::AlbumAssetsChanged, Album(*id)).await?;
+            record_album_change(&mut tx, id, ChangeKind::AlbumAssetsChanged).await?;
         }
         tx.commit().await?;
         Ok(added)
     }
 
-    /// Takes assets out of the album (they stay in the library).
+    /// Takes assets out of the album (they stay in their owners'
+    /// libraries): any of them for the owner, those they added for a
+    /// contributor (others' are skipped). Returns how many went.
     pub async fn remove_from_album(
         &self,
-        owner: &UserId,
+        actor: &UserId,
         id: &AlbumId,
         assets: &[AssetId],
     ) -> Result<u64, StorageError> {
-        self.get_album(owner, id).await?;
+        let access = self.album_for(actor, id).await?;
+        access.require(AlbumRole::Contributor, "remove photos from it")?;
+        // A photo added before members existed has no adder: the owner's.
+        let only_own = match access.role {
+            AlbumRole::Owner => "",
+            _ => " AND added_by = $3",
+        };
+        let sql =
+            format!("DELETE FROM album_assets WHERE album_id = $1 AND asset_id = $2{only_own}");
         let mut tx = self.begin_write().await?;
         let mut removed = 0;
         for asset in assets {
-            removed +=
-                sqlx::query("DELETE FROM album_assets WHERE album_id = $1 AND asset_id = $2")
-                    .bind(id.to_string())
-                    .bind(asset.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(id.to_string())
+                .bind(asset.to_string());
+            if access.role != AlbumRole::Owner {
+                query = query.bind(actor.to_string());
+            }
+            removed += query.execute(&mut *tx).await?.rows_affected();
         }
         touch_album(&mut tx, id).await?;
         if removed > 0 {
-            record_change(&mut tx, owner, ChangeKind::AlbumAssetsChanged, Album(*id)).await?;
+            record_album_change(&mut tx, id, ChangeKind::AlbumAssetsChanged).await?;
         }
         tx.commit().await?;
         Ok(removed)
@@ -319,7 +389,9 @@ impl Catalog {
         id: &AlbumId,
         assets: &[AssetId],
     ) -> Result<(), StorageError> {
-        self.get_album(owner, id).await?;
+        self.album_for(owner, id)
+            .await?
+            .require(AlbumRole::Owner, "arrange it")?;
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(
             "SELECT asset_id FROM album_assets WHERE album_id = $1 ORDER BY position, asset_id",
@@ -357,14 +429,14 @@ impl Catalog {
             .execute(&mut *tx)
             .await?;
         touch_album(&mut tx, id).await?;
-        record_change(&mut tx, owner, ChangeKind::AlbumAssetsChanged, Album(*id)).await?;
+        record_album_change(&mut tx, id, ChangeKind::AlbumAssetsChanged).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// A page of an album's photos (not trashed ones) in the album's order.
-    /// The album's owner is not checked here: callers have done so (owner
-    /// routes) or hold a share link to it.
+    /// A page of an album's photos (not trashed ones) in the album's order,
+    /// whoever owns each. Who may see it is not checked here: callers have
+    /// done so (`album_for`) or hold a share link to it.
     ///
     /// Driven from the album's own rows, so a page costs what the album
     /// holds, not what the library holds.
@@ -419,7 +491,7 @@ impl Catalog {
 
     /// Those of `assets` that are in `album` (trashed ones included), in one
     /// query.
-    pub async fn album_members(
+    pub async fn assets_in_album(
         &self,
         album: &AlbumId,
         assets: &[AssetId],
@@ -444,6 +516,27 @@ impl Catalog {
             .collect()
     }
 
+    /// The photo `asset` of `album` (not trashed), whoever owns it: what the
+    /// album's members and a share link to it may see.
+    pub async fn album_asset(
+        &self,
+        album: &AlbumId,
+        asset: &AssetId,
+    ) -> Result<AssetRecord, StorageError> {
+        let columns = qualified(ASSET_COLUMNS, "a");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {columns} FROM album_assets m JOIN assets a ON a.id = m.asset_id
+             WHERE m.album_id = $1 AND m.asset_id = $2 AND a.deleted_at IS NULL"
+        ));
+        let row = sqlx::query(sql)
+            .bind(album.to_string())
+            .bind(asset.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StorageError::NotFound { what: "asset" })?;
+        asset_from_row(&row)
+    }
+
     /// True when `asset` is in `album` (and not trashed): what a share link
     /// to the album may serve.
     pub async fn album_contains(
@@ -463,7 +556,10 @@ impl Catalog {
     }
 }
 
-async fn touch_album(tx: &mut super::ledger::Tx, id: &AlbumId) -> Result<(), StorageError> {
+pub(super) async fn touch_album(
+    tx: &mut super::ledger::Tx,
+    id: &AlbumId,
+) -> Result<(), StorageError> {
     sqlx::query("UPDATE albums SET updated_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(id.to_string())

@@ -44,10 +44,14 @@ pub enum ChangeKind {
     AlbumDeleted,
     /// Photos added, removed or reordered.
     AlbumAssetsChanged,
+    /// An album was shared with this user (they became a member).
+    AlbumShared,
+    /// This user is no longer a member of the album (removed, or left).
+    AlbumUnshared,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 11] = [
+    pub const ALL: [ChangeKind; 13] = [
         ChangeKind::AssetCreated,
         ChangeKind::AssetUpdated,
         ChangeKind::AssetEdited,
@@ -59,6 +63,8 @@ impl ChangeKind {
         ChangeKind::AlbumChanged,
         ChangeKind::AlbumDeleted,
         ChangeKind::AlbumAssetsChanged,
+        ChangeKind::AlbumShared,
+        ChangeKind::AlbumUnshared,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +80,8 @@ impl ChangeKind {
             ChangeKind::AlbumChanged => "album.changed",
             ChangeKind::AlbumDeleted => "album.deleted",
             ChangeKind::AlbumAssetsChanged => "album.assets_changed",
+            ChangeKind::AlbumShared => "album.shared",
+            ChangeKind::AlbumUnshared => "album.unshared",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! `Dialect`, the very same SQL text: `$N` placeholders, `ON CONFLICT`,
 //! `RETURNING`, BIGINT milliseconds and TEXT ids work in both.
 
+mod album_members;
 mod albums;
 mod assets;
 mod blob_refs;
@@ -40,6 +41,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use album_members::{AlbumAccess, AlbumMember, AlbumRole};
 pub use albums::{AlbumOrder, AlbumPatch, AlbumRecord};
 pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields, NewAsset};
 pub use blob_refs::StorageTotals;

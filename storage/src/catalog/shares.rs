@@ -116,7 +116,10 @@ impl Catalog {
     ) -> Result<(ShareLinkRecord, String), StorageError> {
         let (album, asset) = match new.target {
             ShareTarget::Album(id) => {
-                self.get_album(&new.owner, &id).await?;
+                // A member may not pass the album on to the world.
+                self.album_for(&new.owner, &id)
+                    .await?
+                    .require(super::AlbumRole::Owner, "share it by link")?;
                 (Some(id.to_string()), None)
             }
             ShareTarget::Asset(id) => {
