@@ -27,7 +27,7 @@ fn policy(grace: Duration) -> GcPolicy {
     }
 }
 
-async fn usage_of(app: &TestApp, name: &str) -> u64 {
+pub(crate) async fn usage_of(app: &TestApp, name: &str) -> u64 {
     app.catalog
         .find_user_by_name(name)
         .await

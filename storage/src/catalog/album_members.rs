@@ -227,7 +227,16 @@ impl Catalog {
             )));
         }
         touch_album(&mut tx, id).await?;
-        record_membership_change(&mut tx, id, &others, &user.id, ChangeKind::AlbumShared).await?;
+        let mut users = others;
+        users.push(user.id);
+        record_each(&mut tx, id, users, |u| {
+            if *u == user.id {
+                vec![ChangeKind::AlbumShared]
+            } else {
+                vec![ChangeKind::AlbumChanged]
+            }
+        })
+        .await?;
         tx.commit().await?;
         self.album_member(id, &user.id).await
     }
@@ -297,27 +306,14 @@ impl Catalog {
             });
         }
         touch_album(&mut tx, id).await?;
-        let staying = album_audience(&mut tx, id).await?;
-        let mut users = staying.clone();
+        let mut users = album_audience(&mut tx, id).await?;
         users.push(*member);
-        users.sort();
-        for user in &users {
-            let kind = if user == member {
-                ChangeKind::AlbumUnshared
-            } else {
-                ChangeKind::AlbumChanged
-            };
-            record_change(&mut tx, user, kind, ChangeSubject::Album(*id)).await?;
-            if user != member && photos > 0 {
-                record_change(
-                    &mut tx,
-                    user,
-                    ChangeKind::AlbumAssetsChanged,
-                    ChangeSubject::Album(*id),
-                )
-                .await?;
-            }
-        }
+        record_each(&mut tx, id, users, |u| match (u == member, photos > 0) {
+            (true, _) => vec![ChangeKind::AlbumUnshared],
+            (false, false) => vec![ChangeKind::AlbumChanged],
+            (false, true) => vec![ChangeKind::AlbumChanged, ChangeKind::AlbumAssetsChanged],
+        })
+        .await?;
         tx.commit().await?;
         Ok(photos)
     }
@@ -353,25 +349,21 @@ fn member_role(role: AlbumRole) -> Result<&'static str, StorageError> {
     }
 }
 
-/// After a membership began: `album.shared` for the new member,
-/// `album.changed` for those already in it, in id order.
-async fn record_membership_change(
+/// Writes to each of `users`' feeds (locked in id order) the changes
+/// `kinds_for` names for them: a membership tells the member one thing and
+/// the others another.
+async fn record_each(
     tx: &mut Tx,
-    id: &AlbumId,
-    others: &[UserId],
-    member: &UserId,
-    member_kind: ChangeKind,
+    album: &AlbumId,
+    mut users: Vec<UserId>,
+    kinds_for: impl Fn(&UserId) -> Vec<ChangeKind>,
 ) -> Result<(), StorageError> {
-    let mut users = others.to_vec();
-    users.push(*member);
     users.sort();
+    users.dedup();
     for user in &users {
-        let kind = if user == member {
-            member_kind
-        } else {
-            ChangeKind::AlbumChanged
-        };
-        record_change(tx, user, kind, ChangeSubject::Album(*id)).await?;
+        for kind in kinds_for(user) {
+            record_change(tx, user, kind, ChangeSubject::Album(*album)).await?;
+        }
     }
     Ok(())
 }
