@@ -48,6 +48,11 @@ pub(crate) struct AssetDto {
     /// Absent through share links, which never reveal location.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_location: Option<bool>,
+    /// Where it was taken, in words (the nearest city of the bundled
+    /// GeoNames data); absent without a position, and wherever location is
+    /// withheld.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<PlaceDto>,
     /// The timeline day, YYYY-MM-DD.
     pub day: String,
     /// When it went to the trash (RFC 3339); absent while in the library.
@@ -88,6 +93,29 @@ impl UserDto {
             usage_bytes: user.usage_bytes,
             quota_bytes: user.quota_bytes,
             created_at: rfc3339(user.created_at),
+        }
+    }
+}
+
+/// A place, in words.
+#[derive(Clone, Serialize, utoipa::ToSchema)]
+pub(crate) struct PlaceDto {
+    /// ISO 3166-1 alpha-2 (`FR`).
+    pub country_code: String,
+    pub country: String,
+    /// The first-level division (state, region, province), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub city: String,
+}
+
+impl PlaceDto {
+    pub fn new(place: &darkroom_storage::catalog::AssetPlace) -> Self {
+        PlaceDto {
+            country_code: place.country_code.clone(),
+            country: place.country.clone(),
+            region: place.region.clone(),
+            city: place.city.clone(),
         }
     }
 }
@@ -303,6 +331,12 @@ impl AssetDto {
             lens: asset.facts.lens.clone(),
             is_raw: asset.facts.is_raw,
             has_location: (!hide_location).then_some(asset.facts.has_location),
+            place: asset
+                .facts
+                .place
+                .as_ref()
+                .filter(|_| !hide_location)
+                .map(PlaceDto::new),
             day: day_text(asset.taken_day),
             trashed_at: asset.trashed_at.map(rfc3339),
             edit_version: (!guest).then_some(asset.edit.version),

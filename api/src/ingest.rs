@@ -10,9 +10,7 @@
 
 use crate::ErrorCode;
 use bytes::Bytes;
-use darkroom_pipeline::{
-    Limits, LocationNames, PROBE_PREFIX_BYTES, PhotoMetadata, Probe, probe, sniff,
-};
+use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, PhotoMetadata, Probe, probe, sniff};
 use darkroom_storage::catalog::{
     AssetFacts, AssetInsert, AssetRecord, Job, LibraryFields, NewAsset, NewJob, UsageKind,
 };
@@ -177,6 +175,7 @@ where
 /// The catalog's record of a new original: what the client said and what
 /// the probe read.
 fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64) -> NewAsset {
+    let located = crate::places::located(&probed.metadata);
     NewAsset {
         id: AssetId::new(),
         owner: meta.owner,
@@ -197,9 +196,11 @@ fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64
             lens: probed.metadata.lens_model.clone(),
             is_raw: probed.format.is_camera_raw(),
             has_location: probed.metadata.gps.is_some(),
+            place: located.place,
         },
         library: written_in_file(&probed.metadata),
-        place_names: place_names(&probed.metadata.description.location),
+        place_names: located.place_names,
+        position: located.position,
         device_asset_id: meta.device_asset_id,
         sha1: None,
     }
@@ -232,12 +233,6 @@ fn written_in_file(metadata: &PhotoMetadata) -> LibraryFields {
         copyright: bounded(&written.copyright, MAX_TEXT_CHARS),
         color_label: bounded(&written.label, MAX_LABEL_CHARS),
     }
-}
-
-/// Place names for search, most specific first.
-fn place_names(location: &LocationNames) -> Option<String> {
-    let names: Vec<&str> = location.names().collect();
-    (!names.is_empty()).then(|| names.join(", "))
 }
 
 /// The jobs a new asset needs: its renditions (every format darkroom takes

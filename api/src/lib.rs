@@ -17,6 +17,7 @@ mod immich;
 mod ingest;
 mod metering;
 mod openapi;
+pub mod places;
 mod prometheus;
 mod range;
 mod request_log;

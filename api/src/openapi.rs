@@ -106,6 +106,8 @@ pub(crate) struct ErrorDetail {
         routes::albums::add,
         routes::albums::remove,
         routes::albums::arrange,
+        routes::places::list,
+        routes::places::map,
         routes::album_members::list,
         routes::album_members::add,
         routes::album_members::change,

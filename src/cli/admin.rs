@@ -24,7 +24,72 @@ pub async fn run(settings: Settings, command: &AdminCommand) -> anyhow::Result<(
         AdminCommand::Storage(_) => storage(settings).await,
         AdminCommand::Recount(_) => recount(settings).await,
         AdminCommand::BackfillSha1(_) => backfill_sha1(settings).await,
+        AdminCommand::FillPlaces(_) => fill_places(settings).await,
     }
+}
+
+/// Records the position and the place of every photo stored with a GPS
+/// position before places existed (uploads since get theirs at once). A
+/// batch at a time, each photo once: safe beside running servers, and to
+/// stop and run again.
+async fn fill_places(settings: Settings) -> anyhow::Result<()> {
+    use darkroom_storage::progress::Progress;
+    let catalog = super::serve::open_catalog(&settings).await?;
+    let progress = super::progress::Bars::new("fill-places");
+    let total = catalog.count_unplaced().await?;
+    progress.phase(
+        "finding the places of located photos",
+        Some(total.max(0) as u64),
+    );
+    let (mut placed, mut nowhere, mut unreadable) = (0u64, 0u64, 0u64);
+    let mut countries = std::collections::BTreeSet::new();
+    let mut after = None;
+    loop {
+        let batch = catalog.unplaced_assets(after.as_ref(), 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.asset);
+        for photo in &batch {
+            progress.advance(1);
+            let metadata: Option<darkroom_pipeline::PhotoMetadata> = photo
+                .metadata
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok());
+            let located = metadata
+                .as_ref()
+                .map(darkroom_api::places::located)
+                .unwrap_or_default();
+            let Some(position) = located.position else {
+                tracing::warn!(asset = %photo.asset, "no readable position in its metadata");
+                unreadable += 1;
+                continue;
+            };
+            match &located.place {
+                Some(place) => {
+                    countries.insert(place.country_code.clone());
+                    placed += 1;
+                }
+                None => nowhere += 1,
+            }
+            catalog
+                .set_place(
+                    &photo.asset,
+                    position,
+                    located.place.as_ref(),
+                    located.place_names.as_deref(),
+                )
+                .await?;
+        }
+    }
+    progress.bar.finish_and_clear();
+    catalog.close().await;
+    println!(
+        "placed {placed} photo(s) in {} countr{}; {nowhere} more than {} km from any city \
+         (position kept, no place); {unreadable} without a readable position",
+        countries.len(),
+        if countries.len() == 1 { "y" } else { "ies" },
+        darkroom_pipeline::places::MAX_CITY_KM
+    );
+    Ok(())
 }
 
 async fn backfill_sha1(settings: Settings) -> anyhow::Result<()> {
@@ -313,6 +378,10 @@ pub enum AdminCommand {
     /// Compute the SHA-1 of every original stored without one (Immich's clients look
     /// files up by it); safe beside running servers, and to stop and run again.
     BackfillSha1(StorageArgs),
+    /// Find the country, region and city of every photo stored with a GPS position
+    /// before places existed (from the bundled GeoNames data, no network); safe beside
+    /// running servers, and to stop and run again.
+    FillPlaces(StorageArgs),
 }
 
 impl AdminCommand {
@@ -328,7 +397,8 @@ impl AdminCommand {
             AdminCommand::ListUsers(a)
             | AdminCommand::Storage(a)
             | AdminCommand::Recount(a)
-            | AdminCommand::BackfillSha1(a) => a,
+            | AdminCommand::BackfillSha1(a)
+            | AdminCommand::FillPlaces(a) => a,
         }
     }
 }

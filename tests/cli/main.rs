@@ -18,6 +18,7 @@ mod maintenance; // admin accounts and quotas, gc, scrub
 mod memory; // a large upload streams through bounded memory
 mod openapi; // the OpenAPI description, Swagger UI, and Schemathesis against them
 mod partner; // docs/examples/partner.py: a partner's script in Python against a real server
+mod places; // `admin fill-places`: photos stored before places get theirs
 mod raw; // camera RAW: DNGs developed in the helper process, against LibRaw
 mod render; // `darkroom render`: names, defaults, failures reported, exit status
 mod replica; // a second site: serving and storing while the primary is down, copies back, scrub --repair

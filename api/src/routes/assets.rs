@@ -121,6 +121,10 @@ pub(crate) struct FilterQuery {
     album: Option<String>,
     /// A substring of the file name.
     filename: Option<String>,
+    /// Taken in this country: its ISO 3166-1 code (`FR`, any case).
+    country: Option<String>,
+    /// Taken in or near this city, by the name `GET /api/v1/places` gives.
+    city: Option<String>,
     /// Words to search for in the file name, title, caption, keywords,
     /// camera, lens, creator and place names (each word matches words that
     /// start with it; all must match). Results are ranked unless `sort`
@@ -153,6 +157,20 @@ impl FilterQuery {
         }
     }
 
+    /// `country` as stored: two letters, upper case.
+    fn country_code(&self) -> Result<Option<String>, ApiError> {
+        match self.country.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(code) if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
+                Ok(Some(code.to_ascii_uppercase()))
+            }
+            Some(other) => Err(invalid_field(
+                "country",
+                format!("is a two-letter ISO 3166 code (FR, US…), not {other:?}"),
+            )),
+        }
+    }
+
     pub(crate) fn to_filter(&self) -> Result<AssetFilter, ApiError> {
         let mut filter = AssetFilter {
             day_from: self
@@ -179,6 +197,8 @@ impl FilterQuery {
                 })
                 .transpose()?,
             name_contains: self.filename.clone().filter(|f| !f.is_empty()),
+            country: self.country_code()?,
+            city: self.city.clone().filter(|c| !c.trim().is_empty()),
             search: self.search()?,
         };
         if let Some(rating) = self.min_rating

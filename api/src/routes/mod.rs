@@ -13,6 +13,7 @@ pub(crate) mod facets;
 pub(crate) mod health;
 pub(crate) mod metrics;
 pub(crate) mod originals;
+pub(crate) mod places;
 pub(crate) mod public_shares;
 pub(crate) mod renditions;
 pub(crate) mod resumable_uploads;
@@ -74,6 +75,8 @@ api_v1_routes! {
     post "/assets/check" => check::check,
     post "/assets/download" => downloads::selection,
     get "/assets/facets" => facets::facets,
+    get "/places" => places::list,
+    get "/map" => places::map,
     get "/assets/{id}" => assets::get,
     patch "/assets/{id}" => assets::patch,
     delete "/assets/{id}" => assets::trash,

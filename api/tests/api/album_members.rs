@@ -310,7 +310,10 @@ async fn user_id(app: &TestApp, name: &str) -> String {
 
 fn mentions_location(value: &Value) -> bool {
     let text = value.to_string().to_lowercase();
-    text.contains("gps") || text.contains("latitude") || text.contains("has_location")
+    text.contains("gps")
+        || text.contains("latitude")
+        || text.contains("has_location")
+        || text.contains("\"place\"")
 }
 
 /// Off by default: members (and the owner, for a contributor's photo) see

@@ -47,7 +47,10 @@ pub(crate) async fn album_link_with_downloads(
 
 fn mentions_location(value: &Value) -> bool {
     let text = value.to_string().to_lowercase();
-    text.contains("gps") || text.contains("latitude") || text.contains("has_location")
+    text.contains("gps")
+        || text.contains("latitude")
+        || text.contains("has_location")
+        || text.contains("\"place\"")
 }
 
 async fn album_links_serve_the_album_without_location(app: TestApp) {

@@ -5,6 +5,7 @@ pub(crate) mod icc;
 pub(crate) mod info;
 pub(crate) mod iptc;
 pub(crate) mod kept_exif;
+pub mod places;
 pub(crate) mod strip_location;
 pub(crate) mod tiff;
 pub(crate) mod timezone;

@@ -37,8 +37,11 @@ pub struct NewAsset {
     /// creator, copyright, colour label and the rating the camera or an
     /// editor recorded); never a favourite.
     pub library: LibraryFields,
-    /// Place names the file records, for search (as private as GPS).
+    /// Place names the file records and the place the position names, for
+    /// search (as private as GPS).
     pub place_names: Option<String>,
+    /// The GPS position, for the map.
+    pub position: Option<GeoPoint>,
     /// The uploading app's own id for this photo: one asset per id and owner.
     pub device_asset_id: Option<String>,
     /// The SHA-1 of the bytes (lowercase hex), for clients that name files
@@ -54,6 +57,36 @@ pub struct AssetFacts {
     pub lens: Option<String>,
     pub is_raw: bool,
     pub has_location: bool,
+    /// Where it was taken, in words (private, as the position is).
+    pub place: Option<AssetPlace>,
+}
+
+/// A GPS position, in degrees.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GeoPoint {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// Where a photo was taken, in words: the nearest city of the bundled
+/// gazetteer, its first-level region and its country.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssetPlace {
+    /// ISO 3166-1 alpha-2.
+    pub country_code: String,
+    pub country: String,
+    pub region: Option<String>,
+    pub city: String,
+}
+
+impl AssetPlace {
+    /// Its names for search, most specific first.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names = vec![self.city.as_str()];
+        names.extend(self.region.as_deref());
+        names.push(&self.country);
+        names
+    }
 }
 
 /// What the photographer says about an asset.
@@ -128,10 +161,27 @@ pub(super) const ASSET_COLUMNS: &str = "id, owner_id, blob_hash, original_name, 
      size, width, height, orientation, taken_at, sort_at, exif, created_at, title, caption,
      keywords, is_favorite, rating, camera_make, camera_model, lens, is_raw, has_location,
      taken_day, deleted_at, updated_at, edit_version, recipe_hash, device_asset_id, creator,
-     copyright, color_label";
+     copyright, color_label, place_country_code, place_country, place_region, place_city";
 
 fn opt_u32(v: Option<i64>) -> Option<u32> {
     v.and_then(|v| u32::try_from(v).ok())
+}
+
+fn place_from_row(row: &sqlx::any::AnyRow) -> Result<Option<AssetPlace>, StorageError> {
+    let code: Option<String> = row.try_get("place_country_code")?;
+    let Some(country_code) = code else {
+        return Ok(None);
+    };
+    Ok(Some(AssetPlace {
+        country_code,
+        country: row
+            .try_get::<Option<String>, _>("place_country")?
+            .unwrap_or_default(),
+        region: row.try_get("place_region")?,
+        city: row
+            .try_get::<Option<String>, _>("place_city")?
+            .unwrap_or_default(),
+    }))
 }
 
 pub(super) fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, StorageError> {
@@ -158,6 +208,7 @@ pub(super) fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, Sto
             lens: row.try_get("lens")?,
             is_raw: row.try_get::<i64, _>("is_raw")? != 0,
             has_location: row.try_get::<i64, _>("has_location")? != 0,
+            place: place_from_row(row)?,
         },
         library: LibraryFields {
             title: row.try_get("title")?,
@@ -430,15 +481,18 @@ async fn insert_row(
     now: i64,
 ) -> Result<u64, StorageError> {
     let library = &new.library;
+    let place = new.facts.place.as_ref();
     let keywords = normalise_keywords(&library.keywords);
     let inserted = sqlx::query(
         "INSERT INTO assets (id, owner_id, blob_hash, original_name, media_type, format, size,
             width, height, orientation, taken_at, sort_at, exif, created_at,
             camera_make, camera_model, lens, is_raw, has_location, rating, taken_day,
             device_asset_id, title, caption, keywords, creator, copyright, color_label,
-            place_names)
+            place_names, latitude, longitude, place_country_code, place_country, place_region,
+            place_city)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-            $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
+            $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29,
+            $30, $31, $32, $33, $34, $35)
          ON CONFLICT DO NOTHING",
     )
     .bind(new.id.to_string())
@@ -470,6 +524,12 @@ async fn insert_row(
     .bind(library.copyright.as_deref())
     .bind(library.color_label.as_deref())
     .bind(new.place_names.as_deref())
+    .bind(new.position.map(|p| p.latitude))
+    .bind(new.position.map(|p| p.longitude))
+    .bind(place.map(|p| p.country_code.as_str()))
+    .bind(place.map(|p| p.country.as_str()))
+    .bind(place.and_then(|p| p.region.as_deref()))
+    .bind(place.map(|p| p.city.as_str()))
     .execute(&mut **tx)
     .await?
     .rows_affected();

@@ -36,6 +36,10 @@ pub struct AssetFilter {
     pub album: Option<AlbumId>,
     /// A substring of the file name (case-insensitive).
     pub name_contains: Option<String>,
+    /// Taken in this country (ISO 3166-1 alpha-2, upper case) or city (its
+    /// name as the Places page gives it).
+    pub country: Option<String>,
+    pub city: Option<String>,
     /// Words in the file name, title, caption, keywords, camera, lens,
     /// creator or place names.
     pub search: Option<SearchTerms>,
@@ -273,6 +277,12 @@ pub(super) fn push_filter(q: &mut QueryText, filter: &AssetFilter, dialect: Dial
             "a.id IN (SELECT m.asset_id FROM album_assets m WHERE m.album_id = ?)",
             Bind::Text(v.to_string()),
         );
+    }
+    if let Some(v) = &filter.country {
+        cond(q, "a.place_country_code = ?", Bind::Text(v.clone()));
+    }
+    if let Some(v) = &filter.city {
+        cond(q, "a.place_city = ?", Bind::Text(v.clone()));
     }
     if let Some(v) = &filter.name_contains {
         cond(

@@ -16,6 +16,7 @@ mod jobs;
 mod ledger;
 mod library;
 mod listing;
+mod places;
 mod renditions;
 mod replication;
 mod search_index;
@@ -43,7 +44,9 @@ use sqlx::{AnyPool, Executor};
 
 pub use album_members::{AlbumAccess, AlbumMember, AlbumRole};
 pub use albums::{AlbumOrder, AlbumPatch, AlbumRecord};
-pub use assets::{AssetFacts, AssetInsert, AssetRecord, EditState, LibraryFields, NewAsset};
+pub use assets::{
+    AssetFacts, AssetInsert, AssetPlace, AssetRecord, EditState, GeoPoint, LibraryFields, NewAsset,
+};
 pub use blob_refs::StorageTotals;
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use checksums::Sha1Match;
@@ -59,6 +62,7 @@ pub use listing::{
     AssetFilter, AssetOrder, AssetPage, CameraCount, LibraryFacets, SearchTerms, SortCursor,
     TimelineDay,
 };
+pub use places::{MapPoint, PlaceCount, Unplaced};
 pub use renditions::{NewRendition, RenditionRecord};
 pub use replication::ReplicaDuty;
 pub use search_index::SearchIndexCheck;
