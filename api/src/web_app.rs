@@ -12,8 +12,10 @@ use crate::ApiError;
 include!(concat!(env!("OUT_DIR"), "/frontend_files.rs"));
 
 /// What the page may load: only our own scripts and styles; images also as
-/// `blob:` (the editor's live preview) and `data:` (the viewer's icons).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob: data:; \
+/// `blob:` (the editor's live preview), `data:` (the viewer's icons) and
+/// OpenStreetMap's tiles (the map page; the browser fetches them itself).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+     img-src 'self' blob: data: https://tile.openstreetmap.org; \
      style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 fn file(name: &str) -> Option<&'static [u8]> {
@@ -79,6 +81,7 @@ fn content_type(name: &str) -> &'static str {
         Some("js") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
         Some("map") => "application/json",
         _ => "text/plain; charset=utf-8",
     }

@@ -270,6 +270,34 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, allTiles);
   await page.getByRole('button', { name: /^Filters/ }).click();
 
+  step('places and the map');
+  await page.getByRole('link', { name: 'Places' }).click();
+  const placeCard = page.locator('.place-country .album-card').first();
+  await placeCard.waitFor();
+  const placeName = await placeCard.locator('.album-name').innerText();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('.place-country .album-card img');
+    return img?.complete && img.naturalWidth > 0;
+  });
+  await shot(page, 'desktop-places');
+  await accessible(page, 'the places page');
+  await placeCard.click();
+  await page.getByText(`Taken in ${placeName}`).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.tile').length === 1);
+  await page.getByRole('link', { name: 'Map' }).click();
+  await page.getByText('1 photo with a location').waitFor();
+  // OpenStreetMap's tiles may not load here (no network); the photo does.
+  const onMap = page.locator('.map-photo');
+  await onMap.waitFor();
+  await page.waitForFunction(() => document.querySelector('.map-photo img')?.naturalWidth > 0);
+  await shot(page, 'desktop-map');
+  await accessible(page, 'the map');
+  await onMap.click();
+  await page.locator('.pswp--open').waitFor();
+  await slideShown(page);
+  await page.keyboard.press('Escape');
+  await page.locator('.pswp').waitFor({ state: 'detached' });
+
   step('edit: the live preview follows the sliders');
   await page.goto(albumUrl);
   await page.locator('.grid .tile-open').nth(0).click();
@@ -570,6 +598,13 @@ try {
   await small.locator('.grid .tile img').first().waitFor();
   await fitsWidth(small, 'an album');
   await shot(small, 'phone-album');
+  await small.goto(base + '/#/places');
+  await small.locator('.place-country .album-card img').first().waitFor();
+  await fitsWidth(small, 'the places page');
+  await small.goto(base + '/#/map');
+  await small.locator('.map-photo').waitFor();
+  await fitsWidth(small, 'the map');
+  await shot(small, 'phone-map');
   await small.goto(base + '/#/admin');
   await small.getByText('Saved by deduplication').waitFor();
   await fitsWidth(small, 'the admin page');

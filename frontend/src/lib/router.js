@@ -5,7 +5,8 @@ import { useEffect, useState } from 'preact/hooks';
 export function currentRoute() {
   const share = location.pathname.match(/^\/s\/([^/]+)$/);
   if (share) return { name: 'share', token: decodeURIComponent(share[1]) };
-  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const [path, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const parts = path.split('/').filter(Boolean);
   switch (parts[0]) {
     case 'albums':
       return parts[1] ? { name: 'album', id: parts[1] } : { name: 'albums' };
@@ -15,8 +16,13 @@ export function currentRoute() {
       return { name: 'admin' };
     case 'trash':
       return { name: 'trash' };
+    case 'places':
+      return { name: 'places' };
+    case 'map':
+      return { name: 'map' };
     default:
-      return { name: 'library' };
+      // The library, with filters a link may set (`#/?country=FR&city=Paris`).
+      return { name: 'library', filters: Object.fromEntries(new URLSearchParams(search)) };
   }
 }
 

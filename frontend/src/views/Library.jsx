@@ -9,8 +9,8 @@ import { Timeline } from '../components/Timeline.jsx';
 import { Viewer } from '../components/Viewer.jsx';
 import { Alert } from '../components/Alert.jsx';
 
-export function Library({ version, actions }) {
-  const [filters, setFilters] = useState({});
+export function Library({ version, actions, initial }) {
+  const [filters, setFilters] = useState(initial ?? {});
   const [timeline, setTimeline] = useState(null);
   const [error, setError] = useState(null);
   const [viewing, setViewing] = useState(null);
@@ -32,6 +32,14 @@ export function Library({ version, actions }) {
   return (
     <div class="library">
       <Filters value={filters} onChange={setFilters} />
+      {(filters.country || filters.city) && (
+        <p class="place-filter">
+          Taken in {[filters.city, filters.country].filter(Boolean).join(', ')} ·{' '}
+          <button type="button" class="link" onClick={() => setFilters({ ...filters, country: '', city: '' })}>
+            Everywhere
+          </button>
+        </p>
+      )}
       <Alert message={error} />
       {timeline && timeline.total === 0 && (
         <div class="empty">

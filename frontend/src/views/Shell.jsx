@@ -11,6 +11,8 @@ import { AlbumView } from './AlbumView.jsx';
 import { Sharing } from './Sharing.jsx';
 import { Admin } from './Admin.jsx';
 import { Trash } from './Trash.jsx';
+import { Places } from './Places.jsx';
+import { MapView } from './MapView.jsx';
 
 export function Shell({ route, user, onSignedOut }) {
   const [version, setVersion] = useState(0);
@@ -70,6 +72,8 @@ export function Shell({ route, user, onSignedOut }) {
         <nav aria-label="Sections">
           {link('#/', 'Library', 'library')}
           {link('#/albums', 'Albums', 'albums')}
+          {link('#/places', 'Places', 'places')}
+          {link('#/map', 'Map', 'map')}
           {link('#/sharing', 'Sharing', 'sharing')}
           {link('#/trash', 'Trash', 'trash')}
           {user.is_admin && link('#/admin', 'Admin', 'admin')}
@@ -87,7 +91,11 @@ export function Shell({ route, user, onSignedOut }) {
         </div>
       </header>
       <main id="main" class="content">
-        {route.name === 'library' && <Library version={version} actions={actions} />}
+        {route.name === 'library' && (
+          <Library key={JSON.stringify(route.filters)} initial={route.filters} version={version} actions={actions} />
+        )}
+        {route.name === 'places' && <Places version={version} />}
+        {route.name === 'map' && <MapView version={version} actions={actions} />}
         {route.name === 'albums' && <Albums version={version} actions={actions} />}
         {route.name === 'album' && <AlbumView id={route.id} version={version} actions={actions} me={user.id} />}
         {route.name === 'sharing' && <Sharing version={version} />}
