@@ -59,6 +59,7 @@ pub(crate) struct ErrorDetail {
         routes::session::login,
         routes::session::logout,
         routes::session::logout_everywhere,
+        routes::session::logout_others,
         routes::session::session,
         routes::session::me,
         routes::session::change_password,

@@ -629,8 +629,51 @@ try {
   assert.ok((await docsPage.locator('.opblock').count()) > 50, 'every operation is listed');
   await docsPage.close();
 
+  step('account: tokens, webhooks, other sessions');
+  await page.getByRole('link', { name: user, exact: true }).click();
+  await page.getByRole('heading', { name: 'Account' }).waitFor();
+  const tokens = page.getByRole('region', { name: 'API tokens' });
+  await tokens.getByLabel('Token name').fill('e2e script');
+  await tokens.getByLabel('Upload').check();
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  const secret = await tokens.locator('.issued input').inputValue();
+  assert.match(secret, /^drk_/, 'the new token is shown once');
+  const asToken = await page.evaluate(
+    async (t) =>
+      (await fetch('/api/v1/assets?limit=1', { credentials: 'omit', headers: { Authorization: `Bearer ${t}` } }))
+        .status,
+    secret,
+  );
+  assert.equal(asToken, 200, 'the new token works');
+  await tokens
+    .getByRole('row', { name: /e2e script/ })
+    .getByText('read, upload')
+    .waitFor();
+  const webhooks = page.getByRole('region', { name: 'Webhooks' });
+  await webhooks.getByLabel('Receiver URL').fill('https://example.org/darkroom-e2e');
+  await webhooks.getByLabel('album.shared').check();
+  await webhooks.getByRole('button', { name: 'Add webhook' }).click();
+  assert.match(await webhooks.locator('.issued input').inputValue(), /^[0-9a-f]{64}$/, 'its secret is shown once');
+  await webhooks.getByRole('button', { name: 'Deliveries' }).click();
+  await webhooks.getByText('Nothing sent yet.').waitFor();
+  await shot(page, 'desktop-account');
+  await accessible(page, 'the account page');
+  page.once('dialog', (dialog) => dialog.accept());
+  await tokens.getByRole('button', { name: 'Revoke e2e script' }).click();
+  await tokens.getByRole('row', { name: /e2e script/ }).waitFor({ state: 'detached' });
+  const revoked = await page.evaluate(
+    async (t) =>
+      (await fetch('/api/v1/assets?limit=1', { credentials: 'omit', headers: { Authorization: `Bearer ${t}` } }))
+        .status,
+    secret,
+  );
+  assert.equal(revoked, 401, 'a revoked token works no more');
+  await page.getByRole('button', { name: 'Sign out other sessions' }).click();
+  await page.getByText(/^(Signed out \d+ other sessions?|No other session was signed in)\.$/).waitFor();
+  assert.equal(await page.evaluate(async () => (await fetch('/api/v1/me')).status), 200, 'this session stays');
+
   step('sign out');
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   const session = await page.evaluate(async () => (await fetch('/api/v1/auth/session')).status);
   assert.equal(session, 401, 'signed out on the server too');

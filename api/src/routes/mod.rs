@@ -63,6 +63,7 @@ api_v1_routes! {
     post "/auth/login" => session::login,
     post "/auth/logout" => session::logout,
     post "/auth/logout-all" => session::logout_everywhere,
+    post "/auth/logout-others" => session::logout_others,
     get "/auth/session" => session::session,
     get "/me" => session::me,
     put "/me/password" => session::change_password,

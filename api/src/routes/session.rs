@@ -172,6 +172,28 @@ pub(crate) async fn logout_everywhere(
         }))
 }
 
+/// Ends the user's other sessions (a browser left signed in elsewhere);
+/// this one stays. Called with a token, it ends every session.
+#[utoipa::path(post, path = "/api/v1/auth/logout-others", tag = "accounts",
+    responses((status = 200, description = "How many sessions ended", body = SessionsEndedDto)))]
+pub(crate) async fn logout_others(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let closed = match &auth.session {
+        Some(session) => {
+            state
+                .catalog
+                .close_other_sessions(auth.user(), &session.secret)
+                .await?
+        }
+        None => state.catalog.close_all_sessions(auth.user()).await?,
+    };
+    Ok(HttpResponse::Ok().json(SessionsEndedDto {
+        sessions_ended: closed,
+    }))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PasswordBody {

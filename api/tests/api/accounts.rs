@@ -138,7 +138,34 @@ async fn a_session_signs_in_needs_csrf_and_signs_out(app: TestApp) {
         .unwrap();
     assert_eq!(session["csrf_token"], json!(csrf));
 
-    // A second browser; "log out everywhere" ends both.
+    // A second browser; "sign out other sessions" ends it, not this one.
+    let other = browser();
+    assert_eq!(
+        login(&app, &other, "alice", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+    let out = web
+        .post(app.url("/api/v1/auth/logout-others"))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    let ended: Value = out.json().await.unwrap();
+    assert_eq!(ended["sessions_ended"], 1);
+    let r = other.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_error(r, 401, "unauthorized").await;
+    assert_eq!(
+        web.get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Again a second browser; "log out everywhere" ends both.
     let other = browser();
     assert_eq!(
         login(&app, &other, "alice", "correct horse battery")

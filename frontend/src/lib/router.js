@@ -16,6 +16,8 @@ export function currentRoute() {
       return { name: 'admin' };
     case 'trash':
       return { name: 'trash' };
+    case 'account':
+      return { name: 'account' };
     case 'places':
       return { name: 'places' };
     case 'map':

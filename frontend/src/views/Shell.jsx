@@ -13,6 +13,7 @@ import { Admin } from './Admin.jsx';
 import { Trash } from './Trash.jsx';
 import { Places } from './Places.jsx';
 import { MapView } from './MapView.jsx';
+import { Account } from './Account.jsx';
 
 export function Shell({ route, user, onSignedOut }) {
   const [version, setVersion] = useState(0);
@@ -82,9 +83,14 @@ export function Shell({ route, user, onSignedOut }) {
           <button type="button" class="primary" onClick={() => picker.current?.()}>
             Upload
           </button>
-          <span class="who" title={`Signed in as ${user.name}`}>
+          <a
+            class="who"
+            href="#/account"
+            title={`Signed in as ${user.name}: account settings`}
+            aria-current={route.name === 'account' ? 'page' : undefined}
+          >
             {user.name}
-          </span>
+          </a>
           <button type="button" onClick={signOut}>
             Sign out
           </button>
@@ -95,6 +101,7 @@ export function Shell({ route, user, onSignedOut }) {
           <Library key={JSON.stringify(route.filters)} initial={route.filters} version={version} actions={actions} />
         )}
         {route.name === 'places' && <Places version={version} />}
+        {route.name === 'account' && <Account user={user} />}
         {route.name === 'map' && <MapView version={version} actions={actions} />}
         {route.name === 'albums' && <Albums version={version} actions={actions} />}
         {route.name === 'album' && <AlbumView id={route.id} version={version} actions={actions} me={user.id} />}
