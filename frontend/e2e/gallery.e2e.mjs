@@ -270,6 +270,36 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, allTiles);
   await page.getByRole('button', { name: /^Filters/ }).click();
 
+  step('bulk: select a month, rate, tag, favourite, download');
+  await page.getByRole('link', { name: 'Library' }).click();
+  await page.locator('.tile img').first().waitFor();
+  await page
+    .getByRole('button', { name: /^Select every photo of / })
+    .first()
+    .click();
+  const picked = Number((await page.locator('.selection-count').innerText()).split(' ')[0]);
+  assert.ok(picked >= 1, `a month's photos are selected (${picked})`);
+  await page.getByLabel('Rate the selected photos').selectOption('3');
+  await page.getByText('Rated 3 ★.').waitFor();
+  await page.getByLabel('Keyword to add to the selected photos').fill('Bulk');
+  await page.getByRole('button', { name: 'Tag', exact: true }).click();
+  await page.getByText(/^Keyword “bulk” added to/).waitFor();
+  const tagged = await page.evaluate(async () => (await (await fetch('/api/v1/assets?keyword=bulk')).json()).assets);
+  assert.equal(tagged.length, picked, 'every selected photo has the keyword');
+  assert.ok(
+    tagged.every((a) => a.rating === 3),
+    'and the rating',
+  );
+  await accessible(page, 'the selection bar');
+  const [zip] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download', exact: true }).click(),
+  ]);
+  assert.equal(zip.suggestedFilename(), 'photos.zip');
+  const zipBytes = readFileSync(await zip.path());
+  assert.equal(zipBytes.subarray(0, 2).toString(), 'PK', 'a ZIP');
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+
   step('places and the map');
   await page.getByRole('link', { name: 'Places' }).click();
   const placeCard = page.locator('.place-country .album-card').first();

@@ -1,5 +1,6 @@
-// What can be done with the selected photos: add them to an album (a new
-// one or an existing one), share one, move them to the trash.
+// What can be done with the selected photos: favourite, rate or tag them
+// all, add them to an album (a new one or an existing one), download them
+// as one ZIP, share one, move them to the trash.
 import { useState } from 'preact/hooks';
 import { api, forEachAtMost, plainError } from '../lib/api.js';
 import { useLoad } from '../lib/useLoad.js';
@@ -28,11 +29,93 @@ export function SelectionBar({ selection, actions, onDone, extra, mine = true })
     }
   }
 
+  /** The same change to every selected photo; `patchOf` builds each body. */
+  async function patchAll(patchOf, done) {
+    try {
+      const byId = new Map(selection.selected().map((a) => [a.id, a]));
+      await forEachAtMost(ids, async (id) => {
+        const updated = await api(`assets/${id}`, { method: 'PATCH', body: patchOf(byId.get(id)) });
+        if (byId.has(id)) Object.assign(byId.get(id), updated);
+      });
+      setMessage(null);
+      actions.notify(done);
+      onDone?.();
+    } catch (e) {
+      setMessage(plainError(e));
+    }
+  }
+
+  function addKeyword(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const word = new FormData(form).get('keyword').trim().toLowerCase();
+    if (!word) return;
+    form.reset();
+    patchAll(
+      (asset) => ({ keywords: [...new Set([...(asset?.keywords ?? []), word])] }),
+      `Keyword “${word}” added to ${ids.length} photo${ids.length > 1 ? 's' : ''}.`,
+    );
+  }
+
+  // The ZIP is built by the server as it is sent; the browser keeps it in
+  // memory until saved, so very large selections are better downloaded as
+  // an album (whose Download link streams to disk).
+  async function download() {
+    try {
+      actions.notify(`Preparing ${ids.length} photo${ids.length > 1 ? 's' : ''}…`);
+      const response = await api('assets/download', { method: 'POST', body: { asset_ids: ids }, raw: true });
+      const url = URL.createObjectURL(await response.blob());
+      const link = Object.assign(document.createElement('a'), { href: url, download: 'photos.zip' });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      setMessage(plainError(e));
+    }
+  }
+
   return (
     <div class="selection-bar" role="toolbar" aria-label="Selected photos">
       <span class="selection-count" aria-live="polite">
         {ids.length} selected
       </span>
+      {mine && (
+        <>
+          <button type="button" onClick={() => patchAll(() => ({ favorite: true }), 'Marked as favourites.')}>
+            ♥ Favourite
+          </button>
+          <label class="inline-select">
+            <span class="sr-only">Rate the selected photos</span>
+            <select
+              value=""
+              onChange={(e) => {
+                const rating = Number(e.currentTarget.value);
+                patchAll(() => ({ rating }), rating ? `Rated ${rating} ★.` : 'Ratings cleared.');
+              }}
+            >
+              <option value="" disabled>
+                Rate…
+              </option>
+              {[5, 4, 3, 2, 1, 0].map((n) => (
+                <option value={n} key={n}>
+                  {n ? '★'.repeat(n) : 'No rating'}
+                </option>
+              ))}
+            </select>
+          </label>
+          <form class="inline-form keyword-form" onSubmit={addKeyword}>
+            <label>
+              <span class="sr-only">Keyword to add to the selected photos</span>
+              <input name="keyword" placeholder="Add keyword" maxLength={100} />
+            </label>
+            <button>Tag</button>
+          </form>
+          <button type="button" onClick={download}>
+            Download
+          </button>
+        </>
+      )}
       {mine && (
         <button type="button" onClick={() => setPicking(true)}>
           Add to album…

@@ -160,7 +160,7 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
   selection.setOrder(ordered);
 
   return (
-    <div class="timeline-frame">
+    <div class={`timeline-frame${selection.size ? ' selecting' : ''}`}>
       <div class="timeline" ref={scrollRef} aria-label="Photos by date" role="region" tabIndex={-1}>
         <Alert message={error} />
         <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
@@ -174,7 +174,19 @@ export function Timeline({ timeline, query, selection, onOpen, onAssetsChange })
                 aria-label={monthTitle(m.month)}
                 style={{ top: `${item.start}px`, height: `${item.size}px` }}
               >
-                <h2 class="month-title">{monthTitle(m.month)}</h2>
+                <h2 class="month-title">
+                  {monthTitle(m.month)}
+                  {entry && (
+                    <button
+                      type="button"
+                      class="select-group"
+                      aria-label={`Select every photo of ${monthTitle(m.month)}`}
+                      onClick={() => selection.add(entry.assets)}
+                    >
+                      Select
+                    </button>
+                  )}
+                </h2>
                 {entry ? (
                   <MonthTiles
                     entry={entry}
@@ -218,6 +230,14 @@ function MonthTiles({ entry, from, to, selection, onOpen }) {
         .map((d) => (
           <h3 key={d.day} class="day-title" style={{ top: `${d.top}px` }}>
             {dayTitle(d.day)}
+            <button
+              type="button"
+              class="select-group"
+              aria-label={`Select every photo of ${dayTitle(d.day)}`}
+              onClick={() => selection.add(entry.assets.filter((a) => a.day === d.day))}
+            >
+              Select
+            </button>
           </h3>
         ))}
       {layout.tiles

@@ -33,6 +33,12 @@ export function useSelection() {
         anchor.current = asset.id;
         setIds(next);
       },
+      /** Adds these photos (a day's, a month's) to the selection. */
+      add(assets) {
+        const next = new Set(ids);
+        for (const a of assets) next.add(a.id);
+        setIds(next);
+      },
       selectAll() {
         setIds(new Set(order.current.map((a) => a.id)));
       },
