@@ -105,7 +105,8 @@ const watch = (page, label) => {
 };
 
 try {
-  const context = await browser.newContext({ viewport: DESKTOP });
+  // The dark theme here; other contexts take Playwright's default (light).
+  const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'dark' });
   const page = await context.newPage();
   watch(page, 'desktop');
   page.setDefaultTimeout(30_000);
@@ -648,6 +649,30 @@ try {
   assert.equal(await phoneShare.getByText('Loading darkroom').count(), 0, 'the loading text is gone');
   await fitsWidth(phoneShare, 'the share page');
   await shot(phoneShare, 'phone-share-page');
+
+  step('a light theme when the system asks for one');
+  const light = await browser.newContext({
+    viewport: DESKTOP,
+    colorScheme: 'light',
+    storageState: await context.storageState(),
+  });
+  const lightPage = await light.newPage();
+  watch(lightPage, 'light');
+  lightPage.setDefaultTimeout(30_000);
+  for (const [where, name] of [
+    ['/', 'library'],
+    [`/${new URL(albumUrl).hash}`, 'album'],
+    ['/#/places', 'places'],
+    ['/#/account', 'account'],
+  ]) {
+    await lightPage.goto(base + where);
+    await lightPage.locator('main h1, main .tile img').first().waitFor();
+    const background = await lightPage.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    assert.equal(background, 'rgb(244, 245, 247)', `the ${name} page is light`);
+    await accessible(lightPage, `the ${name} page in the light theme`);
+    if (name === 'library' || name === 'album') await shot(lightPage, `light-${name}`);
+  }
+  await light.close();
 
   step('API docs: Swagger UI under its own Content-Security-Policy');
   const docsPage = await context.newPage();
