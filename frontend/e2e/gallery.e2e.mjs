@@ -684,6 +684,40 @@ try {
   assert.ok((await docsPage.locator('.opblock').count()) > 50, 'every operation is listed');
   await docsPage.close();
 
+  step('viewer: shortcuts, slideshow, rotate');
+  await page.getByRole('link', { name: 'Library' }).click();
+  await page.locator('.tile-open:has(img)').first().click();
+  await page.locator('.pswp--open').waitFor();
+  await slideShown(page);
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await help.getByText('Start or stop the slideshow').waitFor();
+  await shot(page, 'desktop-viewer-help');
+  await accessible(page, "the viewer's shortcuts");
+  await page.keyboard.press('?');
+  await help.waitFor({ state: 'detached' });
+  const firstSlide = await counter();
+  await page.keyboard.press('s');
+  await page.getByText(/^Slideshow: a photo every 4 seconds/).waitFor();
+  await page.waitForFunction((b) => document.querySelector('.pswp__counter').innerText !== b, firstSlide, {
+    timeout: 10_000,
+  });
+  await page.keyboard.press('s');
+  await page.getByText('Slideshow stopped.').waitFor();
+  const rotating = await page.evaluate(() => {
+    const img = document.querySelector('.pswp__item[aria-hidden=false] img.pswp__img');
+    return img?.src.match(/assets\/([^/]+)\/renditions/)?.[1];
+  });
+  assert.ok(rotating, 'the shown photo has an id');
+  const unturned = await page.evaluate(async (id) => await (await fetch(`/api/v1/assets/${id}/edit`)).json(), rotating);
+  await page.keyboard.press('r');
+  await page.getByText(/^Rotated: /).waitFor();
+  const turned = await page.evaluate(async (id) => await (await fetch(`/api/v1/assets/${id}/edit`)).json(), rotating);
+  assert.equal(turned.version, unturned.version + 1, 'a new edit version');
+  assert.equal(turned.recipe.rotate, ((unturned.recipe.rotate ?? 0) + 90) % 360, 'a quarter turn more');
+  await page.keyboard.press('Escape');
+  await page.locator('.pswp').waitFor({ state: 'detached' });
+
   step('account: tokens, webhooks, other sessions');
   await page.getByRole('link', { name: user, exact: true }).click();
   await page.getByRole('heading', { name: 'Account' }).waitFor();

@@ -3,12 +3,38 @@
 // first; zooming in loads the original (or, for files a browser cannot
 // show, such as RAW, the full-size rendering). An info panel, drawn inside
 // PhotoSwipe's own element so its focus handling keeps working, shows and
-// edits the photo's details.
+// edits the photo's details. Keys: arrows, Esc, Z (PhotoSwipe's), I
+// (details), S (slideshow), R (rotate your photo a quarter turn), F
+// (favourite), E (edit) and ? (the list of them).
 import PhotoSwipe from 'photoswipe';
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { aspect, fullSizeUrl, rendition } from '../lib/renditions.js';
+import { api } from '../lib/api.js';
+import { aspect, fullSizeUrl, isGuestView, rendition } from '../lib/renditions.js';
 import { InfoPanel } from './InfoPanel.jsx';
+
+/** How long a slideshow shows each photo. */
+const SLIDE_MS = 4000;
+
+/** The viewer's keys, for its help overlay (PhotoSwipe's own first). */
+export const VIEWER_KEYS = [
+  ['← →', 'Previous and next photo'],
+  ['Esc', 'Close the viewer'],
+  ['Z', 'Zoom to full size and back'],
+  ['I', 'Show or hide the details'],
+  ['S', 'Start or stop the slideshow'],
+  ['F', 'Favourite (your photos)'],
+  ['R', 'Rotate a quarter turn clockwise (your photos)'],
+  ['E', 'Edit (your photos)'],
+  ['?', 'This list'],
+];
+
+/** Saves the photo's current edit turned a quarter more (a new version). */
+async function rotate(asset) {
+  const current = await api(`assets/${asset.id}/edit`);
+  const recipe = { ...current.recipe, rotate: ((current.recipe.rotate ?? 0) + 90) % 360 };
+  await api(`assets/${asset.id}/edit`, { method: 'PUT', body: recipe });
+}
 
 /** The details panel's width, and the narrowest screen it sits beside the photo on. */
 const PANEL_WIDTH = 340;
@@ -60,11 +86,68 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
       }),
     });
     let panel = null;
+    let overlay = null;
     let open = window.innerWidth >= PANEL_BESIDE;
+    let help = false;
+    let notice = '';
+    let slideshow = 0;
+    const ownPhoto = () => !shared && !isGuestView(assets[pswp.currIndex]);
+    const say = (text) => {
+      notice = text;
+      draw();
+    };
+    const toggleSlideshow = () => {
+      if (slideshow) {
+        clearInterval(slideshow);
+        slideshow = 0;
+        say('Slideshow stopped.');
+      } else {
+        slideshow = setInterval(() => pswp.next(), SLIDE_MS);
+        say('Slideshow: a photo every 4 seconds (S stops it).');
+      }
+    };
+    const rotateCurrent = async () => {
+      const asset = assets[pswp.currIndex];
+      if (!ownPhoto()) return;
+      try {
+        say('Rotating…');
+        await rotate(asset);
+        asset.edit_version = (asset.edit_version ?? 0) + 1;
+        onChanged?.(asset);
+        say('Rotated: the turned preview shows once it is rendered.');
+      } catch (e) {
+        say(`Not rotated: ${e.message}`);
+      }
+    };
+    const favouriteCurrent = async () => {
+      const asset = assets[pswp.currIndex];
+      if (!ownPhoto()) return;
+      try {
+        Object.assign(asset, await api(`assets/${asset.id}`, { method: 'PATCH', body: { favorite: !asset.favorite } }));
+        onChanged?.(asset);
+        say(asset.favorite ? 'Marked as a favourite.' : 'No longer a favourite.');
+      } catch (e) {
+        say(`Not changed: ${e.message}`);
+      }
+    };
     let drawnOpen = open;
     const draw = () => {
       if (!panel) return;
       panel.hidden = !open;
+      if (overlay) {
+        overlay.hidden = !help && !notice;
+        render(
+          <ViewerOverlay
+            help={help}
+            notice={notice}
+            onClose={() => {
+              help = false;
+              draw();
+            }}
+          />,
+          overlay,
+        );
+      }
       if (drawnOpen !== open) {
         drawnOpen = open;
         pswp.updateSize(true);
@@ -116,6 +199,41 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
         },
       });
       pswp.ui.registerElement({
+        name: 'slideshow-button',
+        order: 16,
+        isButton: true,
+        title: 'Slideshow (S)',
+        ariaLabel: 'Start or stop the slideshow',
+        html: '<span aria-hidden="true" class="pswp-text-icon">▶</span>',
+        onClick: toggleSlideshow,
+      });
+      pswp.ui.registerElement({
+        name: 'rotate-button',
+        order: 17,
+        isButton: true,
+        title: 'Rotate (R)',
+        ariaLabel: 'Rotate a quarter turn clockwise',
+        html: '<span aria-hidden="true" class="pswp-text-icon">↻</span>',
+        onInit: (element) => {
+          const show = () => (element.hidden = !ownPhoto());
+          pswp.on('change', show);
+          show();
+        },
+        onClick: rotateCurrent,
+      });
+      pswp.ui.registerElement({
+        name: 'help-button',
+        order: 18,
+        isButton: true,
+        title: 'Keyboard shortcuts (?)',
+        ariaLabel: 'Keyboard shortcuts',
+        html: '<span aria-hidden="true" class="pswp-text-icon">?</span>',
+        onClick: () => {
+          help = !help;
+          draw();
+        },
+      });
+      pswp.ui.registerElement({
         name: 'info-panel',
         appendTo: 'root',
         onInit: (element) => {
@@ -123,21 +241,60 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
           draw();
         },
       });
+      pswp.ui.registerElement({
+        name: 'viewer-overlay',
+        appendTo: 'root',
+        onInit: (element) => {
+          overlay = element;
+          draw();
+        },
+      });
+    });
+    // A notice is about the photo it was given on (a slideshow's lasts).
+    pswp.on('change', () => {
+      if (!slideshow) notice = '';
     });
     pswp.on('change', draw);
     pswp.on('keydown', (e) => {
-      const target = e.originalEvent.target;
+      const { key, target, ctrlKey, metaKey, altKey } = e.originalEvent;
       // Typing in the panel is not navigating.
-      if (target.closest?.('input, textarea, select')) e.preventDefault();
-      else if (e.originalEvent.key === 'i') {
-        open = !open;
-        draw();
+      if (target.closest?.('input, textarea, select')) {
+        e.preventDefault();
+        return;
+      }
+      if (ctrlKey || metaKey || altKey) return;
+      const actions = {
+        i: () => {
+          open = !open;
+          draw();
+        },
+        s: toggleSlideshow,
+        r: rotateCurrent,
+        f: favouriteCurrent,
+        e: () => {
+          if (onEdit && ownPhoto()) {
+            const asset = assets[pswp.currIndex];
+            pswp.close();
+            onEdit(asset);
+          }
+        },
+        '?': () => {
+          help = !help;
+          draw();
+        },
+      };
+      const action = actions[key.toLowerCase()];
+      if (action) {
+        e.preventDefault();
+        action();
       }
     });
     let destroyed = false;
     pswp.on('destroy', () => {
       destroyed = true;
+      clearInterval(slideshow);
       if (panel) render(null, panel);
+      if (overlay) render(null, overlay);
       onClose();
     });
     pswp.init();
@@ -146,4 +303,35 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
     };
   }, []);
   return null;
+}
+
+/** The help overlay (the keys) and a line saying what just happened. */
+function ViewerOverlay({ help, notice, onClose }) {
+  return (
+    <>
+      {help && (
+        <section class="viewer-help" role="dialog" aria-label="Keyboard shortcuts">
+          <h2>Keyboard shortcuts</h2>
+          <dl>
+            {VIEWER_KEYS.map(([keys, what]) => (
+              <div key={keys}>
+                <dt>
+                  <kbd>{keys}</kbd>
+                </dt>
+                <dd>{what}</dd>
+              </div>
+            ))}
+          </dl>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </section>
+      )}
+      {notice && (
+        <p class="viewer-notice" role="status">
+          {notice}
+        </p>
+      )}
+    </>
+  );
 }
