@@ -108,6 +108,7 @@ pub(crate) struct ErrorDetail {
         routes::albums::remove,
         routes::albums::arrange,
         routes::places::list,
+        routes::memories::memories,
         routes::places::map,
         routes::album_members::list,
         routes::album_members::add,

@@ -35,7 +35,9 @@ const photos = files.filter((f) => !special.has(f)).map((f) => path.join(photosD
 const located = files.find((f) => f.startsWith('located-'));
 assert.ok(located, 'a photo with a GPS position is among the fixtures');
 
-const DESKTOP = { width: 1366, height: 860 };
+// Tall enough that the whole small library (five months and the "on this
+// day" strip) is drawn at once: the tests count its tiles.
+const DESKTOP = { width: 1366, height: 1000 };
 const PHONE = { width: 375, height: 740 };
 const step = (name) => console.log(`e2e: ${name}`);
 const shot = async (page, name) => {
@@ -152,15 +154,33 @@ try {
   await page.getByRole('button', { name: 'Close the uploads list' }).click();
 
   step('thumbnails');
+  // Every photo rendered (the server says so), and every tile on screen
+  // showing its thumbnail (the timeline draws only the tiles near the view).
   await page.waitForFunction(
-    (n) => [...document.querySelectorAll('.tile img')].filter((i) => i.complete && i.naturalWidth > 0).length >= n,
+    async (n) => {
+      const { assets } = await (await fetch(`/api/v1/assets?limit=${n}`)).json();
+      return assets.length >= n && assets.every((a) => a.renditions.every((r) => r.status === 'ready'));
+    },
     photos.length,
-    { timeout: 180_000 },
+    { timeout: 180_000, polling: 1000 },
   );
+  await page.waitForFunction(() => {
+    const shown = [...document.querySelectorAll('.tile img')];
+    return shown.length >= 3 && shown.every((i) => i.complete && i.naturalWidth > 0);
+  });
   const srcset = await page.getAttribute('.tile img', 'srcset');
   assert.match(srcset, /renditions\/thumb.* \d+w, .*renditions\/preview.* \d+w/, 'srcset offers thumb and preview');
   await shot(page, 'desktop-library');
   await accessible(page, 'the library');
+
+  step('on this day');
+  const memories = page.getByRole('region', { name: 'On this day' });
+  await memories.getByText('5 years ago').waitFor();
+  await memories.getByRole('button', { name: /5 years ago/ }).click();
+  await page.locator('.pswp--open').waitFor();
+  await slideShown(page);
+  await page.keyboard.press('Escape');
+  await page.locator('.pswp').waitFor({ state: 'detached' });
 
   step('viewer: keyboard, details, favourite, title');
   await page.getByRole('button', { name: new RegExp(`^${located}`) }).click();

@@ -160,6 +160,28 @@ fn write_photos(dir: &Path) {
         )
         .unwrap();
     }
+    // Taken on this day five years ago (by its XMP): the library's "on this
+    // day" shows it.
+    let five_years_ago = {
+        use chrono::Datelike;
+        let today = chrono::Utc::now().date_naive();
+        today
+            .with_year(today.year() - 5)
+            .unwrap_or(today - chrono::Days::new(5 * 365))
+    };
+    std::fs::write(
+        dir.join("memory-five-years.jpg"),
+        darkroom_pipeline::testing::described_jpeg(
+            &jpeg_sized(640, 480, 300),
+            Some(&format!(
+                "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>\
+                 <rdf:Description xmlns:exif='http://ns.adobe.com/exif/1.0/' \
+                 exif:DateTimeOriginal='{five_years_ago}T10:00:00'/></rdf:RDF></x:xmpmeta>"
+            )),
+            &[],
+        ),
+    )
+    .unwrap();
     std::fs::write(dir.join("not-a-photo.jpg"), "shopping list: film, fixer\n").unwrap();
     // A JPEG's first bytes, then garbage: accepted, but it cannot be rendered.
     let mut broken = jpeg_sized(64, 64, 7);

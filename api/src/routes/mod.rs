@@ -11,6 +11,7 @@ pub(crate) mod downloads;
 pub(crate) mod edits;
 pub(crate) mod facets;
 pub(crate) mod health;
+pub(crate) mod memories;
 pub(crate) mod metrics;
 pub(crate) mod originals;
 pub(crate) mod places;
@@ -77,6 +78,7 @@ api_v1_routes! {
     post "/assets/download" => downloads::selection,
     get "/assets/facets" => facets::facets,
     get "/places" => places::list,
+    get "/memories" => memories::memories,
     get "/map" => places::map,
     get "/assets/{id}" => assets::get,
     patch "/assets/{id}" => assets::patch,

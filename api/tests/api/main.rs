@@ -18,6 +18,7 @@ mod immich; // Immich's routes and shapes: discovery, SHA-1 bulk check, uploads,
 mod jobs; // retries, backoff, visible failure, lease take-over
 mod library; // fields, filters, timeline, albums
 mod lifecycle; // trash, quotas, usage, garbage collection
+mod memories; // on this day: earlier years' photos of a calendar day
 mod places; // places named from positions, filters, search, the map, privacy
 mod reading; // listing, originals (ranges, ETags), health
 mod resumable; // tus uploads: interruption, resume, races, checksums, expiry

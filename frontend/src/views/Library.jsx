@@ -8,6 +8,7 @@ import { SelectionBar } from '../components/SelectionBar.jsx';
 import { Timeline } from '../components/Timeline.jsx';
 import { Viewer } from '../components/Viewer.jsx';
 import { Alert } from '../components/Alert.jsx';
+import { Memories } from '../components/Memories.jsx';
 
 export function Library({ version, actions, initial }) {
   const [filters, setFilters] = useState(initial ?? {});
@@ -41,6 +42,7 @@ export function Library({ version, actions, initial }) {
         </p>
       )}
       <Alert message={error} />
+      {!query && <Memories version={version} onOpen={(assets, index) => setViewing({ assets, index })} />}
       {timeline && timeline.total === 0 && (
         <div class="empty">
           {filtered ? (

@@ -16,6 +16,7 @@ mod jobs;
 mod ledger;
 mod library;
 mod listing;
+mod memories;
 mod places;
 mod renditions;
 mod replication;
@@ -62,6 +63,7 @@ pub use listing::{
     AssetFilter, AssetOrder, AssetPage, CameraCount, LibraryFacets, SearchTerms, SortCursor,
     TimelineDay,
 };
+pub use memories::MEMORY_YEARS;
 pub use places::{MapPoint, PlaceCount, Unplaced};
 pub use renditions::{NewRendition, RenditionRecord};
 pub use replication::ReplicaDuty;
