@@ -119,6 +119,7 @@ pub(crate) struct ErrorDetail {
         routes::album_photos::original,
         routes::share_links::list,
         routes::share_links::create,
+        routes::share_links::change,
         routes::share_links::revoke,
         routes::public_shares::describe,
         routes::public_shares::unlock,

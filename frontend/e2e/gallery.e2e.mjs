@@ -493,6 +493,25 @@ try {
   await memberPage.getByText('No albums yet').waitFor();
   await memberContext.close();
 
+  step('the sharing page: what each link shares, changed in place');
+  await page.getByRole('link', { name: 'Sharing' }).click();
+  const albumRow = page.getByRole('row', { name: /River trip 2026/ });
+  await albumRow.locator('img.link-thumb').waitFor();
+  await albumRow.getByRole('button', { name: 'Change the link to River trip 2026' }).click();
+  const changeDialog = page.getByRole('dialog', { name: 'Change the link to River trip 2026' });
+  await changeDialog.getByLabel('Expires').selectOption('year');
+  await accessible(page, 'changing a link');
+  await changeDialog.getByRole('button', { name: 'Save' }).click();
+  await changeDialog.waitFor({ state: 'detached' });
+  const changedLink = (await page.evaluate(async () => (await (await fetch('/api/v1/shares')).json()).links))[0];
+  const yearDays = (Date.parse(changedLink.expires_at) - Date.now()) / 86400e3;
+  assert.ok(yearDays > 364 && yearDays <= 365, `the link now expires in a year (${changedLink.expires_at})`);
+  await shot(page, 'desktop-sharing');
+  await accessible(page, 'the sharing page');
+  const stillOpen = await publicPage.evaluate(async (t) => (await fetch(`/api/v1/shared/${t}`)).status, token);
+  assert.equal(stillOpen, 200, 'the same URL still opens');
+  await page.goto(albumUrl);
+
   step('share one photo with a password');
   await page.locator('.grid .tile-open').nth(1).click();
   await page.locator('.pswp--open').waitFor();

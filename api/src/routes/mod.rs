@@ -129,6 +129,7 @@ api_v1_routes! {
     // Share links: the owner's side, and the holder's
     get "/shares" => share_links::list,
     post "/shares" => share_links::create,
+    patch "/shares/{id}" => share_links::change,
     delete "/shares/{id}" => share_links::revoke,
     get "/shared/{token}" => public_shares::describe,
     post "/shared/{token}/unlock" => public_shares::unlock,

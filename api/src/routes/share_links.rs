@@ -1,8 +1,11 @@
-//! Share links, as their owner manages them: create, list, revoke.
+//! Share links, as their owner manages them: create, list (with what each
+//! shares, by name and thumbnail), change in place, revoke.
 
 use actix_web::{HttpResponse, web};
 use darkroom_storage::ShareLinkId;
-use darkroom_storage::catalog::{NewShareLink, Scope, ShareLinkRecord, ShareTarget};
+use darkroom_storage::catalog::{
+    NewShareLink, Scope, ShareLinkChange, ShareLinkRecord, ShareTarget,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -34,6 +37,14 @@ pub(crate) struct ShareLinkDto {
     revoked_at: Option<String>,
     /// `active`, `revoked` or `expired`.
     state: &'static str,
+    /// The album's name, or the photo's title (else its file name); absent
+    /// once what it shared is gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_name: Option<String>,
+    /// A thumbnail of what it shares (the album's cover, the photo), on
+    /// your own routes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thumb_url: Option<String>,
 }
 
 impl ShareLinkDto {
@@ -55,7 +66,54 @@ impl ShareLinkDto {
             created_at: rfc3339(link.created_at),
             revoked_at: link.revoked_at.map(rfc3339),
             state: link.state().as_str(),
+            target_name: None,
+            thumb_url: None,
         }
+    }
+
+    /// With what the link shares, by name and thumbnail.
+    async fn described(
+        mut self,
+        link: &ShareLinkRecord,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let thumb = state
+            .config
+            .renditions
+            .first()
+            .map(|s| s.name().to_string())
+            .unwrap_or_default();
+        let shown = |asset: &darkroom_storage::AssetId| {
+            format!("/api/v1/assets/{asset}/renditions/{thumb}")
+        };
+        match link.target {
+            ShareTarget::Album(id) => match state.catalog.get_album(&link.owner, &id).await {
+                Ok(album) => {
+                    self.target_name = Some(album.name.clone());
+                    // The cover may be a member's photo: the album's route.
+                    self.thumb_url = album
+                        .cover
+                        .map(|c| format!("/api/v1/albums/{id}/assets/{c}/renditions/{thumb}"));
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            },
+            ShareTarget::Asset(id) => match state.catalog.get_asset(&link.owner, &id).await {
+                Ok(asset) => {
+                    self.target_name = Some(
+                        asset
+                            .library
+                            .title
+                            .clone()
+                            .unwrap_or(asset.original_name.clone()),
+                    );
+                    self.thumb_url = Some(shown(&asset.id));
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            },
+        }
+        Ok(self)
     }
 }
 
@@ -96,23 +154,7 @@ pub(crate) async fn create(
             ));
         }
     };
-    let expires_at = match &body.expires_at {
-        None => None,
-        Some(text) => {
-            let at = chrono::DateTime::parse_from_rfc3339(text)
-                .map_err(|_| {
-                    invalid_field(
-                        "expires_at",
-                        "an RFC 3339 time, e.g. 2026-12-31T23:59:59Z".into(),
-                    )
-                })?
-                .timestamp_millis();
-            if at <= darkroom_storage::now_ms() {
-                return Err(invalid_field("expires_at", "must be in the future".into()));
-            }
-            Some(at)
-        }
-    };
+    let expires_at = body.expires_at.as_deref().map(future_time).transpose()?;
     let password_hash = match &body.password {
         None => None,
         Some(p) => Some(password::hash_new(p).await?),
@@ -138,10 +180,89 @@ pub(crate) async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
-    let links = state.catalog.list_share_links(auth.user()).await?;
-    Ok(HttpResponse::Ok().json(ShareLinkListDto {
-        links: links.iter().map(|l| ShareLinkDto::new(l, None)).collect(),
-    }))
+    let records = state.catalog.list_share_links(auth.user()).await?;
+    let mut links = Vec::with_capacity(records.len());
+    for link in &records {
+        links.push(
+            ShareLinkDto::new(link, None)
+                .described(link, &state)
+                .await?,
+        );
+    }
+    Ok(HttpResponse::Ok().json(ShareLinkListDto { links }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangeBody {
+    /// RFC 3339 in the future, or null: it no longer expires.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    expires_at: Option<Option<String>>,
+    /// A new password, or null: none any more (holders who unlocked it
+    /// with the old one must give the new one).
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    password: Option<Option<String>>,
+    allow_download: Option<bool>,
+}
+
+/// Changes a link in place: its URL stays, what it allows changes at once.
+#[utoipa::path(patch, path = "/api/v1/shares/{id}", tag = "sharing",
+    params(("id" = String, Path, description = "The link's id (not its token)")),
+    request_body = ChangeBody,
+    responses((status = 200, description = "The link now", body = ShareLinkDto),
+        (status = 409, description = "The link was revoked", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn change(
+    path: web::Path<String>,
+    body: web::Json<ChangeBody>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Edit)?;
+    let id: ShareLinkId = super::path_id(&path, "share link")?;
+    let expires_at = match &body.expires_at {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(text)) => Some(Some(future_time(text)?)),
+    };
+    let password_hash = match &body.password {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(p)) => Some(Some(password::hash_new(p).await?)),
+    };
+    let link = state
+        .catalog
+        .update_share_link(
+            auth.user(),
+            &id,
+            &ShareLinkChange {
+                expires_at,
+                password_hash,
+                allow_download: body.allow_download,
+            },
+        )
+        .await?;
+    let dto = ShareLinkDto::new(&link, None)
+        .described(&link, &state)
+        .await?;
+    Ok(HttpResponse::Ok().json(dto))
+}
+
+/// An RFC 3339 time in the future, as ms since the epoch.
+fn future_time(text: &str) -> Result<i64, ApiError> {
+    let at = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|_| {
+            invalid_field(
+                "expires_at",
+                "an RFC 3339 time, e.g. 2026-12-31T23:59:59Z".into(),
+            )
+        })?
+        .timestamp_millis();
+    if at <= darkroom_storage::now_ms() {
+        return Err(invalid_field("expires_at", "must be in the future".into()));
+    }
+    Ok(at)
 }
 
 /// Revokes a link, at once.

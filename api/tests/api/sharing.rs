@@ -1,5 +1,6 @@
 //! Share links: what a holder sees without an account, and never where.
 
+use darkroom_storage::catalog::Scope;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -7,6 +8,7 @@ use crate::backend_tests;
 use crate::helpers::{TestApp, assert_error, jpeg};
 
 backend_tests!(
+    links_change_in_place_and_say_what_they_share,
     album_links_serve_the_album_without_location,
     passwords_expiry_and_revocation_are_enforced,
     no_image_in_a_shared_original_says_where,
@@ -607,4 +609,151 @@ async fn shared_originals_are_sent_a_few_at_a_time() {
     );
     // And once a body has been sent, its slot is free at once.
     assert_eq!(anon.get(&url).send().await.unwrap().status(), 200);
+}
+
+/// A link's expiry, password and downloads change without a new URL; the
+/// owner's list names what each link shares, with a thumbnail.
+async fn links_change_in_place_and_say_what_they_share(app: TestApp) {
+    let photo = app
+        .upload_id(&app.token, "harbour.jpg", jpeg(64, 48, 77, None, None))
+        .await;
+    let album = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/albums",
+            Some(json!({"name": "Harbour", "asset_ids": [photo]})),
+            201,
+        )
+        .await;
+    let link = app
+        .call_expect(
+            Method::POST,
+            &app.token,
+            "/api/v1/shares",
+            Some(json!({"album_id": album["id"], "password": "first-secret"})),
+            201,
+        )
+        .await;
+    let (id, token) = (
+        link["id"].as_str().unwrap().to_string(),
+        link["token"].as_str().unwrap().to_string(),
+    );
+    let listed = app
+        .call_expect(Method::GET, &app.token, "/api/v1/shares", None, 200)
+        .await;
+    let entry = &listed["links"][0];
+    assert_eq!(entry["target_name"], "Harbour");
+    let thumb = entry["thumb_url"].as_str().unwrap();
+    assert!(
+        thumb.ends_with(&format!("/assets/{photo}/renditions/thumb")),
+        "{thumb}"
+    );
+    app.run_jobs().await;
+    assert_eq!(app.get(thumb).await.status(), 200, "the owner can show it");
+
+    let anonymous = |path: String| {
+        let client = reqwest::Client::new();
+        let url = app.url(&path);
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let shared = format!("/api/v1/shared/{token}");
+    assert_error(
+        anonymous(shared.clone()).await,
+        403,
+        "share_password_required",
+    )
+    .await;
+    // No password, downloads allowed: the same URL opens, and downloads.
+    let changed = app
+        .call_expect(
+            Method::PATCH,
+            &app.token,
+            &format!("/api/v1/shares/{id}"),
+            Some(json!({"password": null, "allow_download": true})),
+            200,
+        )
+        .await;
+    assert_eq!(
+        (
+            changed["has_password"].as_bool(),
+            changed["allow_download"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+    assert_eq!(anonymous(shared.clone()).await.status(), 200);
+    assert_eq!(anonymous(format!("{shared}/download")).await.status(), 200);
+    // A new password: needed at once; an expiry; then none again.
+    let soon = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let changed = app
+        .call_expect(
+            Method::PATCH,
+            &app.token,
+            &format!("/api/v1/shares/{id}"),
+            Some(json!({"password": "second-secret", "expires_at": soon})),
+            200,
+        )
+        .await;
+    assert!(changed["expires_at"].is_string());
+    assert_error(
+        anonymous(shared.clone()).await,
+        403,
+        "share_password_required",
+    )
+    .await;
+    let with_password = reqwest::Client::new()
+        .get(app.url(&shared))
+        .header("x-share-password", "second-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_password.status(), 200);
+    let changed = app
+        .call_expect(
+            Method::PATCH,
+            &app.token,
+            &format!("/api/v1/shares/{id}"),
+            Some(json!({"expires_at": null})),
+            200,
+        )
+        .await;
+    assert!(changed["expires_at"].is_null());
+    assert_eq!(changed["has_password"], true, "untouched fields stay");
+    // Bad changes, someone else's link, a revoked link.
+    app.call_error(
+        Method::PATCH,
+        Some(&app.token),
+        &format!("/api/v1/shares/{id}"),
+        Some(json!({"expires_at": "2001-01-01T00:00:00Z"})),
+        422,
+        "invalid_field",
+    )
+    .await;
+    let other = app.user_token("mallory", &Scope::ALL[..3]).await;
+    app.call_error(
+        Method::PATCH,
+        Some(&other),
+        &format!("/api/v1/shares/{id}"),
+        Some(json!({"allow_download": false})),
+        404,
+        "not_found",
+    )
+    .await;
+    app.call_expect(
+        Method::DELETE,
+        &app.token,
+        &format!("/api/v1/shares/{id}"),
+        None,
+        204,
+    )
+    .await;
+    app.call_error(
+        Method::PATCH,
+        Some(&app.token),
+        &format!("/api/v1/shares/{id}"),
+        Some(json!({"allow_download": false})),
+        409,
+        "conflict",
+    )
+    .await;
 }

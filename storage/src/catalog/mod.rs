@@ -70,7 +70,7 @@ pub use replication::ReplicaDuty;
 pub use search_index::SearchIndexCheck;
 pub use sessions::OpenedSession;
 pub use sessions::{NewSession, SessionRecord};
-pub use shares::{NewShareLink, ShareLinkRecord, ShareLinkState, ShareTarget};
+pub use shares::{NewShareLink, ShareLinkChange, ShareLinkRecord, ShareLinkState, ShareTarget};
 pub use snapshot::CatalogSnapshot;
 pub use uploads::UploadRecord;
 pub use usage::{UsageKind, UsageRow};

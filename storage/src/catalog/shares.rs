@@ -44,6 +44,16 @@ pub struct ShareLinkRecord {
     pub revoked_at: Option<i64>,
 }
 
+/// A change to a link; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ShareLinkChange {
+    /// `Some(None)`: it no longer expires.
+    pub expires_at: Option<Option<i64>>,
+    /// `Some(None)`: no password any more.
+    pub password_hash: Option<Option<String>>,
+    pub allow_download: Option<bool>,
+}
+
 /// Whether a link still opens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShareLinkState {
@@ -182,6 +192,42 @@ impl Catalog {
             Some(row) => link_from_row(&row),
             None => Err(StorageError::NotFound { what: "share link" }),
         }
+    }
+
+    /// Changes a live link of the owner's in place (its URL stays): expiry
+    /// (`Some(None)`: never), password hash (`Some(None)`: none) and
+    /// downloads; `None` leaves a field as it is. A revoked link stays so.
+    pub async fn update_share_link(
+        &self,
+        owner: &UserId,
+        id: &ShareLinkId,
+        change: &ShareLinkChange,
+    ) -> Result<ShareLinkRecord, StorageError> {
+        let link = self.get_share_link(owner, id).await?;
+        if link.revoked_at.is_some() {
+            return Err(StorageError::Conflict(
+                "this link was revoked: make a new one".into(),
+            ));
+        }
+        sqlx::query(
+            "UPDATE share_links SET expires_at = $1, password_hash = $2, allow_download = $3
+             WHERE id = $4 AND owner_id = $5",
+        )
+        .bind(change.expires_at.unwrap_or(link.expires_at))
+        .bind(
+            change
+                .password_hash
+                .clone()
+                .unwrap_or(link.password_hash.clone()),
+        )
+        .bind(i64::from(
+            change.allow_download.unwrap_or(link.allow_download),
+        ))
+        .bind(id.to_string())
+        .bind(owner.to_string())
+        .execute(&self.pool)
+        .await?;
+        self.get_share_link(owner, id).await
     }
 
     /// Revokes one of the owner's links.
