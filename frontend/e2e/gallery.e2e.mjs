@@ -723,6 +723,28 @@ try {
   assert.ok((await docsPage.locator('.opblock').count()) > 50, 'every operation is listed');
   await docsPage.close();
 
+  step('album page: description, add photos from it');
+  await page.goto(albumUrl);
+  await page.getByLabel('Album description').fill('Three days on the river');
+  await page.getByLabel('Album description').press('Tab');
+  await page.getByText('Description saved.').waitFor();
+  const inAlbum = await page.evaluate(
+    async (id) => (await (await fetch(`/api/v1/albums/${id}/assets`)).json()).assets.map((a) => a.id),
+    albumId,
+  );
+  await page.getByRole('link', { name: 'Add photos…' }).click();
+  await page.getByText(/^Select photos to add to “River trip 2026”/).waitFor();
+  const outside = await page.$$eval(
+    '.tile[data-asset-id]',
+    (tiles, ids) => tiles.map((t) => t.dataset.assetId).find((id) => !ids.includes(id)),
+    inAlbum,
+  );
+  await page.locator(`.tile[data-asset-id="${outside}"] .tile-check`).click();
+  await page.getByRole('button', { name: 'Add 1 to the album' }).click();
+  await page.waitForURL(/#\/albums\//);
+  await page.waitForFunction((n) => document.querySelectorAll('.grid .tile').length === n, inAlbum.length + 1);
+  await page.getByText('Three days on the river').waitFor();
+
   step('viewer: shortcuts, slideshow, rotate');
   await page.getByRole('link', { name: 'Library' }).click();
   await page.locator('.tile-open:has(img)').first().click();

@@ -45,6 +45,11 @@ export function AlbumView({ id, version, actions, me }) {
       setError(plainError(e));
     }
   };
+  const describe = (e) => {
+    const description = e.currentTarget.value.trim();
+    if (description !== album.description)
+      run(() => api(`albums/${id}`, { method: 'PATCH', body: { description } }), 'Description saved.');
+  };
   const rename = (e) => {
     const name = e.currentTarget.value.trim();
     if (name && name !== album.name) run(() => api(`albums/${id}`, { method: 'PATCH', body: { name } }), 'Renamed.');
@@ -90,6 +95,11 @@ export function AlbumView({ id, version, actions, me }) {
           <button type="button" onClick={() => setMembers(true)}>
             {owner ? `Members${album.member_count ? ` (${album.member_count})` : ''}…` : 'Members…'}
           </button>
+          {(owner || contributor) && (
+            <a class="button" href={`#/?add_to=${id}`}>
+              Add photos…
+            </a>
+          )}
           {owner && (
             <button type="button" onClick={() => actions.share({ album })}>
               Share album…
@@ -125,6 +135,21 @@ export function AlbumView({ id, version, actions, me }) {
           )}
         </div>
       </div>
+      {owner ? (
+        <label class="album-description">
+          <span class="sr-only">Album description</span>
+          <textarea
+            key={album.description}
+            rows={2}
+            maxLength={5000}
+            placeholder="Add a description…"
+            defaultValue={album.description}
+            onChange={describe}
+          />
+        </label>
+      ) : (
+        album.description && <p class="album-description">{album.description}</p>
+      )}
       <p class="status" role="status">
         {status}
       </p>

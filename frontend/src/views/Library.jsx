@@ -9,9 +9,16 @@ import { Timeline } from '../components/Timeline.jsx';
 import { Viewer } from '../components/Viewer.jsx';
 import { Alert } from '../components/Alert.jsx';
 import { Memories } from '../components/Memories.jsx';
+import { go } from '../lib/router.js';
 
 export function Library({ version, actions, initial }) {
-  const [filters, setFilters] = useState(initial ?? {});
+  // `add_to`: picking photos for that album (from its page's "Add photos…").
+  const { add_to: addTo, ...linkFilters } = initial ?? {};
+  const [filters, setFilters] = useState(linkFilters);
+  const [target, setTarget] = useState(null);
+  useEffect(() => {
+    if (addTo) api(`albums/${addTo}`).then(setTarget, (e) => setError(plainError(e)));
+  }, [addTo]);
   const [timeline, setTimeline] = useState(null);
   const [error, setError] = useState(null);
   const [viewing, setViewing] = useState(null);
@@ -42,7 +49,34 @@ export function Library({ version, actions, initial }) {
         </p>
       )}
       <Alert message={error} />
-      {!query && <Memories version={version} onOpen={(assets, index) => setViewing({ assets, index })} />}
+      {target && (
+        <div class="picking" role="status">
+          Select photos to add to “{target.name}”, then{' '}
+          <button
+            type="button"
+            class="primary"
+            disabled={selection.size === 0}
+            onClick={async () => {
+              try {
+                const ids = [...selection.ids];
+                const { added } = await api(`albums/${target.id}/assets`, {
+                  method: 'POST',
+                  body: { asset_ids: ids },
+                });
+                selection.clear();
+                actions.notify(`${added} photo${added === 1 ? '' : 's'} added to “${target.name}”.`);
+                go(`#/albums/${target.id}`);
+              } catch (e) {
+                setError(plainError(e));
+              }
+            }}
+          >
+            Add {selection.size || ''} to the album
+          </button>{' '}
+          <a href={`#/albums/${target.id}`}>Back to the album</a>
+        </div>
+      )}
+      {!query && !target && <Memories version={version} onOpen={(assets, index) => setViewing({ assets, index })} />}
       {timeline && timeline.total === 0 && (
         <div class="empty">
           {filtered ? (
