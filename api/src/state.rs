@@ -34,6 +34,18 @@ pub(crate) struct AppState {
 #[derive(Clone, Debug, Default)]
 pub struct DrainSwitch(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
+impl AppState {
+    /// The name of the first (smallest) rendition: covers and map markers
+    /// show it.
+    pub fn thumb_name(&self) -> String {
+        self.config
+            .renditions
+            .first()
+            .map(|s| s.name().to_string())
+            .unwrap_or_default()
+    }
+}
+
 impl DrainSwitch {
     /// Starts draining (idempotent).
     pub fn start(&self) {

@@ -77,12 +77,7 @@ impl AlbumDto {
     }
 
     fn with_urls(album: &AlbumRecord, state: &AppState, assets_url: &str) -> Self {
-        let thumb = state
-            .config
-            .renditions
-            .first()
-            .map(|s| s.name().to_string())
-            .unwrap_or_default();
+        let thumb = state.thumb_name();
         AlbumDto {
             id: album.id.to_string(),
             name: album.name.clone(),

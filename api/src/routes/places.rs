@@ -46,16 +46,6 @@ pub(crate) struct PlacesDto {
     countries: Vec<CountryDto>,
 }
 
-/// The thumbnail rendition's name.
-fn thumb(state: &AppState) -> String {
-    state
-        .config
-        .renditions
-        .first()
-        .map(|s| s.name().to_string())
-        .unwrap_or_default()
-}
-
 /// Query strings are built from names: encode what a name may hold.
 fn query_value(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
@@ -110,7 +100,7 @@ pub(crate) async fn list(
     auth.require(Scope::Read)?;
     let counts = state.catalog.place_counts(auth.user()).await?;
     Ok(HttpResponse::Ok().json(PlacesDto {
-        countries: group(counts, &thumb(&state)),
+        countries: group(counts, &state.thumb_name()),
     }))
 }
 
@@ -160,7 +150,7 @@ pub(crate) async fn map(
             .into_iter()
             .map(|p| (p.asset.to_string(), p.at.latitude, p.at.longitude))
             .collect(),
-        thumb_url: format!("/api/v1/assets/{{id}}/renditions/{}", thumb(&state)),
+        thumb_url: format!("/api/v1/assets/{{id}}/renditions/{}", state.thumb_name()),
         asset_url: "/api/v1/assets/{id}".into(),
         truncated,
     }))

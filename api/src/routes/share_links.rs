@@ -77,12 +77,7 @@ impl ShareLinkDto {
         link: &ShareLinkRecord,
         state: &AppState,
     ) -> Result<Self, ApiError> {
-        let thumb = state
-            .config
-            .renditions
-            .first()
-            .map(|s| s.name().to_string())
-            .unwrap_or_default();
+        let thumb = state.thumb_name();
         let shown = |asset: &darkroom_storage::AssetId| {
             format!("/api/v1/assets/{asset}/renditions/{thumb}")
         };

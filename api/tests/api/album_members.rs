@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::backend_tests;
 use crate::helpers::{TestApp, jpeg};
 use crate::lifecycle::usage_of;
-use crate::sharing::jpeg_with_gps;
+use crate::sharing::{jpeg_with_gps, mentions_location};
 
 backend_tests!(
     every_album_and_asset_route_follows_the_members_matrix,
@@ -306,14 +306,6 @@ async fn user_id(app: &TestApp, name: &str) -> String {
         .unwrap()
         .id
         .to_string()
-}
-
-fn mentions_location(value: &Value) -> bool {
-    let text = value.to_string().to_lowercase();
-    text.contains("gps")
-        || text.contains("latitude")
-        || text.contains("has_location")
-        || text.contains("\"place\"")
 }
 
 /// Off by default: members (and the owner, for a contributor's photo) see

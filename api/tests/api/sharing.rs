@@ -47,7 +47,8 @@ pub(crate) async fn album_link_with_downloads(
     link["token"].as_str().unwrap().to_string()
 }
 
-fn mentions_location(value: &Value) -> bool {
+/// Whether JSON says anything of where a photo was taken.
+pub(crate) fn mentions_location(value: &Value) -> bool {
     let text = value.to_string().to_lowercase();
     text.contains("gps")
         || text.contains("latitude")
