@@ -25,6 +25,7 @@ try {
   for (let run = 0; run < 3; run += 1) {
     await page.goto(base + '/#/albums');
     await page.locator('.album-grid').waitFor();
+    await page.evaluate(() => document.scrollingElement.scrollTo(0, 0));
     const started = Date.now();
     await page.goto(`${base}/#/albums/${album}`);
     await page.waitForFunction(() => {
@@ -36,6 +37,8 @@ try {
     const total = await page.$eval('.muted', (e) => e.textContent);
     // Scroll to the bottom in steps of a screen, a frame's worth each.
     const scrolling = await page.evaluate(async () => {
+      document.scrollingElement.scrollTo(0, 0);
+      await new Promise((r) => requestAnimationFrame(r));
       const frames = [];
       let last = performance.now();
       const scroller = document.scrollingElement;

@@ -321,6 +321,18 @@ try {
   assert.equal(zipBytes.subarray(0, 2).toString(), 'PK', 'a ZIP');
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
 
+  step('share several photos at once');
+  await page.locator('.tile-check').nth(0).click();
+  await page.locator('.tile-check').nth(1).click();
+  await page.getByRole('button', { name: 'Share…', exact: true }).click();
+  const several = page.getByRole('dialog', { name: /^Share the album “Shared / });
+  await several.getByRole('button', { name: 'Create link' }).click();
+  assert.match(await several.locator('#share-url').inputValue(), /\/s\/[^/]+$/);
+  await several.getByRole('button', { name: 'Close', exact: true }).click();
+  const sharedAlbum = (await page.evaluate(async () => (await (await fetch('/api/v1/albums')).json()).albums))[0];
+  assert.match(sharedAlbum.name, /^Shared /);
+  assert.equal(sharedAlbum.asset_count, 2, 'the two photos, in a new album');
+
   step('places and the map');
   await page.getByRole('link', { name: 'Places' }).click();
   const placeCard = page.locator('.place-country .album-card').first();
@@ -776,6 +788,7 @@ try {
   const turned = await page.evaluate(async (id) => await (await fetch(`/api/v1/assets/${id}/edit`)).json(), rotating);
   assert.equal(turned.version, unturned.version + 1, 'a new edit version');
   assert.equal(turned.recipe.rotate, ((unturned.recipe.rotate ?? 0) + 90) % 360, 'a quarter turn more');
+  await page.locator('.info-panel .info-badges').getByText(`Edited · v${turned.version}`).waitFor();
   await page.keyboard.press('Escape');
   await page.locator('.pswp').waitFor({ state: 'detached' });
 

@@ -5,6 +5,7 @@ import { api, plainError } from '../lib/api.js';
 import { bytes, dateTime, exposure } from '../lib/format.js';
 import { assetPath, isGuestView } from '../lib/renditions.js';
 import { Alert } from './Alert.jsx';
+import { badgesOf } from './Tile.jsx';
 
 export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, onTrash }) {
   const [error, setError] = useState(null);
@@ -57,6 +58,15 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
           ×
         </button>
       </div>
+      {badgesOf(asset).length > 0 && (
+        <p class="info-badges">
+          {badgesOf(asset).map((b) => (
+            <span key={b.key} class={`tile-kind tile-kind-${b.key}`} title={b.title}>
+              {b.key === 'edited' && asset.edit_version ? `Edited · v${asset.edit_version}` : b.text}
+            </span>
+          ))}
+        </p>
+      )}
       <Alert message={error} />
       {!readOnly && (
         <div class="info-actions">

@@ -57,6 +57,24 @@ export function SelectionBar({ selection, actions, onDone, extra, mine = true })
     );
   }
 
+  // One photo is shared as itself; several become a new album (named for
+  // the day) shared by one link, which the album page can then change.
+  async function share() {
+    if (ids.length === 1) {
+      actions.share({ asset: selection.selected()[0] ?? { id: ids[0] } });
+      return;
+    }
+    try {
+      const name = `Shared ${new Date().toLocaleDateString(undefined, { dateStyle: 'medium' })}`;
+      const album = await api('albums', { method: 'POST', body: { name, asset_ids: ids } });
+      selection.clear();
+      actions.notify(`${ids.length} photos put in the new album “${name}” to share.`);
+      actions.share({ album });
+    } catch (e) {
+      setMessage(plainError(e));
+    }
+  }
+
   // The ZIP is built by the server as it is sent; the browser keeps it in
   // memory until saved, so very large selections are better downloaded as
   // an album (whose Download link streams to disk).
@@ -121,8 +139,8 @@ export function SelectionBar({ selection, actions, onDone, extra, mine = true })
           Add to album…
         </button>
       )}
-      {mine && ids.length === 1 && (
-        <button type="button" onClick={() => actions.share({ asset: selection.selected()[0] ?? { id: ids[0] } })}>
+      {mine && (
+        <button type="button" onClick={share}>
           Share…
         </button>
       )}
