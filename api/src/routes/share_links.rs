@@ -2,10 +2,13 @@
 //! shares, by name and thumbnail), change in place, revoke.
 
 use actix_web::{HttpResponse, web};
-use darkroom_storage::ShareLinkId;
+use std::collections::HashMap;
+
+use darkroom_storage::catalog::{AlbumRecord, AssetRecord};
 use darkroom_storage::catalog::{
     NewShareLink, Scope, ShareLinkChange, ShareLinkRecord, ShareTarget,
 };
+use darkroom_storage::{AlbumId, AssetId, ShareLinkId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -71,44 +74,73 @@ impl ShareLinkDto {
         }
     }
 
-    /// With what the link shares, by name and thumbnail.
-    async fn described(
-        mut self,
-        link: &ShareLinkRecord,
-        state: &AppState,
-    ) -> Result<Self, ApiError> {
-        let thumb = state.thumb_name();
-        let shown = |asset: &darkroom_storage::AssetId| {
-            format!("/api/v1/assets/{asset}/renditions/{thumb}")
-        };
+    /// With what the link shares, by name and thumbnail, from what the
+    /// owner holds (`shared`); a link to something gone has neither.
+    fn described(mut self, link: &ShareLinkRecord, shared: &Shared, thumb: &str) -> Self {
         match link.target {
-            ShareTarget::Album(id) => match state.catalog.get_album(&link.owner, &id).await {
-                Ok(album) => {
+            ShareTarget::Album(id) => {
+                if let Some(album) = shared.albums.get(&id) {
                     self.target_name = Some(album.name.clone());
                     // The cover may be a member's photo: the album's route.
                     self.thumb_url = album
                         .cover
                         .map(|c| format!("/api/v1/albums/{id}/assets/{c}/renditions/{thumb}"));
                 }
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e.into()),
-            },
-            ShareTarget::Asset(id) => match state.catalog.get_asset(&link.owner, &id).await {
-                Ok(asset) => {
-                    self.target_name = Some(
-                        asset
-                            .library
-                            .title
-                            .clone()
-                            .unwrap_or(asset.original_name.clone()),
-                    );
-                    self.thumb_url = Some(shown(&asset.id));
+            }
+            ShareTarget::Asset(id) => {
+                if let Some(asset) = shared.assets.get(&id) {
+                    let name = asset.library.title.as_ref().unwrap_or(&asset.original_name);
+                    self.target_name = Some(name.clone());
+                    self.thumb_url = Some(format!("/api/v1/assets/{id}/renditions/{thumb}"));
                 }
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e.into()),
-            },
+            }
         }
-        Ok(self)
+        self
+    }
+}
+
+/// What a list of links shares, read at once: the owner's albums and the
+/// photos the links name (two queries however many links).
+struct Shared {
+    albums: HashMap<AlbumId, AlbumRecord>,
+    assets: HashMap<AssetId, AssetRecord>,
+}
+
+impl Shared {
+    async fn of(
+        state: &AppState,
+        owner: &UserId,
+        links: &[ShareLinkRecord],
+    ) -> Result<Self, ApiError> {
+        let asset_ids: Vec<AssetId> = links
+            .iter()
+            .filter_map(|l| match l.target {
+                ShareTarget::Asset(id) => Some(id),
+                ShareTarget::Album(_) => None,
+            })
+            .collect();
+        let albums = if links
+            .iter()
+            .any(|l| matches!(l.target, ShareTarget::Album(_)))
+        {
+            state
+                .catalog
+                .list_albums(owner)
+                .await?
+                .into_iter()
+                .filter(|a| a.album.owner == *owner)
+                .map(|a| (a.album.id, a.album))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let mut assets = HashMap::new();
+        for chunk in asset_ids.chunks(200) {
+            for asset in state.catalog.owned_assets(owner, chunk).await? {
+                assets.insert(asset.id, asset);
+            }
+        }
+        Ok(Shared { albums, assets })
     }
 }
 
@@ -176,14 +208,12 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
     let records = state.catalog.list_share_links(auth.user()).await?;
-    let mut links = Vec::with_capacity(records.len());
-    for link in &records {
-        links.push(
-            ShareLinkDto::new(link, None)
-                .described(link, &state)
-                .await?,
-        );
-    }
+    let shared = Shared::of(&state, auth.user(), &records).await?;
+    let thumb = state.thumb_name();
+    let links = records
+        .iter()
+        .map(|link| ShareLinkDto::new(link, None).described(link, &shared, &thumb))
+        .collect();
     Ok(HttpResponse::Ok().json(ShareLinkListDto { links }))
 }
 
@@ -238,9 +268,8 @@ pub(crate) async fn change(
             },
         )
         .await?;
-    let dto = ShareLinkDto::new(&link, None)
-        .described(&link, &state)
-        .await?;
+    let shared = Shared::of(&state, auth.user(), std::slice::from_ref(&link)).await?;
+    let dto = ShareLinkDto::new(&link, None).described(&link, &shared, &state.thumb_name());
     Ok(HttpResponse::Ok().json(dto))
 }
 

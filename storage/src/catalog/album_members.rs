@@ -10,7 +10,7 @@
 
 use sqlx::Row;
 
-use super::albums::{AlbumRecord, album_from_row, album_select_for_user, touch_album};
+use super::albums::{AlbumRecord, access_from_row, album_select_for_user, touch_album};
 use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::ledger::Tx;
 use super::{Catalog, parse_id};
@@ -159,13 +159,7 @@ impl Catalog {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StorageError::NotFound { what: "album" })?;
-        let album = album_from_row(&row)?;
-        let role = if album.owner == *user {
-            AlbumRole::Owner
-        } else {
-            AlbumRole::parse(&row.try_get::<String, _>("role")?)?
-        };
-        Ok(AlbumAccess { album, role })
+        access_from_row(&row, user)
     }
 
     /// The album's members, in the order they were added. Its owner and
@@ -288,12 +282,8 @@ impl Catalog {
             access.require(AlbumRole::Owner, "remove other members")?;
         }
         let mut tx = self.begin_write().await?;
-        let photos = sqlx::query("DELETE FROM album_assets WHERE album_id = $1 AND added_by = $2")
-            .bind(id.to_string())
-            .bind(member.to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        // The membership first: the owner is no member, and their photos
+        // are not taken out by a mistaken id.
         let removed = sqlx::query("DELETE FROM album_members WHERE album_id = $1 AND user_id = $2")
             .bind(id.to_string())
             .bind(member.to_string())
@@ -305,6 +295,12 @@ impl Catalog {
                 what: "album member",
             });
         }
+        let photos = sqlx::query("DELETE FROM album_assets WHERE album_id = $1 AND added_by = $2")
+            .bind(id.to_string())
+            .bind(member.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         touch_album(&mut tx, id).await?;
         let mut users = album_audience(&mut tx, id).await?;
         users.push(*member);

@@ -111,6 +111,20 @@ pub(super) fn album_select_for_user() -> String {
     )
 }
 
+/// An album as `user` reaches it, from a row of [`album_select_for_user`].
+pub(super) fn access_from_row(
+    row: &sqlx::any::AnyRow,
+    user: &UserId,
+) -> Result<AlbumAccess, StorageError> {
+    let album = album_from_row(row)?;
+    let role = if album.owner == *user {
+        AlbumRole::Owner
+    } else {
+        AlbumRole::parse(&row.try_get::<String, _>("role")?)?
+    };
+    Ok(AlbumAccess { album, role })
+}
+
 pub(super) fn album_from_row(row: &sqlx::any::AnyRow) -> Result<AlbumRecord, StorageError> {
     let opt_id = |column: &str| -> Result<Option<AssetId>, StorageError> {
         row.try_get::<Option<String>, _>(column)?
@@ -168,8 +182,10 @@ impl Catalog {
     /// The user's albums and those shared with them, newest first, each
     /// with the user's role in it.
     pub async fn list_albums(&self, user: &UserId) -> Result<Vec<AlbumAccess>, StorageError> {
+        // Two index lookups (owned, shared), not an OR over every album.
         let sql = sqlx::AssertSqlSafe(format!(
-            "{} WHERE al.owner_id = $1 OR me.user_id IS NOT NULL
+            "{} WHERE al.id IN (SELECT id FROM albums WHERE owner_id = $1
+                                UNION SELECT album_id FROM album_members WHERE user_id = $1)
              ORDER BY al.created_at DESC, al.id DESC",
             album_select_for_user()
         ));
@@ -177,17 +193,7 @@ impl Catalog {
             .bind(user.to_string())
             .fetch_all(&self.pool)
             .await?;
-        let mut albums = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let album = album_from_row(row)?;
-            let role = if album.owner == *user {
-                AlbumRole::Owner
-            } else {
-                AlbumRole::parse(&row.try_get::<String, _>("role")?)?
-            };
-            albums.push(AlbumAccess { album, role });
-        }
-        Ok(albums)
+        rows.iter().map(|row| access_from_row(row, user)).collect()
     }
 
     /// The owner's album; another user's (shared with them or not) is "not
