@@ -7,6 +7,9 @@
 //! * new bytes: every file uploaded once, made unique per round by a trailer
 //!   after the JPEG's end marker (legal, and a different hash);
 //! * duplicates: the same files again (the owner already has them);
+//! * duplicates named: the same again, each request naming its bytes'
+//!   BLAKE3 (`X-Content-Blake3`, as a client that hashed its files while
+//!   scanning them sends): answered before the body is read;
 //! * the disk alone: the same bytes written to files in the same folder, each
 //!   `sync_all`ed and its directory fsynced — what any durable store must do.
 //!
@@ -72,25 +75,31 @@ fn mb_per_s(bytes: u64, elapsed: Duration) -> f64 {
     bytes as f64 / 1e6 / elapsed.as_secs_f64()
 }
 
-/// Uploads every body with `parallel` in flight; returns elapsed time and
-/// checks each answer's status.
+/// Uploads every body with `parallel` in flight, each naming its BLAKE3
+/// when `hashes` are given; returns elapsed time and checks each answer's
+/// status.
 async fn upload_all(
     client: &reqwest::Client,
     url: &str,
     token: &str,
     bodies: &[Vec<u8>],
+    hashes: Option<&[String]>,
     parallel: usize,
     expect: u16,
 ) -> anyhow::Result<Duration> {
     let start = Instant::now();
-    let results: Vec<anyhow::Result<()>> = futures::stream::iter(bodies.iter().cloned())
-        .map(|body| async move {
-            let response = client
-                .post(url)
-                .bearer_auth(token)
-                .body(body)
-                .send()
-                .await?;
+    let named = bodies
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, body)| (body, hashes.map(|h| h[i].clone())));
+    let results: Vec<anyhow::Result<()>> = futures::stream::iter(named)
+        .map(|(body, hash)| async move {
+            let mut request = client.post(url).bearer_auth(token).body(body);
+            if let Some(hash) = hash {
+                request = request.header("x-content-blake3", hash);
+            }
+            let response = request.send().await?;
             anyhow::ensure!(
                 response.status().as_u16() == expect,
                 "status {} (wanted {expect})",
@@ -173,28 +182,48 @@ async fn main() -> anyhow::Result<()> {
         args.parallel,
         data.display()
     );
-    let (mut new, mut dup, mut disk) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut new, mut dup, mut named, mut disk) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 0..args.rounds {
         let bodies = with_trailer(&files, round);
         let bytes: u64 = bodies.iter().map(|b| b.len() as u64).sum();
+        // Hashed as a client scanning its files would, before uploading.
+        let hashes: Vec<String> = bodies
+            .iter()
+            .map(|b| blake3::hash(b).to_hex().to_string())
+            .collect();
         new.push(mb_per_s(
             bytes,
-            upload_all(&client, &url, &token, &bodies, args.parallel, 201).await?,
+            upload_all(&client, &url, &token, &bodies, None, args.parallel, 201).await?,
         ));
         dup.push(mb_per_s(
             bytes,
-            upload_all(&client, &url, &token, &bodies, args.parallel, 200).await?,
+            upload_all(&client, &url, &token, &bodies, None, args.parallel, 200).await?,
+        ));
+        named.push(mb_per_s(
+            bytes,
+            upload_all(
+                &client,
+                &url,
+                &token,
+                &bodies,
+                Some(&hashes),
+                args.parallel,
+                200,
+            )
+            .await?,
         ));
         disk.push(mb_per_s(
             bytes,
             write_all_durably(&data.join(format!("disk-{round}")), &bodies)?,
         ));
     }
-    let (new, dup, disk) = (median(new), median(dup), median(disk));
+    let (new, dup, named, disk) = (median(new), median(dup), median(named), median(disk));
     println!("  upload, new bytes:    {new:8.1} MB/s (median)");
     println!("  upload, duplicates:   {dup:8.1} MB/s (median)");
+    println!("  duplicates, named:    {named:8.1} MB/s (median; X-Content-Blake3, body not read)");
     println!("  disk write + fsync:   {disk:8.1} MB/s (median)");
     println!("  ratio new/disk:       {:8.2}", new / disk);
     println!("  ratio duplicate/disk: {:8.2}", dup / disk);
+    println!("  ratio named/new:      {:8.2}", named / new);
     Ok(())
 }

@@ -1,6 +1,8 @@
 use darkroom_workers::JobOutcome;
 use futures::future::join_all;
 
+use darkroom_storage::catalog::Scope;
+
 use crate::backend_tests;
 use crate::helpers::{TestApp, decode, jpeg};
 
@@ -11,6 +13,7 @@ backend_tests!(
     other_user_same_bytes_gets_own_asset_sharing_the_blob,
     racing_identical_uploads_end_with_one_blob,
     client_hash_must_match_the_body,
+    bytes_named_by_their_hash_are_answered_before_the_body,
     metadata_is_read_from_exif,
 );
 
@@ -239,6 +242,65 @@ async fn client_hash_must_match_the_body(app: TestApp) {
     assert_eq!(ok.status(), 201);
     let body: serde_json::Value = ok.json().await.unwrap();
     assert_eq!(body["asset"]["blake3"], right);
+}
+
+/// A client that names its file's BLAKE3 gets `200 duplicate` for bytes it
+/// already holds without the server reading the body (here: a body that is
+/// not the photo at all, which reading would refuse); other users' photos,
+/// the trash and unknown hashes still go through the body.
+async fn bytes_named_by_their_hash_are_answered_before_the_body(app: TestApp) {
+    let bytes = jpeg(64, 48, 90, None, None);
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let first = app.upload_expect("held.jpg", bytes.clone(), 201).await;
+    let send = |token: String, hash: String, body: Vec<u8>| {
+        app.client
+            .post(app.url("/api/v1/assets"))
+            .bearer_auth(token)
+            .header("x-content-blake3", hash)
+            .body(body)
+            .send()
+    };
+    let not_read = send(
+        app.token.clone(),
+        hash.clone(),
+        b"not even a photo".to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(not_read.status(), 200);
+    let body: serde_json::Value = not_read.json().await.unwrap();
+    assert_eq!(body["status"], "duplicate");
+    assert_eq!(body["id"], first["id"]);
+    // Another user with the same claim: their upload is read (and refused:
+    // the body is not a photo).
+    let other = app.user_token("otto", &Scope::ALL[..3]).await;
+    crate::helpers::assert_error(
+        send(other.clone(), hash.clone(), b"not even a photo".to_vec())
+            .await
+            .unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    // In the trash: the body comes through and restores it.
+    app.trash_as(&app.token, first["id"].as_str().unwrap())
+        .await;
+    crate::helpers::assert_error(
+        send(
+            app.token.clone(),
+            hash.clone(),
+            b"not even a photo".to_vec(),
+        )
+        .await
+        .unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    let restored = send(app.token.clone(), hash, bytes).await.unwrap();
+    assert_eq!(restored.status(), 200);
+    let body: serde_json::Value = restored.json().await.unwrap();
+    assert_eq!(body["status"], "restored");
 }
 
 async fn metadata_is_read_from_exif(app: TestApp) {
