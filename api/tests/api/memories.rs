@@ -77,6 +77,17 @@ async fn earlier_years_of_the_day_are_remembered_newest_first(app: TestApp) {
         )
         .await;
     assert_eq!(theirs["years"], serde_json::json!([]));
+    // The first year there is has no earlier one.
+    let first = app
+        .call_expect(
+            Method::GET,
+            &owner,
+            "/api/v1/memories?date=0000-12-03",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(first["years"], serde_json::json!([]));
     app.call_error(
         Method::GET,
         Some(&owner),

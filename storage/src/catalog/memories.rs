@@ -23,6 +23,10 @@ impl Catalog {
         day: u32,
         limit: u32,
     ) -> Result<Vec<AssetRecord>, StorageError> {
+        if year == 0 {
+            // No earlier year to look in (and no empty `IN ()` to send).
+            return Ok(Vec::new());
+        }
         let mut q = QueryText::default();
         let owner_p = q.bind(Bind::Text(owner.to_string()));
         let days = q.bind_list(
