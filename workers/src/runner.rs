@@ -285,6 +285,11 @@ impl Runner {
             Job::RenderRenditions { asset_id } => self.render_renditions(job, asset_id).await,
             Job::DeliverWebhook { delivery_id } => self.deliver_webhook(job, &delivery_id).await,
             Job::ReplicateBlob { hash } => self.replicate_blob(job, &hash).await,
+            Job::TellAlbumMembers { asset_id } => {
+                let told = self.catalog.tell_album_members(&asset_id).await?;
+                metrics::counter!("darkroom_album_member_notices_total").increment(told);
+                Ok(self.catalog.complete_job(&job.id, self.id()).await?)
+            }
         }
     }
 

@@ -17,6 +17,7 @@ backend_tests!(
     members_see_where_photos_were_taken_only_when_the_owner_chooses,
     contributors_photos_stay_theirs_and_leave_with_them,
     members_feeds_and_webhooks_follow_the_album,
+    everyone_who_sees_a_photo_hears_when_it_changes,
     membership_requests_are_checked,
 );
 
@@ -675,6 +676,90 @@ async fn members_feeds_and_webhooks_follow_the_album(app: TestApp) {
         .collect();
     events.sort_unstable();
     assert_eq!(events, ["album.shared", "album.unshared"]);
+}
+
+/// A change to one photo (its title, an edit, the trash, a new rendition)
+/// reaches the feeds of the others who see it through shared albums, once
+/// the job queued with it has run; a photo in no shared album tells no one.
+async fn everyone_who_sees_a_photo_hears_when_it_changes(app: TestApp) {
+    let (olga, _) = member(&app, "olga").await;
+    let (vic, _) = member(&app, "vic").await;
+    let (cora, _) = member(&app, "cora").await;
+    let photo = app
+        .upload_id(&olga, "o.jpg", jpeg(32, 32, 70, None, None))
+        .await;
+    let private = app
+        .upload_id(&olga, "p.jpg", jpeg(32, 32, 170, None, None))
+        .await;
+    let album = new_album(&app, &olga, "Seen", &[&photo]).await;
+    add_member(&app, &olga, &album, "vic", "viewer").await;
+    add_member(&app, &olga, &album, "cora", "contributor").await;
+    let coras = app
+        .upload_id(&cora, "c.jpg", jpeg(32, 32, 220, None, None))
+        .await;
+    app.call_expect(
+        Method::POST,
+        &cora,
+        &format!("/api/v1/albums/{album}/assets"),
+        Some(json!({"asset_ids": [coras]})),
+        200,
+    )
+    .await;
+    app.run_jobs().await;
+    let vic_at = sync_all(&app, &vic, None).await.1;
+    let olga_at = sync_all(&app, &olga, None).await.1;
+    // The owner retitles her photo, trashes it; cora retitles hers; the
+    // owner's private photo changes too.
+    for (token, id, body) in [
+        (&olga, &photo, json!({"title": "Harbour"})),
+        (&cora, &coras, json!({"title": "Quay"})),
+        (&olga, &private, json!({"title": "Nobody's business"})),
+    ] {
+        app.call_expect(
+            Method::PATCH,
+            token,
+            &format!("/api/v1/assets/{id}"),
+            Some(body),
+            200,
+        )
+        .await;
+    }
+    app.trash_as(&olga, &photo).await;
+    app.run_jobs().await;
+    let heard = |entries: &[Value]| -> Vec<String> {
+        entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["type"].as_str().unwrap(),
+                    e["album_id"].as_str().unwrap_or("-")
+                )
+            })
+            .collect()
+    };
+    let vic_heard = heard(&sync_all(&app, &vic, Some(vic_at)).await.0);
+    let expected = format!("album.assets_changed {album}");
+    assert_eq!(
+        vic_heard,
+        vec![expected.clone(); 3],
+        "olga's title and trash, cora's title"
+    );
+    // The owner hears of cora's photo through the album; of her own, as
+    // asset changes in her own feed.
+    let olga_heard = heard(&sync_all(&app, &olga, Some(olga_at)).await.0);
+    assert_eq!(
+        olga_heard.iter().filter(|h| **h == expected).count(),
+        1,
+        "{olga_heard:?}"
+    );
+    assert_eq!(
+        olga_heard
+            .iter()
+            .filter(|h| h.starts_with("asset."))
+            .count(),
+        3
+    );
 }
 
 /// Every entry of `token`'s feed from `cursor` (a snapshot when `None`)

@@ -6,15 +6,20 @@
 //! Each album change is written to the feed of everyone who sees the album
 //! (owner and members), so members' apps and webhooks learn of it. Users'
 //! rows are locked in id order, the same in every writer, so two albums'
-//! changes never wait on each other in a circle.
+//! changes never wait on each other in a circle. A change to one photo is
+//! its owner's to record; the others who see it through shared albums hear
+//! `album.assets_changed` from a job queued with it, in a transaction of its
+//! own (locking their rows after the owner's, in the photo's transaction,
+//! could wait in a circle with another owner's change).
 
 use sqlx::Row;
 
 use super::albums::{AlbumRecord, access_from_row, album_select_for_user, touch_album};
 use super::changes::{ChangeKind, ChangeSubject, record_change};
+use super::jobs::{Job, NewJob, insert_job};
 use super::ledger::Tx;
 use super::{Catalog, parse_id};
-use crate::{AlbumId, StorageError, UserId, now_ms};
+use crate::{AlbumId, AssetId, StorageError, UserId, now_ms};
 
 /// What a user is to an album. Ordered by what each may do: a contributor
 /// may do what a viewer may, and more.
@@ -141,7 +146,87 @@ pub(super) async fn record_album_change(
     record_for(tx, &users, kind, album).await
 }
 
+/// Queues the telling of the others who see `asset` through an album (its
+/// album's owner, when not the photo's, and the album's members), when
+/// there are any. In the change's transaction, after its feed entry.
+pub(super) async fn tell_members_later(
+    tx: &mut Tx,
+    owner: &UserId,
+    asset: &AssetId,
+    at: i64,
+) -> Result<(), StorageError> {
+    let seen = sqlx::query(
+        "SELECT 1 AS one FROM album_assets m JOIN albums al ON al.id = m.album_id
+         WHERE m.asset_id = $1
+           AND (al.owner_id <> $2
+                OR EXISTS (SELECT 1 FROM album_members mm WHERE mm.album_id = al.id))
+         LIMIT 1",
+    )
+    .bind(asset.to_string())
+    .bind(owner.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if seen.is_some() {
+        let job = NewJob {
+            job: Job::TellAlbumMembers { asset_id: *asset },
+            max_attempts: TELL_ATTEMPTS,
+        };
+        insert_job(tx, &job, owner, at).await?;
+    }
+    Ok(())
+}
+
+/// Attempts a telling gets (it only writes to the catalog).
+const TELL_ATTEMPTS: u32 = 5;
+
 impl Catalog {
+    /// Writes `album.assets_changed` to the feed of everyone but its owner
+    /// who sees `asset` through an album, once per album; returns how many
+    /// entries. Their rows are locked in id order, as every writer does.
+    pub async fn tell_album_members(&self, asset: &AssetId) -> Result<u64, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT m.album_id, al.owner_id AS user_id, a.owner_id AS photo_owner
+             FROM album_assets m JOIN albums al ON al.id = m.album_id
+                  JOIN assets a ON a.id = m.asset_id
+             WHERE m.asset_id = $1
+             UNION
+             SELECT m.album_id, mm.user_id, a.owner_id AS photo_owner
+             FROM album_assets m JOIN album_members mm ON mm.album_id = m.album_id
+                  JOIN assets a ON a.id = m.asset_id
+             WHERE m.asset_id = $1",
+        )
+        .bind(asset.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut told: Vec<(UserId, AlbumId)> = Vec::new();
+        for row in &rows {
+            let user: UserId = parse_id("album user", &row.try_get::<String, _>("user_id")?)?;
+            let photo_owner: UserId =
+                parse_id("assets.owner_id", &row.try_get::<String, _>("photo_owner")?)?;
+            if user != photo_owner {
+                let album = parse_id(
+                    "album_assets.album_id",
+                    &row.try_get::<String, _>("album_id")?,
+                )?;
+                told.push((user, album));
+            }
+        }
+        told.sort();
+        told.dedup();
+        for (user, album) in &told {
+            record_change(
+                &mut tx,
+                user,
+                ChangeKind::AlbumAssetsChanged,
+                ChangeSubject::Album(*album),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(told.len() as u64)
+    }
+
     /// The album as `user` reaches it: as its owner or a member. Anyone
     /// else's album is "not found".
     pub async fn album_for(

@@ -86,6 +86,21 @@ impl ChangeKind {
     }
 }
 
+impl ChangeKind {
+    /// Whether a change of a photo changes how an album holding it looks
+    /// (a new photo is in no album yet; a purged one has left them).
+    fn shows_in_albums(self) -> bool {
+        matches!(
+            self,
+            ChangeKind::AssetUpdated
+                | ChangeKind::AssetEdited
+                | ChangeKind::AssetTrashed
+                | ChangeKind::AssetRestored
+                | ChangeKind::RenditionReady
+        )
+    }
+}
+
 impl fmt::Display for ChangeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -155,6 +170,11 @@ pub(super) async fn record_change(
     .await?;
     let seq = seq as u64;
     super::webhooks::fan_out(tx, owner, seq, kind, subject, at).await?;
+    if let ChangeSubject::Asset(asset) = subject
+        && kind.shows_in_albums()
+    {
+        super::album_members::tell_members_later(tx, owner, &asset, at).await?;
+    }
     Ok(seq)
 }
 

@@ -24,6 +24,9 @@ pub const RENDER_JOB_KIND: &str = "render_renditions";
 pub const WEBHOOK_JOB_KIND: &str = "deliver_webhook";
 /// The queue's `kind` for copying one blob to the second site.
 pub const REPLICATE_JOB_KIND: &str = "replicate_blob";
+/// The queue's `kind` for telling the other people who see a photo in a
+/// shared album that it changed.
+pub const TELL_MEMBERS_JOB_KIND: &str = "tell_album_members";
 /// Attempts a replication gets: with backoffs doubling to an hour, about
 /// six hours of a second site (or the primary) being away before the job
 /// fails visibly (`fsck --repair` queues it again).
@@ -51,6 +54,13 @@ pub enum Job {
         /// The blob.
         hash: ContentHash,
     },
+    /// Write `album.assets_changed` to the feeds of the others who see a
+    /// changed photo through a shared album (queued with the change; done
+    /// in a transaction of its own, see `album_members.rs`).
+    TellAlbumMembers {
+        /// The photo that changed.
+        asset_id: AssetId,
+    },
 }
 
 impl Job {
@@ -60,6 +70,7 @@ impl Job {
             Job::RenderRenditions { .. } => RENDER_JOB_KIND,
             Job::DeliverWebhook { .. } => WEBHOOK_JOB_KIND,
             Job::ReplicateBlob { .. } => REPLICATE_JOB_KIND,
+            Job::TellAlbumMembers { .. } => TELL_MEMBERS_JOB_KIND,
         }
     }
 
@@ -67,7 +78,9 @@ impl Job {
     /// jobs go when it is deleted).
     fn asset(&self) -> Option<&AssetId> {
         match self {
-            Job::RenderRenditions { asset_id } => Some(asset_id),
+            Job::RenderRenditions { asset_id } | Job::TellAlbumMembers { asset_id } => {
+                Some(asset_id)
+            }
             Job::DeliverWebhook { .. } | Job::ReplicateBlob { .. } => None,
         }
     }

@@ -55,7 +55,8 @@ pub use edits::EditVersion;
 pub use integrity::{BlobUser, FeedCheck, UsageCheck};
 pub use jobs::{
     Job, JobCounts, JobGauge, JobLane, JobRecord, JobState, JobStatus, LeasedJob, NewJob,
-    RENDER_JOB_KIND, REPLICATE_JOB_ATTEMPTS, REPLICATE_JOB_KIND, WEBHOOK_JOB_KIND,
+    RENDER_JOB_KIND, REPLICATE_JOB_ATTEMPTS, REPLICATE_JOB_KIND, TELL_MEMBERS_JOB_KIND,
+    WEBHOOK_JOB_KIND,
 };
 pub use ledger::{day_number, utc_day};
 pub use library::LibraryPatch;
