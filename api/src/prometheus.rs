@@ -183,6 +183,10 @@ fn describe() {
         "darkroom_helper_failures_total",
         "RAW/HEIF helper processes that crashed or ran out of time"
     );
+    describe_counter!(
+        "darkroom_album_member_notices_total",
+        "Feed entries written for the others who see a changed photo through shared albums"
+    );
     describe_histogram!(
         "darkroom_blob_store_op_seconds",
         "Blob store calls by operation"
