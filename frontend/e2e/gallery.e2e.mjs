@@ -187,6 +187,8 @@ try {
   await page.locator('.pswp--open').waitFor();
   const panel = page.locator('.info-panel');
   await panel.getByRole('link', { name: /^-?\d+\.\d{5}, -?\d+\.\d{5}$/ }).waitFor();
+  // Its place, named on this server, links to the library's photos there.
+  await panel.locator('a[href^="#/?country="]').waitFor();
   await slideShown(page);
   await shot(page, 'desktop-viewer');
   await accessible(page, 'the viewer');

@@ -6,6 +6,7 @@ import { bytes, dateTime, exposure } from '../lib/format.js';
 import { assetPath, isGuestView } from '../lib/renditions.js';
 import { Alert } from './Alert.jsx';
 import { badgesOf } from './Tile.jsx';
+import { placeHash } from '../lib/router.js';
 
 export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, onTrash }) {
   const [error, setError] = useState(null);
@@ -21,6 +22,7 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
   const readOnly = Boolean(shared) || guest;
   const meta = asset.metadata ?? {};
   const gps = meta.gps;
+  const place = asset.place && [asset.place.city, asset.place.region, asset.place.country].filter(Boolean).join(', ');
   const camera = [asset.camera_make, asset.camera_model].filter(Boolean).join(' ');
   // As shown: a camera held upright records landscape pixels and a turn.
   const turned = asset.orientation >= 5 && asset.orientation <= 8;
@@ -113,6 +115,13 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
           <>
             <dt>Location</dt>
             <dd>
+              {place && (
+                <>
+                  {/* A guest's library is not this photo's: no link into it. */}
+                  {guest ? place : <a href={placeHash(asset.place.country_code, asset.place.city)}>{place}</a>}
+                  <br />
+                </>
+              )}
               {gps ? (
                 <a
                   href={`https://www.openstreetmap.org/?mlat=${gps.latitude}&mlon=${gps.longitude}#map=15/${gps.latitude}/${gps.longitude}`}

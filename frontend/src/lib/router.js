@@ -41,3 +41,10 @@ export function useRoute() {
 export function go(hash) {
   location.hash = hash;
 }
+
+/** The library's hash route filtered to a country, or one of its cities. */
+export function placeHash(countryCode, city) {
+  const params = new URLSearchParams({ country: countryCode });
+  if (city) params.set('city', city);
+  return `#/?${params}`;
+}

@@ -3,15 +3,9 @@
 // server's bundled GeoNames data.
 import { useLoad } from '../lib/useLoad.js';
 import { Alert } from '../components/Alert.jsx';
+import { placeHash } from '../lib/router.js';
 
 const photos = (n) => `${n} photo${n === 1 ? '' : 's'}`;
-
-/** The library's hash route filtered to a country, or one of its cities. */
-export function placeHash(countryCode, city) {
-  const params = new URLSearchParams({ country: countryCode });
-  if (city) params.set('city', city);
-  return `#/?${params}`;
-}
 
 export function Places({ version }) {
   const [places, error] = useLoad('places', [version]);
