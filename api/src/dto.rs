@@ -63,6 +63,43 @@ pub(crate) struct AssetDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edit_version: Option<u32>,
     pub renditions: Vec<RenditionDto>,
+    /// A RAW+JPEG pair's two files, each downloadable (its owner only);
+    /// absent for a photo of one file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<CaptureFileDto>,
+}
+
+/// One file of a photo's capture: the camera's RAW or its JPEG.
+#[derive(Clone, Serialize, utoipa::ToSchema)]
+pub(crate) struct CaptureFileDto {
+    /// `raw` or `jpeg`.
+    pub role: &'static str,
+    pub original_name: String,
+    pub media_type: String,
+    pub format: String,
+    pub size: u64,
+    /// Its BLAKE3, hex.
+    pub blake3: String,
+    /// Its bytes, exactly (ranges as for the original).
+    pub url: String,
+}
+
+impl CaptureFileDto {
+    pub fn new(file: &darkroom_storage::catalog::CaptureFile) -> Self {
+        CaptureFileDto {
+            role: file.role.as_str(),
+            original_name: file.original_name.clone(),
+            media_type: file.media_type.clone(),
+            format: file.format.clone(),
+            size: file.size,
+            blake3: file.hash.to_hex(),
+            url: format!(
+                "/api/v1/assets/{}/files/{}",
+                file.asset_id,
+                file.role.as_str()
+            ),
+        }
+    }
 }
 
 /// An account, as its holder and administrators see it.
@@ -341,6 +378,7 @@ impl AssetDto {
             trashed_at: asset.trashed_at.map(rfc3339),
             edit_version: (!guest).then_some(asset.edit.version),
             renditions,
+            files: Vec::new(),
         }
     }
 }

@@ -34,13 +34,15 @@ pub(crate) mod field_names {
 }
 
 /// How an upload ended, as both upload routes report it: the asset, and
-/// `created`, `duplicate` (bytes or device id already held) or `restored`
-/// (the same bytes were in the owner's trash: they are back).
+/// `created`, `duplicate` (bytes or device id already held), `restored`
+/// (the same bytes were in the owner's trash: they are back) or `paired`
+/// (the other file of a photo held: a RAW beside its JPEG, or the reverse).
 pub(crate) fn upload_outcome(outcome: &AssetInsert) -> (&AssetRecord, &'static str) {
     match outcome {
         AssetInsert::Created(asset) => (asset, "created"),
         AssetInsert::Duplicate(asset) => (asset, "duplicate"),
         AssetInsert::Restored(asset) => (asset, "restored"),
+        AssetInsert::Paired(asset) => (asset, "paired"),
     }
 }
 
@@ -123,6 +125,7 @@ pub(crate) fn count_upload(result: &Result<AssetInsert, ApiError>) {
         Ok(AssetInsert::Created(_)) => "created",
         Ok(AssetInsert::Duplicate(_)) => "duplicate",
         Ok(AssetInsert::Restored(_)) => "restored",
+        Ok(AssetInsert::Paired(_)) => "paired",
         Err(e) if e.status_code().is_client_error() => "refused",
         Err(_) => "failed",
     };
@@ -166,7 +169,7 @@ where
     new.sha1 = Some(sha1);
     let jobs = render_jobs(new.id, state.config.job_attempts);
     let outcome = state.store.store_original(staged, &new, &jobs).await?;
-    if matches!(outcome, AssetInsert::Created(_)) {
+    if matches!(outcome, AssetInsert::Created(_) | AssetInsert::Paired(_)) {
         state.waker.wake();
     }
     Ok(outcome)

@@ -75,6 +75,7 @@ pub(crate) struct ErrorDetail {
         routes::assets::trash,
         routes::assets::restore,
         routes::originals::original,
+        routes::originals::capture_file,
         routes::edits::current,
         routes::edits::save,
         routes::edits::history,

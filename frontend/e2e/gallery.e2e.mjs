@@ -2,7 +2,8 @@
 //
 //   DARKROOM_E2E_BASE=http://127.0.0.1:PORT DARKROOM_E2E_USER=… DARKROOM_E2E_PASSWORD=… \
 //   DARKROOM_E2E_MEMBER=… DARKROOM_E2E_MEMBER_PASSWORD=… (a second account) \
-//   DARKROOM_E2E_PHOTOS=DIR DARKROOM_E2E_ARTIFACTS=DIR [CHROMIUM=/usr/bin/chromium] node e2e/gallery.e2e.mjs
+//   DARKROOM_E2E_PHOTOS=DIR DARKROOM_E2E_PAIR=DIR DARKROOM_E2E_ARTIFACTS=DIR [CHROMIUM=/usr/bin/chromium] \
+//   node e2e/gallery.e2e.mjs
 //
 // DIR holds the photos to upload; the one named `located-*` records a GPS
 // position, `not-a-photo.jpg` is text, `broken.jpg` a JPEG that cannot be
@@ -33,6 +34,13 @@ const undecodable = files.includes('no-decoder.heic') ? path.join(photosDir, 'no
 const special = new Set(['not-a-photo.jpg', 'broken.jpg', 'no-decoder.heic']);
 const photos = files.filter((f) => !special.has(f)).map((f) => path.join(photosDir, f));
 const located = files.find((f) => f.startsWith('located-'));
+// A camera's RAW and its JPEG of one exposure (DARKROOM_E2E_PAIR: a folder
+// of those two files), sent apart from the other photos.
+const pairDir = process.env.DARKROOM_E2E_PAIR;
+const pairFiles = readdirSync(pairDir)
+  .sort()
+  .map((f) => path.join(pairDir, f));
+assert.equal(pairFiles.length, 2, 'a RAW and its JPEG');
 assert.ok(located, 'a photo with a GPS position is among the fixtures');
 
 // Tall enough that the whole small library (five months and the "on this
@@ -655,6 +663,56 @@ try {
   } else {
     console.log('e2e: no HEIC fixture (no shared corpus): the No preview check did not run');
   }
+
+  step('a camera RAW+JPEG pair: one tile, both files to download');
+  // Sent one after the other, so the second is the one that pairs.
+  await page.locator('[data-testid=file-input]').setInputFiles(pairFiles[0]);
+  await page.locator('.upload[data-state=done]', { hasText: path.basename(pairFiles[0]) }).waitFor();
+  await page.locator('[data-testid=file-input]').setInputFiles(pairFiles[1]);
+  await page.locator('.upload[data-state=paired]', { hasText: path.basename(pairFiles[1]) }).waitFor();
+  await page.getByRole('button', { name: 'Close the uploads list' }).click();
+  await page.getByLabel('Search photos').fill('DSCF0007');
+  const pairTile = page.locator('.tile:has(.tile-kind-pair)');
+  await pairTile.waitFor();
+  assert.equal(await page.locator('.tile').count(), 1, 'the two files are one photo');
+  // Its look is the camera's JPEG (green), not the RAW developed (red).
+  const middleColour = () =>
+    pairTile.locator('img').evaluate(async (img) => {
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = 8;
+      const g = canvas.getContext('2d');
+      g.drawImage(img, 0, 0, 8, 8);
+      return [...g.getImageData(4, 4, 1, 1).data.slice(0, 3)];
+    });
+  let look = null;
+  for (let tries = 0; tries < 60 && !(look && look[1] > look[0] + 60); tries++) {
+    if (tries) await page.waitForTimeout(1000);
+    look = await middleColour().catch(() => null);
+  }
+  assert.ok(look && look[1] > look[0] + 60, `the pair's tile shows its JPEG, green: ${look}`);
+  await pairTile.locator('.tile-open').click();
+  if (!(await page.locator('.info-panel').isVisible())) await page.keyboard.press('i');
+  for (const file of pairFiles) {
+    const link = page.locator('.info-panel .info-files').getByRole('link', { name: `Download ${path.basename(file)}` });
+    await link.waitFor();
+    const fetched = await page.evaluate(
+      async (href) => (await fetch(href)).arrayBuffer().then((b) => b.byteLength),
+      await link.getAttribute('href'),
+    );
+    assert.equal(fetched, readFileSync(file).length, `${path.basename(file)} downloads whole`);
+  }
+  await shot(page, 'desktop-pair-details');
+  await page.keyboard.press('Escape');
+  await page.locator('.pswp').waitFor({ state: 'detached' });
+  // Out of the way of the steps after this one (trash, then purge).
+  const pairId = await pairTile.evaluate((el) => el.dataset.assetId);
+  await page.evaluate(async (id) => {
+    const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token;
+    for (const url of [`/api/v1/assets/${id}`, `/api/v1/trash/${id}`])
+      await fetch(url, { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
+  }, pairId);
+  await page.getByLabel('Search photos').fill('');
 
   step('phone width');
   const phone = await browser.newContext({

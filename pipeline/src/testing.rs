@@ -147,6 +147,74 @@ fn bayer_dng_with(
     out
 }
 
+/// The two files a camera set to RAW+JPEG writes of one exposure taken at
+/// `taken` (EXIF's `YYYY:MM:DD HH:MM:SS`): a DNG whose picture develops
+/// red and a JPEG of the same size that is green, so a test can tell which
+/// one a rendition came from; both from camera `darkroom` `test-cam`.
+pub struct CapturePair {
+    /// The DNG.
+    pub raw: Vec<u8>,
+    /// The camera's JPEG.
+    pub jpeg: Vec<u8>,
+}
+
+/// The colour the RAW of a [`CapturePair`] develops to.
+pub const PAIR_RAW_COLOUR: [u8; 3] = [200, 40, 40];
+/// The colour of the JPEG of a [`CapturePair`].
+pub const PAIR_JPEG_COLOUR: [u8; 3] = [40, 180, 60];
+
+/// Makes a [`CapturePair`] taken at `taken`.
+pub fn capture_pair(taken: &str) -> CapturePair {
+    const NEUTRAL: [f32; 3] = [0.5, 1.0, 0.6667];
+    let (w, h) = (96, 64);
+    let red = image::RgbImage::from_pixel(w, h, image::Rgb(PAIR_RAW_COLOUR));
+    let camera = camera_from_srgb(&red, NEUTRAL);
+    let date = exif_ascii(taken);
+    let raw = bayer_dng_with(&camera, NEUTRAL, 1, &|at| {
+        let exif_ifd = ifd_at(at, vec![(0x9003, 2, date.len() as u32, date.clone())]);
+        (vec![(0x8769, 4, 1, at.to_le_bytes().to_vec())], exif_ifd)
+    });
+    let green = image::RgbImage::from_pixel(w, h, image::Rgb(PAIR_JPEG_COLOUR));
+    let mut encoded = Vec::new();
+    image::DynamicImage::ImageRgb8(green)
+        .write_to(
+            &mut std::io::Cursor::new(&mut encoded),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    // EXIF: IFD0 (Make, Model, Exif pointer) → Exif IFD (DateTimeOriginal).
+    let ifd0 = |exif_at: u32| {
+        ifd_at(
+            8,
+            vec![
+                (271, 2, 9, exif_ascii("darkroom")),
+                (272, 2, 9, exif_ascii("test-cam")),
+                (0x8769, 4, 1, exif_at.to_le_bytes().to_vec()),
+            ],
+        )
+    };
+    let exif_at = 8 + ifd0(0).len() as u32;
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.extend_from_slice(&ifd0(exif_at));
+    tiff.extend_from_slice(&ifd_at(
+        exif_at,
+        vec![(0x9003, 2, date.len() as u32, date.clone())],
+    ));
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut jpeg = encoded[..2].to_vec();
+    jpeg.extend_from_slice(&jpeg_segment(0xE1, &app1));
+    jpeg.extend_from_slice(&encoded[2..]);
+    CapturePair { raw, jpeg }
+}
+
+/// An ASCII value as TIFF stores it: the text and a NUL.
+fn exif_ascii(text: &str) -> Vec<u8> {
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.push(0);
+    bytes
+}
+
 /// An IFD laid out at absolute offset `at` (little-endian), its values
 /// that do not fit inline right after it.
 fn ifd_at(at: u32, mut fields: Vec<Field>) -> Vec<u8> {

@@ -17,6 +17,7 @@ mod licences; // no LGPL code in the main binary: the decoders live in darkroom-
 mod maintenance; // admin accounts and quotas, gc, scrub
 mod memory; // a large upload streams through bounded memory
 mod openapi; // the OpenAPI description, Swagger UI, and Schemathesis against them
+mod pairs; // RAW+JPEG: a camera folder imported as one photo per exposure, an edit develops the RAW
 mod partner; // docs/examples/partner.py: a partner's script in Python against a real server
 mod places; // `admin fill-places`: photos stored before places get theirs
 mod raw; // camera RAW: DNGs developed in the helper process, against LibRaw

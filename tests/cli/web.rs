@@ -37,6 +37,12 @@ fn the_gallery_works_in_chromium() {
 
     let photos = storage.path().join("e2e-photos");
     write_photos(&photos);
+    // A camera's RAW and its JPEG of one exposure, sent on their own.
+    let pair_dir = storage.path().join("e2e-pair");
+    std::fs::create_dir_all(&pair_dir).unwrap();
+    let pair = darkroom_pipeline::testing::capture_pair("2025:03:14 15:09:26");
+    std::fs::write(pair_dir.join("DSCF0007.DNG"), pair.raw).unwrap();
+    std::fs::write(pair_dir.join("DSCF0007.JPG"), pair.jpeg).unwrap();
     let artifacts = std::env::var_os("DARKROOM_E2E_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("e2e-screenshots"));
@@ -50,6 +56,7 @@ fn the_gallery_works_in_chromium() {
         .env("DARKROOM_E2E_MEMBER", "minor")
         .env("DARKROOM_E2E_MEMBER_PASSWORD", member_password)
         .env("DARKROOM_E2E_PHOTOS", &photos)
+        .env("DARKROOM_E2E_PAIR", &pair_dir)
         .env("DARKROOM_E2E_ARTIFACTS", &artifacts)
         .env("CHROMIUM", &chromium)
         .output()

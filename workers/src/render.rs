@@ -43,12 +43,16 @@ impl Runner {
         // The edit to render: read with its fingerprint, which the result is
         // recorded against (a newer save makes this render moot).
         let (recipe, recipe_hash) = current_recipe(&self.catalog, &asset_id).await?;
-        let original = self.blobs.get(&asset.hash).await?;
+        // A RAW+JPEG pair renders its JPEG until edited, its RAW after.
+        let (source, format) = self
+            .catalog
+            .render_source(&asset, !recipe_hash.is_empty())
+            .await?;
+        let original = self.blobs.get(&source).await?;
         let specs = self.config.renditions.clone();
         let limits = self.config.limits;
         let shrink = self.config.shrink_on_load;
         let helper = self.config.raw_helper.clone();
-        let format = asset.format.clone();
         let (rendered, busy) = self
             .pool
             .run(move || {
@@ -96,7 +100,7 @@ impl Runner {
         }
         let recorded = self
             .catalog
-            .finish_render_job(&job.id, self.id(), &asset_id, &recipe_hash, &rows)
+            .finish_render_job(&job.id, self.id(), &asset_id, &recipe_hash, &source, &rows)
             .await?;
         if recorded {
             let cpu_ms = busy.as_millis().max(1) as i64;

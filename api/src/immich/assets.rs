@@ -116,7 +116,9 @@ pub(crate) async fn upload(
         .any(|(name, value)| name == "isFavorite" && value.trim() == "true");
     let (asset, created) = match &received.outcome {
         AssetInsert::Created(asset) => (asset, true),
-        AssetInsert::Duplicate(asset) | AssetInsert::Restored(asset) => (asset, false),
+        AssetInsert::Duplicate(asset)
+        | AssetInsert::Restored(asset)
+        | AssetInsert::Paired(asset) => (asset, false),
     };
     if created && favourite {
         let patch = LibraryPatch {

@@ -239,12 +239,16 @@ async fn already_held(
     outcome.map(Some)
 }
 
-/// The upload's answer: 201 for a new asset, 200 for one already held.
+/// The upload's answer: 201 for a new asset, 200 for one already held (or
+/// joined as its second file).
 async fn respond(state: &AppState, outcome: AssetInsert) -> Result<HttpResponse, ApiError> {
     let (asset, code) = upload_outcome(&outcome);
     let status = match outcome {
         AssetInsert::Created(_) => actix_web::http::StatusCode::CREATED,
-        AssetInsert::Duplicate(_) | AssetInsert::Restored(_) => actix_web::http::StatusCode::OK,
+        // A paired file made no new photo: it joined the one at Location.
+        AssetInsert::Duplicate(_) | AssetInsert::Restored(_) | AssetInsert::Paired(_) => {
+            actix_web::http::StatusCode::OK
+        }
     };
     let dto = super::assets::describe(state, asset).await?;
     Ok(HttpResponse::build(status)

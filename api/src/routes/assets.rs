@@ -5,7 +5,8 @@ use crate::ErrorCode;
 use actix_web::{HttpResponse, web};
 use darkroom_pipeline::SourceFormat;
 use darkroom_storage::catalog::{
-    AssetFilter, AssetOrder, AssetRecord, LibraryPatch, Scope, SearchTerms, SortCursor,
+    AssetFilter, AssetOrder, AssetRecord, CaptureFile, CaptureRole, LibraryPatch, Scope,
+    SearchTerms, SortCursor,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::invalid_field;
 use crate::ApiError;
 use crate::auth::Authenticated;
-use crate::dto::{AssetDto, AssetPageDto, Audience, pending_state};
+use crate::dto::{AssetDto, AssetPageDto, Audience, CaptureFileDto, pending_state};
 use crate::state::AppState;
 
 /// Builds the client view of an asset, with its renditions' states.
@@ -51,6 +52,11 @@ pub(crate) async fn describe_many(
         .map(|a| a.id)
         .collect();
     let jobs = state.catalog.latest_render_jobs(&waiting).await?;
+    // A pair's files are its owner's to see and fetch.
+    let second_files = match audience {
+        Audience::Owner => state.catalog.second_files_of(&ids).await?,
+        _ => Vec::new(),
+    };
     let mut out = Vec::with_capacity(assets.len());
     for asset in assets {
         let mine: Vec<_> = rendered
@@ -60,9 +66,27 @@ pub(crate) async fn describe_many(
             .collect();
         let job = jobs.iter().find(|(a, _)| *a == asset.id).map(|(_, j)| j);
         let pending = pending_state(asset, job);
-        out.push(AssetDto::new(asset, &names, &mine, &pending, audience));
+        let mut dto = AssetDto::new(asset, &names, &mine, &pending, audience);
+        dto.files = pair_files(asset, &second_files);
+        out.push(dto);
     }
     Ok(out)
+}
+
+/// Both files of the asset's pair, the RAW first; none for a photo of one
+/// file.
+fn pair_files(asset: &AssetRecord, second_files: &[CaptureFile]) -> Vec<CaptureFileDto> {
+    let seconds: Vec<_> = second_files
+        .iter()
+        .filter(|f| f.asset_id == asset.id)
+        .collect();
+    if seconds.is_empty() {
+        return Vec::new();
+    }
+    let mut files: Vec<CaptureFile> = CaptureFile::own(asset).into_iter().collect();
+    files.extend(seconds.into_iter().cloned());
+    files.sort_by_key(|f| f.role != CaptureRole::Raw);
+    files.iter().map(CaptureFileDto::new).collect()
 }
 
 /// Whether this version knows the asset's format (and so renders it).

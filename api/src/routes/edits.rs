@@ -185,7 +185,8 @@ pub(crate) async fn preview(
     }
     let recipe = parse_recipe(&body)?;
     refuse_unrenderable(&asset)?;
-    let original = fetch_original(&state, &asset);
+    // The editor works on what an edit develops (a pair's RAW).
+    let original = fetch_original(&state, &asset, true);
     let preview = state
         .editing
         .preview(asset.id, original, recipe, size)
@@ -293,8 +294,8 @@ pub(crate) async fn start_export(
     format: ExportFormat,
     xmp: Option<String>,
 ) -> Result<ExportStream, ApiError> {
-    let (recipe, _) = current_recipe(&state.catalog, &asset.id).await?;
-    let original = fetch_original(state, asset);
+    let (recipe, recipe_hash) = current_recipe(&state.catalog, &asset.id).await?;
+    let original = fetch_original(state, asset, !recipe_hash.is_empty());
     let export = state.editing.export(original, recipe, format, xmp).await?;
     state.meter.add(
         &asset.owner,
@@ -315,14 +316,19 @@ pub(crate) fn export_file_name(asset: &AssetRecord, format: ExportFormat) -> Str
     )
 }
 
-/// The asset's original, read when awaited: the renderer awaits it only
+/// The file an edit starts from (`edited`: a pair's RAW) or the unedited
+/// look (a pair's JPEG), read when awaited: the renderer awaits it only
 /// when it needs the bytes (no cached working copy; its export's turn).
 fn fetch_original(
     state: &AppState,
     asset: &AssetRecord,
+    edited: bool,
 ) -> impl std::future::Future<Output = Result<Bytes, WorkerError>> + use<> {
-    let (blobs, hash) = (state.blobs.clone(), asset.hash);
-    async move { Ok(blobs.get(&hash).await?) }
+    let (blobs, catalog, asset) = (state.blobs.clone(), state.catalog.clone(), asset.clone());
+    async move {
+        let (hash, _) = catalog.render_source(&asset, edited).await?;
+        Ok(blobs.get(&hash).await?)
+    }
 }
 
 /// A 422 for a format this build stores but cannot decode.

@@ -85,6 +85,7 @@ api_v1_routes! {
     delete "/assets/{id}" => assets::trash,
     post "/assets/{id}/restore" => assets::restore,
     get "/assets/{id}/original" => originals::original,
+    get "/assets/{id}/files/{role}" => originals::capture_file,
     get "/assets/{id}/xmp" => sidecars::sidecar,
     // Editing
     get "/assets/{id}/edit" => edits::current,

@@ -1,8 +1,9 @@
-//! `GET /api/v1/assets/{id}/original`: the uploaded bytes, exactly.
+//! `GET /api/v1/assets/{id}/original` (and `/files/{role}`, a RAW+JPEG
+//! pair's two files): the uploaded bytes, exactly.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use darkroom_storage::catalog::{AssetRecord, Scope, UsageKind};
+use darkroom_storage::catalog::{AssetRecord, CaptureFile, CaptureRole, Scope, UsageKind};
 
 use crate::ApiError;
 use crate::auth::Authenticated;
@@ -26,6 +27,51 @@ pub(crate) async fn original(
 ) -> Result<HttpResponse, ApiError> {
     let asset = super::owned_asset(&state, &auth, Scope::Read, &path).await?;
     send_original(&req, &state, &asset).await
+}
+
+/// One file of a RAW+JPEG pair: the camera's RAW or its JPEG, exactly,
+/// whichever of them arrived first.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/files/{role}", tag = "library",
+    params(
+        ("id" = String, Path, description = "The asset's id"),
+        ("role" = String, Path, description = "`raw` or `jpeg`"),
+    ),
+    responses(
+        (status = 200, description = "The file, as its media type", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "The range asked for", content_type = "*/*", body = Vec<u8>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No such photo, or it has no file of that role", body = crate::openapi::ErrorBody),
+    ))]
+pub(crate) async fn capture_file(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, role) = path.into_inner();
+    let asset = super::owned_asset(&state, &auth, Scope::Read, &id).await?;
+    let role = CaptureRole::parse(&role).ok_or(ApiError::NotFound("file"))?;
+    let file = state
+        .catalog
+        .capture_files(&asset)
+        .await?
+        .into_iter()
+        .find(|f| f.role == role)
+        .ok_or(ApiError::NotFound("file"))?;
+    send_original(&req, &state, &as_original(&asset, &file)).await
+}
+
+/// The asset as if `file` were its original, for [`send_original`]: the
+/// file's bytes, name and type, the asset's owner (who is metered).
+fn as_original(asset: &AssetRecord, file: &CaptureFile) -> AssetRecord {
+    AssetRecord {
+        hash: file.hash,
+        original_name: file.original_name.clone(),
+        media_type: file.media_type.clone(),
+        format: file.format.clone(),
+        size: file.size,
+        ..asset.clone()
+    }
 }
 
 /// Streams an original (or a range of it), counted as the owner's download.

@@ -433,9 +433,22 @@ async fn a_render_of_a_replaced_edit_records_nothing(app: TestApp) {
         height: preview.height,
         size: preview.size,
     };
+    let source = app
+        .catalog
+        .get_asset_any_owner(&asset_id)
+        .await
+        .unwrap()
+        .hash;
     let recorded = app
         .catalog
-        .finish_render_job(&job.id, "slow-worker", &asset_id, &first_hash, &[stale])
+        .finish_render_job(
+            &job.id,
+            "slow-worker",
+            &asset_id,
+            &first_hash,
+            &source,
+            &[stale],
+        )
         .await
         .unwrap();
     assert!(recorded, "the job is done");

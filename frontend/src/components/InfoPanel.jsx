@@ -107,10 +107,30 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
         <dd>{exposure(meta) ?? '—'}</dd>
         <dt>Dimensions</dt>
         <dd>{shape}</dd>
-        <dt>File</dt>
-        <dd>
-          {asset.original_name} · {asset.format.toUpperCase()} · {bytes(asset.size)}
-        </dd>
+        {asset.files?.length > 1 ? (
+          <>
+            <dt>Files</dt>
+            <dd>
+              <ul class="info-files">
+                {asset.files.map((f) => (
+                  <li key={f.role}>
+                    <a href={f.url} download={f.original_name} aria-label={`Download ${f.original_name}`}>
+                      {f.original_name}
+                    </a>{' '}
+                    · {f.format.toUpperCase()} · {bytes(f.size)}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>File</dt>
+            <dd>
+              {asset.original_name} · {asset.format.toUpperCase()} · {bytes(asset.size)}
+            </dd>
+          </>
+        )}
         {(!readOnly || gps) && (
           <>
             <dt>Location</dt>

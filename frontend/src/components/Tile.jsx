@@ -1,10 +1,12 @@
 import { dayTitle } from '../lib/format.js';
 import { isRendering, noPreviewReason, rendition, srcset } from '../lib/renditions.js';
 
-/** What kind of photo a tile shows, at a glance: RAW, edited. */
+/** What kind of photo a tile shows, at a glance: RAW, RAW+JPEG, edited. */
 export function badgesOf(asset) {
   const badges = [];
-  if (asset.is_raw) badges.push({ key: 'raw', text: 'RAW', title: 'A camera RAW file' });
+  if (asset.files?.length > 1)
+    badges.push({ key: 'pair', text: 'RAW+JPEG', title: 'A camera RAW and its JPEG, kept as one photo' });
+  else if (asset.is_raw) badges.push({ key: 'raw', text: 'RAW', title: 'A camera RAW file' });
   if (asset.edit_version > 0)
     badges.push({ key: 'edited', text: 'Edited', title: `Edited (version ${asset.edit_version})` });
   return badges;

@@ -75,7 +75,9 @@ export function Uploader({ onUploaded, pickerRef }) {
         const outcome = lastResponse.getHeader('X-Upload-Outcome');
         finish({
           sent: file.size,
-          state: outcome === 'duplicate' ? 'duplicate' : 'done',
+          // `paired`: the other file of a photo already there (a RAW
+          // beside its JPEG); `restored`: back from the trash.
+          state: outcome === 'duplicate' ? 'duplicate' : outcome === 'paired' ? 'paired' : 'done',
           assetId: lastResponse.getHeader('X-Asset-Id'),
         });
         onUploaded?.();
@@ -209,6 +211,7 @@ export function Uploader({ onUploaded, pickerRef }) {
                       uploading: `${Math.floor((100 * item.sent) / (item.total || 1))} %`,
                       done: 'Uploaded',
                       duplicate: 'Already in your library',
+                      paired: 'Kept with its RAW or JPEG as one photo',
                       cancelled: 'Cancelled',
                       failed: item.error,
                     }[item.state]

@@ -41,7 +41,7 @@ pub struct Checked {
 #[derive(Debug)]
 pub struct Uploaded {
     pub asset_id: String,
-    /// `created`, `duplicate` or `restored`.
+    /// `created`, `duplicate`, `restored` or `paired`.
     pub outcome: String,
 }
 

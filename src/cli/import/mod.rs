@@ -86,6 +86,8 @@ struct Tally {
     uploaded_bytes: AtomicU64,
     /// Sent, but the server already held the bytes (a race, or the trash).
     duplicates: AtomicU64,
+    /// Uploads that became the second file of a photo (RAW+JPEG).
+    paired: AtomicU64,
     already_there: AtomicU64,
     would_upload: AtomicU64,
     would_upload_bytes: AtomicU64,
@@ -367,7 +369,12 @@ impl Stage {
             .await;
         match sent {
             Ok(uploaded) => {
-                if uploaded.outcome == "created" {
+                // A paired file is new bytes too: the other file of a
+                // photo already there (a RAW beside its JPEG).
+                if uploaded.outcome == "paired" {
+                    self.tally.paired.fetch_add(1, Ordering::Relaxed);
+                }
+                if uploaded.outcome == "created" || uploaded.outcome == "paired" {
                     self.tally.uploaded.fetch_add(1, Ordering::Relaxed);
                     self.tally.uploaded_bytes.fetch_add(size, Ordering::Relaxed);
                     self.apply_sidecar(&hashed.found, &uploaded.asset_id).await;
@@ -473,6 +480,7 @@ fn summarise(args: &ImportArgs, user: &str, tally: &Tally, secs: f64) -> anyhow:
             "uploaded": n(&tally.uploaded),
             "uploaded_bytes": n(&tally.uploaded_bytes),
             "duplicates": n(&tally.duplicates),
+            "paired": n(&tally.paired),
             "already_there": n(&tally.already_there),
             "would_upload": n(&tally.would_upload),
             "would_upload_bytes": n(&tally.would_upload_bytes),
@@ -506,6 +514,12 @@ fn summarise(args: &ImportArgs, user: &str, tally: &Tally, secs: f64) -> anyhow:
                 mb(n(&tally.uploaded_bytes)),
                 rate(n(&tally.uploaded_bytes)) / 1e6
             );
+            if n(&tally.paired) > 0 {
+                println!(
+                    "  paired        {} (each joined its RAW or JPEG as one photo)",
+                    n(&tally.paired)
+                );
+            }
         }
         println!(
             "  already there {}",

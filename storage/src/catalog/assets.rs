@@ -2,6 +2,9 @@
 
 use sqlx::Row;
 
+use super::captures::{
+    attach_second_file, capture_key, lock_capture, partner_of, photo_with_second_file,
+};
 use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::{NewJob, insert_job};
 use super::ledger::{Tx, charge_usage, count_on_timeline, hold_blob, taken_day};
@@ -155,6 +158,9 @@ pub enum AssetInsert {
     Duplicate(AssetRecord),
     /// The owner had these bytes in the trash: they are back in the library.
     Restored(AssetRecord),
+    /// The file is the other half of a photo the owner holds (a RAW beside
+    /// its JPEG, or the reverse): stored as that photo's second file.
+    Paired(AssetRecord),
 }
 
 pub(super) const ASSET_COLUMNS: &str = "id, owner_id, blob_hash, original_name, media_type, format,
@@ -252,6 +258,31 @@ impl Catalog {
             .bind(hash.to_hex())
             .fetch_optional(&self.pool)
             .await?;
+        if let Some(row) = row {
+            return asset_from_row(&row).map(Some);
+        }
+        self.find_by_second_file(owner, "blob_hash", &hash.to_hex())
+            .await
+    }
+
+    /// The owner's photo (in the library) whose capture's second file has
+    /// `value` in `column` (a fixed name).
+    async fn find_by_second_file(
+        &self,
+        owner: &UserId,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<AssetRecord>, StorageError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {ASSET_COLUMNS} FROM assets
+             WHERE deleted_at IS NULL AND id IN (
+                SELECT asset_id FROM asset_files WHERE owner_id = $1 AND {column} = $2)"
+        ));
+        let row = sqlx::query(sql)
+            .bind(owner.to_string())
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(asset_from_row).transpose()
     }
 
@@ -291,7 +322,11 @@ impl Catalog {
             .bind(device_asset_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(asset_from_row).transpose()
+        if let Some(row) = row {
+            return asset_from_row(&row).map(Some);
+        }
+        self.find_by_second_file(owner, "device_asset_id", device_asset_id)
+            .await
     }
 
     /// Names the owner's asset by a device's id for it, when it has none yet
@@ -354,9 +389,14 @@ impl Catalog {
         let mut q = QueryText::default();
         let owner_p = q.bind(Bind::Text(owner.to_string()));
         let list = q.bind_list(values.iter().map(|v| Bind::Text(v.clone())));
+        // A photo's second file (the RAW beside its JPEG) counts as held too.
         q.text = format!(
             "SELECT {column} AS value, id FROM assets
-             WHERE owner_id = {owner_p} AND deleted_at IS NULL AND {column} IN ({list})"
+             WHERE owner_id = {owner_p} AND deleted_at IS NULL AND {column} IN ({list})
+             UNION ALL
+             SELECT f.{column} AS value, f.asset_id AS id FROM asset_files f
+             JOIN assets a ON a.id = f.asset_id
+             WHERE f.owner_id = {owner_p} AND a.deleted_at IS NULL AND f.{column} IN ({list})"
         );
         let rows = q.query().fetch_all(&self.pool).await?;
         rows.iter()
@@ -405,8 +445,36 @@ impl Catalog {
             None => taken_day(None, now),
         };
         let mut tx = self.begin_write().await?;
+        let capture = capture_key(new);
+        if let Some(key) = &capture {
+            lock_capture(&mut tx, self.dialect, &new.owner, key).await?;
+        }
+        // Bytes (or a device id) the owner holds as a photo's second file:
+        // that photo, as for any other file they hold.
+        if let Some(photo) = photo_with_second_file(
+            &mut tx,
+            &new.owner,
+            &new.hash,
+            new.device_asset_id.as_deref(),
+            self.for_update(),
+        )
+        .await?
+        {
+            return settle_held(tx, photo).await;
+        }
+        if let Some(key) = &capture
+            && find_by_hash(&mut tx, &new.owner, &new.hash, "")
+                .await?
+                .is_none()
+            && let Some(photo) = partner_of(&mut tx, new, key, self.for_update()).await?
+        {
+            let paired =
+                attach_second_file(&mut tx, &photo, new, jobs, self.replicating, now).await?;
+            tx.commit().await?;
+            return Ok(AssetInsert::Paired(paired));
+        }
         let mut attempts = 0;
-        while insert_row(&mut tx, new, sort_at, day, now).await? == 0 {
+        while insert_row(&mut tx, new, capture.as_deref(), sort_at, day, now).await? == 0 {
             // The owner already holds these bytes (perhaps a racing upload),
             // in the library or in the trash. Locked, so a concurrent purge
             // either finishes first (then the row is gone: insert again) or
@@ -421,15 +489,7 @@ impl Catalog {
                 existing = find_by_device(&mut tx, &new.owner, device, self.for_update()).await?;
             }
             match existing {
-                Some(existing) if existing.trashed_at.is_some() => {
-                    let restored = restore_in(&mut tx, &existing).await?;
-                    tx.commit().await?;
-                    return Ok(AssetInsert::Restored(restored));
-                }
-                Some(existing) => {
-                    tx.commit().await?;
-                    return Ok(AssetInsert::Duplicate(existing));
-                }
+                Some(existing) => return settle_held(tx, existing).await,
                 None if attempts < 3 => attempts += 1,
                 None => {
                     return Err(StorageError::Busy(
@@ -471,11 +531,24 @@ impl Catalog {
     }
 }
 
+/// An upload of something the owner holds already: the photo as it is, or
+/// back from the trash when it was there.
+async fn settle_held(mut tx: Tx, held: AssetRecord) -> Result<AssetInsert, StorageError> {
+    if held.trashed_at.is_some() {
+        let restored = restore_in(&mut tx, &held).await?;
+        tx.commit().await?;
+        return Ok(AssetInsert::Restored(restored));
+    }
+    tx.commit().await?;
+    Ok(AssetInsert::Duplicate(held))
+}
+
 /// Inserts the asset row unless the owner holds these bytes; returns the
 /// number of rows inserted.
 async fn insert_row(
     tx: &mut Tx,
     new: &NewAsset,
+    capture_key: Option<&str>,
     sort_at: i64,
     day: u32,
     now: i64,
@@ -489,10 +562,10 @@ async fn insert_row(
             camera_make, camera_model, lens, is_raw, has_location, rating, taken_day,
             device_asset_id, title, caption, keywords, creator, copyright, color_label,
             place_names, latitude, longitude, place_country_code, place_country, place_region,
-            place_city)
+            place_city, capture_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
             $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29,
-            $30, $31, $32, $33, $34, $35)
+            $30, $31, $32, $33, $34, $35, $36)
          ON CONFLICT DO NOTHING",
     )
     .bind(new.id.to_string())
@@ -530,6 +603,7 @@ async fn insert_row(
     .bind(place.map(|p| p.country.as_str()))
     .bind(place.and_then(|p| p.region.as_deref()))
     .bind(place.map(|p| p.city.as_str()))
+    .bind(capture_key)
     .execute(&mut **tx)
     .await?
     .rows_affected();

@@ -217,9 +217,12 @@ impl Catalog {
             "SELECT
                 (SELECT COUNT(*) FROM blobs) AS blobs,
                 (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs) AS stored_bytes,
-                (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM assets) AS original_bytes,
+                (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM assets)
+                + (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM asset_files)
+                    AS original_bytes,
                 (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs
-                    WHERE hash IN (SELECT blob_hash FROM assets)) AS distinct_original_bytes,
+                    WHERE hash IN (SELECT blob_hash FROM assets
+                        UNION SELECT blob_hash FROM asset_files)) AS distinct_original_bytes,
                 (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs
                     WHERE hash IN (SELECT blob_hash FROM renditions)) AS rendition_bytes,
                 (SELECT COUNT(*) FROM blobs WHERE ref_count = 0) AS orphaned_blobs,

@@ -59,7 +59,8 @@ impl Catalog {
         let rows = sqlx::query(
             "SELECT b.hash AS hash FROM blobs b
              WHERE b.sha1 IS NULL AND b.hash > $1
-               AND EXISTS (SELECT 1 FROM assets a WHERE a.blob_hash = b.hash)
+               AND (EXISTS (SELECT 1 FROM assets a WHERE a.blob_hash = b.hash)
+                 OR EXISTS (SELECT 1 FROM asset_files f WHERE f.blob_hash = b.hash))
              ORDER BY b.hash LIMIT $2",
         )
         .bind(after.map_or(String::new(), ContentHash::to_hex))
@@ -75,7 +76,8 @@ impl Catalog {
     pub async fn originals_without_sha1_count(&self) -> Result<i64, StorageError> {
         let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM blobs b WHERE b.sha1 IS NULL
-               AND EXISTS (SELECT 1 FROM assets a WHERE a.blob_hash = b.hash)",
+               AND (EXISTS (SELECT 1 FROM assets a WHERE a.blob_hash = b.hash)
+                 OR EXISTS (SELECT 1 FROM asset_files f WHERE f.blob_hash = b.hash))",
         )
         .fetch_one(&self.pool)
         .await?;

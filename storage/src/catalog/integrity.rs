@@ -15,7 +15,8 @@ use crate::{AssetId, ContentHash, StorageError, UserId, now_ms};
 /// Counts a blob's references from the rows that point at it.
 pub(super) const BLOB_REFS_SQL: &str = "SELECT b.hash, b.ref_count,
         (SELECT COUNT(*) FROM assets a WHERE a.blob_hash = b.hash)
-        + (SELECT COUNT(*) FROM renditions r WHERE r.blob_hash = b.hash) AS counted
+        + (SELECT COUNT(*) FROM renditions r WHERE r.blob_hash = b.hash)
+        + (SELECT COUNT(*) FROM asset_files f WHERE f.blob_hash = b.hash) AS counted
      FROM blobs b";
 
 /// A user's stored bytes: as recorded, as recounted from their assets, and
@@ -98,7 +99,9 @@ impl Catalog {
         let rows = sqlx::query(
             "SELECT u.id, u.name, u.usage_bytes,
                 (SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT) FROM assets a
-                    WHERE a.owner_id = u.id) AS counted,
+                    WHERE a.owner_id = u.id)
+                + (SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM asset_files f
+                    WHERE f.owner_id = u.id) AS counted,
                 (SELECT d.bytes_stored FROM usage_daily d WHERE d.user_id = u.id
                     ORDER BY d.day DESC LIMIT 1) AS metered
              FROM users u ORDER BY u.name",
@@ -125,6 +128,8 @@ impl Catalog {
         sqlx::query(
             "UPDATE users SET usage_bytes = (SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT)
                  FROM assets a WHERE a.owner_id = users.id)
+                 + (SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT)
+                 FROM asset_files f WHERE f.owner_id = users.id)
              WHERE id = $1",
         )
         .bind(user.to_string())
@@ -162,7 +167,8 @@ impl Catalog {
     /// Every distinct blob an asset or a rendition points at.
     pub async fn blobs_in_use(&self) -> Result<Vec<ContentHash>, StorageError> {
         let rows = sqlx::query(
-            "SELECT blob_hash FROM assets UNION SELECT blob_hash FROM renditions ORDER BY 1",
+            "SELECT blob_hash FROM assets UNION SELECT blob_hash FROM asset_files
+             UNION SELECT blob_hash FROM renditions ORDER BY 1",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -197,6 +203,19 @@ impl Catalog {
         for r in originals {
             users.push(BlobUser::Original {
                 asset: parse_id("assets.id", &r.try_get::<String, _>("id")?)?,
+                owner: r.try_get("name")?,
+            });
+        }
+        let second_files = sqlx::query(
+            "SELECT f.asset_id, u.name FROM asset_files f JOIN users u ON u.id = f.owner_id
+             WHERE f.blob_hash = $1 ORDER BY f.asset_id",
+        )
+        .bind(hash.to_hex())
+        .fetch_all(&self.pool)
+        .await?;
+        for r in second_files {
+            users.push(BlobUser::Original {
+                asset: parse_id("asset_files.asset_id", &r.try_get::<String, _>("asset_id")?)?,
                 owner: r.try_get("name")?,
             });
         }

@@ -8,6 +8,7 @@ mod album_members;
 mod albums;
 mod assets;
 mod blob_refs;
+mod captures;
 mod changes;
 mod checksums;
 mod edits;
@@ -49,6 +50,7 @@ pub use assets::{
     AssetFacts, AssetInsert, AssetPlace, AssetRecord, EditState, GeoPoint, LibraryFields, NewAsset,
 };
 pub use blob_refs::StorageTotals;
+pub use captures::{CaptureFile, CaptureRole, capture_key};
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use checksums::Sha1Match;
 pub use edits::EditVersion;

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::captures::CaptureRole;
 use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::mark_done;
 use super::ledger::{hold_blob, release_blob};
@@ -66,13 +67,17 @@ impl Catalog {
     /// another worker owns the job now and will record its own result. When
     /// the asset's edit changed while it rendered, the job is done and
     /// nothing is recorded either (the save queued a render of the new
-    /// edit): renditions never go back to an older edit.
+    /// edit): renditions never go back to an older edit. Likewise when the
+    /// file it rendered from (`source`) is no longer the one the photo is
+    /// rendered from — a RAW's JPEG arrived meanwhile, and queued its own
+    /// render (see `captures`).
     pub async fn finish_render_job(
         &self,
         job: &JobId,
         worker: &str,
         asset: &AssetId,
         recipe_hash: &str,
+        source: &ContentHash,
         renditions: &[NewRendition],
     ) -> Result<bool, StorageError> {
         let now = now_ms();
@@ -83,16 +88,30 @@ impl Catalog {
         }
         // Read under the transaction (and locked on PostgreSQL) so that a
         // save cannot slip in between this check and the rows below.
+        // The source as `Catalog::render_source` picks it: the pair's file
+        // of the role this recipe wants, else the asset's own.
+        let wanted = if recipe_hash.is_empty() {
+            CaptureRole::Jpeg
+        } else {
+            CaptureRole::Raw
+        };
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT owner_id, recipe_hash FROM assets WHERE id = $1 {}",
+            "SELECT owner_id, recipe_hash, COALESCE(
+                (SELECT f.blob_hash FROM asset_files f WHERE f.asset_id = a.id AND f.role = $2),
+                a.blob_hash) AS source
+             FROM assets a WHERE id = $1 {}",
             self.for_update()
         ));
         let current = sqlx::query(sql)
             .bind(asset.to_string())
+            .bind(wanted.as_str())
             .fetch_optional(&mut *tx)
             .await?;
         let owner = match current {
-            Some(row) if row.try_get::<String, _>("recipe_hash")? == recipe_hash => {
+            Some(row)
+                if row.try_get::<String, _>("recipe_hash")? == recipe_hash
+                    && row.try_get::<String, _>("source")? == source.to_hex() =>
+            {
                 parse_id::<UserId>("assets.owner_id", &row.try_get::<String, _>("owner_id")?)?
             }
             _ => {

@@ -16,7 +16,8 @@ use crate::{ContentHash, StorageError};
 
 /// Every blob an asset or rendition uses, with its size.
 const BLOBS_IN_USE_SQL: &str = "SELECT b.hash, b.size FROM blobs b
-     WHERE b.hash IN (SELECT blob_hash FROM assets UNION SELECT blob_hash FROM renditions)
+     WHERE b.hash IN (SELECT blob_hash FROM assets UNION SELECT blob_hash FROM asset_files
+        UNION SELECT blob_hash FROM renditions)
      ORDER BY b.hash";
 
 /// A catalog copied to a file, and the blobs it refers to.

@@ -1,11 +1,13 @@
 //! The trash: deleting moves an asset there; it can be restored until it is
 //! purged (after the retention period, or at once when the trash is emptied).
-//! Purging releases the asset's blobs — the original and its renditions —
+//! Purging releases the asset's blobs — the original (both files of a
+//! RAW+JPEG pair) and its renditions —
 //! and gives its bytes back to the owner's usage, in one transaction.
 
 use sqlx::Row;
 
 use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row, get_in, get_locked};
+use super::captures::release_second_files;
 use super::changes::{ChangeKind, ChangeSubject::Asset, record_change};
 use super::ledger::{Tx, count_on_timeline, refund_usage, release_blob};
 use super::listing::{Bind, QueryText};
@@ -174,13 +176,14 @@ async fn purge_in(tx: &mut Tx, asset: &AssetRecord) -> Result<(), StorageError> 
         release_blob(tx, &hash).await?;
     }
     release_blob(tx, &asset.hash).await?;
+    let second_files = release_second_files(tx, &asset.id).await?;
     // Deleting clears the album covers it was (locking those albums) before
     // the owner's row is locked: the catalog's lock order (see `changes`).
     sqlx::query("DELETE FROM assets WHERE id = $1")
         .bind(asset.id.to_string())
         .execute(&mut **tx)
         .await?;
-    refund_usage(tx, &asset.owner, asset.size).await?;
+    refund_usage(tx, &asset.owner, asset.size + second_files).await?;
     record_change(tx, &asset.owner, ChangeKind::AssetPurged, Asset(asset.id)).await?;
     Ok(())
 }
