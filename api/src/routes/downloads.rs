@@ -268,28 +268,17 @@ async fn build(
             }
             Err(e) => return Err(e),
         };
-        let name = names.claim(&entry.name);
-        let header = sink.zip.begin(&name, entry.at_most, modified_time(&asset));
-        if !sink.send(header).await {
-            return Ok(Built::ClientGone);
+        let mut entries = vec![entry];
+        // The owner's originals of a RAW+JPEG pair: both files.
+        if version == Version::Original && photos.selection.is_owners(&asset) {
+            entries.extend(second_files(state, &asset).await?);
         }
-        let mut crc = crc32fast::Hasher::new();
-        let mut size = 0u64;
-        let mut bytes = entry.bytes;
-        while let Some(chunk) = bytes.next().await {
-            let chunk = chunk?;
-            crc.update(&chunk);
-            size += chunk.len() as u64;
-            sink.zip.wrote(chunk.len());
-            if sink.tx.send(Ok(chunk)).await.is_err() {
+        for entry in entries {
+            if !write_entry(sink, &mut names, entry, modified_time(&asset)).await? {
                 return Ok(Built::ClientGone);
             }
+            files += 1;
         }
-        let descriptor = sink.zip.end(crc.finalize(), size);
-        if !sink.send(descriptor).await {
-            return Ok(Built::ClientGone);
-        }
-        files += 1;
     }
     if !left_out.is_empty() {
         // Said inside the archive, where whoever unpacks it will look.
@@ -315,7 +304,64 @@ async fn build(
     Ok(Built::Sent(files))
 }
 
+/// Streams one file into the archive; false when the client went away.
+async fn write_entry(
+    sink: &mut Sink,
+    names: &mut UniqueNames,
+    entry: Entry,
+    modified: Option<DateTime<FixedOffset>>,
+) -> Result<bool, ApiError> {
+    let name = names.claim(&entry.name);
+    let header = sink.zip.begin(&name, entry.at_most, modified);
+    if !sink.send(header).await {
+        return Ok(false);
+    }
+    let mut crc = crc32fast::Hasher::new();
+    let mut size = 0u64;
+    let mut bytes = entry.bytes;
+    while let Some(chunk) = bytes.next().await {
+        let chunk = chunk?;
+        crc.update(&chunk);
+        size += chunk.len() as u64;
+        sink.zip.wrote(chunk.len());
+        if sink.tx.send(Ok(chunk)).await.is_err() {
+            return Ok(false);
+        }
+    }
+    let descriptor = sink.zip.end(crc.finalize(), size);
+    Ok(sink.send(descriptor).await)
+}
+
+/// The second file of the photo's capture (a RAW beside its JPEG), exactly.
+async fn second_files(
+    state: &web::Data<AppState>,
+    asset: &AssetRecord,
+) -> Result<Vec<Entry>, ApiError> {
+    let mut entries = Vec::new();
+    for file in state.catalog.second_files_of(&[asset.id]).await? {
+        let stream = state.blobs.stream(&file.hash, None).await?;
+        state
+            .meter
+            .add(&asset.owner, UsageKind::OriginalBytesDownloaded, file.size);
+        entries.push(Entry {
+            name: file.original_name,
+            at_most: file.size,
+            bytes: stream.map_err(ApiError::from).boxed(),
+        });
+    }
+    Ok(entries)
+}
+
 impl Selection {
+    /// Whether the one asking owns `asset` (a share link's holder owns
+    /// nothing).
+    fn is_owners(&self, asset: &AssetRecord) -> bool {
+        match self {
+            Selection::Album { viewer, .. } => viewer.as_ref() == Some(&asset.owner),
+            Selection::Assets { owner, .. } => *owner == asset.owner,
+        }
+    }
+
     /// The version of `asset` that goes in when `asked` was asked for.
     fn version_of(&self, asset: &AssetRecord, asked: Version) -> Version {
         match self {

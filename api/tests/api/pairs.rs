@@ -236,6 +236,25 @@ async fn a_pair_goes_as_one(app: TestApp) {
     assert_eq!(change["asset"]["files"].as_array().map(Vec::len), Some(2));
     app.run_jobs().await;
 
+    // The owner's ZIP of originals holds both files.
+    let response = app
+        .call(
+            Method::POST,
+            Some(&token),
+            "/api/v1/assets/download",
+            Some(json!({ "asset_ids": [id] })),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let files = crate::downloads::unzip(&response.bytes().await.unwrap());
+    assert_eq!(
+        files,
+        [
+            ("R.jpg".to_string(), pair.jpeg.clone()),
+            ("R.dng".to_string(), pair.raw.clone())
+        ]
+    );
+
     // Trashed, the photo and both its files leave the library; purged,
     // both blobs are released and the owner's usage is back to nothing.
     app.trash_as(&token, &id).await;
