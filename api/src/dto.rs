@@ -67,6 +67,10 @@ pub(crate) struct AssetDto {
     /// absent for a photo of one file.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<CaptureFileDto>,
+    /// A motion photo's video (`GET …/motion`), its owner's only (a phone's
+    /// video records where it was taken); absent for a still.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motion_video_url: Option<String>,
 }
 
 /// One file of a photo's capture: the camera's RAW or its JPEG.
@@ -379,6 +383,7 @@ impl AssetDto {
             edit_version: (!guest).then_some(asset.edit.version),
             renditions,
             files: Vec::new(),
+            motion_video_url: None,
         }
     }
 }

@@ -76,6 +76,7 @@ pub(crate) struct ErrorDetail {
         routes::assets::restore,
         routes::originals::original,
         routes::originals::capture_file,
+        routes::motion::video,
         routes::edits::current,
         routes::edits::save,
         routes::edits::history,

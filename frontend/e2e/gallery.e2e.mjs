@@ -36,11 +36,17 @@ const photos = files.filter((f) => !special.has(f)).map((f) => path.join(photosD
 const located = files.find((f) => f.startsWith('located-'));
 // A camera's RAW and its JPEG of one exposure (DARKROOM_E2E_PAIR: a folder
 // of those two files), sent apart from the other photos.
+// The same folder holds a Pixel's motion photo (`*.MP.jpg`).
 const pairDir = process.env.DARKROOM_E2E_PAIR;
-const pairFiles = readdirSync(pairDir)
-  .sort()
-  .map((f) => path.join(pairDir, f));
+const extras = readdirSync(pairDir).sort();
+const pairFiles = extras.filter((f) => !f.includes('.MP.')).map((f) => path.join(pairDir, f));
 assert.equal(pairFiles.length, 2, 'a RAW and its JPEG');
+const motionFile = path.join(
+  pairDir,
+  extras.find((f) => f.includes('.MP.')),
+);
+// Its video's length, which web.rs puts in the name (`…_v<length>.MP.jpg`).
+const motionVideoLength = Number(path.basename(motionFile).match(/_v(\d+)\.MP\./)[1]);
 assert.ok(located, 'a photo with a GPS position is among the fixtures');
 
 // Tall enough that the whole small library (five months and the "on this
@@ -693,6 +699,11 @@ try {
   assert.ok(look && look[1] > look[0] + 60, `the pair's tile shows its JPEG, green: ${look}`);
   await pairTile.locator('.tile-open').click();
   if (!(await page.locator('.info-panel').isVisible())) await page.keyboard.press('i');
+  assert.equal(
+    await page.getByRole('button', { name: 'Play or stop the motion' }).isVisible(),
+    false,
+    'a still has no motion to play',
+  );
   for (const file of pairFiles) {
     const link = page.locator('.info-panel .info-files').getByRole('link', { name: `Download ${path.basename(file)}` });
     await link.waitFor();
@@ -712,6 +723,34 @@ try {
     for (const url of [`/api/v1/assets/${id}`, `/api/v1/trash/${id}`])
       await fetch(url, { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
   }, pairId);
+  await page.getByLabel('Search photos').fill('');
+
+  step('a motion photo: its video plays in the viewer');
+  await page.locator('[data-testid=file-input]').setInputFiles(motionFile);
+  await page.locator('.upload[data-state=done]', { hasText: path.basename(motionFile) }).waitFor();
+  await page.getByRole('button', { name: 'Close the uploads list' }).click();
+  await page.getByLabel('Search photos').fill('PXL_20250314');
+  const motionTile = page.locator('.tile', { has: page.getByRole('button', { name: /^PXL_20250314/ }) });
+  await motionTile.locator('.tile-open').click();
+  await page.locator('.pswp--open').waitFor();
+  await page.getByRole('button', { name: 'Play or stop the motion' }).click();
+  const video = page.getByLabel('The motion of this photo');
+  await video.waitFor();
+  const served = await video.evaluate(async (v) => {
+    const response = await fetch(v.currentSrc || v.src);
+    return [response.status, response.headers.get('content-type'), (await response.arrayBuffer()).byteLength];
+  });
+  assert.deepEqual(served, [200, 'video/mp4', motionVideoLength], 'the video after the still, whole');
+  await page.keyboard.press('m');
+  await video.waitFor({ state: 'detached' });
+  await page.keyboard.press('Escape');
+  await page.locator('.pswp').waitFor({ state: 'detached' });
+  const motionId = await motionTile.evaluate((el) => el.dataset.assetId);
+  await page.evaluate(async (id) => {
+    const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token;
+    for (const url of [`/api/v1/assets/${id}`, `/api/v1/trash/${id}`])
+      await fetch(url, { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
+  }, motionId);
   await page.getByLabel('Search photos').fill('');
 
   step('phone width');

@@ -208,6 +208,38 @@ pub fn capture_pair(taken: &str) -> CapturePair {
     CapturePair { raw, jpeg }
 }
 
+/// The first bytes of an MP4 (a `ftyp` box, then an `mdat` of `seed`'s
+/// bytes): enough for darkroom to know a video, not enough to play.
+pub fn tiny_mp4(seed: u8) -> Vec<u8> {
+    let mut video = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+    let data = vec![seed; 500];
+    video.extend_from_slice(&((data.len() + 8) as u32).to_be_bytes());
+    video.extend_from_slice(b"mdat");
+    video.extend_from_slice(&data);
+    video
+}
+
+/// A motion photo as a Pixel writes it: `jpeg` with XMP whose container
+/// directory declares a `MotionPhoto` item of `video`'s length, then
+/// `video` after the image.
+pub fn motion_photo(jpeg: &[u8], video: &[u8]) -> Vec<u8> {
+    let xmp = format!(
+        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description xmlns:GCamera="http://ns.google.com/photos/1.0/camera/"
+ xmlns:Container="http://ns.google.com/photos/1.0/container/"
+ xmlns:Item="http://ns.google.com/photos/1.0/container/item/"
+ GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1">
+<Container:Directory><rdf:Seq>
+<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary" Item:Length="0" Item:Padding="0"/></rdf:li>
+<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto" Item:Length="{}" Item:Padding="0"/></rdf:li>
+</rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>"#,
+        video.len()
+    );
+    let mut file = described_jpeg(jpeg, Some(&xmp), &[]);
+    file.extend_from_slice(video);
+    file
+}
+
 /// An ASCII value as TIFF stores it: the text and a NUL.
 fn exif_ascii(text: &str) -> Vec<u8> {
     let mut bytes = text.as_bytes().to_vec();

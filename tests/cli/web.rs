@@ -43,6 +43,14 @@ fn the_gallery_works_in_chromium() {
     let pair = darkroom_pipeline::testing::capture_pair("2025:03:14 15:09:26");
     std::fs::write(pair_dir.join("DSCF0007.DNG"), pair.raw).unwrap();
     std::fs::write(pair_dir.join("DSCF0007.JPG"), pair.jpeg).unwrap();
+    // And a phone's motion photo: a still with its video after the image
+    // (the video's length in the name, for the test to check).
+    let video = darkroom_pipeline::testing::tiny_mp4(3);
+    std::fs::write(
+        pair_dir.join(format!("PXL_20250314_v{}.MP.jpg", video.len())),
+        darkroom_pipeline::testing::motion_photo(&jpeg_sized(480, 360, 77), &video),
+    )
+    .unwrap();
     let artifacts = std::env::var_os("DARKROOM_E2E_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("e2e-screenshots"));

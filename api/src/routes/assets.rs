@@ -68,6 +68,9 @@ pub(crate) async fn describe_many(
         let pending = pending_state(asset, job);
         let mut dto = AssetDto::new(asset, &names, &mine, &pending, audience);
         dto.files = pair_files(asset, &second_files);
+        if matches!(audience, Audience::Owner) && super::motion::declared_video(asset).is_some() {
+            dto.motion_video_url = Some(format!("/api/v1/assets/{}/motion", asset.id));
+        }
         out.push(dto);
     }
     Ok(out)

@@ -13,6 +13,7 @@ pub(crate) mod facets;
 pub(crate) mod health;
 pub(crate) mod memories;
 pub(crate) mod metrics;
+pub(crate) mod motion;
 pub(crate) mod originals;
 pub(crate) mod places;
 pub(crate) mod public_shares;
@@ -86,6 +87,7 @@ api_v1_routes! {
     post "/assets/{id}/restore" => assets::restore,
     get "/assets/{id}/original" => originals::original,
     get "/assets/{id}/files/{role}" => originals::capture_file,
+    get "/assets/{id}/motion" => motion::video,
     get "/assets/{id}/xmp" => sidecars::sidecar,
     // Editing
     get "/assets/{id}/edit" => edits::current,

@@ -19,6 +19,7 @@ mod jobs; // retries, backoff, visible failure, lease take-over
 mod library; // fields, filters, timeline, albums
 mod lifecycle; // trash, quotas, usage, garbage collection
 mod memories; // on this day: earlier years' photos of a calendar day
+mod motion; // motion photos: the video after the still, to its owner only
 mod pairs; // RAW+JPEG: one photo of two files, either order, one look, both downloads
 mod places; // places named from positions, filters, search, the map, privacy
 mod reading; // listing, originals (ranges, ETags), health

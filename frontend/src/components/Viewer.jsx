@@ -26,6 +26,7 @@ export const VIEWER_KEYS = [
   ['F', 'Favourite (your photos)'],
   ['R', 'Rotate a quarter turn clockwise (your photos)'],
   ['E', 'Edit (your photos)'],
+  ['M', 'Play or stop the motion of a motion photo'],
   ['?', 'This list'],
 ];
 
@@ -91,6 +92,13 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
     let help = false;
     let notice = '';
     let slideshow = 0;
+    // The motion photo whose video is playing over its still, if any.
+    let playing = null;
+    const toggleMotion = () => {
+      const asset = assets[pswp.currIndex];
+      playing = !playing && asset.motion_video_url ? asset : null;
+      draw();
+    };
     const ownPhoto = () => !shared && !isGuestView(assets[pswp.currIndex]);
     const say = (text) => {
       notice = text;
@@ -134,14 +142,20 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
     const draw = () => {
       if (!panel) return;
       panel.hidden = !open;
+      if (playing && playing !== assets[pswp.currIndex]) playing = null;
       if (overlay) {
-        overlay.hidden = !help && !notice;
+        overlay.hidden = !help && !notice && !playing;
         render(
           <ViewerOverlay
             help={help}
             notice={notice}
+            motion={playing?.motion_video_url}
             onClose={() => {
               help = false;
+              draw();
+            }}
+            onMotionEnd={() => {
+              playing = null;
               draw();
             }}
           />,
@@ -208,6 +222,20 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
         onClick: toggleSlideshow,
       });
       pswp.ui.registerElement({
+        name: 'motion-button',
+        order: 14,
+        isButton: true,
+        title: 'Play the motion (M)',
+        ariaLabel: 'Play or stop the motion',
+        html: '<span aria-hidden="true" class="pswp-text-icon">◉</span>',
+        onInit: (element) => {
+          const show = () => (element.hidden = !assets[pswp.currIndex]?.motion_video_url);
+          pswp.on('change', show);
+          show();
+        },
+        onClick: toggleMotion,
+      });
+      pswp.ui.registerElement({
         name: 'rotate-button',
         order: 17,
         isButton: true,
@@ -269,6 +297,7 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
           draw();
         },
         s: toggleSlideshow,
+        m: toggleMotion,
         r: rotateCurrent,
         f: favouriteCurrent,
         e: () => {
@@ -305,10 +334,26 @@ export function Viewer({ assets, index, shared, onClose, onChanged, onEdit, onSh
   return null;
 }
 
-/** The help overlay (the keys) and a line saying what just happened. */
-function ViewerOverlay({ help, notice, onClose }) {
+/** The help overlay (the keys), a motion photo's video, and a line saying
+ * what just happened. */
+function ViewerOverlay({ help, notice, motion, onClose, onMotionEnd }) {
   return (
     <>
+      {motion && (
+        // The phone's own video, as it recorded it (MP4, mostly H.264 or
+        // HEVC): the browser plays what its codecs can; muted, so it may
+        // start by itself.
+        <video
+          class="viewer-motion"
+          src={motion}
+          autoplay
+          muted
+          playsInline
+          controls
+          aria-label="The motion of this photo"
+          onEnded={onMotionEnd}
+        />
+      )}
       {help && (
         <section class="viewer-help" role="dialog" aria-label="Keyboard shortcuts">
           <h2>Keyboard shortcuts</h2>

@@ -5,6 +5,7 @@ pub(crate) mod icc;
 pub(crate) mod info;
 pub(crate) mod iptc;
 pub(crate) mod kept_exif;
+pub mod motion;
 pub mod places;
 pub(crate) mod strip_location;
 pub(crate) mod tiff;
@@ -52,6 +53,10 @@ pub struct PhotoMetadata {
     /// caption, keywords, creator, copyright, label, place names.
     #[serde(flatten)]
     pub description: Description,
+    /// The video a motion photo carries after its image, as its XMP
+    /// declares it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion_video: Option<motion::MotionVideo>,
 }
 
 /// A GPS position.
@@ -120,6 +125,7 @@ pub(crate) fn read_metadata(head: &[u8]) -> PhotoMetadata {
         metadata.rating = described.rating.map(i32::from);
     }
     metadata.description = described;
+    metadata.motion_video = xmp::packet(head).and_then(motion::declared);
     metadata.taken_at = metadata
         .taken_at
         .take()
@@ -159,6 +165,7 @@ fn from_exif(exif: &Exif, written_time: Option<String>) -> PhotoMetadata {
             .and_then(|r| i32::try_from(r).ok())
             .filter(|r| (0..=5).contains(r)),
         description: Description::default(),
+        motion_video: None,
     }
 }
 

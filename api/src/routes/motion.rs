@@ -1,0 +1,94 @@
+//! `GET /api/v1/assets/{id}/motion`: the video a motion photo carries after
+//! its image (Google's and Samsung's), served from the original's last bytes
+//! so that a browser plays it as it is (no copy, no transcoding).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use darkroom_pipeline::motion::{MotionVideo, looks_like_video};
+use darkroom_storage::catalog::{AssetRecord, Scope, UsageKind};
+
+use crate::ApiError;
+use crate::auth::Authenticated;
+use crate::range::{RangeRequest, parse_range};
+use crate::state::AppState;
+
+/// The video the asset's metadata declares, and where it starts in the
+/// original, when it fits in the file.
+pub(crate) fn declared_video(asset: &AssetRecord) -> Option<(MotionVideo, u64)> {
+    let metadata: serde_json::Value = serde_json::from_str(asset.exif.as_deref()?).ok()?;
+    let video: MotionVideo = serde_json::from_value(metadata.get("motion_video")?.clone()).ok()?;
+    let offset = video.offset_in(asset.size)?;
+    Some((video, offset))
+}
+
+/// A motion photo's video: its media type (`video/mp4` mostly), ranges for
+/// seeking. Its owner's only: a phone's video records where it was taken.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/motion", tag = "library",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses(
+        (status = 200, description = "The video, as the phone recorded it", content_type = "video/mp4", body = Vec<u8>),
+        (status = 206, description = "The range asked for", content_type = "video/mp4", body = Vec<u8>),
+        (status = 404, description = "No such photo, or it carries no video", body = crate::openapi::ErrorBody),
+        (status = 416, description = "The range is outside the video", body = crate::openapi::ErrorBody),
+    ))]
+pub(crate) async fn video(
+    req: HttpRequest,
+    path: web::Path<String>,
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let asset = super::owned_asset(&state, &auth, Scope::Read, &path).await?;
+    let (video, offset) = declared_video(&asset).ok_or(ApiError::NotFound("motion video"))?;
+    // What the XMP says is checked against the bytes: a file edited after
+    // the phone wrote it may declare a video it no longer holds.
+    let head = state
+        .blobs
+        .get_range(&asset.hash, offset..offset + 8)
+        .await?;
+    if !looks_like_video(&head) {
+        return Err(ApiError::NotFound("motion video"));
+    }
+    let len = video.length;
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::ETAG, super::etag(&asset.hash)))
+        .insert_header((
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"));
+    let range = parse_range(
+        req.headers()
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok()),
+        len,
+    );
+    let (within, status) = match range {
+        RangeRequest::Whole => (0..len, actix_web::http::StatusCode::OK),
+        RangeRequest::Partial(r) => {
+            response.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{len}", r.start, r.end - 1),
+            ));
+            (r, actix_web::http::StatusCode::PARTIAL_CONTENT)
+        }
+        RangeRequest::Unsatisfiable => return Err(ApiError::RangeNotSatisfiable { len }),
+    };
+    let body_len = within.end - within.start;
+    let stream = state
+        .blobs
+        .stream(
+            &asset.hash,
+            Some(offset + within.start..offset + within.end),
+        )
+        .await?;
+    state
+        .meter
+        .add(&asset.owner, UsageKind::OriginalBytesDownloaded, body_len);
+    Ok(response
+        .status(status)
+        .content_type(video.media_type.as_str())
+        .no_chunking(body_len)
+        .streaming(stream))
+}
