@@ -63,20 +63,23 @@ pub(crate) struct AssetDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edit_version: Option<u32>,
     pub renditions: Vec<RenditionDto>,
-    /// A RAW+JPEG pair's two files, each downloadable (its owner only);
-    /// absent for a photo of one file.
+    /// The files of the photo's capture — a RAW+JPEG pair's two, a Live
+    /// Photo's video — each downloadable (its owner only); absent for a
+    /// photo of one file.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<CaptureFileDto>,
-    /// A motion photo's video (`GET …/motion`), its owner's only (a phone's
-    /// video records where it was taken); absent for a still.
+    /// A Live Photo's video (`…/files/live`) or a motion photo's (`…/motion`),
+    /// its owner's only (a phone's video records where it was taken);
+    /// absent for a still.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub motion_video_url: Option<String>,
 }
 
-/// One file of a photo's capture: the camera's RAW or its JPEG.
+/// One file of a photo's capture: the camera's RAW, its JPEG, or a Live
+/// Photo's video.
 #[derive(Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct CaptureFileDto {
-    /// `raw` or `jpeg`.
+    /// `raw`, `jpeg` or `live`.
     pub role: &'static str,
     pub original_name: String,
     pub media_type: String,

@@ -162,6 +162,8 @@ error_codes! {
     RenditionUnsupported = "rendition_unsupported",
     /// This photo cannot be edited.
     EditUnsupported = "edit_unsupported",
+    /// A Live Photo's video sent before its still (send the still first).
+    LivePhotoWithoutStill = "live_photo_without_still",
     // The server (5xx).
     /// A backend is unreachable: worth retrying (503).
     Unavailable = "unavailable",
@@ -288,6 +290,10 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound { what } => ApiError::NotFound(what),
             StorageError::Conflict(message) => ApiError::Conflict {
                 code: ErrorCode::Conflict,
+                message,
+            },
+            StorageError::StillMissing(message) => ApiError::Unprocessable {
+                code: ErrorCode::LivePhotoWithoutStill,
                 message,
             },
             StorageError::NotPermitted(message) => ApiError::Denied {

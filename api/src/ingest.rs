@@ -10,9 +10,11 @@
 
 use crate::ErrorCode;
 use bytes::Bytes;
+use darkroom_pipeline::live_photo::{MoovCapture, is_quicktime};
 use darkroom_pipeline::{Limits, PROBE_PREFIX_BYTES, PhotoMetadata, Probe, probe, sniff};
 use darkroom_storage::catalog::{
-    AssetFacts, AssetInsert, AssetRecord, Job, LibraryFields, NewAsset, NewJob, UsageKind,
+    AssetFacts, AssetInsert, AssetRecord, Job, LibraryFields, NewAsset, NewJob, NewLiveVideo,
+    UsageKind,
 };
 use darkroom_storage::{AssetId, ContentHash, StagingWriter, UserId};
 use futures::{Stream, StreamExt};
@@ -52,7 +54,8 @@ pub(crate) const SNIFF_AFTER: usize = 32;
 /// The refusal for a file whose first [`SNIFF_AFTER`] bytes are no type we
 /// take (with the probe's reason); `None` while it may still be a photo.
 pub(crate) fn refuse_by_first_bytes(head: &[u8], limits: &Limits) -> Option<ApiError> {
-    if head.len() < SNIFF_AFTER || sniff(head).is_some() {
+    // A QuickTime movie may be a Live Photo's video: known at its end.
+    if head.len() < SNIFF_AFTER || sniff(head).is_some() || is_quicktime(head) {
         return None;
     }
     Some(match probe(head, limits) {
@@ -142,7 +145,7 @@ where
     E: std::fmt::Display,
 {
     let mut writer = state.store.stage().await?;
-    let (probed, sha1) = match receive(state, &mut writer, body).await {
+    let (received, sha1) = match receive(state, &mut writer, body).await {
         Ok(received) => received,
         Err(e) => {
             writer.abort().await;
@@ -165,6 +168,12 @@ where
     state
         .meter
         .add(&meta.owner, UsageKind::BytesUploaded, staged.len());
+    let probed = match received {
+        Received::Photo(probed) => *probed,
+        Received::Video(content_identifier) => {
+            return store_live_video(state, meta, staged, sha1, content_identifier).await;
+        }
+    };
     let mut new = describe_asset(meta, &probed, staged.hash(), staged.len());
     new.sha1 = Some(sha1);
     let jobs = render_jobs(new.id, state.config.job_attempts);
@@ -173,6 +182,34 @@ where
         state.waker.wake();
     }
     Ok(outcome)
+}
+
+/// Keeps a QuickTime movie as the video of the Live Photo whose content
+/// identifier it names; any other video is refused (darkroom keeps photos).
+async fn store_live_video(
+    state: &AppState,
+    meta: UploadMeta,
+    staged: darkroom_storage::StagedOriginal,
+    sha1: String,
+    content_identifier: Option<String>,
+) -> Result<AssetInsert, ApiError> {
+    let Some(live_photo_id) = content_identifier else {
+        staged.discard().await;
+        return Err(ApiError::UnsupportedMediaType(
+            "a video: darkroom keeps videos only as Live Photos' (a .MOV naming the content              identifier of a still in your library), and this one names none"
+                .into(),
+        ));
+    };
+    let video = NewLiveVideo {
+        owner: meta.owner,
+        hash: staged.hash(),
+        size: staged.len(),
+        original_name: meta.original_name,
+        media_type: "video/quicktime".into(),
+        live_photo_id,
+        device_asset_id: meta.device_asset_id,
+    };
+    Ok(state.store.store_live_video(staged, &video, &sha1).await?)
 }
 
 /// The catalog's record of a new original: what the client said and what
@@ -206,6 +243,7 @@ fn describe_asset(meta: UploadMeta, probed: &Probe, hash: ContentHash, size: u64
         position: located.position,
         device_asset_id: meta.device_asset_id,
         sha1: None,
+        live_photo_id: probed.metadata.live_photo_id.clone(),
     }
 }
 
@@ -252,11 +290,18 @@ pub(crate) fn render_jobs(asset_id: AssetId, attempts: u32) -> Vec<NewJob> {
 /// unsupported types as soon as their first bytes arrive; the probe, and
 /// the SHA-1 of the bytes (lowercase hex) for clients that name files by it
 /// (the writer hashes BLAKE3 on the way).
+/// What arrived: a photo (probed from its first bytes), or a QuickTime
+/// movie and the Live Photo content identifier it names, if any.
+enum Received {
+    Photo(Box<Probe>),
+    Video(Option<String>),
+}
+
 async fn receive<S, E>(
     state: &AppState,
     writer: &mut StagingWriter,
     mut body: S,
-) -> Result<(Probe, String), ApiError>
+) -> Result<(Received, String), ApiError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -264,6 +309,8 @@ where
     let limits = &state.config.limits;
     let mut head: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut probed: Option<Probe> = None;
+    // A movie is watched as it streams for its metadata box (wherever it is).
+    let mut video: Option<MoovCapture> = None;
     let mut sha1 = sha1::Sha1::default();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| {
@@ -278,18 +325,28 @@ where
                 limit: limits.max_upload_bytes,
             });
         }
-        if probed.is_none() {
+        if let Some(capture) = video.as_mut() {
+            capture.feed(&chunk);
+        } else if probed.is_none() {
             let had = head.len();
             let take = chunk.len().min(PROBE_PREFIX_BYTES - had);
             head.extend_from_slice(&chunk[..take]);
-            if had < SNIFF_AFTER
-                && let Some(refusal) = refuse_by_first_bytes(&head, limits)
-            {
-                return Err(refusal);
-            }
-            if head.len() >= PROBE_PREFIX_BYTES {
-                probed = Some(timed_probe(&head, limits)?);
+            if is_quicktime(&head) {
+                let mut capture = MoovCapture::default();
+                capture.feed(&head);
+                capture.feed(&chunk[take..]);
+                video = Some(capture);
                 head = Vec::new();
+            } else {
+                if had < SNIFF_AFTER
+                    && let Some(refusal) = refuse_by_first_bytes(&head, limits)
+                {
+                    return Err(refusal);
+                }
+                if head.len() >= PROBE_PREFIX_BYTES {
+                    probed = Some(timed_probe(&head, limits)?);
+                    head = Vec::new();
+                }
             }
         }
         sha1::Digest::update(&mut sha1, &chunk);
@@ -301,12 +358,13 @@ where
             "the upload is empty",
         ));
     }
-    let probed = match probed {
-        Some(probed) => probed,
-        None => timed_probe(&head, limits)?,
+    let received = match (video, probed) {
+        (Some(capture), _) => Received::Video(capture.content_identifier()),
+        (None, Some(probed)) => Received::Photo(Box::new(probed)),
+        (None, None) => Received::Photo(Box::new(timed_probe(&head, limits)?)),
     };
     Ok((
-        probed,
+        received,
         darkroom_storage::lower_hex(&sha1::Digest::finalize(sha1)),
     ))
 }

@@ -8,7 +8,8 @@
 CREATE TABLE asset_files (
     asset_id         TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
     owner_id         TEXT NOT NULL REFERENCES users(id),
-    -- 'raw' or 'jpeg': which of the capture's files this is.
+    -- 'raw', 'jpeg' or 'live' (a Live Photo's video): which file of the
+    -- capture this is.
     role             TEXT NOT NULL,
     blob_hash        TEXT NOT NULL REFERENCES blobs(hash),
     original_name    TEXT NOT NULL,
@@ -29,3 +30,8 @@ CREATE INDEX asset_files_blob ON asset_files(blob_hash);
 -- cannot be paired (no capture time or camera, or neither RAW nor JPEG).
 ALTER TABLE assets ADD COLUMN capture_key TEXT;
 CREATE INDEX assets_capture_key ON assets(owner_id, capture_key);
+
+-- An iPhone Live Photo's content identifier (from its maker note): the
+-- `.MOV` that names the same one is kept with it as its 'live' file.
+ALTER TABLE assets ADD COLUMN live_photo_id TEXT;
+CREATE INDEX assets_live_photo ON assets(owner_id, live_photo_id);

@@ -43,6 +43,7 @@ pub use error::PipelineError;
 pub use format::{SourceFormat, sniff};
 pub use limits::Limits;
 pub use metadata::info::{FileInfo, info};
+pub use metadata::live_photo;
 pub use metadata::motion;
 pub use metadata::places::{self, Place, place_at};
 pub use metadata::strip_location::{

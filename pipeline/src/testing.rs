@@ -240,6 +240,93 @@ pub fn motion_photo(jpeg: &[u8], video: &[u8]) -> Vec<u8> {
     file
 }
 
+/// An iPhone's maker note naming a Live Photo's content identifier (tag
+/// 0x0011), as Apple writes it: `Apple iOS\0`, version 1, `MM`, an IFD whose
+/// offsets count from the note's start.
+pub fn apple_maker_note(content_identifier: &str) -> Vec<u8> {
+    let value = exif_ascii(content_identifier);
+    let mut note = b"Apple iOS\0\0\x01MM".to_vec();
+    note.extend_from_slice(&1u16.to_be_bytes());
+    let value_at = (note.len() + 12 + 4) as u32;
+    note.extend_from_slice(&0x0011u16.to_be_bytes());
+    note.extend_from_slice(&2u16.to_be_bytes());
+    note.extend_from_slice(&(value.len() as u32).to_be_bytes());
+    note.extend_from_slice(&value_at.to_be_bytes());
+    note.extend_from_slice(&0u32.to_be_bytes());
+    note.extend_from_slice(&value);
+    note
+}
+
+/// A Live Photo's still as an iPhone set to "Most Compatible" writes it: a
+/// JPEG from Apple's camera whose maker note names `content_identifier`.
+pub fn live_photo_jpeg(jpeg: &[u8], content_identifier: &str) -> Vec<u8> {
+    let note = apple_maker_note(content_identifier);
+    let ifd0 = |exif_at: u32| {
+        ifd_at(
+            8,
+            vec![
+                (271, 2, 6, exif_ascii("Apple")),
+                (272, 2, 10, exif_ascii("iPhone 12")),
+                (0x8769, 4, 1, exif_at.to_le_bytes().to_vec()),
+            ],
+        )
+    };
+    let exif_at = 8 + ifd0(0).len() as u32;
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.extend_from_slice(&ifd0(exif_at));
+    tiff.extend_from_slice(&ifd_at(exif_at, vec![(0x927C, 7, note.len() as u32, note)]));
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&jpeg_segment(0xE1, &app1));
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// A Live Photo's video as an iPhone writes it: a QuickTime movie (`ftyp`
+/// `qt  `), `media_bytes` of media data, then the `moov` box whose metadata
+/// names `content_identifier`. Not playable: enough to pair.
+pub fn live_photo_mov(content_identifier: &str, media_bytes: usize) -> Vec<u8> {
+    fn boxed(kind: &[u8], contents: &[u8]) -> Vec<u8> {
+        let mut b = ((contents.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(contents);
+        b
+    }
+    let key = b"com.apple.quicktime.content.identifier";
+    let mut keys = vec![0, 0, 0, 0];
+    keys.extend_from_slice(&2u32.to_be_bytes());
+    for name in [&b"com.apple.quicktime.make"[..], key] {
+        keys.extend_from_slice(&((name.len() + 8) as u32).to_be_bytes());
+        keys.extend_from_slice(b"mdta");
+        keys.extend_from_slice(name);
+    }
+    let value = |text: &str| {
+        let mut data = 1u32.to_be_bytes().to_vec(); // UTF-8
+        data.extend_from_slice(&[0, 0, 0, 0]);
+        data.extend_from_slice(text.as_bytes());
+        boxed(b"data", &data)
+    };
+    let ilst = [
+        boxed(&1u32.to_be_bytes(), &value("Apple")),
+        boxed(&2u32.to_be_bytes(), &value(content_identifier)),
+    ]
+    .concat();
+    let hdlr = boxed(b"hdlr", &[&[0u8; 8][..], b"mdta", &[0u8; 13][..]].concat());
+    let meta = boxed(
+        b"meta",
+        &[hdlr, boxed(b"keys", &keys), boxed(b"ilst", &ilst)].concat(),
+    );
+    let moov = boxed(b"moov", &[boxed(b"mvhd", &[0u8; 100]), meta].concat());
+    [
+        boxed(b"ftyp", b"qt  \0\0\0\0qt  "),
+        boxed(b"wide", b""),
+        boxed(b"mdat", &vec![0x42; media_bytes]),
+        moov,
+    ]
+    .concat()
+}
+
 /// An ASCII value as TIFF stores it: the text and a NUL.
 fn exif_ascii(text: &str) -> Vec<u8> {
     let mut bytes = text.as_bytes().to_vec();

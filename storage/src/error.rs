@@ -14,6 +14,9 @@ pub enum StorageError {
     /// (a viewer adding photos to an album shared with them…).
     #[error("{0}")]
     NotPermitted(String),
+    /// A Live Photo's video whose still is not in the owner's library.
+    #[error("{0}")]
+    StillMissing(String),
     /// Storing this would take the user over their storage quota.
     #[error(
         "this upload needs {needed} bytes but only {available} of the {quota}-byte quota are free"

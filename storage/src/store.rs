@@ -17,7 +17,7 @@ use bytes::Bytes;
 
 use crate::blobs::staging::clean_up_in_background;
 use crate::blobs::{StagedBlob, StagingWriter};
-use crate::catalog::{AssetInsert, AssetRecord, NewAsset, NewJob};
+use crate::catalog::{AssetInsert, AssetRecord, NewAsset, NewJob, NewLiveVideo};
 use crate::{BlobStore, Catalog, ContentHash, StorageError, UserId};
 
 /// The catalog and the blob store, for what needs both.
@@ -150,6 +150,39 @@ impl Store {
             self.blobs.publish(&blob).await?;
         }
         self.catalog.insert_asset(new, jobs).await
+    }
+
+    /// Records a Live Photo's video whose bytes are staged: known bytes give
+    /// their photo back; otherwise the quota, pin, publish, and the catalog
+    /// keeps it with its still ([`Catalog::attach_live_video`]), which may
+    /// refuse it (no such still: the published blob is then an orphan for
+    /// garbage collection, as any refused upload's).
+    pub async fn store_live_video(
+        &self,
+        mut staged: StagedOriginal,
+        video: &NewLiveVideo,
+        sha1: &str,
+    ) -> Result<AssetInsert, StorageError> {
+        let outcome = async {
+            if let Some(existing) = self
+                .catalog
+                .find_asset_by_hash(&video.owner, &video.hash)
+                .await?
+            {
+                return Ok(AssetInsert::Duplicate(existing));
+            }
+            self.check_quota(&video.owner, video.size).await?;
+            self.catalog
+                .pin_blob(&video.hash, video.size, Some(sha1))
+                .await?;
+            if let Some(blob) = staged.blob.take() {
+                self.blobs.publish(&blob).await?;
+            }
+            self.catalog.attach_live_video(video).await
+        }
+        .await;
+        staged.discard().await;
+        outcome
     }
 
     /// A duplicate sent under a device id: the asset takes the id if it has

@@ -149,3 +149,61 @@ async fn a_jpeg_sent_after_its_raw_becomes_the_look() {
     let look = thumb_becomes(&url, &token, id, PAIR_JPEG_COLOUR).await;
     assert!(near(look, PAIR_JPEG_COLOUR), "{look:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_iphone_folder_imports_live_photos_with_their_videos() {
+    use darkroom_pipeline::testing::{live_photo_jpeg, live_photo_mov};
+    let storage = Storage::embedded();
+    let (_server, url) = serve(&storage, &["--workers", "0"], &[]);
+    let token = token_for(&storage, "phone");
+    let dcim = tempfile::tempdir().unwrap();
+    for i in 0..4 {
+        let id = format!("5F0C1A2B-0000-4000-8000-00000000000{i}");
+        let still = live_photo_jpeg(&crate::helpers::jpeg(200 + i), &id);
+        std::fs::write(dcim.path().join(format!("IMG_000{i}.JPG")), still).unwrap();
+        std::fs::write(
+            dcim.path().join(format!("IMG_000{i}.MOV")),
+            live_photo_mov(&id, 50_000),
+        )
+        .unwrap();
+    }
+    // A film of its own is no photo's: skipped.
+    std::fs::write(dcim.path().join("birthday.mov"), live_photo_mov("", 9_000)).unwrap();
+    let output = Command::new(BIN)
+        .arg("import")
+        .arg(dcim.path())
+        .args(["--server", &url, "--token", &token, "--json"])
+        .output()
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&output.stderr));
+    });
+    assert!(output.status.success(), "{summary}");
+    assert_eq!(
+        (
+            summary["uploaded"].as_u64(),
+            summary["paired"].as_u64(),
+            summary["not_photos"].as_u64()
+        ),
+        (Some(8), Some(4), Some(1)),
+        "{summary}"
+    );
+    let page = get_json(&format!("{url}/api/v1/assets"), &token).await;
+    let photos = page["assets"].as_array().unwrap();
+    assert_eq!(photos.len(), 4, "{page}");
+    for photo in photos {
+        let video = photo["motion_video_url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{photo}"));
+        let bytes = client()
+            .get(format!("{url}{video}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(darkroom_pipeline::live_photo::is_quicktime(&bytes));
+    }
+}

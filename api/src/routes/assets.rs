@@ -68,7 +68,16 @@ pub(crate) async fn describe_many(
         let pending = pending_state(asset, job);
         let mut dto = AssetDto::new(asset, &names, &mine, &pending, audience);
         dto.files = pair_files(asset, &second_files);
-        if matches!(audience, Audience::Owner) && super::motion::declared_video(asset).is_some() {
+        // A Live Photo's video (its own file), else a motion photo's (the
+        // end of the original).
+        let live = second_files
+            .iter()
+            .any(|f| f.asset_id == asset.id && f.role == CaptureRole::Live);
+        if live {
+            dto.motion_video_url = Some(format!("/api/v1/assets/{}/files/live", asset.id));
+        } else if matches!(audience, Audience::Owner)
+            && super::motion::declared_video(asset).is_some()
+        {
             dto.motion_video_url = Some(format!("/api/v1/assets/{}/motion", asset.id));
         }
         out.push(dto);
@@ -76,8 +85,8 @@ pub(crate) async fn describe_many(
     Ok(out)
 }
 
-/// Both files of the asset's pair, the RAW first; none for a photo of one
-/// file.
+/// Every file of the asset's capture (a RAW+JPEG pair's two, a Live
+/// Photo's still and video), the RAW first; none for a photo of one file.
 fn pair_files(asset: &AssetRecord, second_files: &[CaptureFile]) -> Vec<CaptureFileDto> {
     let seconds: Vec<_> = second_files
         .iter()

@@ -29,12 +29,12 @@ pub(crate) async fn original(
     send_original(&req, &state, &asset).await
 }
 
-/// One file of a RAW+JPEG pair: the camera's RAW or its JPEG, exactly,
-/// whichever of them arrived first.
+/// One file of a photo's capture, exactly: a RAW+JPEG pair's RAW or JPEG
+/// (whichever arrived first), or a Live Photo's video (`live`).
 #[utoipa::path(get, path = "/api/v1/assets/{id}/files/{role}", tag = "library",
     params(
         ("id" = String, Path, description = "The asset's id"),
-        ("role" = String, Path, description = "`raw` or `jpeg`"),
+        ("role" = String, Path, description = "`raw`, `jpeg` or `live`"),
     ),
     responses(
         (status = 200, description = "The file, as its media type", content_type = "*/*", body = Vec<u8>),

@@ -1,8 +1,9 @@
 //! Motion photos: the video a phone keeps after the still, served from the
 //! original's last bytes to its owner (ranges for seeking), checked against
-//! the bytes, and never through a share link.
+//! the bytes, and never through a share link. Live Photos: an iPhone's
+//! `.MOV` kept with the still whose content identifier it names.
 
-use darkroom_pipeline::testing::{motion_photo, tiny_mp4};
+use darkroom_pipeline::testing::{live_photo_jpeg, live_photo_mov, motion_photo, tiny_mp4};
 use darkroom_storage::catalog::Scope;
 use reqwest::Method;
 use serde_json::json;
@@ -10,7 +11,10 @@ use serde_json::json;
 use crate::backend_tests;
 use crate::helpers::{TestApp, jpeg};
 
-backend_tests!(a_motion_photos_video_plays_from_its_original,);
+backend_tests!(
+    a_motion_photos_video_plays_from_its_original,
+    a_live_photos_video_is_kept_with_its_still,
+);
 
 async fn a_motion_photos_video_plays_from_its_original(app: TestApp) {
     let token = app.user_token("moa", &Scope::ALL[..3]).await;
@@ -114,4 +118,77 @@ async fn a_motion_photos_video_plays_from_its_original(app: TestApp) {
         !shared.contains("motion_video_url") && !shared.contains("/motion"),
         "{shared}"
     );
+}
+
+async fn a_live_photos_video_is_kept_with_its_still(app: TestApp) {
+    let token = app.user_token("lia", &Scope::ALL[..3]).await;
+    let id_in_files = "0B5E2F7A-3C4D-4E5F-8A9B-0C1D2E3F4A5B";
+    let still = live_photo_jpeg(&jpeg(64, 48, 40, None, None), id_in_files);
+    let video = live_photo_mov(id_in_files, 20_000);
+    // The video alone has nothing to be kept with.
+    let refused = app.upload_as(&token, "IMG_0007.MOV", video.clone()).await;
+    let body = crate::helpers::assert_error(refused, 422, "live_photo_without_still").await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(id_in_files),
+        "{body}"
+    );
+    // The still, then its video: one photo.
+    let photo = app.upload_id(&token, "IMG_0007.JPG", still.clone()).await;
+    let response = app.upload_as(&token, "IMG_0007.MOV", video.clone()).await;
+    assert_eq!(response.status(), 200);
+    let paired: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        (paired["status"].as_str(), paired["id"].as_str()),
+        (Some("paired"), Some(photo.as_str()))
+    );
+    let listed = app
+        .call_expect(Method::GET, &token, "/api/v1/assets", None, 200)
+        .await;
+    let assets = listed["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 1, "{listed}");
+    let url = format!("/api/v1/assets/{photo}/files/live");
+    assert_eq!(assets[0]["motion_video_url"], url.as_str());
+    let roles: Vec<_> = assets[0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["jpeg", "live"]);
+    let served = app.get_as(&token, &url).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "video/quicktime");
+    assert_eq!(&served.bytes().await.unwrap()[..], &video[..]);
+    // Sent again, it is the same photo.
+    let again = app.upload_as(&token, "IMG_0007.MOV", video.clone()).await;
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(
+        (again["status"].as_str(), again["id"].as_str()),
+        (Some("duplicate"), Some(photo.as_str()))
+    );
+    // A video that names no Live Photo is not kept at all.
+    let plain = app
+        .upload_as(&token, "holiday.mov", live_photo_mov("", 5_000))
+        .await;
+    crate::helpers::assert_error(plain, 415, "unsupported_media_type").await;
+
+    // Both files count, and both go with the photo.
+    let me = app
+        .call_expect(Method::GET, &token, "/api/v1/me", None, 200)
+        .await;
+    assert_eq!(
+        me["usage_bytes"].as_u64(),
+        Some((still.len() + video.len()) as u64)
+    );
+    app.trash_as(&token, &photo).await;
+    app.call_expect(Method::POST, &token, "/api/v1/trash/empty", None, 200)
+        .await;
+    let me = app
+        .call_expect(Method::GET, &token, "/api/v1/me", None, 200)
+        .await;
+    assert_eq!(me["usage_bytes"].as_u64(), Some(0));
+    assert_eq!(app.catalog.blob_ref_mismatches().await.unwrap(), []);
 }

@@ -8,6 +8,21 @@ import { Alert } from './Alert.jsx';
 import { badgesOf } from './Tile.jsx';
 import { placeHash } from '../lib/router.js';
 
+/** Every file of the photo's capture: the API lists a pair's two files, or
+ * a Live Photo's video alone (its HEIC still is the photo's original). */
+function captureFiles(asset) {
+  const own = asset.files.some((f) => f.blake3 === asset.blake3);
+  if (own) return asset.files;
+  const original = {
+    role: 'original',
+    original_name: asset.original_name,
+    format: asset.format,
+    size: asset.size,
+    url: `/api/v1/assets/${asset.id}/original`,
+  };
+  return [original, ...asset.files];
+}
+
 export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, onTrash }) {
   const [error, setError] = useState(null);
   const [draft, setDraft] = useState(null);
@@ -107,12 +122,12 @@ export function InfoPanel({ asset, shared, onClose, onChanged, onEdit, onShare, 
         <dd>{exposure(meta) ?? '—'}</dd>
         <dt>Dimensions</dt>
         <dd>{shape}</dd>
-        {asset.files?.length > 1 ? (
+        {asset.files?.length > 0 ? (
           <>
             <dt>Files</dt>
             <dd>
               <ul class="info-files">
-                {asset.files.map((f) => (
+                {captureFiles(asset).map((f) => (
                   <li key={f.role}>
                     <a href={f.url} download={f.original_name} aria-label={`Download ${f.original_name}`}>
                       {f.original_name}

@@ -4,9 +4,12 @@ import { isRendering, noPreviewReason, rendition, srcset } from '../lib/renditio
 /** What kind of photo a tile shows, at a glance: RAW, RAW+JPEG, edited. */
 export function badgesOf(asset) {
   const badges = [];
-  if (asset.files?.length > 1)
+  const roles = new Set((asset.files ?? []).map((f) => f.role));
+  if (roles.has('raw') && roles.has('jpeg'))
     badges.push({ key: 'pair', text: 'RAW+JPEG', title: 'A camera RAW and its JPEG, kept as one photo' });
   else if (asset.is_raw) badges.push({ key: 'raw', text: 'RAW', title: 'A camera RAW file' });
+  if (asset.motion_video_url)
+    badges.push({ key: 'live', text: 'LIVE', title: 'A Live Photo or motion photo: it moves (M in the viewer)' });
   if (asset.edit_version > 0)
     badges.push({ key: 'edited', text: 'Edited', title: `Edited (version ${asset.edit_version})` });
   return badges;

@@ -5,6 +5,7 @@ pub(crate) mod icc;
 pub(crate) mod info;
 pub(crate) mod iptc;
 pub(crate) mod kept_exif;
+pub mod live_photo;
 pub mod motion;
 pub mod places;
 pub(crate) mod strip_location;
@@ -57,6 +58,10 @@ pub struct PhotoMetadata {
     /// declares it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub motion_video: Option<motion::MotionVideo>,
+    /// An iPhone Live Photo's content identifier (its maker note): the
+    /// `.MOV` that names the same one is its video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_photo_id: Option<String>,
 }
 
 /// A GPS position.
@@ -166,6 +171,15 @@ fn from_exif(exif: &Exif, written_time: Option<String>) -> PhotoMetadata {
             .filter(|r| (0..=5).contains(r)),
         description: Description::default(),
         motion_video: None,
+        live_photo_id: live_photo_id(exif),
+    }
+}
+
+/// The Live Photo content identifier in an iPhone's maker note.
+fn live_photo_id(exif: &Exif) -> Option<String> {
+    match &field(exif, Tag::MakerNote)?.value {
+        Value::Undefined(note, _) => live_photo::still_identifier(note),
+        _ => None,
     }
 }
 

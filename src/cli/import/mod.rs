@@ -75,6 +75,10 @@ struct Hashed {
     device_asset_id: String,
 }
 
+/// Live Photo videos refused on their first try (their still may still have
+/// been on its way): sent once more after everything else.
+type SendAgain = Mutex<Vec<Hashed>>;
+
 /// Counts kept as the files go by.
 #[derive(Default)]
 struct Tally {
@@ -180,6 +184,7 @@ pub async fn run(args: &ImportArgs) -> anyhow::Result<()> {
         stop: stop.clone(),
         fatal: fatal.clone(),
         dry_run: args.dry_run,
+        send_again: SendAgain::default(),
     };
 
     let found = walk::spawn(args.dir.clone(), stop.clone()).filter_map(|item| {
@@ -211,7 +216,7 @@ pub async fn run(args: &ImportArgs) -> anyhow::Result<()> {
         .ready_chunks(CHECK_BATCH)
         .then(|batch| ctx.check_by_hash(batch))
         .flat_map(stream::iter)
-        .map(|hashed| ctx.upload(hashed))
+        .map(|hashed| ctx.upload(hashed, true))
         .buffer_unordered(usize::from(args.concurrency))
         .for_each(|()| async {
             if let Some(album) = &album {
@@ -219,6 +224,10 @@ pub async fn run(args: &ImportArgs) -> anyhow::Result<()> {
             }
         })
         .await;
+    let again = std::mem::take(&mut *ctx.send_again.lock().expect("send-again lock"));
+    for hashed in again {
+        ctx.upload(hashed, false).await;
+    }
     if let Some(album) = &album {
         ctx.fill_album(album, true).await;
     }
@@ -238,6 +247,7 @@ struct Stage {
     stop: Arc<AtomicBool>,
     fatal: Arc<Mutex<Option<anyhow::Error>>>,
     dry_run: bool,
+    send_again: SendAgain,
 }
 
 impl Stage {
@@ -337,8 +347,9 @@ impl Stage {
         missing
     }
 
-    /// Sends one file (or, in a dry run, counts it).
-    async fn upload(&self, hashed: Hashed) {
+    /// Sends one file (or, in a dry run, counts it); a refused Live Photo
+    /// video is put aside to be sent again when `first_try`.
+    async fn upload(&self, hashed: Hashed, first_try: bool) {
         if self.stopped() {
             return;
         }
@@ -387,6 +398,13 @@ impl Stage {
                     .expect("album lock")
                     .push(uploaded.asset_id);
                 self.progress.files.inc(1);
+            }
+            Err(Refused(_)) if first_try && hashed.found.live_video => {
+                self.progress.bytes.inc_length(size);
+                self.send_again
+                    .lock()
+                    .expect("send-again lock")
+                    .push(hashed);
             }
             Err(Refused(why)) => self.settle_failure(&hashed.found, why),
         }

@@ -25,6 +25,9 @@ pub struct Found {
     pub modified: u64,
     /// Its XMP sidecar, when one sits beside it.
     pub sidecar: Option<PathBuf>,
+    /// A `.MOV` beside a photo of the same name: an iPhone Live Photo's
+    /// video, which the server keeps with its still.
+    pub live_video: bool,
 }
 
 /// What the walk could not use.
@@ -97,11 +100,13 @@ fn read_directory(root: &Path, dir: &Path) -> (Vec<Result<Found, Skipped>>, Vec<
         if is_sidecar(path) {
             continue;
         }
-        let is_photo = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| SourceFormat::from_extension(e).is_some());
-        if !is_photo {
+        let is_photo = |path: &Path| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| SourceFormat::from_extension(e).is_some())
+        };
+        let live_video = is_live_video(path, &files, is_photo);
+        if !is_photo(path) && !live_video {
             items.push(Err(Skipped::NotAPhoto));
             continue;
         }
@@ -128,6 +133,7 @@ fn read_directory(root: &Path, dir: &Path) -> (Vec<Result<Found, Skipped>>, Vec<
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                 .map_or(0, |d| d.as_secs()),
             sidecar: sidecar_of(path, &sidecars),
+            live_video,
             path: path.clone(),
         }));
     }
@@ -138,6 +144,21 @@ fn is_sidecar(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("xmp"))
+}
+
+/// Whether `path` is a `.MOV` with a photo of the same stem beside it (any
+/// case): how an iPhone's Live Photo leaves a phone. Other videos are not
+/// photos.
+fn is_live_video(path: &Path, files: &[PathBuf], is_photo: impl Fn(&Path) -> bool) -> bool {
+    let is_mov = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mov"));
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().to_lowercase());
+    is_mov
+        && files
+            .iter()
+            .any(|other| other != path && is_photo(other) && stem(other) == stem(path))
 }
 
 /// `IMG_1.CR2.xmp` (darktable and others), else `IMG_1.xmp` (Lightroom).

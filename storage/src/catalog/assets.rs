@@ -50,6 +50,8 @@ pub struct NewAsset {
     /// The SHA-1 of the bytes (lowercase hex), for clients that name files
     /// by it (Immich's); recorded with the blob when it is pinned.
     pub sha1: Option<String>,
+    /// An iPhone Live Photo's content identifier: its video names it too.
+    pub live_photo_id: Option<String>,
 }
 
 /// What the filters search, copied out of the metadata at upload.
@@ -533,7 +535,10 @@ impl Catalog {
 
 /// An upload of something the owner holds already: the photo as it is, or
 /// back from the trash when it was there.
-async fn settle_held(mut tx: Tx, held: AssetRecord) -> Result<AssetInsert, StorageError> {
+pub(super) async fn settle_held(
+    mut tx: Tx,
+    held: AssetRecord,
+) -> Result<AssetInsert, StorageError> {
     if held.trashed_at.is_some() {
         let restored = restore_in(&mut tx, &held).await?;
         tx.commit().await?;
@@ -562,10 +567,10 @@ async fn insert_row(
             camera_make, camera_model, lens, is_raw, has_location, rating, taken_day,
             device_asset_id, title, caption, keywords, creator, copyright, color_label,
             place_names, latitude, longitude, place_country_code, place_country, place_region,
-            place_city, capture_key)
+            place_city, capture_key, live_photo_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
             $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29,
-            $30, $31, $32, $33, $34, $35, $36)
+            $30, $31, $32, $33, $34, $35, $36, $37)
          ON CONFLICT DO NOTHING",
     )
     .bind(new.id.to_string())
@@ -604,6 +609,7 @@ async fn insert_row(
     .bind(place.and_then(|p| p.region.as_deref()))
     .bind(place.map(|p| p.city.as_str()))
     .bind(capture_key)
+    .bind(new.live_photo_id.as_deref())
     .execute(&mut **tx)
     .await?
     .rows_affected();

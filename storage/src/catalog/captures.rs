@@ -13,13 +13,15 @@
 use sqlx::Row;
 
 use super::Dialect;
-use super::assets::{ASSET_COLUMNS, AssetRecord, NewAsset, asset_from_row, get_in};
+use super::assets::{
+    ASSET_COLUMNS, AssetInsert, AssetRecord, NewAsset, asset_from_row, get_in, settle_held,
+};
 use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::{Job, NewJob, insert_job};
 use super::ledger::{Tx, charge_usage, hold_blob};
 use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
-use crate::{AssetId, ContentHash, StorageError, UserId};
+use crate::{AssetId, ContentHash, StorageError, UserId, now_ms};
 
 /// Which of a capture's files a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +30,8 @@ pub enum CaptureRole {
     Raw,
     /// The camera's own rendering of the exposure.
     Jpeg,
+    /// A Live Photo's video: the seconds around the still.
+    Live,
 }
 
 impl CaptureRole {
@@ -35,6 +39,7 @@ impl CaptureRole {
         match self {
             CaptureRole::Raw => "raw",
             CaptureRole::Jpeg => "jpeg",
+            CaptureRole::Live => "live",
         }
     }
 
@@ -42,6 +47,7 @@ impl CaptureRole {
         match text {
             "raw" => Some(CaptureRole::Raw),
             "jpeg" => Some(CaptureRole::Jpeg),
+            "live" => Some(CaptureRole::Live),
             _ => None,
         }
     }
@@ -87,6 +93,19 @@ impl CaptureFile {
             size: asset.size,
         })
     }
+}
+
+/// A Live Photo's video, as the upload path describes it.
+#[derive(Clone, Debug)]
+pub struct NewLiveVideo {
+    pub owner: UserId,
+    pub hash: ContentHash,
+    pub size: u64,
+    pub original_name: String,
+    pub media_type: String,
+    /// The content identifier its QuickTime metadata names.
+    pub live_photo_id: String,
+    pub device_asset_id: Option<String>,
 }
 
 /// What the files of one exposure share, or `None` when this file cannot be
@@ -195,6 +214,126 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Keeps a Live Photo's video with its still: the owner's photo whose
+    /// content identifier the video names (in the library, with no video
+    /// yet) gets it as its `live` file — blob held, bytes charged, the
+    /// change in the feed. Bytes or a device id the owner holds already give
+    /// that photo back. A video whose still is not in the library is
+    /// refused ([`StorageError::StillMissing`]): send the still first.
+    pub async fn attach_live_video(
+        &self,
+        video: &NewLiveVideo,
+    ) -> Result<AssetInsert, StorageError> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        lock_capture(&mut tx, self.dialect, &video.owner, &video.live_photo_id).await?;
+        if let Some(photo) = photo_with_second_file(
+            &mut tx,
+            &video.owner,
+            &video.hash,
+            video.device_asset_id.as_deref(),
+            self.for_update(),
+        )
+        .await?
+        {
+            return settle_held(tx, photo).await;
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {ASSET_COLUMNS} FROM assets a
+             WHERE a.owner_id = $1 AND a.live_photo_id = $2 AND a.deleted_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM asset_files f
+                               WHERE f.asset_id = a.id AND f.role = 'live')
+             ORDER BY a.created_at, a.id LIMIT 1 {}",
+            self.for_update()
+        ));
+        let photo = sqlx::query(sql)
+            .bind(video.owner.to_string())
+            .bind(&video.live_photo_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(photo) = photo.as_ref().map(asset_from_row).transpose()? else {
+            return Err(StorageError::StillMissing(format!(
+                "{} is a Live Photo's video, kept with its still: no photo in your library                  has its content identifier {} (send the still first, then the video)",
+                video.original_name, video.live_photo_id
+            )));
+        };
+        record_second_file(
+            &mut tx,
+            &photo,
+            SecondFile {
+                owner: &video.owner,
+                role: CaptureRole::Live,
+                hash: &video.hash,
+                original_name: &video.original_name,
+                media_type: &video.media_type,
+                format: "mov",
+                size: video.size,
+                device_asset_id: video.device_asset_id.as_deref(),
+            },
+            now,
+        )
+        .await?;
+        hold_blob(&mut tx, &video.hash, self.replicating).await?;
+        charge_usage(&mut tx, &video.owner, video.size).await?;
+        record_change(
+            &mut tx,
+            &video.owner,
+            ChangeKind::AssetUpdated,
+            ChangeSubject::Asset(photo.id),
+        )
+        .await?;
+        let paired = get_in(&mut tx, &photo.id).await?;
+        tx.commit().await?;
+        Ok(AssetInsert::Paired(paired))
+    }
+}
+
+/// A photo's second file, as recorded.
+struct SecondFile<'a> {
+    owner: &'a UserId,
+    role: CaptureRole,
+    hash: &'a ContentHash,
+    original_name: &'a str,
+    media_type: &'a str,
+    format: &'a str,
+    size: u64,
+    device_asset_id: Option<&'a str>,
+}
+
+/// Records `file` as the second file of `photo` (the caller holds its blob
+/// and charges its bytes).
+async fn record_second_file(
+    tx: &mut Tx,
+    photo: &AssetRecord,
+    file: SecondFile<'_>,
+    now: i64,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO asset_files (asset_id, owner_id, role, blob_hash, original_name,
+            media_type, format, size, device_asset_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(photo.id.to_string())
+    .bind(file.owner.to_string())
+    .bind(file.role.as_str())
+    .bind(file.hash.to_hex())
+    .bind(file.original_name)
+    .bind(file.media_type)
+    .bind(file.format)
+    .bind(file.size as i64)
+    .bind(file.device_asset_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE assets SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(photo.id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The owner's photo (trashed or not) that holds these bytes or this device
 /// id as the second file of its capture, locked with `lock`.
 pub(super) async fn photo_with_second_file(
@@ -252,13 +391,15 @@ pub(super) async fn partner_of(
         "SELECT {ASSET_COLUMNS} FROM assets a
          WHERE a.owner_id = $1 AND a.capture_key = $2 AND a.is_raw = $3
            AND a.deleted_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM asset_files f WHERE f.asset_id = a.id)
+           AND NOT EXISTS (SELECT 1 FROM asset_files f WHERE f.asset_id = a.id AND f.role = $4)
          ORDER BY a.created_at, a.id LIMIT 1 {lock}"
     ));
+    let role = CaptureRole::of(&new.format, new.facts.is_raw).map_or("", CaptureRole::as_str);
     let row = sqlx::query(sql)
         .bind(new.owner.to_string())
         .bind(key)
         .bind(i64::from(!new.facts.is_raw))
+        .bind(role)
         .fetch_optional(&mut **tx)
         .await?;
     row.as_ref().map(asset_from_row).transpose()
@@ -280,28 +421,22 @@ pub(super) async fn attach_second_file(
     let role = CaptureRole::of(&new.format, new.facts.is_raw).ok_or_else(|| {
         StorageError::Corrupt(format!("{} cannot be one file of a pair", new.format))
     })?;
-    sqlx::query(
-        "INSERT INTO asset_files (asset_id, owner_id, role, blob_hash, original_name,
-            media_type, format, size, device_asset_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    record_second_file(
+        tx,
+        photo,
+        SecondFile {
+            owner: &new.owner,
+            role,
+            hash: &new.hash,
+            original_name: &new.original_name,
+            media_type: &new.media_type,
+            format: &new.format,
+            size: new.size,
+            device_asset_id: new.device_asset_id.as_deref(),
+        },
+        now,
     )
-    .bind(photo.id.to_string())
-    .bind(new.owner.to_string())
-    .bind(role.as_str())
-    .bind(new.hash.to_hex())
-    .bind(&new.original_name)
-    .bind(&new.media_type)
-    .bind(&new.format)
-    .bind(new.size as i64)
-    .bind(new.device_asset_id.as_deref())
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE assets SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(photo.id.to_string())
-        .execute(&mut **tx)
-        .await?;
     // What the photo is rendered from changes when the JPEG joins an
     // unedited RAW (its look is the JPEG's now) or the RAW joins an edited
     // JPEG (the edit develops the RAW now); otherwise its renditions stand.

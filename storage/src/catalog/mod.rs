@@ -50,7 +50,7 @@ pub use assets::{
     AssetFacts, AssetInsert, AssetPlace, AssetRecord, EditState, GeoPoint, LibraryFields, NewAsset,
 };
 pub use blob_refs::StorageTotals;
-pub use captures::{CaptureFile, CaptureRole, capture_key};
+pub use captures::{CaptureFile, CaptureRole, NewLiveVideo, capture_key};
 pub use changes::{ChangeKind, ChangeRecord, ChangeSubject};
 pub use checksums::Sha1Match;
 pub use edits::EditVersion;
