@@ -845,11 +845,16 @@ try {
   );
   await page.getByRole('link', { name: 'Add photos…' }).click();
   await page.getByText(/^Select photos to add to “River trip 2026”/).waitFor();
-  const outside = await page.$$eval(
-    '.tile[data-asset-id]',
-    (tiles, ids) => tiles.map((t) => t.dataset.assetId).find((id) => !ids.includes(id)),
-    inAlbum,
-  );
+  // The library's tiles load a month at a time: wait for one not in the album.
+  const outside = await (
+    await page.waitForFunction(
+      (ids) =>
+        [...document.querySelectorAll('.tile[data-asset-id]')]
+          .map((t) => t.dataset.assetId)
+          .find((id) => !ids.includes(id)),
+      inAlbum,
+    )
+  ).jsonValue();
   await page.locator(`.tile[data-asset-id="${outside}"] .tile-check`).click();
   await page.getByRole('button', { name: 'Add 1 to the album' }).click();
   await page.waitForURL(/#\/albums\//);

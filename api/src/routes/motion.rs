@@ -2,14 +2,13 @@
 //! its image (Google's and Samsung's), served from the original's last bytes
 //! so that a browser plays it as it is (no copy, no transcoding).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_pipeline::motion::{MotionVideo, looks_like_video};
-use darkroom_storage::catalog::{AssetRecord, Scope, UsageKind};
+use darkroom_storage::catalog::{AssetRecord, Scope};
 
+use super::originals::{Stored, send_stored};
 use crate::ApiError;
 use crate::auth::Authenticated;
-use crate::range::{RangeRequest, parse_range};
 use crate::state::AppState;
 
 /// The video the asset's metadata declares, and where it starts in the
@@ -48,47 +47,13 @@ pub(crate) async fn video(
     if !looks_like_video(&head) {
         return Err(ApiError::NotFound("motion video"));
     }
-    let len = video.length;
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::ETAG, super::etag(&asset.hash)))
-        .insert_header((
-            header::CACHE_CONTROL,
-            "private, max-age=31536000, immutable",
-        ))
-        .insert_header(("X-Content-Type-Options", "nosniff"));
-    let range = parse_range(
-        req.headers()
-            .get(header::RANGE)
-            .and_then(|v| v.to_str().ok()),
-        len,
-    );
-    let (within, status) = match range {
-        RangeRequest::Whole => (0..len, actix_web::http::StatusCode::OK),
-        RangeRequest::Partial(r) => {
-            response.insert_header((
-                header::CONTENT_RANGE,
-                format!("bytes {}-{}/{len}", r.start, r.end - 1),
-            ));
-            (r, actix_web::http::StatusCode::PARTIAL_CONTENT)
-        }
-        RangeRequest::Unsatisfiable => return Err(ApiError::RangeNotSatisfiable { len }),
+    let stored = Stored {
+        owner: &asset.owner,
+        hash: &asset.hash,
+        media_type: &video.media_type,
+        offset,
+        len: video.length,
+        file_name: None,
     };
-    let body_len = within.end - within.start;
-    let stream = state
-        .blobs
-        .stream(
-            &asset.hash,
-            Some(offset + within.start..offset + within.end),
-        )
-        .await?;
-    state
-        .meter
-        .add(&asset.owner, UsageKind::OriginalBytesDownloaded, body_len);
-    Ok(response
-        .status(status)
-        .content_type(video.media_type.as_str())
-        .no_chunking(body_len)
-        .streaming(stream))
+    send_stored(&req, &state, &stored).await
 }

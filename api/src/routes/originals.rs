@@ -3,7 +3,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use darkroom_storage::catalog::{AssetRecord, CaptureFile, CaptureRole, Scope, UsageKind};
+use darkroom_storage::catalog::{AssetRecord, CaptureRole, Scope, UsageKind};
+use darkroom_storage::{ContentHash, UserId};
 
 use crate::ApiError;
 use crate::auth::Authenticated;
@@ -58,29 +59,57 @@ pub(crate) async fn capture_file(
         .into_iter()
         .find(|f| f.role == role)
         .ok_or(ApiError::NotFound("file"))?;
-    send_original(&req, &state, &as_original(&asset, &file)).await
+    let stored = Stored {
+        owner: &asset.owner,
+        hash: &file.hash,
+        media_type: &file.media_type,
+        offset: 0,
+        len: file.size,
+        file_name: Some(&file.original_name),
+    };
+    send_stored(&req, &state, &stored).await
 }
 
-/// The asset as if `file` were its original, for [`send_original`]: the
-/// file's bytes, name and type, the asset's owner (who is metered).
-fn as_original(asset: &AssetRecord, file: &CaptureFile) -> AssetRecord {
-    AssetRecord {
-        hash: file.hash,
-        original_name: file.original_name.clone(),
-        media_type: file.media_type.clone(),
-        format: file.format.clone(),
-        size: file.size,
-        ..asset.clone()
-    }
+/// Bytes kept in the blob store, as a download: an original, a second file
+/// of its capture, or a window of one (a motion photo's video).
+pub(crate) struct Stored<'a> {
+    pub owner: &'a UserId,
+    pub hash: &'a ContentHash,
+    pub media_type: &'a str,
+    /// Where the bytes start in the blob, and how many there are.
+    pub offset: u64,
+    pub len: u64,
+    /// The file name a download is saved as (`Content-Disposition`);
+    /// `None` for bytes shown in place (a video).
+    pub file_name: Option<&'a str>,
 }
 
-/// Streams an original (or a range of it), counted as the owner's download.
+/// Streams an asset's original (or a range of it), counted as the owner's
+/// download.
 pub(crate) async fn send_original(
     req: &HttpRequest,
     state: &AppState,
     asset: &AssetRecord,
 ) -> Result<HttpResponse, ApiError> {
-    let etag = super::etag(&asset.hash);
+    let stored = Stored {
+        owner: &asset.owner,
+        hash: &asset.hash,
+        media_type: &asset.media_type,
+        offset: 0,
+        len: asset.size,
+        file_name: Some(&asset.original_name),
+    };
+    send_stored(req, state, &stored).await
+}
+
+/// Streams stored bytes (or a range of them: resuming, seeking), counted as
+/// the owner's download. Content-addressed, so its ETag never changes.
+pub(crate) async fn send_stored(
+    req: &HttpRequest,
+    state: &AppState,
+    stored: &Stored<'_>,
+) -> Result<HttpResponse, ApiError> {
+    let etag = super::etag(stored.hash);
     let mut response = HttpResponse::Ok();
     response
         .insert_header((header::ETAG, etag.clone()))
@@ -91,48 +120,48 @@ pub(crate) async fn send_original(
             header::CACHE_CONTROL,
             "private, max-age=31536000, immutable",
         ))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            attachment(&asset.original_name),
-        ));
+        .insert_header(("X-Content-Type-Options", "nosniff"));
+    if let Some(name) = stored.file_name {
+        response.insert_header((header::CONTENT_DISPOSITION, attachment(name)));
+    }
     if crate::etag::not_modified(req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let len = asset.size;
+    let len = stored.len;
     let range = parse_range(
         req.headers()
             .get(header::RANGE)
             .and_then(|v| v.to_str().ok()),
         len,
     );
-    let (range, status) = match range {
-        RangeRequest::Whole => (None, actix_web::http::StatusCode::OK),
+    let (within, status) = match range {
+        RangeRequest::Whole => (0..len, actix_web::http::StatusCode::OK),
         RangeRequest::Partial(r) => {
             response.insert_header((
                 header::CONTENT_RANGE,
                 format!("bytes {}-{}/{len}", r.start, r.end - 1),
             ));
-            (Some(r), actix_web::http::StatusCode::PARTIAL_CONTENT)
+            (r, actix_web::http::StatusCode::PARTIAL_CONTENT)
         }
         RangeRequest::Unsatisfiable => return Err(ApiError::RangeNotSatisfiable { len }),
     };
-    let body_len = range.as_ref().map_or(len, |r| r.end - r.start);
-    let stream = state.blobs.stream(&asset.hash, range).await?;
+    let body_len = within.end - within.start;
+    // A whole blob is asked for as such (no range), as stores serve best.
+    let window = (stored.offset > 0 || body_len < len)
+        .then(|| stored.offset + within.start..stored.offset + within.end);
+    let stream = state.blobs.stream(stored.hash, window).await?;
     state
         .meter
-        .add(&asset.owner, UsageKind::OriginalBytesDownloaded, body_len);
+        .add(stored.owner, UsageKind::OriginalBytesDownloaded, body_len);
     Ok(response
         .status(status)
-        .content_type(asset.media_type.as_str())
+        .content_type(stored.media_type)
         .no_chunking(body_len)
         .streaming(stream))
 }
 
-/// `attachment; filename*=UTF-8''…` (RFC 6266, with RFC 8187's percent
-/// encoding, by actix's typed header), so no name can break the header.
 /// The original rebuilt without location as it streams, for those who may
 /// not see where it was taken (see `shared_originals.rs`); at once or 503.
 pub(crate) async fn send_without_location(
@@ -152,6 +181,8 @@ pub(crate) async fn send_without_location(
         .streaming(body))
 }
 
+/// `attachment; filename*=UTF-8''…` (RFC 6266, with RFC 8187's percent
+/// encoding, by actix's typed header), so no name can break the header.
 pub(crate) fn attachment(name: &str) -> header::ContentDisposition {
     header::ContentDisposition {
         disposition: header::DispositionType::Attachment,
