@@ -142,7 +142,7 @@ impl AssetOrder {
         )
     }
 
-    fn key_of(self, asset: &AssetRecord) -> i64 {
+    pub(super) fn key_of(self, asset: &AssetRecord) -> i64 {
         match self {
             AssetOrder::TakenNewest | AssetOrder::TakenOldest | AssetOrder::Relevance => {
                 asset.sort_at
@@ -421,14 +421,40 @@ impl Catalog {
     ) -> Result<AssetPage, StorageError> {
         let limit = limit.clamp(1, 1000);
         let mut order = order;
-        if let (AssetOrder::Relevance, Some(terms)) = (order, &filter.search) {
-            if !self.search_matches_many(owner, terms).await? {
+        let Some(terms) = &filter.search else {
+            return self.list_filtered(owner, filter, order, after, limit).await;
+        };
+        let many = self.search_matches_many(owner, terms).await?;
+        if order == AssetOrder::Relevance {
+            if !many {
                 let seen = after.map_or(0, |cursor| cursor.key.max(0));
                 return self.ranked(owner, filter, terms, seen, limit).await;
             }
             // Too many to rank: newest first (its cursor is a sort key).
             order = AssetOrder::TakenNewest;
         }
+        // PostgreSQL's planner walks the timeline itself when that pays.
+        if many
+            && self.dialect == Dialect::Sqlite
+            && let Some(page) = self
+                .search_along_timeline(owner, filter, terms, order, after, limit)
+                .await?
+        {
+            return Ok(page);
+        }
+        self.list_filtered(owner, filter, order, after, limit).await
+    }
+
+    /// A page of the owner's library as one query: filters (a search among
+    /// them, as a set of matches), order, cursor.
+    pub(super) async fn list_filtered(
+        &self,
+        owner: &UserId,
+        filter: &AssetFilter,
+        order: AssetOrder,
+        after: Option<&SortCursor>,
+        limit: u32,
+    ) -> Result<AssetPage, StorageError> {
         let key = order.key_column();
         let (dir, cmp) = if order.descending() {
             ("DESC", "<")
@@ -857,6 +883,46 @@ mod tests {
             assert_eq!(ids(&a), ids(&b));
             assert_eq!(a.assets.len(), 100);
             (searched, filtered) = (a.next, b.next);
+        }
+        // Many matches across the catalog (ben's library is large) but few
+        // in ann's (her RAW files, one in 33): the timeline walk gives up
+        // and the set plan lists them, the same pages either way.
+        catalog
+            .fill_synthetic_library(&other, 30_000, 0)
+            .await
+            .unwrap();
+        let dng = search("dng").search.unwrap();
+        assert!(catalog.search_matches_many(&owner, &dng).await.unwrap());
+        let raw = AssetFilter {
+            is_raw: Some(true),
+            ..AssetFilter::default()
+        };
+        for order in [AssetOrder::Relevance, AssetOrder::TakenOldest] {
+            let (mut searched, mut filtered) = (None, None);
+            let mut seen = 0;
+            loop {
+                let a = catalog
+                    .list_assets(&owner, &search("dng"), order, searched.as_ref(), 100)
+                    .await
+                    .unwrap();
+                let expected_order = match order {
+                    AssetOrder::Relevance => AssetOrder::TakenNewest,
+                    other => other,
+                };
+                let b = catalog
+                    .list_assets(&owner, &raw, expected_order, filtered.as_ref(), 100)
+                    .await
+                    .unwrap();
+                let ids = |p: &AssetPage| p.assets.iter().map(|a| a.id).collect::<Vec<_>>();
+                assert_eq!(ids(&a), ids(&b), "{order:?} after {seen}");
+                seen += a.assets.len();
+                (searched, filtered) = (a.next, b.next);
+                if searched.is_none() {
+                    assert!(filtered.is_none());
+                    break;
+                }
+            }
+            assert!(seen > 300, "{seen}");
         }
     }
 

@@ -22,6 +22,7 @@ mod places;
 mod renditions;
 mod replication;
 mod search_index;
+mod search_timeline;
 mod sessions;
 mod shares;
 mod snapshot;

@@ -96,7 +96,8 @@ impl Catalog {
                 let raw = r.is_multiple_of(33);
                 rows.push(Row {
                     id: AssetId::new(),
-                    hash: ContentHash::of(&(done + i).to_le_bytes()),
+                    // Per owner, so two owners' libraries can be filled.
+                    hash: ContentHash::of(format!("{owner}/{}", done + i).as_bytes()),
                     name: format!("IMG_{:07}.{}", done + i, if raw { "DNG" } else { "JPG" }),
                     raw,
                     size: 4_000_000 + (r >> 40) as i64 % 20_000_000,
