@@ -128,7 +128,7 @@ pub enum AssetOrder {
 }
 
 impl AssetOrder {
-    fn key_column(self) -> &'static str {
+    pub(super) fn key_column(self) -> &'static str {
         match self {
             AssetOrder::TakenNewest | AssetOrder::TakenOldest | AssetOrder::Relevance => "sort_at",
             AssetOrder::UploadedNewest | AssetOrder::UploadedOldest => "created_at",
@@ -361,6 +361,33 @@ fn relevance(asset: &AssetRecord, terms: &SearchTerms) -> u32 {
         .sum()
 }
 
+/// Appends what comes after the filters of a listing of assets `a`: the
+/// rows after `after` (keyset pagination, expanded so both databases use
+/// the index), in `order`, at most `rows` of them.
+pub(super) fn push_page(
+    q: &mut QueryText,
+    order: AssetOrder,
+    after: Option<&SortCursor>,
+    rows: i64,
+) {
+    let key = order.key_column();
+    let (dir, cmp) = if order.descending() {
+        ("DESC", "<")
+    } else {
+        ("ASC", ">")
+    };
+    if let Some(cursor) = after {
+        let k = q.bind(Bind::Int(cursor.key));
+        let id = q.bind(Bind::Text(cursor.id.to_string()));
+        q.text.push_str(&format!(
+            " AND (a.{key} {cmp} {k} OR (a.{key} = {k} AND a.id {cmp} {id}))"
+        ));
+    }
+    let lim = q.bind(Bind::Int(rows));
+    q.text
+        .push_str(&format!(" ORDER BY a.{key} {dir}, a.id {dir} LIMIT {lim}"));
+}
+
 /// A page from `rows` fetched with one row more than `limit` (that row says
 /// there is a next page); `key_of` gives the last asset's cursor key.
 fn page_of(
@@ -455,29 +482,13 @@ impl Catalog {
         after: Option<&SortCursor>,
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
-        let key = order.key_column();
-        let (dir, cmp) = if order.descending() {
-            ("DESC", "<")
-        } else {
-            ("ASC", ">")
-        };
         let mut q = QueryText::default();
         let owner_p = q.bind(Bind::Text(owner.to_string()));
         q.text = format!(
             "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
         );
         push_filter(&mut q, filter, self.dialect);
-        if let Some(cursor) = after {
-            // Keyset pagination, expanded so both databases use the index.
-            let k = q.bind(Bind::Int(cursor.key));
-            let id = q.bind(Bind::Text(cursor.id.to_string()));
-            q.text.push_str(&format!(
-                " AND (a.{key} {cmp} {k} OR (a.{key} = {k} AND a.id {cmp} {id}))"
-            ));
-        }
-        let lim = q.bind(Bind::Int(i64::from(limit) + 1));
-        q.text
-            .push_str(&format!(" ORDER BY a.{key} {dir}, a.id {dir} LIMIT {lim}"));
+        push_page(&mut q, order, after, i64::from(limit) + 1);
         let rows = q.query().fetch_all(&self.pool).await?;
         page_of(&rows, limit, |a| order.key_of(a))
     }

@@ -8,7 +8,7 @@
 //! is tested here with the index's own rule — every word starts a word of
 //! some field, case and accents aside — until a page is full. Where matches
 //! are sparse in this library (the count that chose this way is of every
-//! owner's), a few pages find too few and the set plan takes over.
+//! owner's), a few thousand rows find too few and the set plan takes over.
 
 use std::collections::HashMap;
 
@@ -16,18 +16,19 @@ use sqlx::Row;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row};
 use super::listing::{
-    AssetFilter, AssetOrder, AssetPage, Bind, QueryText, SearchTerms, SortCursor,
+    AssetFilter, AssetOrder, AssetPage, Bind, QueryText, SearchTerms, SortCursor, push_filter,
+    push_page,
 };
-use super::{Catalog, parse_id};
-use crate::catalog::AssetRecord;
+use super::{Catalog, Dialect, parse_id};
 use crate::{AssetId, StorageError, UserId};
 
-/// Timeline rows read at a time.
-const BATCH: u32 = 500;
-/// Pages read before handing over to the set plan: past this many rows,
+/// Timeline rows read before handing over to the set plan: past this many,
 /// matches are too sparse here for the walk to pay.
-const MAX_BATCHES: usize = 4;
+const MAX_ROWS: usize = 2_000;
+/// The fewest rows read at a time.
+const MIN_BATCH: usize = 100;
 
 impl Catalog {
     /// A page of the owner's photos matching `terms` (and the rest of
@@ -47,74 +48,132 @@ impl Catalog {
             ..filter.clone()
         };
         let wanted: Vec<String> = terms.words().iter().map(|w| fold(w)).collect();
-        let mut found: Vec<AssetRecord> = Vec::new();
+        let wanted_rows = limit as usize + 1;
+        let mut found: Vec<SortCursor> = Vec::new();
         let mut cursor = after.cloned();
-        for _ in 0..MAX_BATCHES {
+        let mut read = 0;
+        while read < MAX_ROWS {
+            // As many rows as the matches seen so far say the page needs
+            // (a quarter more), four times the page to begin with.
+            let batch_rows = match found.len() {
+                0 => wanted_rows * 4,
+                hits => (wanted_rows - hits) * read * 5 / (hits * 4),
+            }
+            .clamp(MIN_BATCH, MAX_ROWS - read);
             let batch = self
-                .list_filtered(owner, &unsearched, order, cursor.as_ref(), BATCH)
+                .timeline_with_text(owner, &unsearched, order, cursor.as_ref(), batch_rows)
                 .await?;
-            let ids: Vec<AssetId> = batch.assets.iter().map(|a| a.id).collect();
-            let texts = self.indexed_texts(&ids).await?;
-            for asset in batch.assets {
-                let text = texts.get(&asset.id).map_or("", String::as_str);
-                if matches_all(&wanted, text) {
-                    found.push(asset);
+            read += batch.len();
+            let complete = batch.len() < batch_rows;
+            for (at, text) in batch {
+                cursor = Some(at.clone());
+                if matches_all(&wanted, &text) {
+                    found.push(at);
                     if found.len() > limit as usize {
-                        return Ok(Some(page_from(found, limit, order)));
+                        return Ok(Some(self.page_of_found(found, limit).await?));
                     }
                 }
             }
-            match batch.next {
-                Some(next) => cursor = Some(next),
+            if complete {
                 // The end of the timeline: every match is in `found`.
-                None => return Ok(Some(page_from(found, limit, order))),
+                return Ok(Some(self.page_of_found(found, limit).await?));
             }
         }
         Ok(None)
     }
 
-    /// What the search index holds for each of `ids`, its fields folded
-    /// ([`fold`]) and joined.
-    async fn indexed_texts(
+    /// The next `rows` photos of the timeline after `after` (the other
+    /// filters applied), each with its place in it and what the search index
+    /// holds for it, folded ([`fold`]): one query, no photo decoded. (Left
+    /// joins: a photo missing from the index still counts as a row read, so
+    /// a short batch always means the timeline's end.)
+    async fn timeline_with_text(
         &self,
-        ids: &[AssetId],
-    ) -> Result<HashMap<AssetId, String>, StorageError> {
+        owner: &UserId,
+        filter: &AssetFilter,
+        order: AssetOrder,
+        after: Option<&SortCursor>,
+        rows: usize,
+    ) -> Result<Vec<(SortCursor, String)>, StorageError> {
+        let mut q = QueryText::default();
+        let owner_p = q.bind(Bind::Text(owner.to_string()));
+        q.text = format!(
+            "SELECT a.id AS id, a.{key} AS sort_key, st.name, st.title, st.caption, st.keywords,
+                st.camera, st.creator, st.places
+             FROM assets a
+             LEFT JOIN asset_search_keys sk ON sk.asset_id = a.id
+             LEFT JOIN asset_search st ON st.rowid = sk.key
+             WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL",
+            key = order.key_column()
+        );
+        push_filter(&mut q, filter, Dialect::Sqlite);
+        push_page(&mut q, order, after, rows as i64);
+        let rows = q.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let at = SortCursor {
+                    key: row.try_get("sort_key")?,
+                    id: parse_id("assets.id", &row.try_get::<String, _>("id")?)?,
+                };
+                let mut text = String::new();
+                for field in [
+                    "name", "title", "caption", "keywords", "camera", "creator", "places",
+                ] {
+                    if let Some(value) = row.try_get::<Option<String>, _>(field)? {
+                        text.push_str(&fold(&value));
+                        text.push(' ');
+                    }
+                }
+                Ok((at, text))
+            })
+            .collect()
+    }
+
+    /// The page of the matches found (one more than `limit` says there is
+    /// a next page), their records read now, in the order found.
+    async fn page_of_found(
+        &self,
+        mut found: Vec<SortCursor>,
+        limit: u32,
+    ) -> Result<AssetPage, StorageError> {
+        let next = (found.len() > limit as usize).then(|| {
+            found.truncate(limit as usize);
+            found.last().cloned()
+        });
+        let ids: Vec<AssetId> = found.iter().map(|at| at.id).collect();
+        let mut records: HashMap<AssetId, AssetRecord> = self
+            .assets_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let assets = ids.iter().filter_map(|id| records.remove(id)).collect();
+        Ok(AssetPage {
+            assets,
+            next: next.flatten(),
+        })
+    }
+
+    /// The assets with these ids, in no order.
+    async fn assets_by_id(&self, ids: &[AssetId]) -> Result<Vec<AssetRecord>, StorageError> {
         if ids.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Vec::new());
         }
         let mut q = QueryText::default();
         let list = q.bind_list(ids.iter().map(|id| Bind::Text(id.to_string())));
-        q.text = format!(
-            "SELECT k.asset_id AS asset_id, s.name, s.title, s.caption, s.keywords, s.camera,
-                s.creator, s.places
-             FROM asset_search_keys k JOIN asset_search s ON s.rowid = k.key
-             WHERE k.asset_id IN ({list})"
-        );
+        q.text = format!("SELECT {ASSET_COLUMNS} FROM assets WHERE id IN ({list})");
         let rows = q.query().fetch_all(&self.pool).await?;
-        let mut texts = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let id: AssetId = parse_id(
-                "asset_search_keys.asset_id",
-                &row.try_get::<String, _>("asset_id")?,
-            )?;
-            let mut text = String::new();
-            for field in [
-                "name", "title", "caption", "keywords", "camera", "creator", "places",
-            ] {
-                if let Some(value) = row.try_get::<Option<String>, _>(field)? {
-                    text.push_str(&fold(&value));
-                    text.push(' ');
-                }
-            }
-            texts.insert(id, text);
-        }
-        Ok(texts)
+        rows.iter().map(asset_from_row).collect()
     }
 }
 
 /// Lower case without accents (`Skógafoss` → `skogafoss`), as the index's
 /// tokenizer (`unicode61 remove_diacritics 2`) folds what it stores.
 fn fold(text: &str) -> String {
+    // Most text is ASCII: nothing to decompose.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfd()
         .filter(|c| !is_combining_mark(*c))
         .collect::<String>()
@@ -128,21 +187,6 @@ fn matches_all(wanted: &[String], text: &str) -> bool {
         text.split(|c: char| !c.is_alphanumeric())
             .any(|word| word.starts_with(term.as_str()))
     })
-}
-
-/// A page from matches found in order (one more than `limit` says there is
-/// a next page).
-fn page_from(mut assets: Vec<AssetRecord>, limit: u32, order: AssetOrder) -> AssetPage {
-    let next = if assets.len() > limit as usize {
-        assets.truncate(limit as usize);
-        assets.last().map(|a| SortCursor {
-            key: order.key_of(a),
-            id: a.id,
-        })
-    } else {
-        None
-    };
-    AssetPage { assets, next }
 }
 
 #[cfg(test)]
