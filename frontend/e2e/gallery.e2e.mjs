@@ -698,7 +698,13 @@ try {
   }
   assert.ok(look && look[1] > look[0] + 60, `the pair's tile shows its JPEG, green: ${look}`);
   await pairTile.locator('.tile-open').click();
-  if (!(await page.locator('.info-panel').isVisible())) await page.keyboard.press('i');
+  // Once the photo shows, the details panel is as the viewer opened it
+  // (beside the photo on a wide screen); open it if it is not.
+  await page.locator('.pswp--open').waitFor();
+  await slideShown(page);
+  if (!(await page.locator('.info-panel').isVisible()))
+    await page.getByRole('button', { name: 'Show or hide details' }).click();
+  await page.locator('.info-panel').waitFor();
   assert.equal(
     await page.getByRole('button', { name: 'Play or stop the motion' }).isVisible(),
     false,
