@@ -131,58 +131,59 @@ impl Store {
         new: &NewAsset,
         jobs: &[NewJob],
     ) -> Result<AssetInsert, StorageError> {
-        if let Some(existing) = self
-            .catalog
-            .find_asset_by_hash(&new.owner, &new.hash)
-            .await?
-        {
-            // Known bytes for this owner: no second blob write, no second asset.
-            return Ok(AssetInsert::Duplicate(existing));
-        }
-        // Refused past the quota before anything is stored (the insert
-        // checks again, atomically, for uploads racing this one).
-        self.check_quota(&new.owner, new.size).await?;
-        self.catalog
-            .pin_blob(&new.hash, new.size, new.sha1.as_deref())
+        let held = self
+            .publish_unless_held(staged, &new.owner, new.size, new.sha1.as_deref())
             .await?;
-        // Publishing removes the staging object: nothing left to discard.
+        match held {
+            Some(existing) => Ok(AssetInsert::Duplicate(existing)),
+            None => self.catalog.insert_asset(new, jobs).await,
+        }
+    }
+
+    /// What every upload does before the catalog records it: bytes the owner
+    /// holds already give their photo (no second blob write, no second
+    /// asset); else the quota is checked (the catalog checks again,
+    /// atomically, for uploads racing this one), the blob pinned and
+    /// published (which removes the staging object).
+    async fn publish_unless_held(
+        &self,
+        staged: &mut StagedOriginal,
+        owner: &UserId,
+        size: u64,
+        sha1: Option<&str>,
+    ) -> Result<Option<AssetRecord>, StorageError> {
+        let hash = staged.hash();
+        if let Some(existing) = self.catalog.find_asset_by_hash(owner, &hash).await? {
+            return Ok(Some(existing));
+        }
+        self.check_quota(owner, size).await?;
+        self.catalog.pin_blob(&hash, size, sha1).await?;
         if let Some(blob) = staged.blob.take() {
             self.blobs.publish(&blob).await?;
         }
-        self.catalog.insert_asset(new, jobs).await
+        Ok(None)
     }
 
-    /// Records a Live Photo's video whose bytes are staged: known bytes give
-    /// their photo back; otherwise the quota, pin, publish, and the catalog
-    /// keeps it with its still ([`Catalog::attach_live_video`]), which may
-    /// refuse it (no such still: the published blob is then an orphan for
-    /// garbage collection, as any refused upload's).
+    /// Records a Live Photo's video whose bytes are staged, as
+    /// [`Store::store_original`] does a photo: the catalog keeps it with its
+    /// still ([`Catalog::attach_live_video`]), which may refuse it (no such
+    /// still: the published blob is then an orphan for garbage collection,
+    /// as any refused upload's).
     pub async fn store_live_video(
         &self,
         mut staged: StagedOriginal,
         video: &NewLiveVideo,
         sha1: &str,
     ) -> Result<AssetInsert, StorageError> {
-        let outcome = async {
-            if let Some(existing) = self
-                .catalog
-                .find_asset_by_hash(&video.owner, &video.hash)
-                .await?
-            {
-                return Ok(AssetInsert::Duplicate(existing));
-            }
-            self.check_quota(&video.owner, video.size).await?;
-            self.catalog
-                .pin_blob(&video.hash, video.size, Some(sha1))
-                .await?;
-            if let Some(blob) = staged.blob.take() {
-                self.blobs.publish(&blob).await?;
-            }
-            self.catalog.attach_live_video(video).await
-        }
-        .await;
+        debug_assert_eq!((video.hash, video.size), (staged.hash(), staged.len()));
+        let held = self
+            .publish_unless_held(&mut staged, &video.owner, video.size, Some(sha1))
+            .await;
         staged.discard().await;
-        outcome
+        match held? {
+            Some(existing) => Ok(AssetInsert::Duplicate(existing)),
+            None => self.catalog.attach_live_video(video).await,
+        }
     }
 
     /// A duplicate sent under a device id: the asset takes the id if it has

@@ -76,7 +76,12 @@ pub(crate) async fn describe_many(
         if live {
             dto.motion_video_url = Some(format!("/api/v1/assets/{}/files/live", asset.id));
         } else if matches!(audience, Audience::Owner)
-            && super::motion::declared_video(asset).is_some()
+            // The metadata the view holds, parsed once for the page.
+            && dto
+                .metadata
+                .as_ref()
+                .and_then(|m| super::motion::declared_in(m, asset.size))
+                .is_some()
         {
             dto.motion_video_url = Some(format!("/api/v1/assets/{}/motion", asset.id));
         }

@@ -5,6 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use darkroom_pipeline::motion::{MotionVideo, looks_like_video};
 use darkroom_storage::catalog::{AssetRecord, Scope};
+use serde::Deserialize;
 
 use super::originals::{Stored, send_stored};
 use crate::ApiError;
@@ -15,8 +16,14 @@ use crate::state::AppState;
 /// original, when it fits in the file.
 pub(crate) fn declared_video(asset: &AssetRecord) -> Option<(MotionVideo, u64)> {
     let metadata: serde_json::Value = serde_json::from_str(asset.exif.as_deref()?).ok()?;
-    let video: MotionVideo = serde_json::from_value(metadata.get("motion_video")?.clone()).ok()?;
-    let offset = video.offset_in(asset.size)?;
+    declared_in(&metadata, asset.size)
+}
+
+/// [`declared_video`] from metadata already parsed (a listing's), for a
+/// file of `size` bytes.
+pub(crate) fn declared_in(metadata: &serde_json::Value, size: u64) -> Option<(MotionVideo, u64)> {
+    let video = MotionVideo::deserialize(metadata.get("motion_video")?).ok()?;
+    let offset = video.offset_in(size)?;
     Some((video, offset))
 }
 

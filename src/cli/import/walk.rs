@@ -5,6 +5,7 @@
 //! files (only with the largest single directory's). A sidecar is paired with
 //! the photo beside it: `IMG_1.xmp` or `IMG_1.CR2.xmp` for `IMG_1.CR2`.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,16 +97,17 @@ fn read_directory(root: &Path, dir: &Path) -> (Vec<Result<Found, Skipped>>, Vec<
     files.sort();
     subdirs.sort();
     let sidecars: Vec<&PathBuf> = files.iter().filter(|p| is_sidecar(p)).collect();
+    // The photos' stems, once per folder, to know a Live Photo's video.
+    let photo_stems: HashSet<String> = files
+        .iter()
+        .filter(|p| is_photo(p))
+        .filter_map(|p| lower_stem(p))
+        .collect();
     for path in &files {
         if is_sidecar(path) {
             continue;
         }
-        let is_photo = |path: &Path| {
-            path.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| SourceFormat::from_extension(e).is_some())
-        };
-        let live_video = is_live_video(path, &files, is_photo);
+        let live_video = is_live_video(path, &photo_stems);
         if !is_photo(path) && !live_video {
             items.push(Err(Skipped::NotAPhoto));
             continue;
@@ -146,19 +148,27 @@ fn is_sidecar(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("xmp"))
 }
 
+/// Whether `path` names a photo by its extension.
+fn is_photo(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| SourceFormat::from_extension(e).is_some())
+}
+
+/// The file name without its extension, in lower case.
+fn lower_stem(path: &Path) -> Option<String> {
+    path.file_stem().map(|s| s.to_string_lossy().to_lowercase())
+}
+
 /// Whether `path` is a `.MOV` with a photo of the same stem beside it (any
-/// case): how an iPhone's Live Photo leaves a phone. Other videos are not
-/// photos.
-fn is_live_video(path: &Path, files: &[PathBuf], is_photo: impl Fn(&Path) -> bool) -> bool {
+/// case; `photo_stems` are the folder's): how an iPhone's Live Photo leaves a
+/// phone. Other videos are not photos.
+fn is_live_video(path: &Path, photo_stems: &HashSet<String>) -> bool {
     let is_mov = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("mov"));
-    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().to_lowercase());
-    is_mov
-        && files
-            .iter()
-            .any(|other| other != path && is_photo(other) && stem(other) == stem(path))
+    is_mov && lower_stem(path).is_some_and(|stem| photo_stems.contains(&stem))
 }
 
 /// `IMG_1.CR2.xmp` (darktable and others), else `IMG_1.xmp` (Lightroom).

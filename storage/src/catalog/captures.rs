@@ -201,17 +201,43 @@ impl Catalog {
         asset: &AssetRecord,
         edited: bool,
     ) -> Result<(ContentHash, String), StorageError> {
-        let wanted = if edited {
-            CaptureRole::Raw
-        } else {
-            CaptureRole::Jpeg
-        };
-        let files = self.capture_files(asset).await?;
-        Ok(files
-            .into_iter()
-            .find(|f| f.role == wanted)
-            .map_or((asset.hash, asset.format.clone()), |f| (f.hash, f.format)))
+        Ok(second_file_rendered(&self.pool, &asset.id, edited)
+            .await?
+            .unwrap_or_else(|| (asset.hash, asset.format.clone())))
     }
+}
+
+/// The second file a rendering starts from when the asset has one of the
+/// role it wants (an unedited photo its camera JPEG, an edited one its RAW;
+/// a pair's second file is never of its own file's role), with its format:
+/// [`Catalog::render_source`]'s rule, and what a finished render is checked
+/// against.
+pub(super) async fn second_file_rendered<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    asset: &AssetId,
+    edited: bool,
+) -> Result<Option<(ContentHash, String)>, StorageError> {
+    let role = if edited {
+        CaptureRole::Raw
+    } else {
+        CaptureRole::Jpeg
+    };
+    let row =
+        sqlx::query("SELECT blob_hash, format FROM asset_files WHERE asset_id = $1 AND role = $2")
+            .bind(asset.to_string())
+            .bind(role.as_str())
+            .fetch_optional(executor)
+            .await?;
+    row.map(|row| {
+        Ok((
+            parse_id(
+                "asset_files.blob_hash",
+                &row.try_get::<String, _>("blob_hash")?,
+            )?,
+            row.try_get("format")?,
+        ))
+    })
+    .transpose()
 }
 
 impl Catalog {
@@ -254,11 +280,12 @@ impl Catalog {
             .await?;
         let Some(photo) = photo.as_ref().map(asset_from_row).transpose()? else {
             return Err(StorageError::StillMissing(format!(
-                "{} is a Live Photo's video, kept with its still: no photo in your library                  has its content identifier {} (send the still first, then the video)",
+                "{} is a Live Photo's video, kept with its still: no photo in your library \
+                 has its content identifier {} (send the still first, then the video)",
                 video.original_name, video.live_photo_id
             )));
         };
-        record_second_file(
+        attach_file(
             &mut tx,
             &photo,
             SecondFile {
@@ -271,16 +298,8 @@ impl Catalog {
                 size: video.size,
                 device_asset_id: video.device_asset_id.as_deref(),
             },
+            self.replicating,
             now,
-        )
-        .await?;
-        hold_blob(&mut tx, &video.hash, self.replicating).await?;
-        charge_usage(&mut tx, &video.owner, video.size).await?;
-        record_change(
-            &mut tx,
-            &video.owner,
-            ChangeKind::AssetUpdated,
-            ChangeSubject::Asset(photo.id),
         )
         .await?;
         let paired = get_in(&mut tx, &photo.id).await?;
@@ -301,12 +320,15 @@ struct SecondFile<'a> {
     device_asset_id: Option<&'a str>,
 }
 
-/// Records `file` as the second file of `photo` (the caller holds its blob
-/// and charges its bytes).
-async fn record_second_file(
+/// Records `file` as the second file of `photo` (locked by the caller): its
+/// row, its blob held, its bytes charged to the owner, and the change in the
+/// owner's feed, so their apps learn the photo's new file. Locks in the
+/// catalog's order after the asset: blob, user.
+async fn attach_file(
     tx: &mut Tx,
     photo: &AssetRecord,
     file: SecondFile<'_>,
+    replicating: bool,
     now: i64,
 ) -> Result<(), StorageError> {
     sqlx::query(
@@ -331,6 +353,15 @@ async fn record_second_file(
         .bind(photo.id.to_string())
         .execute(&mut **tx)
         .await?;
+    hold_blob(tx, file.hash, replicating).await?;
+    charge_usage(tx, file.owner, file.size).await?;
+    record_change(
+        tx,
+        file.owner,
+        ChangeKind::AssetUpdated,
+        ChangeSubject::Asset(photo.id),
+    )
+    .await?;
     Ok(())
 }
 
@@ -408,8 +439,7 @@ pub(super) async fn partner_of(
 /// Records `new` as the second file of `photo`'s capture: its blob held, its
 /// bytes charged to the owner, the photo rendered again when its look
 /// changes (an unedited pair's look is the JPEG's, an edit develops the
-/// RAW) and the change in the owner's feed, so their apps learn the pair. Locks in the catalog's order:
-/// the asset (by the caller), blob, user.
+/// RAW) and the change in the owner's feed, so their apps learn the pair.
 pub(super) async fn attach_second_file(
     tx: &mut Tx,
     photo: &AssetRecord,
@@ -421,7 +451,18 @@ pub(super) async fn attach_second_file(
     let role = CaptureRole::of(&new.format, new.facts.is_raw).ok_or_else(|| {
         StorageError::Corrupt(format!("{} cannot be one file of a pair", new.format))
     })?;
-    record_second_file(
+    // What the photo is rendered from changes when the JPEG joins an
+    // unedited RAW (its look is the JPEG's now) or the RAW joins an edited
+    // JPEG (the edit develops the RAW now); otherwise its renditions stand.
+    let edited = !photo.edit.recipe_hash.is_empty();
+    let look_changes = (role == CaptureRole::Jpeg) != edited;
+    if look_changes {
+        // The renditions show the other file: gone, so that every client
+        // sees the photo rendering (not an old look called current) until
+        // the job below is done.
+        drop_renditions(tx, &photo.id).await?;
+    }
+    attach_file(
         tx,
         photo,
         SecondFile {
@@ -434,22 +475,10 @@ pub(super) async fn attach_second_file(
             size: new.size,
             device_asset_id: new.device_asset_id.as_deref(),
         },
+        replicating,
         now,
     )
     .await?;
-    // What the photo is rendered from changes when the JPEG joins an
-    // unedited RAW (its look is the JPEG's now) or the RAW joins an edited
-    // JPEG (the edit develops the RAW now); otherwise its renditions stand.
-    let edited = !photo.edit.recipe_hash.is_empty();
-    let look_changes = (role == CaptureRole::Jpeg) != edited;
-    if look_changes {
-        // The renditions show the other file: gone, so that every client
-        // sees the photo rendering (not an old look called current) until
-        // the job below is done.
-        drop_renditions(tx, &photo.id).await?;
-    }
-    hold_blob(tx, &new.hash, replicating).await?;
-    charge_usage(tx, &new.owner, new.size).await?;
     // The jobs the caller made for the new file, aimed at the photo instead.
     for job in jobs {
         let job = match job.job {
@@ -462,13 +491,6 @@ pub(super) async fn attach_second_file(
         };
         insert_job(tx, &job, &new.owner, now).await?;
     }
-    record_change(
-        tx,
-        &new.owner,
-        ChangeKind::AssetUpdated,
-        ChangeSubject::Asset(photo.id),
-    )
-    .await?;
     get_in(tx, &photo.id).await
 }
 

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::captures::CaptureRole;
+use super::captures::second_file_rendered;
 use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::mark_done;
 use super::ledger::{hold_blob, release_blob};
@@ -88,36 +88,32 @@ impl Catalog {
         }
         // Read under the transaction (and locked on PostgreSQL) so that a
         // save cannot slip in between this check and the rows below.
-        // The source as `Catalog::render_source` picks it: the pair's file
-        // of the role this recipe wants, else the asset's own.
-        let wanted = if recipe_hash.is_empty() {
-            CaptureRole::Jpeg
-        } else {
-            CaptureRole::Raw
-        };
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT owner_id, recipe_hash, COALESCE(
-                (SELECT f.blob_hash FROM asset_files f WHERE f.asset_id = a.id AND f.role = $2),
-                a.blob_hash) AS source
-             FROM assets a WHERE id = $1 {}",
+            "SELECT owner_id, recipe_hash, blob_hash FROM assets WHERE id = $1 {}",
             self.for_update()
         ));
         let current = sqlx::query(sql)
             .bind(asset.to_string())
-            .bind(wanted.as_str())
             .fetch_optional(&mut *tx)
             .await?;
+        // Still current: the same edit, and the file the photo is rendered
+        // from now (by `render_source`'s rule) is the one this job read.
         let owner = match current {
-            Some(row)
-                if row.try_get::<String, _>("recipe_hash")? == recipe_hash
-                    && row.try_get::<String, _>("source")? == source.to_hex() =>
-            {
-                parse_id::<UserId>("assets.owner_id", &row.try_get::<String, _>("owner_id")?)?
+            Some(row) if row.try_get::<String, _>("recipe_hash")? == recipe_hash => {
+                let own: ContentHash =
+                    parse_id("assets.blob_hash", &row.try_get::<String, _>("blob_hash")?)?;
+                let rendered_from = second_file_rendered(&mut *tx, asset, !recipe_hash.is_empty())
+                    .await?
+                    .map_or(own, |(hash, _)| hash);
+                (rendered_from == *source).then(|| {
+                    parse_id::<UserId>("assets.owner_id", &row.try_get::<String, _>("owner_id")?)
+                })
             }
-            _ => {
-                tx.commit().await?;
-                return Ok(true);
-            }
+            _ => None,
+        };
+        let Some(owner) = owner.transpose()? else {
+            tx.commit().await?;
+            return Ok(true);
         };
         for r in renditions {
             // A re-render replaces the previous rendition: release its blob.
