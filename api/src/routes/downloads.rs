@@ -9,7 +9,9 @@ use actix_web::{HttpResponse, web};
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use darkroom_pipeline::edit::ExportFormat;
-use darkroom_storage::catalog::{AlbumRecord, AssetRecord, Scope, SortCursor, UsageKind};
+use darkroom_storage::catalog::{
+    AlbumRecord, AssetRecord, CaptureFile, Scope, SortCursor, UsageKind,
+};
 use darkroom_storage::{AssetId, UserId};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
@@ -257,7 +259,9 @@ async fn build(
     let mut names = UniqueNames::default();
     let mut left_out: Vec<(String, String)> = Vec::new();
     let mut files = 0;
-    let mut photos = Photos::new(selection);
+    // Originals as asked: a pair's second files come along (read a page at
+    // a time with the photos).
+    let mut photos = Photos::new(selection, version == Version::Original);
     while let Some(asset) = photos.next(state).await? {
         let version = photos.selection.version_of(&asset, version);
         let entry = match entry_for(state, &asset, version).await {
@@ -268,16 +272,21 @@ async fn build(
             }
             Err(e) => return Err(e),
         };
-        let mut entries = vec![entry];
-        // The owner's originals of a RAW+JPEG pair: both files.
-        if version == Version::Original && photos.selection.is_owners(&asset) {
-            entries.extend(second_files(state, &asset).await?);
+        if !write_entry(sink, &mut names, entry, modified_time(&asset)).await? {
+            return Ok(Built::ClientGone);
         }
-        for entry in entries {
-            if !write_entry(sink, &mut names, entry, modified_time(&asset)).await? {
-                return Ok(Built::ClientGone);
+        files += 1;
+        // The owner's originals of a RAW+JPEG pair (or a Live Photo): every
+        // file, each opened only when its turn comes.
+        let seconds = photos.second_files_of(&asset.id);
+        if version == Version::Original && photos.selection.is_owners(&asset) {
+            for file in seconds {
+                let entry = stored_entry(state, &asset, file).await?;
+                if !write_entry(sink, &mut names, entry, modified_time(&asset)).await? {
+                    return Ok(Built::ClientGone);
+                }
+                files += 1;
             }
-            files += 1;
         }
     }
     if !left_out.is_empty() {
@@ -332,24 +341,21 @@ async fn write_entry(
     Ok(sink.send(descriptor).await)
 }
 
-/// The second file of the photo's capture (a RAW beside its JPEG), exactly.
-async fn second_files(
+/// A second file of the photo's capture (a RAW beside its JPEG), exactly.
+async fn stored_entry(
     state: &web::Data<AppState>,
     asset: &AssetRecord,
-) -> Result<Vec<Entry>, ApiError> {
-    let mut entries = Vec::new();
-    for file in state.catalog.second_files_of(&[asset.id]).await? {
-        let stream = state.blobs.stream(&file.hash, None).await?;
-        state
-            .meter
-            .add(&asset.owner, UsageKind::OriginalBytesDownloaded, file.size);
-        entries.push(Entry {
-            name: file.original_name,
-            at_most: file.size,
-            bytes: stream.map_err(ApiError::from).boxed(),
-        });
-    }
-    Ok(entries)
+    file: CaptureFile,
+) -> Result<Entry, ApiError> {
+    let stream = state.blobs.stream(&file.hash, None).await?;
+    state
+        .meter
+        .add(&asset.owner, UsageKind::OriginalBytesDownloaded, file.size);
+    Ok(Entry {
+        name: file.original_name,
+        at_most: file.size,
+        bytes: stream.map_err(ApiError::from).boxed(),
+    })
 }
 
 impl Selection {
@@ -379,6 +385,8 @@ struct Photos {
     selection: Selection,
     cursor: Option<SortCursor>,
     page: std::vec::IntoIter<AssetRecord>,
+    /// The page's second files, when asked for.
+    second_files: Option<Vec<CaptureFile>>,
     next_id: usize,
     done: bool,
 }
@@ -387,14 +395,28 @@ struct Photos {
 const PAGE: u32 = 200;
 
 impl Photos {
-    fn new(selection: Selection) -> Self {
+    fn new(selection: Selection, with_second_files: bool) -> Self {
         Photos {
             selection,
             cursor: None,
             page: Vec::new().into_iter(),
+            second_files: with_second_files.then(Vec::new),
             next_id: 0,
             done: false,
         }
+    }
+
+    /// The second files of a photo of the current page (none unless asked
+    /// for).
+    fn second_files_of(&mut self, asset: &AssetId) -> Vec<CaptureFile> {
+        let Some(files) = &mut self.second_files else {
+            return Vec::new();
+        };
+        let (mine, others) = std::mem::take(files)
+            .into_iter()
+            .partition(|f| f.asset_id == *asset);
+        *files = others;
+        mine
     }
 
     async fn next(&mut self, state: &AppState) -> Result<Option<AssetRecord>, ApiError> {
@@ -422,6 +444,10 @@ impl Photos {
                     // In the order asked; one trashed since is left out.
                     self.page = state.catalog.owned_assets(owner, batch).await?.into_iter();
                 }
+            }
+            if let Some(files) = &mut self.second_files {
+                let ids: Vec<AssetId> = self.page.as_slice().iter().map(|a| a.id).collect();
+                *files = state.catalog.second_files_of(&ids).await?;
             }
         }
     }
