@@ -679,8 +679,16 @@ try {
   await page.getByRole('button', { name: 'Close the uploads list' }).click();
   await page.getByLabel('Search photos').fill('DSCF0007');
   const pairTile = page.locator('.tile:has(.tile-kind-pair)');
-  await pairTile.waitFor();
+  // The library's tiles (the pair's among them) stay until the search's
+  // page replaces them, so wait for the search's answer: one tile, the pair.
+  await page
+    .waitForFunction(() => {
+      const tiles = document.querySelectorAll('.tile');
+      return tiles.length === 1 && tiles[0].querySelector('.tile-kind-pair') !== null;
+    })
+    .catch(() => {});
   assert.equal(await page.locator('.tile').count(), 1, 'the two files are one photo');
+  await pairTile.waitFor();
   // Its look is the camera's JPEG (green), not the RAW developed (red).
   const middleColour = () =>
     pairTile.locator('img').evaluate(async (img) => {
