@@ -156,6 +156,13 @@ async fn main() -> anyhow::Result<()> {
             .fill_synthetic_library(&user.id, size, 5_000)
             .await?;
         eprintln!("{size} assets in {:.1} s", filled.elapsed().as_secs_f64());
+        // What `darkroom serve` does as it starts.
+        let refreshed = catalog.refresh_statistics().await?;
+        eprintln!(
+            "statistics refreshed in {} ms: {}",
+            refreshed.elapsed_ms,
+            refreshed.tables.join(", ")
+        );
         // A month in the middle of the ten years: a typical timeline bucket.
         let month = (chrono::Utc::now() - chrono::Duration::days(5 * 365)).format("%Y-%m");
         let app = Application::build(

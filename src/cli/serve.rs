@@ -213,10 +213,13 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<(Catalog, BlobS
     Ok((catalog, blobs))
 }
 
-/// Every ten minutes: purge expired trash, collect unreferenced blobs past
-/// their grace period, sweep abandoned staging uploads, drop dead sessions.
-/// Several servers sharing storage may all do this: each step is safe to race.
+/// At start, the query planner's statistics; then every ten minutes: purge
+/// expired trash, collect unreferenced blobs past their grace period, sweep
+/// abandoned staging uploads, drop dead sessions, and refresh the statistics
+/// where the catalog has grown or shrunk a lot. Several servers sharing
+/// storage may all do this: each step is safe to race.
 async fn maintain_periodically(catalog: Catalog, blobs: BlobStore, policy: GcPolicy) {
+    refresh_statistics(&catalog).await;
     loop {
         tokio::time::sleep(COLLECTION_INTERVAL).await;
         if let Err(e) = collect_garbage(&catalog, &blobs, policy).await {
@@ -224,6 +227,23 @@ async fn maintain_periodically(catalog: Catalog, blobs: BlobStore, policy: GcPol
         }
         if let Err(e) = catalog.delete_expired_sessions().await {
             tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+        refresh_statistics(&catalog).await;
+    }
+}
+
+/// SQLite plans its queries from statistics only `ANALYZE` writes: without
+/// them, some listings read the wrong index at a million photos.
+async fn refresh_statistics(catalog: &Catalog) {
+    match catalog.refresh_statistics().await {
+        Ok(refresh) if !refresh.tables.is_empty() => tracing::info!(
+            tables = %refresh.tables.join(","),
+            elapsed_ms = refresh.elapsed_ms,
+            "catalog statistics refreshed"
+        ),
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "could not refresh the catalog's statistics; will retry")
         }
     }
 }

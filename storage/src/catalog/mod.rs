@@ -26,6 +26,7 @@ mod search_timeline;
 mod sessions;
 mod shares;
 mod snapshot;
+mod statistics;
 // Fixture libraries for the catalog benchmark only.
 #[cfg(any(test, feature = "bench-fixtures"))]
 mod synthetic;
@@ -76,6 +77,7 @@ pub use sessions::OpenedSession;
 pub use sessions::{NewSession, SessionRecord};
 pub use shares::{NewShareLink, ShareLinkChange, ShareLinkRecord, ShareLinkState, ShareTarget};
 pub use snapshot::CatalogSnapshot;
+pub use statistics::StatisticsRefresh;
 pub use uploads::UploadRecord;
 pub use usage::{UsageKind, UsageRow};
 pub use users::{IssuedToken, Principal, Scope, TokenRecord, UsageDrift, UserRecord};
