@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod heif;
+mod original;
 pub mod raw;
 mod serve;
 

@@ -25,6 +25,7 @@ pub fn serve(request: &HelperRequest) -> std::io::Result<u8> {
     std::io::stdin()
         .take(request.limits.max_upload_bytes.saturating_add(1))
         .read_to_end(&mut original)?;
+    let original = crate::original::keep(original);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let recipe = request.recipe.clone().unwrap_or_default();
     let (reply, bodies) = if request.working_copy {

@@ -14,6 +14,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use darkroom_pipeline::edit::{EditRecipe, WorkingCopy};
@@ -34,6 +35,31 @@ pub struct RawHelper {
     pub timeout: Duration,
     /// Address-space limit for the helper, in bytes.
     pub memory_bytes: u64,
+}
+
+/// Helper processes running now, in this process.
+static HELPERS_RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// One running helper, counted in [`HELPERS_RUNNING`] while it lives.
+struct RunningHelper;
+
+impl RunningHelper {
+    fn start() -> Self {
+        HELPERS_RUNNING.fetch_add(1, Ordering::SeqCst);
+        RunningHelper
+    }
+
+    /// This helper's share of the cores (at least one).
+    fn threads(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores / HELPERS_RUNNING.load(Ordering::SeqCst).max(1)).max(1)
+    }
+}
+
+impl Drop for RunningHelper {
+    fn drop(&mut self) {
+        HELPERS_RUNNING.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The helper executable's name, as built beside `darkroom`.
@@ -150,12 +176,15 @@ fn run_helper(
         recipe: job.recipe.cloned(),
         working_copy,
     };
+    let running = RunningHelper::start();
     let mut command = Command::new(&helper.program);
     command
         .args(request.to_args())
-        // rawler parallelises inside one image; the workers already run one
-        // image per core, so the helper keeps to one thread.
-        .env("RAYON_NUM_THREADS", "1")
+        // The helper parallelises inside one image (rawler, and the
+        // half-size develop's rows). The workers run one image per core, so
+        // the cores are shared among the helpers running now: a file alone
+        // develops on all of them, a full queue gives each helper one.
+        .env("RAYON_NUM_THREADS", running.threads().to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -19,6 +19,7 @@ pub struct CameraMatrices {
 
 /// One pixel of camera data to linear sRGB: white balance, the colour
 /// matrix, highlight clipping that keeps hue.
+#[inline]
 pub fn camera_to_linear_srgb(
     camera: [f32; 3],
     multipliers: [f32; 3],
@@ -35,6 +36,7 @@ pub fn camera_to_linear_srgb(
 /// so that both develops agree: negatives to 0; a colour brighter than 1 in
 /// any channel becomes the average of itself scaled down to fit (its hue)
 /// and its Euclidean norm (its brightness, as grey).
+#[inline]
 fn clip_keeping_hue(pixel: [f32; 3]) -> [f32; 3] {
     let pixel = pixel.map(|v| v.max(0.0));
     let brightest = pixel.into_iter().fold(f32::NAN, f32::max);
