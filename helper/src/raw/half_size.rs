@@ -84,8 +84,9 @@ impl Mosaic<'_> {
     }
 }
 
-/// One output row's light per colour, before white balance: green averaged
-/// over the quad's two sites, red and blue moved to the quad's centre.
+/// The light one output row is made from, before white balance: red's and
+/// blue's samples in the row and in the row they are moved towards (see
+/// [`recentre`]), and both green sites of each quad.
 struct RowLight {
     red: [Vec<f32>; 2],
     blue: [Vec<f32>; 2],
@@ -154,7 +155,6 @@ pub(super) fn develop(
         let left = cx.saturating_sub(1);
         let right = (cx + cw + 1).min(half_w);
         let mut light = RowLight::new(right - left);
-        let at = |x: usize| x - left;
         for (i, row) in rows.chunks_exact_mut(cw * 3).enumerate() {
             let qy = cy + first_row + i;
             for (k, y) in [qy, neighbour(qy, red_y, half_h)].into_iter().enumerate() {
@@ -166,19 +166,16 @@ pub(super) fn develop(
             for (k, site) in layout.greens.into_iter().enumerate() {
                 mosaic.light_row(qy, site, left, &mut light.greens[k]);
             }
-            // Bilinear weights 9/16, 3/16, 3/16, 1/16 move a corner sample
-            // a quarter of a quad towards the centre.
-            let centred = |plane: &[Vec<f32>; 2], x: usize, nx: usize| {
-                0.5625 * plane[0][at(x)]
-                    + 0.1875 * plane[0][at(nx)]
-                    + 0.1875 * plane[1][at(x)]
-                    + 0.0625 * plane[1][at(nx)]
-            };
-            for (j, pixel) in row.chunks_exact_mut(3).enumerate() {
-                let qx = cx + j;
-                let green = (light.greens[0][at(qx)] + light.greens[1][at(qx)]) / 2.0;
-                let red = centred(&light.red, qx, neighbour(qx, red_x, half_w));
-                let blue = centred(&light.blue, qx, neighbour(qx, blue_x, half_w));
+            let red = recentre(&mut light.red, red_x);
+            let blue = recentre(&mut light.blue, blue_x);
+            // The output's columns within the planes (which start at `left`).
+            let columns = cx - left..cx - left + cw;
+            let greens = light.greens[0][columns.clone()]
+                .iter()
+                .zip(&light.greens[1][columns.clone()]);
+            let colours = red[columns.clone()].iter().zip(&blue[columns]).zip(greens);
+            for (pixel, ((&red, &blue), (&g1, &g2))) in row.chunks_exact_mut(3).zip(colours) {
+                let green = (g1 + g2) / 2.0;
                 let linear = camera_to_linear_srgb([red, green, blue], multipliers, cam_to_srgb);
                 for (out, v) in pixel.iter_mut().zip(linear) {
                     let step = (v.clamp(0.0, 1.0) * (CURVE_STEPS - 1) as f32 + 0.5) as usize;
@@ -201,13 +198,37 @@ pub(super) fn develop(
 /// The quad a quarter of the way towards the centre from a corner sample:
 /// the next one for a sample left of (or above) the centre, the previous one
 /// otherwise, staying inside the picture.
-#[inline(always)]
 fn neighbour(i: usize, sign: i8, len: usize) -> usize {
     if sign < 0 {
         (i + 1).min(len - 1)
     } else {
         i.saturating_sub(1)
     }
+}
+
+/// Moves one colour's corner samples of a row a quarter of a quad towards
+/// each quad's centre, by bilinear weights (9/16, 3/16, 3/16, 1/16), done as
+/// two passes of 3/4 own and 1/4 neighbour: down, from `planes[1]` (the
+/// neighbouring row) into `planes[0]`, then across, into `planes[1]`, which
+/// is returned. `sign_x` is the samples' side, as [`neighbour`]'s `sign`.
+fn recentre(planes: &mut [Vec<f32>; 2], sign_x: i8) -> &[f32] {
+    let [own, across] = planes;
+    for (own, other) in own.iter_mut().zip(across.iter()) {
+        *own = 0.75 * *own + 0.25 * other;
+    }
+    let last = own.len() - 1;
+    if sign_x < 0 {
+        for ((out, here), next) in across.iter_mut().zip(&own[..last]).zip(&own[1..]) {
+            *out = 0.75 * here + 0.25 * next;
+        }
+        across[last] = own[last];
+    } else {
+        for ((out, here), previous) in across[1..].iter_mut().zip(&own[1..]).zip(&own[..last]) {
+            *out = 0.75 * here + 0.25 * previous;
+        }
+        across[0] = own[0];
+    }
+    across
 }
 
 /// Threads for the rows: as many as the workers gave this helper (the
