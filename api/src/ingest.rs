@@ -121,6 +121,36 @@ where
     result
 }
 
+/// The user's asset for this upload when it can be known without the
+/// body: the one the app sent under its device id, else the live one with
+/// the bytes the client names in `X-Content-Blake3` or in tus's `blake3`
+/// metadata (a client that hashed its file first uploads a duplicate for
+/// the price of its headers; bytes in the trash still come through the
+/// body, which restores them).
+pub(crate) async fn already_held(
+    state: &AppState,
+    meta: &UploadMeta,
+) -> Result<Option<AssetInsert>, ApiError> {
+    let mut held = None;
+    if let Some(device) = &meta.device_asset_id {
+        held = state
+            .catalog
+            .find_asset_by_device(&meta.owner, device)
+            .await?;
+    }
+    if held.is_none()
+        && let Some(hash) = &meta.expected_hash
+    {
+        held = state.catalog.find_asset_by_hash(&meta.owner, hash).await?;
+    }
+    let Some(asset) = held else {
+        return Ok(None);
+    };
+    let outcome = Ok(AssetInsert::Duplicate(asset));
+    count_upload(&outcome);
+    outcome.map(Some)
+}
+
 /// One upload's line in `darkroom_uploads_total`.
 pub(crate) fn count_upload(result: &Result<AssetInsert, ApiError>) {
     use actix_web::ResponseError;

@@ -133,7 +133,7 @@ pub(crate) async fn receive(
     let mut fields = Vec::new();
     // A photo the app already sent, or bytes the client names (by their
     // BLAKE3) that the user already holds: answered before a byte is read.
-    if let Some(outcome) = already_held(state, &meta).await? {
+    if let Some(outcome) = crate::ingest::already_held(state, &meta).await? {
         return Ok(Received { outcome, fields });
     }
     let is_multipart = req
@@ -179,7 +179,7 @@ pub(crate) async fn receive(
         // The app's id for the photo counts only before the file.
         if field_names::DEVICE_ASSET_ID.contains(&name.as_str()) {
             meta.device_asset_id = Some(device_asset_id(&text)?);
-            if let Some(outcome) = already_held(state, &meta).await? {
+            if let Some(outcome) = crate::ingest::already_held(state, &meta).await? {
                 return Ok(Received { outcome, fields });
             }
         } else if field_names::FILE_NAME.contains(&name.as_str()) && filename.is_none() {
@@ -209,35 +209,6 @@ async fn drain(mut form: Multipart) {
 
 /// The most read after the file (an XMP sidecar is kilobytes).
 const AFTER_THE_FILE: usize = 16 << 20;
-
-/// The user's asset for this upload when it can be known without the
-/// body: the one the app sent under its device id, else the live one with
-/// the bytes the client names in `X-Content-Blake3` (a client that hashed
-/// its file first uploads a duplicate for the price of its headers; bytes
-/// in the trash still come through the body, which restores them).
-async fn already_held(
-    state: &AppState,
-    meta: &UploadMeta,
-) -> Result<Option<AssetInsert>, ApiError> {
-    let mut held = None;
-    if let Some(device) = &meta.device_asset_id {
-        held = state
-            .catalog
-            .find_asset_by_device(&meta.owner, device)
-            .await?;
-    }
-    if held.is_none()
-        && let Some(hash) = &meta.expected_hash
-    {
-        held = state.catalog.find_asset_by_hash(&meta.owner, hash).await?;
-    }
-    let Some(asset) = held else {
-        return Ok(None);
-    };
-    let outcome = Ok(AssetInsert::Duplicate(asset));
-    crate::ingest::count_upload(&outcome);
-    outcome.map(Some)
-}
 
 /// The upload's answer: 201 for a new asset, 200 for one already held (or
 /// joined as its second file).

@@ -61,7 +61,7 @@ pub(crate) async fn options_of_upload(state: web::Data<AppState>) -> HttpRespons
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream",
         description = "Optional: the first bytes (creation-with-upload)"),
     responses(
-        (status = 201, description = "Created: `Location`, `Upload-Offset`, `Upload-Expires`; `X-Asset-Id` when the body finished it"),
+        (status = 201, description = "Created: `Location`, `Upload-Offset`, `Upload-Expires`; `X-Asset-Id` and `X-Upload-Outcome` when it is finished: by the body, or at once (`Upload-Offset` = `Upload-Length`, outcome `duplicate`, nothing read) when the `blake3` metadata names bytes you hold"),
         (status = 412, description = "Not tus 1.0.0 (see Tus-Version)", body = crate::openapi::ErrorBody),
         (status = 413, description = "Larger than Tus-Max-Size", body = crate::openapi::ErrorBody),
         (status = 415, description = "Its first bytes are no type of photo this server takes", body = crate::openapi::ErrorBody),
@@ -97,6 +97,35 @@ pub(crate) async fn create(
     if length > limit {
         return Err(ApiError::PayloadTooLarge { limit });
     }
+    let metadata_header = req
+        .headers()
+        .get("upload-metadata")
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
+        .unwrap_or_default();
+    // Checked now, so a bad name or hash is refused before any byte is sent.
+    let meta = upload_meta(auth.user(), &UploadMetadata::parse(metadata_header)?)?;
+    // Bytes the client names by their BLAKE3 (or an app's photo, by its
+    // device id) that the user already holds: the upload is finished as it
+    // is created, and no byte of it is read, now or later.
+    if let Some(outcome) = crate::ingest::already_held(&state, &meta).await? {
+        let (asset, how) = upload_outcome(&outcome);
+        let expires_at = state.config.upload_expires_at(darkroom_storage::now_ms());
+        let upload = state
+            .catalog
+            .create_finished_upload(
+                auth.user(),
+                length,
+                metadata_header,
+                expires_at,
+                (&asset.id, how),
+            )
+            .await?;
+        tracing::info!(upload = %upload.id, asset = %asset.id, "resumable upload of bytes already held: finished as created");
+        let mut response = HttpResponse::Created();
+        response.insert_header((header::LOCATION, format!("/api/v1/uploads/{}", upload.id)));
+        describe(&mut response, &upload);
+        return Ok(response.finish());
+    }
     // Unfinished uploads hold their declared bytes against the quota, and
     // only so many are open at once: parked partial uploads cannot fill a
     // disk, whoever sends them.
@@ -121,13 +150,6 @@ pub(crate) async fn create(
             )),
             e => e.into(),
         })?;
-    let metadata_header = req
-        .headers()
-        .get("upload-metadata")
-        .map(|v| v.to_str().unwrap_or("\u{0}"))
-        .unwrap_or_default();
-    // Checked now, so a bad name or hash is refused before any byte is sent.
-    upload_meta(auth.user(), &UploadMetadata::parse(metadata_header)?)?;
     let mut upload = state
         .catalog
         .create_upload(
@@ -178,7 +200,7 @@ pub(crate) async fn offset(
     ),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses(
-        (status = 204, description = "Taken: the new `Upload-Offset`"),
+        (status = 204, description = "Taken: the new `Upload-Offset`; for a finished upload, its end and asset (nothing read)"),
         (status = 412, description = "Not tus 1.0.0", body = crate::openapi::ErrorBody),
         (status = 415, description = "Not application/offset+octet-stream, or not a photo", body = crate::openapi::ErrorBody),
         (status = 460, description = "The bytes do not match Upload-Checksum; none kept", body = crate::openapi::ErrorBody),
@@ -192,6 +214,14 @@ pub(crate) async fn append(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let upload = tus_upload(&req, &state, &auth, &path).await?;
+    // A finished upload (finished as it was created, its bytes being held
+    // already, or its last answer lost) answers with its end, whatever the
+    // offset sent: the client is done, and nothing it sends is read.
+    if upload.finished.is_some() {
+        let mut response = HttpResponse::NoContent();
+        describe(&mut response, &upload);
+        return Ok(response.finish());
+    }
     if !tus_headers::carries_bytes(&req) {
         return Err(ApiError::UnsupportedMediaType(format!(
             "a PATCH carries Content-Type: {}",

@@ -19,6 +19,7 @@ backend_tests!(
     an_upload_cut_off_midway_resumes_from_what_arrived,
     tus_requests_that_cannot_be_honoured_get_the_protocols_answers,
     a_whole_file_in_the_creation_request_is_an_asset_at_once,
+    bytes_already_held_finish_an_upload_as_it_is_created,
     two_clients_resuming_at_once_cannot_interleave,
     a_file_of_the_wrong_type_is_refused_at_its_first_bytes,
     tuspy_resumes_an_upload_after_the_app_restarts,
@@ -421,6 +422,59 @@ async fn a_whole_file_in_the_creation_request_is_an_asset_at_once(app: TestApp) 
     assert_error(response, 400, "checksum_mismatch").await;
     let listed: Value = app.get_json("/api/v1/assets").await;
     assert_eq!(listed["assets"].as_array().unwrap().len(), 2);
+}
+
+/// A client that names its file's BLAKE3 in the metadata, for bytes the
+/// user already holds, never sends them: the upload is finished as it is
+/// created, and a client that PATCHes anyway is told the end.
+async fn bytes_already_held_finish_an_upload_as_it_is_created(app: TestApp) {
+    let bytes = photo(6);
+    let held = app.upload_id(&app.token, "held.jpg", bytes.clone()).await;
+    let hash = ContentHash::of(&bytes).to_hex();
+    let named = metadata(&[("filename", "again.jpg"), ("blake3", &hash)]);
+    let response = create(&app, bytes.len(), &named, None).await;
+    assert_eq!(response.status(), 201);
+    let length = bytes.len().to_string();
+    assert_eq!(response.headers()["upload-offset"], length.as_str());
+    assert_eq!(response.headers()["x-upload-outcome"], "duplicate");
+    assert_eq!(response.headers()["x-asset-id"], held.as_str());
+    let url = app.url(response.headers()["location"].to_str().unwrap());
+    assert_eq!(offset(&app, &url).await, (200, Some(bytes.len() as u64)));
+    // A client that did not read the offset and sends from 0 is told the
+    // end (and its asset) instead of a conflict; nothing it sent is kept.
+    let patched = patch(&app, &url, 0, photo(7), None).await.unwrap();
+    assert_eq!(patched.status(), 204);
+    assert_eq!(patched.headers()["upload-offset"], length.as_str());
+    assert_eq!(patched.headers()["x-asset-id"], held.as_str());
+    let id = url.rsplit('/').next().unwrap();
+    let status: Value = app.get_json(&format!("/api/v1/uploads/{id}")).await;
+    assert_eq!(status["outcome"], "duplicate");
+    // Another user naming the same BLAKE3 holds nothing: their upload starts
+    // at 0 and must bring the bytes (what one user has never tells another).
+    let stranger = app
+        .user_token("stranger", &[Scope::Upload, Scope::Read])
+        .await;
+    let theirs = app
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .bearer_auth(&stranger)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", length.as_str())
+        .header("Upload-Metadata", named.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 201);
+    assert_eq!(theirs.headers()["upload-offset"], "0");
+    assert!(!theirs.headers().contains_key("x-asset-id"));
+    // Bytes in the trash are not held: they come through the body, which
+    // restores them.
+    app.trash_as(&app.token, &held).await;
+    let url = created(&app, bytes.len(), &named).await;
+    let done = patch(&app, &url, 0, bytes.clone(), None).await.unwrap();
+    assert_eq!(done.headers()["x-upload-outcome"], "restored");
+    let listed: Value = app.get_json("/api/v1/assets").await;
+    assert_eq!(listed["assets"].as_array().unwrap().len(), 1);
 }
 
 async fn two_clients_resuming_at_once_cannot_interleave(app: TestApp) {

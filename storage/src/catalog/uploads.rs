@@ -84,6 +84,36 @@ impl Catalog {
         self.get_upload(owner, &id).await
     }
 
+    /// Records an upload that is finished as it is created: the owner
+    /// already holds its bytes (as `asset`), so none need to be sent.
+    pub async fn create_finished_upload(
+        &self,
+        owner: &UserId,
+        length: u64,
+        metadata: &str,
+        expires_at: i64,
+        finished: (&AssetId, &str),
+    ) -> Result<UploadRecord, StorageError> {
+        let id = UploadId::new();
+        let (asset, outcome) = finished;
+        sqlx::query(
+            "INSERT INTO uploads
+               (id, owner_id, length, received, metadata, created_at, expires_at, asset_id, outcome)
+             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(owner.to_string())
+        .bind(length as i64)
+        .bind(metadata)
+        .bind(now_ms())
+        .bind(expires_at)
+        .bind(asset.to_string())
+        .bind(outcome)
+        .execute(&self.pool)
+        .await?;
+        self.get_upload(owner, &id).await
+    }
+
     /// The owner's upload; another user's, or an expired one, is not found.
     pub async fn get_upload(
         &self,
