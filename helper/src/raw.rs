@@ -21,7 +21,7 @@ use darkroom_pipeline::external::{
 };
 use image::{DynamicImage, Rgb32FImage};
 use rawler::RawImage;
-use rawler::decoders::RawDecodeParams;
+use rawler::decoders::{RawDecodeParams, WellKnownIFD};
 use rawler::imgop::chromatic_adaption::adapt_bradford;
 use rawler::imgop::develop::RawDevelop;
 use rawler::imgop::matrix::{multiply, normalize, pseudo_inverse, transform_1d};
@@ -92,11 +92,22 @@ fn open_raw(
     let source = crate::original::raw_source(bytes);
     let decoder = rawler::get_decoder(&source).map_err(|e| corrupt(e.to_string()))?;
     let params = RawDecodeParams::default();
-    let header = decoder
-        .raw_image(&source, &params, true)
-        .map_err(|e| corrupt(e.to_string()))?;
     let dimension = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
-    let (width, height) = (dimension(header.width), dimension(header.height));
+    let from_ifd = (format == SourceFormat::Dng)
+        .then(|| dng_dimensions(decoder.as_ref()))
+        .flatten();
+    let (width, height) = match from_ifd {
+        Some(size) => size,
+        // rawler's metadata-only pass, which other formats' decoders keep
+        // to their headers.
+        None => {
+            let header = decoder
+                .raw_image(&source, &params, true)
+                .map_err(|e| corrupt(e.to_string()))?;
+            (header.width, header.height)
+        }
+    };
+    let (width, height) = (dimension(width), dimension(height));
     limits.check_dimensions(width, height)?;
     let raw = decoder
         .raw_image(&source, &params, false)
@@ -109,6 +120,21 @@ fn open_raw(
         largest,
         half_is_enough: u64::from(largest) * 2 <= u64::from(width.max(height)),
     })
+}
+
+/// A DNG's sensor size from its raw IFD, read without decoding a pixel.
+/// rawler's metadata-only pass (`raw_image` with `dummy`) decodes every
+/// pixel of a DNG all the same: the limits would be checked only after the
+/// work they guard against, and the pixels decoded twice.
+fn dng_dimensions(decoder: &dyn rawler::decoders::Decoder) -> Option<(usize, usize)> {
+    use rawler::tags::TiffCommonTag;
+    let ifd = decoder.ifd(WellKnownIFD::Raw).ok()??;
+    let value = |tag| Some(ifd.get_entry(tag)?.value.force_usize(0));
+    let (width, height) = (
+        value(TiffCommonTag::ImageWidth)?,
+        value(TiffCommonTag::ImageLength)?,
+    );
+    (width > 0 && height > 0).then_some((width, height))
 }
 
 /// rawler's full develop: PPG demosaic at full resolution, in f32.

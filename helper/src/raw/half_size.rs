@@ -77,9 +77,11 @@ impl Mosaic<'_> {
         let pattern_site = (row & 1) * 2 + (col & 1);
         let (black, scale) = (self.black[pattern_site], self.scale[pattern_site]);
         let start = row * self.stride + col;
-        let samples = self.values[start..].iter().step_by(2);
-        for (out, &raw) in out.iter_mut().zip(samples) {
-            *out = (f32::from(raw) - black).max(0.0) * scale;
+        // Every other sample: pairs, of which the first (the last may be
+        // alone at the row's end).
+        let end = (start + 2 * out.len()).min(self.values.len());
+        for (out, pair) in out.iter_mut().zip(self.values[start..end].chunks(2)) {
+            *out = (f32::from(pair[0]) - black).max(0.0) * scale;
         }
     }
 }
@@ -178,8 +180,9 @@ pub(super) fn develop(
                 let green = (g1 + g2) / 2.0;
                 let linear = camera_to_linear_srgb([red, green, blue], multipliers, cam_to_srgb);
                 for (out, v) in pixel.iter_mut().zip(linear) {
-                    let step = (v.clamp(0.0, 1.0) * (CURVE_STEPS - 1) as f32 + 0.5) as usize;
-                    *out = curve[step.min(CURVE_STEPS - 1)];
+                    // `as u16` saturates (and takes NaN to 0): every step
+                    // is in the table.
+                    *out = curve[usize::from((v * (CURVE_STEPS - 1) as f32 + 0.5) as u16)];
                 }
             }
         }
@@ -241,12 +244,13 @@ fn develop_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// The sRGB curve from 16-bit linear light to 16-bit encoded values.
-fn srgb_curve() -> Vec<u16> {
-    (0..CURVE_STEPS)
-        .map(|i| {
-            let linear = i as f32 / (CURVE_STEPS - 1) as f32;
-            (srgb_apply_gamma(linear).clamp(0.0, 1.0) * 65535.0).round() as u16
-        })
-        .collect()
+/// The sRGB curve from 16-bit linear light to 16-bit encoded values, as a
+/// table with an entry for every u16 (so that indexing needs no check).
+fn srgb_curve() -> Box<[u16; CURVE_STEPS]> {
+    let mut curve = Box::new([0u16; CURVE_STEPS]);
+    for (i, entry) in curve.iter_mut().enumerate() {
+        let linear = i as f32 / (CURVE_STEPS - 1) as f32;
+        *entry = (srgb_apply_gamma(linear).clamp(0.0, 1.0) * 65535.0).round() as u16;
+    }
+    curve
 }
