@@ -1066,12 +1066,7 @@ mod tests {
     /// found without search.
     #[tokio::test]
     async fn searches_matching_few_are_ranked_and_many_are_newest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("catalog.db");
-        let catalog = Catalog::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap();
-        catalog.migrate().await.unwrap();
+        let (_dir, catalog) = crate::catalog::test_catalog().await;
         let (owner, other) = few_are_ranked_and_many_are_newest_first(&catalog).await;
         let search = |text: &str| AssetFilter {
             search: SearchTerms::parse(text),
@@ -1123,12 +1118,7 @@ mod tests {
     /// partial index of favourites, not the whole timeline's.
     #[tokio::test]
     async fn a_favourites_page_reads_the_favourites_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("catalog.db");
-        let catalog = Catalog::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap();
-        catalog.migrate().await.unwrap();
+        let (_dir, catalog) = crate::catalog::test_catalog().await;
         let mut q = QueryText::default();
         let owner = q.bind(Bind::Text("someone".into()));
         q.text = format!(

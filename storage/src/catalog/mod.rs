@@ -284,6 +284,17 @@ fn parse_id<T: FromStr>(column: &str, value: &str) -> Result<T, StorageError> {
         .map_err(|_| StorageError::Corrupt(format!("{column}: {value:?} is not an id")))
 }
 
+/// A fresh, migrated SQLite catalog in a folder of its own, for unit tests
+/// (the folder goes when the returned guard is dropped).
+#[cfg(test)]
+pub(crate) async fn test_catalog() -> (tempfile::TempDir, Catalog) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
+    let catalog = Catalog::connect(&url).await.unwrap();
+    catalog.migrate().await.unwrap();
+    (dir, catalog)
+}
+
 /// Creates an empty PostgreSQL database named `name` on the server that
 /// `admin_url` points at, and returns its URL. For test suites that want a
 /// fresh catalog per test; `name` must be a plain identifier.

@@ -303,12 +303,8 @@ mod tests {
     /// upgrade, and its token is no longer in the catalog.
     #[tokio::test]
     async fn plain_tokens_of_earlier_versions_are_hashed_and_still_open() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, catalog) = crate::catalog::test_catalog().await;
         let path = dir.path().join("catalog.db");
-        let catalog = Catalog::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap();
-        catalog.migrate().await.unwrap();
         let owner = catalog.create_user("ann", false).await.unwrap().id;
         let album = catalog
             .create_album(&owner, "Trip", "", super::super::AlbumOrder::default())

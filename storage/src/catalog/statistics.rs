@@ -69,18 +69,12 @@ fn analyzed_table(statement: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::analyzed_table;
-    use crate::Catalog;
 
     /// A library filled without statistics gets them on the first refresh,
     /// and a refresh with nothing changed analyzes nothing.
     #[tokio::test]
     async fn a_refresh_analyzes_what_has_no_statistics_then_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("catalog.db");
-        let catalog = Catalog::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap();
-        catalog.migrate().await.unwrap();
+        let (_dir, catalog) = crate::catalog::test_catalog().await;
         let owner = catalog.create_user("ann", false).await.unwrap().id;
         catalog
             .fill_synthetic_library(&owner, 3_000, 0)

@@ -68,20 +68,8 @@ impl Catalog {
         metadata: &str,
         expires_at: i64,
     ) -> Result<UploadRecord, StorageError> {
-        let id = UploadId::new();
-        sqlx::query(
-            "INSERT INTO uploads (id, owner_id, length, received, metadata, created_at, expires_at)
-             VALUES ($1, $2, $3, 0, $4, $5, $6)",
-        )
-        .bind(id.to_string())
-        .bind(owner.to_string())
-        .bind(length as i64)
-        .bind(metadata)
-        .bind(now_ms())
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
-        self.get_upload(owner, &id).await
+        self.insert_upload(owner, length, metadata, expires_at, None)
+            .await
     }
 
     /// Records an upload that is finished as it is created: the owner
@@ -94,21 +82,35 @@ impl Catalog {
         expires_at: i64,
         finished: (&AssetId, &str),
     ) -> Result<UploadRecord, StorageError> {
+        self.insert_upload(owner, length, metadata, expires_at, Some(finished))
+            .await
+    }
+
+    /// A new upload's row: empty, or (with the asset it is) complete.
+    async fn insert_upload(
+        &self,
+        owner: &UserId,
+        length: u64,
+        metadata: &str,
+        expires_at: i64,
+        finished: Option<(&AssetId, &str)>,
+    ) -> Result<UploadRecord, StorageError> {
         let id = UploadId::new();
-        let (asset, outcome) = finished;
+        let received = if finished.is_some() { length } else { 0 };
         sqlx::query(
             "INSERT INTO uploads
                (id, owner_id, length, received, metadata, created_at, expires_at, asset_id, outcome)
-             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id.to_string())
         .bind(owner.to_string())
         .bind(length as i64)
+        .bind(received as i64)
         .bind(metadata)
         .bind(now_ms())
         .bind(expires_at)
-        .bind(asset.to_string())
-        .bind(outcome)
+        .bind(finished.map(|(asset, _)| asset.to_string()))
+        .bind(finished.map(|(_, outcome)| outcome.to_string()))
         .execute(&self.pool)
         .await?;
         self.get_upload(owner, &id).await
@@ -260,10 +262,7 @@ mod tests {
     /// into rows, in their order, ahead of any part added after it.
     #[tokio::test]
     async fn parts_listed_by_earlier_versions_become_rows_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
-        let catalog = Catalog::connect(&url).await.unwrap();
-        catalog.migrate().await.unwrap();
+        let (_dir, catalog) = crate::catalog::test_catalog().await;
         let owner = catalog.create_user("ann", false).await.unwrap().id;
         let upload = catalog
             .create_upload(&owner, 100, "", now_ms() + 60_000)
