@@ -3,11 +3,11 @@
 //! What [`super::develop_half`] does in steps over whole f32 copies of the
 //! picture (black and white levels, 2×2 quads, red and blue moved to each
 //! quad's centre, the default crop, white balance, colour matrix, highlight
-//! clipping, sRGB curve), done here per output pixel straight from the
-//! mosaic's u16 values: no f32 copy of the sensor (96 MB for 24 MP), no
-//! intermediate planes, and the sRGB curve read from a table instead of a
-//! `powf` per channel. Output rows are split between the threads the
-//! workers gave this helper.
+//! clipping, sRGB curve), done here row by row straight from the mosaic's
+//! u16 values: no f32 copy of the sensor (96 MB for 24 MP) and no
+//! whole-picture intermediates (a few rows of light per thread), and the
+//! sRGB curve read from a table instead of a `powf` per channel. Output rows
+//! are split between the threads the workers gave this helper.
 //!
 //! Used for integer mosaics of RGB Bayer sensors, which is what cameras
 //! write; float DNGs take the stepwise path.
