@@ -226,7 +226,8 @@ async fn store_live_video(
     let Some(live_photo_id) = content_identifier else {
         staged.discard().await;
         return Err(ApiError::UnsupportedMediaType(
-            "a video: darkroom keeps videos only as Live Photos' (a .MOV naming the content              identifier of a still in your library), and this one names none"
+            "a video: darkroom keeps videos only as Live Photos' (a .MOV naming the content \
+             identifier of a still in your library), and this one names none"
                 .into(),
         ));
     };

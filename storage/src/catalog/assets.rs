@@ -245,31 +245,20 @@ pub(super) fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<AssetRecord, Sto
 }
 
 impl Catalog {
-    /// The owner's asset holding exactly these bytes, if any.
+    /// The owner's asset holding exactly these bytes, if any (as its own
+    /// file or as the second file of its capture).
     pub async fn find_asset_by_hash(
         &self,
         owner: &UserId,
         hash: &ContentHash,
     ) -> Result<Option<AssetRecord>, StorageError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ASSET_COLUMNS} FROM assets
-             WHERE owner_id = $1 AND blob_hash = $2 AND deleted_at IS NULL"
-        ));
-        let row = sqlx::query(sql)
-            .bind(owner.to_string())
-            .bind(hash.to_hex())
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(row) = row {
-            return asset_from_row(&row).map(Some);
-        }
-        self.find_by_second_file(owner, "blob_hash", &hash.to_hex())
-            .await
+        self.find_held(owner, "blob_hash", &hash.to_hex()).await
     }
 
-    /// The owner's photo (in the library) whose capture's second file has
-    /// `value` in `column` (a fixed name).
-    async fn find_by_second_file(
+    /// The owner's photo (in the library) whose own file, or a second file
+    /// of whose capture, has `value` in `column` (a fixed name): one query,
+    /// on the path of every upload.
+    async fn find_held(
         &self,
         owner: &UserId,
         column: &'static str,
@@ -277,8 +266,12 @@ impl Catalog {
     ) -> Result<Option<AssetRecord>, StorageError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {ASSET_COLUMNS} FROM assets
+             WHERE owner_id = $1 AND {column} = $2 AND deleted_at IS NULL
+             UNION ALL
+             SELECT {ASSET_COLUMNS} FROM assets
              WHERE deleted_at IS NULL AND id IN (
-                SELECT asset_id FROM asset_files WHERE owner_id = $1 AND {column} = $2)"
+                SELECT asset_id FROM asset_files WHERE owner_id = $1 AND {column} = $2)
+             LIMIT 1"
         ));
         let row = sqlx::query(sql)
             .bind(owner.to_string())
@@ -309,25 +302,14 @@ impl Catalog {
         }
     }
 
-    /// The owner's asset (in the library) uploaded under `device_asset_id`.
+    /// The owner's asset (in the library) uploaded under `device_asset_id`
+    /// (its own file's, or a second file's of its capture).
     pub async fn find_asset_by_device(
         &self,
         owner: &UserId,
         device_asset_id: &str,
     ) -> Result<Option<AssetRecord>, StorageError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ASSET_COLUMNS} FROM assets
-             WHERE owner_id = $1 AND device_asset_id = $2 AND deleted_at IS NULL"
-        ));
-        let row = sqlx::query(sql)
-            .bind(owner.to_string())
-            .bind(device_asset_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(row) = row {
-            return asset_from_row(&row).map(Some);
-        }
-        self.find_by_second_file(owner, "device_asset_id", device_asset_id)
+        self.find_held(owner, "device_asset_id", device_asset_id)
             .await
     }
 

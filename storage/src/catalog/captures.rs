@@ -460,7 +460,7 @@ pub(super) async fn attach_second_file(
         // The renditions show the other file: gone, so that every client
         // sees the photo rendering (not an old look called current) until
         // the job below is done.
-        drop_renditions(tx, &photo.id).await?;
+        super::renditions::drop_renditions(tx, &photo.id).await?;
     }
     attach_file(
         tx,
@@ -492,22 +492,6 @@ pub(super) async fn attach_second_file(
         insert_job(tx, &job, &new.owner, now).await?;
     }
     get_in(tx, &photo.id).await
-}
-
-/// Forgets the asset's renditions, releasing their blobs.
-async fn drop_renditions(tx: &mut Tx, asset: &AssetId) -> Result<(), StorageError> {
-    let rows = sqlx::query("DELETE FROM renditions WHERE asset_id = $1 RETURNING blob_hash")
-        .bind(asset.to_string())
-        .fetch_all(&mut **tx)
-        .await?;
-    for row in rows {
-        let hash: ContentHash = parse_id(
-            "renditions.blob_hash",
-            &row.try_get::<String, _>("blob_hash")?,
-        )?;
-        super::ledger::release_blob(tx, &hash).await?;
-    }
-    Ok(())
 }
 
 /// Releases the second files' blobs of an asset being purged and returns

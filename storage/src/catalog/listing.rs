@@ -513,6 +513,13 @@ impl Catalog {
         let Some(terms) = &filter.search else {
             return self.list_filtered(owner, filter, order, after, limit).await;
         };
+        // Whether more match than are ranked decides a ranked listing's
+        // order, and on SQLite whether to walk the timeline; a PostgreSQL
+        // listing in a date order has no use for it (its planner walks the
+        // timeline itself when that pays).
+        if order != AssetOrder::Relevance && self.dialect == Dialect::Postgres {
+            return self.list_filtered(owner, filter, order, after, limit).await;
+        }
         let many = self.search_matches_many(owner, terms).await?;
         if order == AssetOrder::Relevance {
             if !many {
@@ -522,7 +529,6 @@ impl Catalog {
             // Too many to rank: newest first (its cursor is a sort key).
             order = AssetOrder::TakenNewest;
         }
-        // PostgreSQL's planner walks the timeline itself when that pays.
         if many
             && self.dialect == Dialect::Sqlite
             && let Some(page) = self
@@ -544,15 +550,22 @@ impl Catalog {
         after: Option<&SortCursor>,
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
+        let mut q = self.filtered(owner, filter);
+        push_page(&mut q, order, after, i64::from(limit) + 1);
+        let rows = q.query().fetch_all(&self.pool).await?;
+        page_of(&rows, limit, |a| order.key_of(a))
+    }
+
+    /// The owner's library (not the trash) with `filter` applied, as the
+    /// start of a query.
+    fn filtered(&self, owner: &UserId, filter: &AssetFilter) -> QueryText {
         let mut q = QueryText::default();
         let owner_p = q.bind(Bind::Text(owner.to_string()));
         q.text = format!(
             "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
         );
         push_filter(&mut q, filter, self.dialect);
-        push_page(&mut q, order, after, i64::from(limit) + 1);
-        let rows = q.query().fetch_all(&self.pool).await?;
-        page_of(&rows, limit, |a| order.key_of(a))
+        q
     }
 
     /// Whether a search matches more photos than are ranked
@@ -659,13 +672,11 @@ impl Catalog {
         seen: i64,
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
-        let mut q = QueryText::default();
-        let owner_p = q.bind(Bind::Text(owner.to_string()));
-        q.text = format!(
-            "SELECT {ASSET_COLUMNS} FROM assets a WHERE a.owner_id = {owner_p} AND a.deleted_at IS NULL"
-        );
-        push_filter(&mut q, filter, self.dialect);
-        let rows = q.query().fetch_all(&self.pool).await?;
+        let rows = self
+            .filtered(owner, filter)
+            .query()
+            .fetch_all(&self.pool)
+            .await?;
         let mut scored = rows
             .iter()
             .map(|row| {

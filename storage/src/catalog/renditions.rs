@@ -5,7 +5,7 @@ use sqlx::Row;
 use super::captures::second_file_rendered;
 use super::changes::{ChangeKind, ChangeSubject, record_change};
 use super::jobs::mark_done;
-use super::ledger::{hold_blob, release_blob};
+use super::ledger::{Tx, hold_blob, release_blob};
 use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
 use crate::{AssetId, ContentHash, JobId, StorageError, UserId, now_ms};
@@ -201,4 +201,21 @@ impl Catalog {
         let rows = q.query().fetch_all(&self.pool).await?;
         rows.iter().map(rendition_from_row).collect()
     }
+}
+
+/// Forgets the asset's renditions, releasing their blobs: when its look
+/// changes (a pair's JPEG joins its RAW) or it is purged.
+pub(super) async fn drop_renditions(tx: &mut Tx, asset: &AssetId) -> Result<(), StorageError> {
+    let rows = sqlx::query("DELETE FROM renditions WHERE asset_id = $1 RETURNING blob_hash")
+        .bind(asset.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+    for row in rows {
+        let hash: ContentHash = parse_id(
+            "renditions.blob_hash",
+            &row.try_get::<String, _>("blob_hash")?,
+        )?;
+        release_blob(tx, &hash).await?;
+    }
+    Ok(())
 }

@@ -10,13 +10,10 @@
 //! are sparse in this library (the count that chose this way is of every
 //! owner's), a few thousand rows find too few and the set plan takes over.
 
-use std::collections::HashMap;
-
 use sqlx::Row;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use super::assets::{ASSET_COLUMNS, AssetRecord, asset_from_row};
 use super::listing::{
     AssetFilter, AssetOrder, AssetPage, Bind, QueryText, SearchTerms, SortCursor, push_filter,
     push_page,
@@ -70,13 +67,13 @@ impl Catalog {
                 if matches_all(&wanted, &text) {
                     found.push(at);
                     if found.len() > limit as usize {
-                        return Ok(Some(self.page_of_found(found, limit).await?));
+                        return Ok(Some(self.page_of_found(owner, found, limit).await?));
                     }
                 }
             }
             if complete {
                 // The end of the timeline: every match is in `found`.
-                return Ok(Some(self.page_of_found(found, limit).await?));
+                return Ok(Some(self.page_of_found(owner, found, limit).await?));
             }
         }
         Ok(None)
@@ -133,6 +130,7 @@ impl Catalog {
     /// a next page), their records read now, in the order found.
     async fn page_of_found(
         &self,
+        owner: &UserId,
         mut found: Vec<SortCursor>,
         limit: u32,
     ) -> Result<AssetPage, StorageError> {
@@ -141,29 +139,10 @@ impl Catalog {
             found.last().cloned()
         });
         let ids: Vec<AssetId> = found.iter().map(|at| at.id).collect();
-        let mut records: HashMap<AssetId, AssetRecord> = self
-            .assets_by_id(&ids)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
-        let assets = ids.iter().filter_map(|id| records.remove(id)).collect();
         Ok(AssetPage {
-            assets,
+            assets: self.owned_assets(owner, &ids).await?,
             next: next.flatten(),
         })
-    }
-
-    /// The assets with these ids, in no order.
-    async fn assets_by_id(&self, ids: &[AssetId]) -> Result<Vec<AssetRecord>, StorageError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q = QueryText::default();
-        let list = q.bind_list(ids.iter().map(|id| Bind::Text(id.to_string())));
-        q.text = format!("SELECT {ASSET_COLUMNS} FROM assets WHERE id IN ({list})");
-        let rows = q.query().fetch_all(&self.pool).await?;
-        rows.iter().map(asset_from_row).collect()
     }
 }
 

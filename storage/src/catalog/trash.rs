@@ -12,7 +12,7 @@ use super::changes::{ChangeKind, ChangeSubject::Asset, record_change};
 use super::ledger::{Tx, count_on_timeline, refund_usage, release_blob};
 use super::listing::{Bind, QueryText};
 use super::{Catalog, parse_id};
-use crate::{AssetId, ContentHash, StorageError, UserId, now_ms};
+use crate::{AssetId, StorageError, UserId, now_ms};
 
 impl Catalog {
     /// Moves the owner's asset to the trash. Already trashed: nothing changes.
@@ -164,17 +164,7 @@ pub(super) async fn restore_in(
 /// schema cascades renditions, album entries, keywords, jobs and share
 /// links), releasing its blobs and its bytes of usage.
 async fn purge_in(tx: &mut Tx, asset: &AssetRecord) -> Result<(), StorageError> {
-    let renditions = sqlx::query("SELECT blob_hash FROM renditions WHERE asset_id = $1")
-        .bind(asset.id.to_string())
-        .fetch_all(&mut **tx)
-        .await?;
-    for row in renditions {
-        let hash: ContentHash = parse_id(
-            "renditions.blob_hash",
-            &row.try_get::<String, _>("blob_hash")?,
-        )?;
-        release_blob(tx, &hash).await?;
-    }
+    super::renditions::drop_renditions(tx, &asset.id).await?;
     release_blob(tx, &asset.hash).await?;
     let second_files = release_second_files(tx, &asset.id).await?;
     // Deleting clears the album covers it was (locking those albums) before
