@@ -371,3 +371,36 @@ pub async fn wait_for_rendition(rendition_url: &str, token: &str) -> bytes::Byte
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Polls the asset until its `name` rendition is ready and shows the
+/// current edit; returns its pixels.
+pub async fn current_rendition(url: &str, token: &str, id: &str, name: &str) -> image::RgbImage {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let asset = get_json(&format!("{url}/api/v1/assets/{id}"), token).await;
+        let rendition = asset["renditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()
+            .clone();
+        if rendition["status"] == "ready" && rendition["outdated"].is_null() {
+            let bytes = client()
+                .get(format!("{url}{}", rendition["url"].as_str().unwrap()))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            return image::load_from_memory(&bytes).unwrap().to_rgb8();
+        }
+        assert!(
+            rendition["status"] != "failed" && std::time::Instant::now() < deadline,
+            "{rendition}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use darkroom_pipeline::testing::{PAIR_JPEG_COLOUR, PAIR_RAW_COLOUR, capture_pair};
 use serde_json::Value;
 
-use crate::helpers::{BIN, Storage, client, darkroom, get_json, serve, token_for};
+use crate::helpers::{
+    BIN, Storage, client, current_rendition, darkroom, get_json, serve, token_for,
+};
 
 fn near(colour: [u8; 3], expected: [u8; 3]) -> bool {
     colour
@@ -22,36 +24,30 @@ fn near(colour: [u8; 3], expected: [u8; 3]) -> bool {
 /// when it never does.
 async fn thumb_becomes(url: &str, token: &str, id: &str, expected: [u8; 3]) -> [u8; 3] {
     let deadline = Instant::now() + Duration::from_secs(90);
-    let mut last = [0; 3];
-    while Instant::now() < deadline {
-        let asset = get_json(&format!("{url}/api/v1/assets/{id}"), token).await;
-        let thumb = asset["renditions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == "thumb")
-            .unwrap()
-            .clone();
-        assert_ne!(thumb["status"], "failed", "{thumb}");
-        if thumb["status"] == "ready" && thumb["outdated"] != true {
-            let bytes = client()
-                .get(format!("{url}{}", thumb["url"].as_str().unwrap()))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            let image = image::load_from_memory(&bytes).unwrap().to_rgb8();
-            last = image.get_pixel(image.width() / 2, image.height() / 2).0;
-            if near(last, expected) {
-                return last;
-            }
+    loop {
+        let image = current_rendition(url, token, id, "thumb").await;
+        let middle = image.get_pixel(image.width() / 2, image.height() / 2).0;
+        if near(middle, expected) || Instant::now() >= deadline {
+            return middle;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    last
+}
+
+/// Runs `darkroom import DIR --json` against the server; its summary,
+/// once the command succeeded.
+fn import(dir: &std::path::Path, url: &str, token: &str) -> Value {
+    let output = Command::new(BIN)
+        .arg("import")
+        .arg(dir)
+        .args(["--server", url, "--token", token, "--json"])
+        .output()
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&output.stderr));
+    });
+    assert!(output.status.success(), "{summary}");
+    summary
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,16 +61,7 @@ async fn a_camera_folder_of_raw_and_jpeg_imports_one_photo_per_exposure() {
         std::fs::write(card.path().join(format!("DSC0000{i}.DNG")), pair.raw).unwrap();
         std::fs::write(card.path().join(format!("DSC0000{i}.JPG")), pair.jpeg).unwrap();
     }
-    let output = Command::new(BIN)
-        .arg("import")
-        .arg(card.path())
-        .args(["--server", &url, "--token", &token, "--json"])
-        .output()
-        .unwrap();
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&output.stderr));
-    });
-    assert!(output.status.success(), "{summary}");
+    let summary = import(card.path(), &url, &token);
     assert_eq!(
         (summary["uploaded"].as_u64(), summary["paired"].as_u64()),
         (Some(6), Some(3)),
@@ -169,16 +156,7 @@ async fn an_iphone_folder_imports_live_photos_with_their_videos() {
     }
     // A film of its own is no photo's: skipped.
     std::fs::write(dcim.path().join("birthday.mov"), live_photo_mov("", 9_000)).unwrap();
-    let output = Command::new(BIN)
-        .arg("import")
-        .arg(dcim.path())
-        .args(["--server", &url, "--token", &token, "--json"])
-        .output()
-        .unwrap();
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&output.stderr));
-    });
-    assert!(output.status.success(), "{summary}");
+    let summary = import(dcim.path(), &url, &token);
     assert_eq!(
         (
             summary["uploaded"].as_u64(),

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use darkroom_pipeline::quality::psnr;
 use image::{Rgb, RgbImage};
 
-use crate::helpers::{BIN, Storage, client, get_json, serve, token_for, upload};
+use crate::helpers::{BIN, Storage, client, current_rendition, serve, token_for, upload};
 
 /// The picture the DNG is made from: soft colour fields (reds, greens,
 /// blues, skin, sky, greys) with smooth gradients, nothing clipped.
@@ -429,39 +429,6 @@ async fn the_server_renders_an_uploaded_dng_through_the_helper() {
     let thumb = image::load_from_memory(&thumb).unwrap();
     // Orientation 8 turns the 600×400 picture portrait.
     assert_eq!((thumb.width(), thumb.height()), (171, 256));
-}
-
-/// Polls the asset until its `name` rendition is ready and shows the
-/// current edit; returns its pixels.
-async fn current_rendition(url: &str, token: &str, id: &str, name: &str) -> RgbImage {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-    loop {
-        let asset = get_json(&format!("{url}/api/v1/assets/{id}"), token).await;
-        let rendition = asset["renditions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == name)
-            .unwrap()
-            .clone();
-        if rendition["status"] == "ready" && rendition["outdated"].is_null() {
-            let bytes = client()
-                .get(format!("{url}{}", rendition["url"].as_str().unwrap()))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            return image::load_from_memory(&bytes).unwrap().to_rgb8();
-        }
-        assert!(
-            rendition["status"] != "failed" && std::time::Instant::now() < deadline,
-            "{rendition}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
 }
 
 fn is_neutral(p: [u8; 3], tolerance: u8) -> bool {
